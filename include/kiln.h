@@ -1,0 +1,353 @@
+/*
+ * kiln.h — the one public embedding header of the kiln WebAssembly runtime.
+ *
+ * Object model (lifetimes in one breath):
+ *
+ *   kiln_engine   process-wide configuration, the type interner, the trap
+ *                 signal handler and the deadline timer. Thread-safe.
+ *   kiln_module   decoded, validated and compiled code. Immutable once made;
+ *                 share it freely across threads. Free it after every store
+ *                 that instantiated it.
+ *   kiln_linker   a table of names (module, field) -> definitions used to
+ *                 resolve imports. Host functions defined in a linker belong
+ *                 to it; they need no store.
+ *   kiln_store    owns everything made while running: instances, memories,
+ *                 tables, globals, the value stack, the fuel counter and the
+ *                 usage record. Freeing the store frees all of it at once.
+ *                 A store is used by one thread at a time.
+ *
+ * Errors are returned, never printed: functions that can fail take a
+ * kiln_error* (may be NULL) and fill in a one-line message. A trap is a value
+ * (kiln_trap) that the caller owns and frees with kiln_trap_free().
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_VERSION "0.1.0"
+const char *kiln_version(void);
+
+typedef struct kiln_engine kiln_engine;
+typedef struct kiln_module kiln_module;
+typedef struct kiln_linker kiln_linker;
+typedef struct kiln_store kiln_store;
+typedef struct kiln_instance kiln_instance;
+typedef struct kiln_func kiln_func;     /* a function: wasm-defined or host */
+typedef struct kiln_memory kiln_memory;
+typedef struct kiln_table kiln_table;
+typedef struct kiln_global kiln_global;
+typedef struct kiln_caller kiln_caller; /* what a host function is handed */
+
+/* ---------------------------------------------------------------- errors */
+
+typedef struct kiln_error {
+    char message[1024];
+} kiln_error;
+
+/* ---------------------------------------------------------------- values */
+
+/* Value types use their binary-format codes. */
+typedef enum kiln_valtype {
+    KILN_I32 = 0x7f,
+    KILN_I64 = 0x7e,
+    KILN_F32 = 0x7d,
+    KILN_F64 = 0x7c,
+    KILN_V128 = 0x7b,
+    KILN_FUNCREF = 0x70,
+    KILN_EXTERNREF = 0x6f,
+} kiln_valtype;
+
+/* Floats are carried as bit patterns so NaN payloads survive unchanged. */
+typedef struct kiln_val {
+    kiln_valtype type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        kiln_func *funcref;  /* NULL is ref.null func */
+        void *externref;     /* NULL is ref.null extern */
+        uint8_t v128[16];
+    } of;
+} kiln_val;
+
+const char *kiln_valtype_name(kiln_valtype t); /* "i32", "funcref", ... */
+
+/* A function signature. The arrays are borrowed (owned by whoever made it). */
+typedef struct kiln_functype {
+    const kiln_valtype *params;
+    uint32_t nparams;
+    const kiln_valtype *results;
+    uint32_t nresults;
+} kiln_functype;
+
+/* Writes "(i32, i64) -> (f32)" into buf; returns buf. */
+char *kiln_functype_format(const kiln_functype *t, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- traps */
+
+typedef enum kiln_trap_kind {
+    KILN_TRAP_NONE = 0,
+    KILN_TRAP_UNREACHABLE,           /* the unreachable instruction */
+    KILN_TRAP_MEMORY_OUT_OF_BOUNDS,  /* load/store/bulk op outside memory */
+    KILN_TRAP_TABLE_OUT_OF_BOUNDS,   /* table access outside the table */
+    KILN_TRAP_INTEGER_OVERFLOW,      /* INT_MIN / -1, float->int overflow */
+    KILN_TRAP_INTEGER_DIVIDE_BY_ZERO,
+    KILN_TRAP_INVALID_CONVERSION,    /* float->int of NaN */
+    KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH,
+    KILN_TRAP_UNINITIALIZED_ELEMENT, /* call_indirect through a null entry */
+    KILN_TRAP_CALL_STACK_EXHAUSTED,
+    KILN_TRAP_OUT_OF_FUEL,
+    KILN_TRAP_TIMEOUT,
+    KILN_TRAP_HOST,                  /* a host function reported an error */
+    KILN_TRAP_EXIT,                  /* the guest asked to exit (proc_exit) */
+} kiln_trap_kind;
+
+/* One frame of a backtrace, innermost first. Offsets are of the instruction
+ * that was executing (the trapping one, or the call in outer frames). */
+typedef struct kiln_frame {
+    const kiln_module *module; /* borrowed; NULL for a host function */
+    uint32_t func_index;       /* index in the module's function space */
+    uint32_t module_offset;    /* byte offset in the module binary */
+    uint32_t code_offset;      /* offset from the start of the code section
+                                  payload: the address DWARF uses */
+} kiln_frame;
+
+typedef struct kiln_trap {
+    kiln_trap_kind kind;
+    char message[128];   /* the kind in plain words: "out-of-bounds memory access" */
+    char detail[384];    /* its operands in a sentence, or "" */
+    int exit_code;       /* KILN_TRAP_EXIT only */
+    /* Operands, filled in where the kind has them. */
+    uint64_t address;    /* memory: effective address (may exceed 2^32) */
+    uint32_t access_size;/* memory: bytes accessed */
+    uint64_t memory_size;/* memory: size in bytes at the time */
+    uint32_t table_index, table_size, element_index;
+    uint32_t nframes;
+    kiln_frame *frames;  /* innermost first; owned by the trap */
+} kiln_trap;
+
+/* Makes a trap (for host functions to return). fmt fills detail; may be NULL. */
+kiln_trap *kiln_trap_new(kiln_trap_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The trap proc_exit returns: kind KILN_TRAP_EXIT with this exit code. */
+kiln_trap *kiln_trap_exit(int code);
+void kiln_trap_free(kiln_trap *t);
+const char *kiln_trap_kind_message(kiln_trap_kind kind);
+/* The identifier spec tests expect for a kind, e.g. "integer divide by zero". */
+const char *kiln_trap_kind_spec_text(kiln_trap_kind kind);
+
+/* ---------------------------------------------------------------- engine */
+
+typedef struct kiln_config {
+    /* Check every memory access explicitly instead of relying on guard
+     * pages and SIGSEGV. Slower; for platforms or hosts where a signal
+     * handler is not welcome. */
+    bool explicit_bounds_checks;
+} kiln_config;
+
+kiln_engine *kiln_engine_new(const kiln_config *config /* NULL: defaults */,
+                             kiln_error *err);
+void kiln_engine_free(kiln_engine *e);
+
+/* ---------------------------------------------------------------- modules */
+
+/* Decodes, validates and compiles a binary module. The bytes are copied. */
+kiln_module *kiln_module_new(kiln_engine *e, const uint8_t *bytes, size_t len,
+                             kiln_error *err);
+void kiln_module_free(kiln_module *m);
+
+typedef enum kiln_externkind {
+    KILN_EXTERN_FUNC = 0,
+    KILN_EXTERN_TABLE = 1,
+    KILN_EXTERN_MEMORY = 2,
+    KILN_EXTERN_GLOBAL = 3,
+} kiln_externkind;
+
+const char *kiln_externkind_name(kiln_externkind k); /* "func", "table", ... */
+
+typedef struct kiln_limits_desc {
+    uint64_t min;
+    uint64_t max;
+    bool has_max;
+} kiln_limits_desc;
+
+/* Describes an import or an export of a module (all pointers borrowed from
+ * the module). For an export, module_name is NULL. */
+typedef struct kiln_externdesc {
+    const char *module_name;
+    const char *name;
+    kiln_externkind kind;
+    uint32_t index;             /* index in its space (func, table, ...) */
+    kiln_functype func;         /* KILN_EXTERN_FUNC */
+    kiln_valtype elem_type;     /* KILN_EXTERN_TABLE */
+    kiln_limits_desc limits;    /* TABLE and MEMORY (memory in pages) */
+    kiln_valtype global_type;   /* KILN_EXTERN_GLOBAL */
+    bool global_mutable;
+} kiln_externdesc;
+
+uint32_t kiln_module_import_count(const kiln_module *m);
+void kiln_module_import(const kiln_module *m, uint32_t i, kiln_externdesc *out);
+uint32_t kiln_module_export_count(const kiln_module *m);
+void kiln_module_export(const kiln_module *m, uint32_t i, kiln_externdesc *out);
+/* Finds an export by name; returns false when there is none. */
+bool kiln_module_find_export(const kiln_module *m, const char *name,
+                             kiln_externdesc *out);
+/* The type of function `func_index` (imports first, as in the binary). */
+bool kiln_module_func_type(const kiln_module *m, uint32_t func_index,
+                           kiln_functype *out);
+uint32_t kiln_module_func_count(const kiln_module *m);
+
+/* Custom sections, in binary order. Returns false past the last one. */
+bool kiln_module_custom_section(const kiln_module *m, uint32_t i,
+                                const char **name, const uint8_t **data,
+                                size_t *size);
+/* The module's bytes as given to kiln_module_new. */
+const uint8_t *kiln_module_bytes(const kiln_module *m, size_t *len);
+/* Byte offset of the code section payload (after id and size) in the
+ * binary, or 0 when there is no code section. DWARF addresses are relative
+ * to it. */
+uint32_t kiln_module_code_section_offset(const kiln_module *m);
+
+/* ---------------------------------------------------------------- stores */
+
+/* Limits of a store. Zero means "the default" for every field. */
+typedef struct kiln_limits {
+    uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum) */
+    uint32_t max_table_elements; /* default: 10,000,000 */
+    uint64_t max_stack_bytes;    /* value stack; default: 8 MiB */
+    uint32_t max_call_depth;     /* default: 100,000 frames */
+    uint64_t fuel;               /* 0: unlimited */
+    uint64_t timeout_ns;         /* 0: none; measured from each kiln_call */
+} kiln_limits;
+
+kiln_store *kiln_store_new(kiln_engine *e, const kiln_limits *limits,
+                           void *user_data);
+void kiln_store_free(kiln_store *s);
+void *kiln_store_user_data(const kiln_store *s);
+
+/* Attaches host data to a store under a key (any unique address). Host
+ * libraries such as WASI serve many stores from one linker and find their
+ * per-store state this way. Returns false when out of memory. */
+bool kiln_store_set_data(kiln_store *s, const void *key, void *value);
+void *kiln_store_get_data(const kiln_store *s, const void *key);
+
+/* The deadline of the call running in this store, as CLOCK_MONOTONIC
+ * nanoseconds, or 0 when there is none. Host functions that block (sleep,
+ * poll) wait no longer than this and then return a KILN_TRAP_TIMEOUT trap. */
+uint64_t kiln_store_deadline_ns(const kiln_store *s);
+
+/* ---------------------------------------------------------------- host functions */
+
+/*
+ * A host function receives its arguments in `slots` (slots[i] is argument
+ * i) and writes its results back into `slots` (slots[i] is result i); the
+ * array has max(nparams, nresults) entries. Each slot is 64 bits: i32 and
+ * f32 (as bits) live in the low 32 bits (the high bits are unspecified on
+ * entry and ignored on return), i64 and f64 (as bits) fill it, references
+ * are pointers. Return NULL on success or a trap.
+ */
+typedef kiln_trap *(*kiln_host_fn)(kiln_caller *caller, void *env,
+                                   uint64_t *slots);
+
+/* The calling instance's memory 0 (NULL if it has none); *size in bytes.
+ * The pointer is valid until the guest runs again (memory.grow may move
+ * nothing, but the size can change). */
+uint8_t *kiln_caller_memory(kiln_caller *c, uint64_t *size);
+kiln_store *kiln_caller_store(kiln_caller *c);
+kiln_instance *kiln_caller_instance(kiln_caller *c);
+
+/* ---------------------------------------------------------------- linking */
+
+typedef struct kiln_extern {
+    kiln_externkind kind;
+    union {
+        kiln_func *func;
+        kiln_table *table;
+        kiln_memory *memory;
+        kiln_global *global;
+    } of;
+} kiln_extern;
+
+kiln_linker *kiln_linker_new(kiln_engine *e);
+void kiln_linker_free(kiln_linker *l);
+/* Defines a host function owned by the linker. `type` is copied. Later
+ * definitions of the same (module, name) replace earlier ones. */
+kiln_func *kiln_linker_define_host(kiln_linker *l, const char *module,
+                                   const char *name, const kiln_functype *type,
+                                   kiln_host_fn fn, void *env,
+                                   kiln_error *err);
+bool kiln_linker_define(kiln_linker *l, const char *module, const char *name,
+                        kiln_extern ext, kiln_error *err);
+/* Defines every export of `inst` under `module` (the spec's "register"). */
+bool kiln_linker_define_instance(kiln_linker *l, const char *module,
+                                 kiln_instance *inst, kiln_error *err);
+/* Finds a definition; false when absent. */
+bool kiln_linker_get(const kiln_linker *l, const char *module,
+                     const char *name, kiln_extern *out);
+
+/*
+ * Instantiates `m` in `s`, resolving imports through `l` (may be NULL for a
+ * module without imports): imports are type-checked, globals initialised,
+ * element and data segments applied in order, then the start function runs.
+ * On a link error returns NULL and fills err (*trap stays NULL); on a trap
+ * while initialising returns NULL and sets *trap (the store keeps whatever
+ * the segments wrote before it, as the spec requires).
+ */
+kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l,
+                                const kiln_module *m, kiln_trap **trap,
+                                kiln_error *err);
+
+/* Exports of an instance; NULL when absent or of another kind. */
+bool kiln_instance_export(kiln_instance *i, const char *name, kiln_extern *out);
+kiln_func *kiln_instance_func(kiln_instance *i, const char *name);
+kiln_memory *kiln_instance_memory(kiln_instance *i, const char *name);
+kiln_global *kiln_instance_global(kiln_instance *i, const char *name);
+kiln_table *kiln_instance_table(kiln_instance *i, const char *name);
+const kiln_module *kiln_instance_module(const kiln_instance *i);
+
+/* ---------------------------------------------------------------- calling */
+
+typedef enum kiln_status {
+    KILN_OK = 0,
+    KILN_TRAPPED = 1, /* *trap is set */
+    KILN_ERROR = 2,   /* err is set: bad arguments, wrong store, ... */
+} kiln_status;
+
+void kiln_func_type(const kiln_func *f, kiln_functype *out);
+/* Calls f with typed arguments; results[] receives nresults values. */
+kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args,
+                      uint32_t nargs, kiln_val *results, uint32_t nresults,
+                      kiln_trap **trap, kiln_error *err);
+
+/* ---------------------------------------------------------------- memories, tables, globals */
+
+/* Host-made objects belong to the store. max: UINT32_MAX for none. */
+kiln_memory *kiln_memory_new(kiln_store *s, uint32_t min_pages,
+                             uint32_t max_pages, kiln_error *err);
+uint8_t *kiln_memory_data(kiln_memory *m);
+uint64_t kiln_memory_size(const kiln_memory *m); /* bytes */
+/* Grows by delta pages; returns the old size in pages or -1. */
+int64_t kiln_memory_grow(kiln_memory *m, uint32_t delta_pages);
+
+kiln_table *kiln_table_new(kiln_store *s, kiln_valtype elem, uint32_t min,
+                           uint32_t max, kiln_error *err);
+uint32_t kiln_table_size(const kiln_table *t);
+bool kiln_table_get(const kiln_table *t, uint32_t index, kiln_val *out);
+
+kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mutable_,
+                             kiln_error *err);
+kiln_val kiln_global_get(const kiln_global *g);
+bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_H */

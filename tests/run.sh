@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# kiln's test runner: builds kiln (normal and ASan+UBSan), runs every suite in
+# tests/suites/ and counts their TAP lines. A suite is an executable that
+# prints "ok - what" / "not ok - what" lines ("ok - what # SKIP why" counts as
+# skipped). Suites whose header has the line "# san: yes" run a second time
+# against the sanitizer build. Env: KILN (the binary), KILN_BUILD (its build
+# dir), KILN_ROOT (the repo). Usage: tests/run.sh [SUITE-NAME-SUBSTRING...]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+echo "== building" >&2
+if ! make -s -j"$jobs" all test-bins >"$log/build.txt" 2>&1; then
+  cat "$log/build.txt" >&2
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+if [ "${KILN_NO_SAN:-}" != 1 ]; then
+  if ! make -s -j"$jobs" SAN=1 CC=clang-16 all test-bins >"$log/build-san.txt" 2>&1; then
+    cat "$log/build-san.txt" >&2
+    echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1
+  fi
+fi
+
+pass=0; fail=0; skip=0
+run_suite() { # $1 suite path, $2 build dir, $3 label
+  local s=$1 b=$2 label=$3 out rc
+  out="$log/$(basename "$s").$label.txt"
+  echo "== $label $(basename "$s")" >&2
+  KILN="$root/$b/kiln" KILN_BUILD="$root/$b" KILN_ROOT="$root" "$s" >"$out" 2>&1
+  rc=$?
+  local p f k
+  p=$(grep -cE '^ok ' "$out" | tr -d ' '); k=$(grep -cE '^ok .*# SKIP' "$out" | tr -d ' ')
+  f=$(grep -cE '^not ok ' "$out" | tr -d ' ')
+  p=$((p - k))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1; echo "not ok - $(basename "$s") exited with status $rc" >>"$out"
+  fi
+  if [ $((p + f + k)) -eq 0 ]; then
+    f=1; echo "not ok - $(basename "$s") ran no test" >>"$out"
+  fi
+  grep -E '^not ok ' "$out" | sed "s|^|  [$label $(basename "$s")] |" >&2
+  if [ "$f" -gt 0 ]; then sed -n '1,400p' "$out" | grep -vE '^ok ' | sed 's/^/    /' >&2; fi
+  echo "   $p passed, $f failed, $k skipped" >&2
+  pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + k))
+}
+
+for s in tests/suites/*; do
+  [ -x "$s" ] || continue
+  if [ $# -gt 0 ]; then m=0; for a in "$@"; do case "$s" in *"$a"*) m=1;; esac; done; [ $m = 1 ] || continue; fi
+  run_suite "$s" build normal
+  if [ "${KILN_NO_SAN:-}" != 1 ] && grep -q '^# san: yes' "$s"; then
+    run_suite "$s" build-san asan
+  fi
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
