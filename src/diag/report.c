@@ -1,0 +1,500 @@
+/*
+ * report.c — trap reports: what went wrong, in the user's words (function
+ * names, source files and lines, the offending line with a caret), as text
+ * for terminals and as JSON for the server and --stats=json.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag/diag.h"
+
+#define MAX_INLINE 64
+
+/* The kind in words, for a trap whose message is empty. Kept here so that
+ * reports do not depend on the engine being linked. */
+static const char *kind_text(kiln_trap_kind k)
+{
+    switch (k) {
+    case KILN_TRAP_UNREACHABLE: return "unreachable instruction executed";
+    case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: return "out-of-bounds memory access";
+    case KILN_TRAP_TABLE_OUT_OF_BOUNDS: return "out-of-bounds table access";
+    case KILN_TRAP_INTEGER_OVERFLOW: return "integer overflow";
+    case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer divide by zero";
+    case KILN_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+    case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: return "indirect call type mismatch";
+    case KILN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized table element";
+    case KILN_TRAP_CALL_STACK_EXHAUSTED: return "call stack exhausted";
+    case KILN_TRAP_OUT_OF_FUEL: return "out of fuel";
+    case KILN_TRAP_TIMEOUT: return "deadline exceeded";
+    case KILN_TRAP_HOST: return "host function error";
+    case KILN_TRAP_EXIT: return "exit";
+    default: return "trap";
+    }
+}
+
+static const char *kind_id(kiln_trap_kind k)
+{
+    switch (k) {
+    case KILN_TRAP_UNREACHABLE: return "unreachable";
+    case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: return "memory_out_of_bounds";
+    case KILN_TRAP_TABLE_OUT_OF_BOUNDS: return "table_out_of_bounds";
+    case KILN_TRAP_INTEGER_OVERFLOW: return "integer_overflow";
+    case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer_divide_by_zero";
+    case KILN_TRAP_INVALID_CONVERSION: return "invalid_conversion";
+    case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: return "indirect_call_type_mismatch";
+    case KILN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized_element";
+    case KILN_TRAP_CALL_STACK_EXHAUSTED: return "call_stack_exhausted";
+    case KILN_TRAP_OUT_OF_FUEL: return "out_of_fuel";
+    case KILN_TRAP_TIMEOUT: return "timeout";
+    case KILN_TRAP_HOST: return "host";
+    case KILN_TRAP_EXIT: return "exit";
+    default: return "unknown";
+    }
+}
+
+bool diag_detail_parse(const char *text, diag_detail *out)
+{
+    if (!text) return false;
+    if (!strcmp(text, "0") || !strcmp(text, "short") || !strcmp(text, "line"))
+        *out = DIAG_DETAIL_LINE;
+    else if (!strcmp(text, "1") || !strcmp(text, "frames"))
+        *out = DIAG_DETAIL_FRAMES;
+    else if (!strcmp(text, "full") || !strcmp(text, "2"))
+        *out = DIAG_DETAIL_FULL;
+    else
+        return false;
+    return true;
+}
+
+diag_detail diag_detail_from_env(void)
+{
+    diag_detail d = DIAG_DETAIL_FRAMES;
+    const char *v = getenv("KILN_BACKTRACE");
+    if (v) diag_detail_parse(v, &d);
+    return d;
+}
+
+/* ---------------------------------------------------------------- the hint */
+
+const char *diag_trap_hint(const kiln_trap *t, diag_symbols *syms,
+                           const diag_report_opts *opts)
+{
+    if (t->kind == KILN_TRAP_CALL_STACK_EXHAUSTED)
+        return "the wasm call stack ran out: look for unbounded recursion";
+    if (t->kind != KILN_TRAP_MEMORY_OUT_OF_BOUNDS) return NULL;
+    /* clang's shadow stack lives in linear memory and grows down from
+     * __stack_pointer. When it runs past address 0 the pointer wraps to
+     * just below 4 GiB, so frame accesses land at 0xffffxxxx (plus a small
+     * offset, possibly past 2^32). */
+    uint64_t a = t->address;
+    bool wrapped = a >= 0xff000000u && a < 0x100000000ull + 0x10000;
+    bool sp_wrapped = false, sp_low = false;
+    if (opts && opts->stack_pointer_known) {
+        sp_wrapped = (int32_t)opts->stack_pointer < 0;
+        sp_low = opts->stack_pointer < 4096;
+    }
+    uint32_t sp_index = syms ? diag_symbols_stack_pointer_global(syms, NULL)
+                             : DIAG_NONE;
+    if (sp_wrapped || (sp_low && wrapped))
+        return "C stack overflow: the shadow stack in linear memory ran past "
+               "its start; raise it with -Wl,-z,stack-size=... or look for "
+               "deep recursion";
+    if (wrapped && (sp_index == 0 || !syms))
+        return "the address is just below 0 as a signed 32-bit value: likely "
+               "a C stack overflow (the shadow stack in linear memory ran past "
+               "its start; raise it with -Wl,-z,stack-size=... or look for "
+               "deep recursion), or a negative array index";
+    if (wrapped)
+        return "the address is just below 0 as a signed 32-bit value: "
+               "likely a negative array index or pointer offset";
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- a growable buffer */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_vprintf(sbuf *b, const char *fmt, va_list ap)
+{
+    if (b->oom) return;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, aq);
+    va_end(aq);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    if (!b->p || b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    }
+    b->len += (size_t)n;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* ---------------------------------------------------------------- frames */
+
+/* One line of the backtrace: a wasm frame expanded into its inline chain. */
+typedef struct xframe {
+    const kiln_frame *f;
+    diag_loc loc;
+    bool have_loc;
+    bool first_of_frame;
+    uint32_t body_start;
+    bool have_body;
+} xframe;
+
+/* Expands t's frames into display lines. Returns a malloc'd array (NULL
+ * when out of memory; *n = 0 for none). */
+static xframe *expand(const kiln_trap *t, diag_symbols *syms, size_t *n)
+{
+    *n = 0;
+    size_t cap = t->nframes ? t->nframes * 2 : 1;
+    xframe *xs = malloc(cap * sizeof *xs);
+    if (!xs) return NULL;
+    for (uint32_t i = 0; i < t->nframes; i++) {
+        const kiln_frame *f = &t->frames[i];
+        diag_loc locs[MAX_INLINE];
+        int k = 0;
+        uint32_t body = 0;
+        bool have_body = false;
+        if (f->module && syms) {
+            have_body = diag_symbols_func_at(syms, f->code_offset, &body) != DIAG_NONE;
+            /* Outer frames point at their call instruction, which is what
+             * we want: the call's own line. */
+            k = diag_symbols_lookup(syms, f->code_offset, locs, MAX_INLINE);
+        }
+        if (*n + (size_t)(k ? k : 1) > cap) {
+            while (*n + (size_t)(k ? k : 1) > cap) cap *= 2;
+            xframe *q = realloc(xs, cap * sizeof *xs);
+            if (!q) {
+                free(xs);
+                return NULL;
+            }
+            xs = q;
+        }
+        for (int j = 0; j < (k ? k : 1); j++) {
+            xframe *x = &xs[(*n)++];
+            memset(x, 0, sizeof *x);
+            x->f = f;
+            x->first_of_frame = j == 0;
+            x->body_start = body;
+            x->have_body = have_body;
+            if (k) {
+                x->loc = locs[j];
+                x->have_loc = true;
+            }
+            /* A function DWARF does not name (no DW_AT_name) still has its
+             * name-section name. */
+            if (!x->loc.function && !x->loc.inlined && f->module && syms)
+                x->loc.function = diag_symbols_func_name(syms, f->func_index);
+        }
+    }
+    return xs;
+}
+
+/* The path to show: relative to the source root (or the current
+ * directory) when inside it. */
+static const char *display_path(const char *path, const char *root)
+{
+    if (!path || path[0] != '/' || !root) return path;
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/') n--;
+    if (strncmp(path, root, n) == 0 && path[n] == '/') return path + n + 1;
+    return path;
+}
+
+static void frame_name(sbuf *b, const xframe *x)
+{
+    if (!x->f->module) {
+        sb_printf(b, "<host function>");
+    } else if (x->loc.function) {
+        sb_printf(b, "%s", x->loc.function);
+    } else {
+        sb_printf(b, "wasm-function[%" PRIu32 "]", x->f->func_index);
+    }
+}
+
+/* Reads line `line` (1-based) of `path` into buf. */
+static bool read_source_line(const char *path, const char *root, uint32_t line,
+                             char *buf, size_t size)
+{
+    char full[4096];
+    if (path[0] != '/' && root) {
+        if ((size_t)snprintf(full, sizeof full, "%s/%s", root, path) >= sizeof full)
+            return false;
+        path = full;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    uint32_t cur = 1;
+    bool ok = false;
+    int c;
+    size_t len = 0;
+    /* Byte by byte: lines may be longer than buf, and only one is kept. */
+    while ((c = getc(f)) != EOF) {
+        if (cur == line) {
+            if (c == '\n') {
+                ok = true;
+                break;
+            }
+            if (len + 1 < size) buf[len++] = (char)c;
+        } else if (c == '\n' && ++cur > line) {
+            break;
+        }
+    }
+    if (c == EOF && cur == line && len > 0) ok = true;
+    fclose(f);
+    buf[len] = 0;
+    if (len && buf[len - 1] == '\r') buf[--len] = 0;
+    return ok;
+}
+
+/* The source line with a caret under the column, as compilers show it. */
+static void snippet(sbuf *b, const diag_loc *loc, const char *root,
+                    const char *shown)
+{
+    char src[1024];
+    if (!loc->file || !loc->line || !read_source_line(loc->file, root, loc->line, src, sizeof src))
+        return;
+    int w = snprintf(NULL, 0, "%" PRIu32, loc->line);
+    sb_printf(b, "  %*s--> %s:%" PRIu32, w, "", shown, loc->line);
+    if (loc->column) sb_printf(b, ":%" PRIu32, loc->column);
+    sb_printf(b, "\n  %*s |\n  %" PRIu32 " | %s\n", w, "", loc->line, src);
+    if (loc->column && loc->column <= strlen(src) + 1) {
+        sb_printf(b, "  %*s | ", w, "");
+        /* Keep tabs so the caret lines up however the terminal sets them. */
+        for (uint32_t i = 0; i + 1 < loc->column; i++)
+            sb_printf(b, "%c", src[i] == '\t' ? '\t' : ' ');
+        sb_printf(b, "^\n");
+    }
+}
+
+static void location(sbuf *b, const xframe *x, const char *root)
+{
+    const char *shown = display_path(x->loc.file, root);
+    sb_printf(b, "%s:%" PRIu32, shown, x->loc.line);
+    if (x->loc.column) sb_printf(b, ":%" PRIu32, x->loc.column);
+}
+
+static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
+                   const diag_report_opts *opts)
+{
+    diag_report_opts defaults = {.detail = DIAG_DETAIL_FRAMES};
+    if (!opts) opts = &defaults;
+    char cwd[4096];
+    const char *root = opts->source_root;
+    if (!root) root = getcwd(cwd, sizeof cwd);
+    const char *msg = t->message[0] ? t->message : kind_text(t->kind);
+    const char *hint = diag_trap_hint(t, syms, opts);
+    size_t nx = 0;
+    xframe *xs = expand(t, syms, &nx);
+    if (!xs && t->nframes) {
+        b->oom = true;
+        return;
+    }
+
+    if (t->kind == KILN_TRAP_EXIT) {
+        sb_printf(b, "exit: the program exited with code %d\n", t->exit_code);
+        free(xs);
+        return;
+    }
+    sb_printf(b, "error: wasm trap: %s", msg);
+    if (opts->detail == DIAG_DETAIL_LINE) {
+        if (nx > 0) {
+            sb_printf(b, " in ");
+            frame_name(b, &xs[0]);
+            if (xs[0].loc.file) {
+                sb_printf(b, " at ");
+                location(b, &xs[0], root);
+            }
+        }
+        sb_printf(b, "\n");
+        free(xs);
+        return;
+    }
+    sb_printf(b, "\n");
+    if (t->detail[0]) sb_printf(b, "  %s\n", t->detail);
+    if (hint) sb_printf(b, "  hint: %s\n", hint);
+
+    bool any_file = false, any_name = false;
+    if (nx > 0) {
+        size_t width = 0;
+        for (size_t i = 0; i < nx; i++) {
+            sbuf tmp = {0};
+            frame_name(&tmp, &xs[i]);
+            if (!tmp.oom && tmp.len > width) width = tmp.len;
+            free(tmp.p);
+        }
+        if (width > 40) width = 40;
+        sb_printf(b, "backtrace:\n");
+        for (size_t i = 0; i < nx; i++) {
+            const xframe *x = &xs[i];
+            sbuf name = {0};
+            frame_name(&name, x);
+            if (x->loc.function) any_name = true;
+            sb_printf(b, "  %zu: ", i);
+            if (x->loc.file) {
+                any_file = true;
+                sb_printf(b, "%-*s at ", (int)width, name.oom ? "?" : name.p);
+                location(b, x, root);
+                if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
+                    sb_printf(b, "   (inlined into %s)", xs[i + 1].loc.function);
+                if (opts->detail == DIAG_DETAIL_FULL && x->f->module && x->first_of_frame)
+                    sb_printf(b, "   [wasm offset 0x%" PRIx32 ", code offset 0x%" PRIx32 "]",
+                              x->f->module_offset, x->f->code_offset);
+            } else if (x->f->module) {
+                sb_printf(b, "%s", name.oom ? "?" : name.p);
+                if (x->have_body)
+                    sb_printf(b, "+0x%" PRIx32, x->f->code_offset - x->body_start);
+                sb_printf(b, " (wasm offset 0x%" PRIx32 ")", x->f->module_offset);
+                if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
+                    sb_printf(b, "   (inlined into %s)", xs[i + 1].loc.function);
+            } else {
+                sb_printf(b, "%s", name.oom ? "?" : name.p);
+            }
+            sb_printf(b, "\n");
+            free(name.p);
+        }
+    }
+    if (!opts->no_source) {
+        bool shown = false;
+        for (size_t i = 0; i < nx; i++) {
+            if (!xs[i].loc.file) continue;
+            if (shown && opts->detail != DIAG_DETAIL_FULL) break;
+            sbuf sn = {0};
+            snippet(&sn, &xs[i].loc, root, display_path(xs[i].loc.file, root));
+            if (sn.len && !sn.oom) sb_printf(b, "\n%s", sn.p);
+            free(sn.p);
+            shown = true;
+        }
+    }
+    bool has_module_frames = false;
+    for (uint32_t i = 0; i < t->nframes; i++)
+        if (t->frames[i].module) has_module_frames = true;
+    if (has_module_frames && !any_file)
+        sb_printf(b, "  note: %s; build with -g (kiln-cc -g) for source lines\n",
+                  any_name ? "no debug information" : "no function names or debug information");
+    free(xs);
+}
+
+char *diag_format_trap_str(const kiln_trap *t, diag_symbols *syms,
+                           const diag_report_opts *opts)
+{
+    sbuf b = {0};
+    if (!t) return NULL;
+    render(&b, t, syms, opts);
+    if (b.oom || !b.p) {
+        free(b.p);
+        return b.oom ? NULL : calloc(1, 1);
+    }
+    return b.p;
+}
+
+int diag_format_trap(const kiln_trap *t, diag_symbols *syms,
+                     const diag_report_opts *opts, FILE *out)
+{
+    char *s = diag_format_trap_str(t, syms, opts);
+    if (!s) {
+        /* Out of memory: still say something useful. */
+        const char *msg = t && t->message[0] ? t->message : t ? kind_text(t->kind) : "trap";
+        return fprintf(out, "error: wasm trap: %s\n", msg) < 0 ? -1 : 0;
+    }
+    size_t n = strlen(s);
+    int rc = fwrite(s, 1, n, out) == n ? 0 : -1;
+    free(s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
+                            const diag_report_opts *opts)
+{
+    if (!t) return NULL;
+    diag_report_opts defaults = {.detail = DIAG_DETAIL_FRAMES};
+    if (!opts) opts = &defaults;
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return NULL;
+    bool ok = true;
+#define ADD(expr) ok = ok && (expr) != NULL
+    ADD(cJSON_AddStringToObject(root, "kind", kind_id(t->kind)));
+    ADD(cJSON_AddStringToObject(root, "message", t->message[0] ? t->message : kind_text(t->kind)));
+    if (t->detail[0]) ADD(cJSON_AddStringToObject(root, "detail", t->detail));
+    if (t->kind == KILN_TRAP_EXIT) ADD(cJSON_AddNumberToObject(root, "exit_code", t->exit_code));
+    if (t->kind == KILN_TRAP_MEMORY_OUT_OF_BOUNDS) {
+        ADD(cJSON_AddNumberToObject(root, "address", (double)t->address));
+        ADD(cJSON_AddNumberToObject(root, "access_size", t->access_size));
+        ADD(cJSON_AddNumberToObject(root, "memory_size", (double)t->memory_size));
+    }
+    if (t->kind == KILN_TRAP_TABLE_OUT_OF_BOUNDS || t->kind == KILN_TRAP_UNINITIALIZED_ELEMENT) {
+        ADD(cJSON_AddNumberToObject(root, "table_index", t->table_index));
+        ADD(cJSON_AddNumberToObject(root, "table_size", t->table_size));
+        ADD(cJSON_AddNumberToObject(root, "element_index", t->element_index));
+    }
+    const char *hint = diag_trap_hint(t, syms, opts);
+    if (hint) ADD(cJSON_AddStringToObject(root, "hint", hint));
+    cJSON *frames = cJSON_AddArrayToObject(root, "frames");
+    ok = ok && frames;
+    size_t nx = 0;
+    xframe *xs = ok ? expand(t, syms, &nx) : NULL;
+    if (!xs && t->nframes) ok = false;
+    for (size_t i = 0; ok && i < nx; i++) {
+        const xframe *x = &xs[i];
+        cJSON *f = cJSON_CreateObject();
+        if (!f || !cJSON_AddItemToArray(frames, f)) {
+            cJSON_Delete(f);
+            ok = false;
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(f, "index", (double)i));
+        if (!x->f->module) {
+            ADD(cJSON_AddTrueToObject(f, "host"));
+            continue;
+        }
+        ADD(cJSON_AddNumberToObject(f, "func_index", x->f->func_index));
+        if (x->loc.function) ADD(cJSON_AddStringToObject(f, "function", x->loc.function));
+        ADD(cJSON_AddNumberToObject(f, "code_offset", x->f->code_offset));
+        ADD(cJSON_AddNumberToObject(f, "module_offset", x->f->module_offset));
+        if (x->have_body)
+            ADD(cJSON_AddNumberToObject(f, "func_offset", x->f->code_offset - x->body_start));
+        if (x->loc.file) {
+            ADD(cJSON_AddStringToObject(f, "file", x->loc.file));
+            ADD(cJSON_AddNumberToObject(f, "line", x->loc.line));
+            ADD(cJSON_AddNumberToObject(f, "column", x->loc.column));
+        }
+        ADD(cJSON_AddBoolToObject(f, "inlined", x->loc.inlined));
+    }
+#undef ADD
+    free(xs);
+    char *out = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    return out;
+}
