@@ -1,0 +1,43 @@
+# The example guest programs, each built for wasm32-wasi with kiln-cc or
+# kiln-c++ and, where tests compare outputs, natively from the same source:
+#   $(BUILD)/examples/hello.wasm
+#   $(BUILD)/examples/imgproc.wasm   $(BUILD)/examples/imgproc-native
+#   $(BUILD)/examples/stl_tour.wasm  $(BUILD)/examples/stl_tour-native
+# `make examples` builds them all (the wasm toolchain packages must be
+# installed: `make deps`).
+EX_OUT := $(BUILD)/examples
+
+# -ffp-contract=off: no fused multiply-add natively (wasm has none), so
+# floating-point results, and thus imgproc's output bytes, match.
+EX_CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off
+EX_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -ffp-contract=off
+EX_NATIVE_CXX ?= g++
+
+IMGPROC_SRC := $(wildcard examples/imgproc/*.c)
+IMGPROC_DEP := $(IMGPROC_SRC) $(wildcard examples/imgproc/*.h)
+
+EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/imgproc.wasm $(EX_OUT)/imgproc-native \
+            $(EX_OUT)/stl_tour.wasm $(EX_OUT)/stl_tour-native
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+$(EX_OUT)/hello.wasm: examples/hello/hello.c $(BUILD)/kiln-cc
+	@mkdir -p $(dir $@)
+	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $<
+
+$(EX_OUT)/imgproc.wasm: $(IMGPROC_DEP) $(BUILD)/kiln-cc
+	@mkdir -p $(dir $@)
+	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $(IMGPROC_SRC) -lm
+
+$(EX_OUT)/imgproc-native: $(IMGPROC_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(EX_CFLAGS) -o $@ $(IMGPROC_SRC) -lm
+
+$(EX_OUT)/stl_tour.wasm: examples/cxx/stl_tour.cpp $(BUILD)/kiln-c++
+	@mkdir -p $(dir $@)
+	$(BUILD)/kiln-c++ $(EX_CXXFLAGS) -o $@ $<
+
+$(EX_OUT)/stl_tour-native: examples/cxx/stl_tour.cpp
+	@mkdir -p $(dir $@)
+	$(EX_NATIVE_CXX) $(EX_CXXFLAGS) -o $@ $<

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// node-wasi.mjs — runs a wasm32-wasi command module under Node.js (V8 and
+// node:wasi, WASI preview 1). It is the second engine of kiln's differential
+// tests: same module, same arguments, and the outputs must match byte for byte.
+//
+// Usage: node-wasi.mjs [options] MODULE.wasm [ARGS...]
+//   --dir HOST[::GUEST]  preopen directory HOST, seen by the guest as GUEST
+//                        (default: the same path); repeatable
+//   --env NAME=VALUE     set a guest environment variable; repeatable
+//   --argv0 NAME         the guest's argv[0] (default: MODULE as given)
+//   --                   end of options
+// stdin, stdout and stderr are the process's own. The exit status is the
+// guest's exit code; a trap prints the error on stderr and exits with 134
+// (as wasmtime does); a usage error exits with 2.
+
+// node:wasi announces itself with an ExperimentalWarning on stderr, which
+// would pollute the guest's stderr in comparisons; drop that one warning.
+const emitWarning = process.emitWarning;
+process.emitWarning = (w, ...rest) => {
+  const text = typeof w === 'string' ? w : (w && w.message) || '';
+  if (/WASI/.test(text)) return;
+  return emitWarning.call(process, w, ...rest);
+};
+
+const { readFileSync } = await import('node:fs');
+const { WASI } = await import('node:wasi');
+
+function usage(msg) {
+  if (msg) process.stderr.write(`node-wasi: ${msg}\n`);
+  process.stderr.write('usage: node-wasi.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--argv0 NAME] MODULE.wasm [ARGS...]\n');
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const preopens = {};
+const env = {};
+let argv0 = null;
+let i = 0;
+for (; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--') { i++; break; }
+  if (!a.startsWith('--')) break;
+  const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
+  if (a === '--dir') {
+    const v = val();
+    const sep = v.indexOf('::');
+    const host = sep < 0 ? v : v.slice(0, sep);
+    const guest = sep < 0 ? v : v.slice(sep + 2);
+    preopens[guest] = host;
+  } else if (a === '--env') {
+    const v = val();
+    const eq = v.indexOf('=');
+    if (eq <= 0) usage(`--env wants NAME=VALUE, not '${v}'`);
+    env[v.slice(0, eq)] = v.slice(eq + 1);
+  } else if (a === '--argv0') {
+    argv0 = val();
+  } else if (a === '--help') {
+    usage();
+  } else {
+    usage(`unknown option ${a}`);
+  }
+}
+if (i >= argv.length) usage('no module given');
+const modulePath = argv[i];
+const guestArgs = [argv0 ?? modulePath, ...argv.slice(i + 1)];
+
+let bytes;
+try {
+  bytes = readFileSync(modulePath);
+} catch (e) {
+  process.stderr.write(`node-wasi: cannot read ${modulePath}: ${e.message}\n`);
+  process.exit(2);
+}
+
+const wasi = new WASI({
+  version: 'preview1',
+  args: guestArgs,
+  env,
+  preopens,
+  returnOnExit: true,
+  stdin: 0,
+  stdout: 1,
+  stderr: 2,
+});
+
+let code;
+try {
+  const module = await WebAssembly.compile(bytes);
+  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  code = wasi.start(instance);
+} catch (e) {
+  // A trap (RuntimeError) or a link/validation failure.
+  process.stderr.write(`node-wasi: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(e instanceof WebAssembly.RuntimeError ? 134 : 1);
+}
+process.exitCode = code ?? 0;
