@@ -103,6 +103,7 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_INVALID_CONVERSION,    /* float->int of NaN */
     KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH,
     KILN_TRAP_UNINITIALIZED_ELEMENT, /* call_indirect through a null entry */
+    KILN_TRAP_UNDEFINED_ELEMENT,     /* call_indirect past the table's end */
     KILN_TRAP_CALL_STACK_EXHAUSTED,
     KILN_TRAP_OUT_OF_FUEL,
     KILN_TRAP_TIMEOUT,
@@ -307,6 +308,8 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l,
 
 /* Exports of an instance; NULL when absent or of another kind. */
 bool kiln_instance_export(kiln_instance *i, const char *name, kiln_extern *out);
+/* The same for a name given with its length (wasm names may hold NULs). */
+bool kiln_instance_export_n(kiln_instance *i, const char *name, size_t len, kiln_extern *out);
 kiln_func *kiln_instance_func(kiln_instance *i, const char *name);
 kiln_memory *kiln_instance_memory(kiln_instance *i, const char *name);
 kiln_global *kiln_instance_global(kiln_instance *i, const char *name);

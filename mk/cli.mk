@@ -1,0 +1,2 @@
+# The kiln program's extra libraries.
+LDLIBS += -lcjson

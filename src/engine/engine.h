@@ -1,0 +1,18 @@
+/* engine.h — the engine object: configuration and the type interner. */
+#ifndef KILN_ENGINE_ENGINE_H
+#define KILN_ENGINE_ENGINE_H
+
+#include <pthread.h>
+
+#include "engine/module.h"
+
+struct kiln_engine {
+    kiln_config config;
+    pthread_mutex_t lock;      /* guards the interner */
+    functype **types;          /* by id */
+    uint32_t ntypes, types_cap;
+    uint32_t *buckets;         /* open hash of ids + 1 (0: empty) */
+    uint32_t nbuckets;
+};
+
+#endif

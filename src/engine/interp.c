@@ -1,0 +1,770 @@
+/*
+ * interp.c — the interpreter: one function, direct-threaded with computed
+ * goto over the register code of ops.h. The hot state lives in locals the
+ * compiler keeps in registers: pc, fp (the frame's slots), mem (linear
+ * memory's base) and inst.
+ *
+ * Memory accesses are not bounds-checked: linear memory sits in an 8 GiB
+ * reservation whose inaccessible part faults (memory.c), and the fault
+ * handler (trap.c) jumps back to interp_call. So that the trap can name the
+ * instruction, each access first stores pc into ex->pc: one store, cheaper
+ * than a compare and branch, and it keeps traps precise. With
+ * kiln_config.explicit_bounds_checks the compiler emits the checked twins
+ * (cload_*, cstore_*) instead.
+ *
+ * Wasm calls do not recurse in C: a call pushes a frame on the store's call
+ * stack and jumps; the callee's slots start where the caller put the
+ * arguments, so arguments are never copied.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/ops.h"
+#include "engine/runtime.h"
+#include "engine/cost.h"
+
+const void *const *interp_handlers;
+
+enum {
+#define OPN(name, n) OPN_##name = (n),
+    KILN_OPS(OPN)
+#undef OPN
+};
+
+static inline float f32_of(uint64_t v) { uint32_t u = (uint32_t)v; float f; memcpy(&f, &u, 4); return f; }
+static inline uint64_t of_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline double f64_of(uint64_t v) { double d; memcpy(&d, &v, 8); return d; }
+static inline uint64_t of_f64(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+/* Wasm's min and max: NaN in, NaN out; -0 is less than +0. */
+static inline float fmin32(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline float fmax32(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double fmin64(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double fmax64(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+/* Saturating float-to-int conversions. */
+static inline uint32_t sat_s32(double x) {
+    if (x != x) return 0;
+    if (x <= -2147483649.0) return (uint32_t)INT32_MIN;
+    if (x >= 2147483648.0) return (uint32_t)INT32_MAX;
+    return (uint32_t)(int32_t)x;
+}
+static inline uint32_t sat_u32(double x) {
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+static inline uint64_t sat_s64(double x) {
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return (uint64_t)INT64_MIN;
+    if (x >= 9223372036854775808.0) return (uint64_t)INT64_MAX;
+    return (uint64_t)(int64_t)x;
+}
+static inline uint64_t sat_u64(double x) {
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* Details of a trap raised inside run(), filled in before `goto trap`. */
+typedef struct trapinfo {
+    kiln_trap_kind kind;
+    uint64_t addr;
+    uint32_t size;
+    int is_store;
+    uint32_t index, limit, table;
+    uint32_t want_type, have_type;
+    kiln_trap *host; /* a host function's own trap */
+} trapinfo;
+
+static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, const trapinfo *ti) {
+    kiln_trap *t = ti->host ? ti->host : trap_make(ti->kind);
+    if (!t) return NULL;
+    switch (ti->kind) {
+    case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: {
+        uint64_t msize = inst && inst->memory ? inst->memory->size : 0;
+        t->address = ti->addr;
+        t->access_size = ti->size;
+        t->memory_size = msize;
+        if (ti->size)
+            snprintf(t->detail, sizeof t->detail, "%u-byte %s at address 0x%llx; linear memory is %llu bytes (%llu pages)",
+                     ti->size, ti->is_store ? "store" : "load", (unsigned long long)ti->addr,
+                     (unsigned long long)msize, (unsigned long long)(msize >> 16));
+        else
+            snprintf(t->detail, sizeof t->detail, "bulk access of %llu bytes at address 0x%llx; linear memory is %llu bytes (%llu pages)",
+                     (unsigned long long)ti->index, (unsigned long long)ti->addr,
+                     (unsigned long long)msize, (unsigned long long)(msize >> 16));
+        break;
+    }
+    case KILN_TRAP_TABLE_OUT_OF_BOUNDS:
+    case KILN_TRAP_UNDEFINED_ELEMENT:
+        t->table_index = ti->table;
+        t->element_index = ti->index;
+        t->table_size = ti->limit;
+        snprintf(t->detail, sizeof t->detail, "element %u of table %u, whose size is %u", ti->index, ti->table, ti->limit);
+        break;
+    case KILN_TRAP_UNINITIALIZED_ELEMENT:
+        t->table_index = ti->table;
+        t->element_index = ti->index;
+        snprintf(t->detail, sizeof t->detail, "element %u of table %u is null", ti->index, ti->table);
+        break;
+    case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: {
+        kiln_engine *e = ex->store->engine;
+        const functype *w = engine_type_by_id(e, ti->want_type), *h = engine_type_by_id(e, ti->have_type);
+        char a[160] = "?", b[160] = "?";
+        kiln_functype pw, ph;
+        if (w) { functype_to_public(w, &pw); kiln_functype_format(&pw, a, sizeof a); }
+        if (h) { functype_to_public(h, &ph); kiln_functype_format(&ph, b, sizeof b); }
+        snprintf(t->detail, sizeof t->detail, "the call expects %s but element %u of table %u is %s", a, ti->index, ti->table, b);
+        break;
+    }
+    case KILN_TRAP_CALL_STACK_EXHAUSTED:
+        snprintf(t->detail, sizeof t->detail, "more than %u nested calls or %llu bytes of wasm stack",
+                 ex->store->limits.max_call_depth, (unsigned long long)ex->store->limits.max_stack_bytes);
+        break;
+    case KILN_TRAP_OUT_OF_FUEL:
+        snprintf(t->detail, sizeof t->detail, "the fuel limit of %lld was spent", (long long)ex->fuel_start);
+        break;
+    default:
+        break;
+    }
+    trap_backtrace(t, ex, pc);
+    return t;
+}
+
+#ifdef KILN_NO_METER
+#define CHARGE(f) ((void)(f))
+#define CHARGE_EXTRA(n) ((void)(n))
+#else
+/* Relaxed atomics: the deadline timer may store into ex->fuel from another
+ * thread; a store lost to our read-modify-write is repeated by the timer. */
+#define CHARGE(f)                                                                  \
+    do {                                                                           \
+        int64_t fu_ = __atomic_load_n(&ex->fuel, __ATOMIC_RELAXED) - (int64_t)(f); \
+        __atomic_store_n(&ex->fuel, fu_, __ATOMIC_RELAXED);                        \
+        if (__builtin_expect(fu_ < 0, 0)) goto out_of_fuel;                        \
+    } while (0)
+#define CHARGE_EXTRA(n) CHARGE(n)
+#endif
+
+static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_t *fp, bool init) {
+    static const void *const labels[OP__COUNT] = {
+#define LBL(name, n) &&L_##name,
+        KILN_OPS(LBL)
+#undef LBL
+    };
+    if (init) {
+        interp_handlers = labels;
+        return NULL;
+    }
+
+    uint8_t *mem = inst->mem_base;
+    trapinfo ti = {0};
+    /* Call setup shared by call, call_import and call_indirect. */
+    const funcdef *ncallee;
+    kiln_instance *ninst;
+    uint64_t *nfp;
+    const uint32_t *ret;
+    kiln_func *hf;
+
+#define O(i) (pc[2 + (i)])
+#define S(i) (fp[O(i)])
+#define DISPATCH()                              \
+    do {                                        \
+        const void *h_;                         \
+        memcpy(&h_, pc, sizeof h_);             \
+        goto *h_;                               \
+    } while (0)
+#define NEXT(name) do { pc += 2 + OPN_##name; DISPATCH(); } while (0)
+#define TRAP(k) do { ti.kind = (k); goto trap; } while (0)
+
+    DISPATCH();
+
+    /* ------------------------------------------------------------ control */
+L_unreachable:
+    TRAP(KILN_TRAP_UNREACHABLE);
+L_charge:
+    CHARGE(O(0));
+    NEXT(charge);
+L_br:
+    CHARGE(O(1));
+    pc += (int32_t)O(0);
+    DISPATCH();
+L_br_z:
+    CHARGE(O(2));
+    if ((uint32_t)S(0) == 0) { pc += (int32_t)O(1); DISPATCH(); }
+    NEXT(br_z);
+L_br_nz:
+    CHARGE(O(2));
+    if ((uint32_t)S(0) != 0) { pc += (int32_t)O(1); DISPATCH(); }
+    NEXT(br_nz);
+L_br_table: {
+    uint32_t i = (uint32_t)S(0), n = O(1);
+    CHARGE(O(2));
+    if (i > n) i = n;
+    pc += (int32_t)pc[2 + 3 + i];
+    DISPATCH();
+}
+
+#define BRPAIR(cmp, T, op)                                       \
+    L_br_##cmp##_i32: {                                          \
+        CHARGE(O(3));                                            \
+        T a_ = (T)(uint32_t)S(0), b_ = (T)(uint32_t)S(1);        \
+        if (a_ op b_) { pc += (int32_t)O(2); DISPATCH(); }       \
+        NEXT(br_##cmp##_i32);                                    \
+    }                                                            \
+    L_br_##cmp##_i32_k: {                                        \
+        CHARGE(O(3));                                            \
+        T a_ = (T)(uint32_t)S(0), b_ = (T)O(1);                  \
+        if (a_ op b_) { pc += (int32_t)O(2); DISPATCH(); }       \
+        NEXT(br_##cmp##_i32_k);                                  \
+    }
+    BRPAIR(eq, uint32_t, ==)
+    BRPAIR(ne, uint32_t, !=)
+    BRPAIR(lt_s, int32_t, <)
+    BRPAIR(lt_u, uint32_t, <)
+    BRPAIR(gt_s, int32_t, >)
+    BRPAIR(gt_u, uint32_t, >)
+    BRPAIR(le_s, int32_t, <=)
+    BRPAIR(le_u, uint32_t, <=)
+    BRPAIR(ge_s, int32_t, >=)
+    BRPAIR(ge_u, uint32_t, >=)
+
+L_call: {
+    memcpy(&ncallee, &pc[2], sizeof ncallee);
+    CHARGE(O(3));
+    nfp = fp + O(2);
+    ninst = inst;
+    ret = pc + 2 + OPN_call;
+    goto enter;
+}
+L_call_import: {
+    kiln_func *f = inst->funcs[O(0)];
+    CHARGE(O(2));
+    nfp = fp + O(1);
+    ret = pc + 2 + OPN_call_import;
+    if (f->kind == FUNC_HOST) { hf = f; goto host_call; }
+    ncallee = f->def;
+    ninst = f->inst;
+    goto enter;
+}
+L_call_indirect: {
+    kiln_table *tb = inst->tables[O(0)];
+    uint32_t i = (uint32_t)S(3);
+    CHARGE(O(4));
+    if (i >= tb->size) { ti.index = i; ti.limit = tb->size; ti.table = O(0); TRAP(KILN_TRAP_UNDEFINED_ELEMENT); }
+    kiln_func *f = tb->elems[i];
+    if (!f) { ti.index = i; ti.table = O(0); TRAP(KILN_TRAP_UNINITIALIZED_ELEMENT); }
+    if (f->type_id != O(1)) {
+        ti.index = i; ti.table = O(0); ti.want_type = O(1); ti.have_type = f->type_id;
+        TRAP(KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+    }
+    nfp = fp + O(2);
+    ret = pc + 2 + OPN_call_indirect;
+    if (f->kind == FUNC_HOST) { hf = f; goto host_call; }
+    ncallee = f->def;
+    ninst = f->inst;
+    goto enter;
+}
+enter: {
+    frame *nf = ex->fsp + 1;
+    if (__builtin_expect(nf >= ex->frames_end || nfp + ncallee->frame_slots > ex->stack_end, 0))
+        TRAP(KILN_TRAP_CALL_STACK_EXHAUSTED);
+    nf->fn = ncallee;
+    nf->inst = ninst;
+    nf->fp = nfp;
+    nf->ret_pc = ret;
+    ex->fsp = nf;
+    uint32_t np = ncallee->type->nparams;
+    memset(nfp + np, 0, (size_t)(ncallee->nlocals - np) * sizeof *nfp);
+    fp = nfp;
+    pc = ncallee->code;
+    if (ninst != inst) { inst = ninst; mem = inst->mem_base; }
+    DISPATCH();
+}
+host_call: {
+    ex->pc = pc;
+    ex->sp = fp + ex->fsp->fn->frame_slots;
+    kiln_caller cl = {ex, inst};
+    kiln_trap *t = hf->host(&cl, hf->env, nfp);
+    if (t) { ti.host = t; ti.kind = t->kind; goto trap; }
+    pc = ret;
+    DISPATCH();
+}
+L_ret:
+    CHARGE(O(0));
+    goto do_return;
+L_ret_slot:
+    fp[0] = S(0);
+    CHARGE(O(1));
+    goto do_return;
+do_return: {
+    frame *f = ex->fsp;
+    const uint32_t *rp = f->ret_pc;
+    ex->fsp = f - 1;
+    if (!rp) return NULL;
+    fp = ex->fsp->fp;
+    if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
+    pc = rp;
+    DISPATCH();
+}
+
+    /* ------------------------------------------------------------ data movement */
+L_copy:
+    fp[O(0)] = S(1);
+    NEXT(copy);
+L_const32:
+    fp[O(0)] = O(1);
+    NEXT(const32);
+L_const64:
+    fp[O(0)] = (uint64_t)O(2) << 32 | O(1);
+    NEXT(const64);
+L_select:
+    fp[O(0)] = (uint32_t)S(3) ? S(1) : S(2);
+    NEXT(select);
+L_global_get:
+    fp[O(0)] = inst->globals[O(1)]->bits;
+    NEXT(global_get);
+L_global_set:
+    inst->globals[O(0)]->bits = S(1);
+    NEXT(global_set);
+
+    /* ------------------------------------------------------------ memory */
+#define LOAD(name, T, conv)                                                  \
+    L_##name: {                                                              \
+        ex->pc = pc;                                                         \
+        T v_;                                                                \
+        memcpy(&v_, mem + (uint64_t)(uint32_t)S(1) + O(2), sizeof v_);       \
+        fp[O(0)] = conv;                                                     \
+        NEXT(name);                                                          \
+    }
+#define STORE(name, T)                                                       \
+    L_##name: {                                                              \
+        ex->pc = pc;                                                         \
+        T v_ = (T)S(1);                                                      \
+        memcpy(mem + (uint64_t)(uint32_t)S(0) + O(2), &v_, sizeof v_);       \
+        NEXT(name);                                                          \
+    }
+#define CLOAD(name, T, conv)                                                 \
+    L_c##name: {                                                             \
+        uint64_t ea_ = (uint64_t)(uint32_t)S(1) + O(2);                      \
+        if (ea_ + sizeof(T) > inst->memory->size) {                          \
+            ti.addr = ea_; ti.size = sizeof(T); ti.is_store = 0;             \
+            TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS);                            \
+        }                                                                    \
+        T v_;                                                                \
+        memcpy(&v_, mem + ea_, sizeof v_);                                   \
+        fp[O(0)] = conv;                                                     \
+        NEXT(c##name);                                                       \
+    }
+#define CSTORE(name, T)                                                      \
+    L_c##name: {                                                             \
+        uint64_t ea_ = (uint64_t)(uint32_t)S(0) + O(2);                      \
+        if (ea_ + sizeof(T) > inst->memory->size) {                          \
+            ti.addr = ea_; ti.size = sizeof(T); ti.is_store = 1;             \
+            TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS);                            \
+        }                                                                    \
+        T v_ = (T)S(1);                                                      \
+        memcpy(mem + ea_, &v_, sizeof v_);                                   \
+        NEXT(c##name);                                                       \
+    }
+#define MEMOPS(L, S_)                                                        \
+    L(load_i32, uint32_t, (uint64_t)v_)                                      \
+    L(load_i64, uint64_t, v_)                                                \
+    L(load_i32_8s, int8_t, (uint32_t)(int32_t)v_)                            \
+    L(load_i32_8u, uint8_t, (uint64_t)v_)                                    \
+    L(load_i32_16s, int16_t, (uint32_t)(int32_t)v_)                          \
+    L(load_i32_16u, uint16_t, (uint64_t)v_)                                  \
+    L(load_i64_8s, int8_t, (uint64_t)(int64_t)v_)                            \
+    L(load_i64_8u, uint8_t, (uint64_t)v_)                                    \
+    L(load_i64_16s, int16_t, (uint64_t)(int64_t)v_)                          \
+    L(load_i64_16u, uint16_t, (uint64_t)v_)                                  \
+    L(load_i64_32s, int32_t, (uint64_t)(int64_t)v_)                          \
+    L(load_i64_32u, uint32_t, (uint64_t)v_)                                  \
+    S_(store_i32, uint32_t)                                                  \
+    S_(store_i64, uint64_t)                                                  \
+    S_(store_8, uint8_t)                                                     \
+    S_(store_16, uint16_t)
+    MEMOPS(LOAD, STORE)
+    MEMOPS(CLOAD, CSTORE)
+
+L_memory_size:
+    fp[O(0)] = inst->memory->size >> 16;
+    NEXT(memory_size);
+L_memory_grow:
+    fp[O(0)] = (uint32_t)memory_grow(inst->memory, (uint32_t)S(1));
+    NEXT(memory_grow);
+L_memory_fill: {
+    uint64_t d = (uint32_t)S(0), n = (uint32_t)S(2);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    if (d + n > inst->memory->size) { ti.addr = d; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    memset(mem + d, (int)(uint8_t)S(1), n);
+    NEXT(memory_fill);
+}
+L_memory_copy: {
+    uint64_t d = (uint32_t)S(0), s = (uint32_t)S(1), n = (uint32_t)S(2);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    uint64_t size = inst->memory->size;
+    if (s + n > size) { ti.addr = s; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    if (d + n > size) { ti.addr = d; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    memmove(mem + d, mem + s, n);
+    NEXT(memory_copy);
+}
+L_memory_init: {
+    uint32_t seg = O(0);
+    uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    const data_seg *ds = &inst->module->datas[seg];
+    uint64_t have = inst->data_dropped[seg] ? 0 : ds->size;
+    if (s + n > have) { ti.addr = s; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    if (d + n > inst->memory->size) { ti.addr = d; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    if (n) memcpy(mem + d, ds->bytes + s, n);
+    NEXT(memory_init);
+}
+L_data_drop:
+    inst->data_dropped[O(0)] = 1;
+    NEXT(data_drop);
+
+    /* ------------------------------------------------------------ tables */
+L_table_get: {
+    kiln_table *t = inst->tables[O(1)];
+    uint32_t i = (uint32_t)S(2);
+    if (i >= t->size) { ti.index = i; ti.limit = t->size; ti.table = O(1); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    fp[O(0)] = (uintptr_t)t->elems[i];
+    NEXT(table_get);
+}
+L_table_set: {
+    kiln_table *t = inst->tables[O(0)];
+    uint32_t i = (uint32_t)S(1);
+    if (i >= t->size) { ti.index = i; ti.limit = t->size; ti.table = O(0); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    t->elems[i] = (void *)(uintptr_t)S(2);
+    NEXT(table_set);
+}
+L_table_size:
+    fp[O(0)] = inst->tables[O(1)]->size;
+    NEXT(table_size);
+L_table_grow: {
+    uint32_t n = (uint32_t)S(3);
+    CHARGE_EXTRA(n / FUEL_ELEMS_PER_UNIT);
+    fp[O(0)] = (uint32_t)table_grow(inst->tables[O(1)], n, (void *)(uintptr_t)S(2));
+    NEXT(table_grow);
+}
+L_table_fill: {
+    kiln_table *t = inst->tables[O(0)];
+    uint64_t i = (uint32_t)S(1), n = (uint32_t)S(3);
+    CHARGE_EXTRA(n / FUEL_ELEMS_PER_UNIT);
+    if (i + n > t->size) { ti.index = (uint32_t)i; ti.limit = t->size; ti.table = O(0); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    void *v = (void *)(uintptr_t)S(2);
+    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+    NEXT(table_fill);
+}
+L_table_copy: {
+    kiln_table *dt = inst->tables[O(0)], *st = inst->tables[O(1)];
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    CHARGE_EXTRA(n / FUEL_ELEMS_PER_UNIT);
+    if (s + n > st->size) { ti.index = (uint32_t)s; ti.limit = st->size; ti.table = O(1); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    if (d + n > dt->size) { ti.index = (uint32_t)d; ti.limit = dt->size; ti.table = O(0); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    if (n) memmove(dt->elems + d, st->elems + s, n * sizeof *dt->elems);
+    NEXT(table_copy);
+}
+L_table_init: {
+    kiln_table *t = inst->tables[O(0)];
+    uint32_t seg = O(1);
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    CHARGE_EXTRA(n / FUEL_ELEMS_PER_UNIT);
+    uint64_t have = inst->elem_dropped[seg] ? 0 : inst->module->elems[seg].count;
+    if (s + n > have) { ti.index = (uint32_t)s; ti.limit = (uint32_t)have; ti.table = O(0); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    if (d + n > t->size) { ti.index = (uint32_t)d; ti.limit = t->size; ti.table = O(0); TRAP(KILN_TRAP_TABLE_OUT_OF_BOUNDS); }
+    if (n) memcpy(t->elems + d, inst->elem_values[seg] + s, n * sizeof *t->elems);
+    NEXT(table_init);
+}
+L_elem_drop:
+    inst->elem_dropped[O(0)] = 1;
+    NEXT(elem_drop);
+L_ref_func:
+    fp[O(0)] = (uintptr_t)inst->funcs[O(1)];
+    NEXT(ref_func);
+L_ref_is_null:
+    fp[O(0)] = S(1) == 0;
+    NEXT(ref_is_null);
+
+    /* ------------------------------------------------------------ integers */
+#define UN32(name, expr) L_##name: { uint32_t a = (uint32_t)S(1); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
+#define BIN32(name, expr) L_##name: { uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
+#define BIN32K(name, expr) L_##name: { uint32_t a = (uint32_t)S(1), b = O(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
+#define UN64(name, expr) L_##name: { uint64_t a = S(1); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
+#define BIN64(name, expr) L_##name: { uint64_t a = S(1), b = S(2); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
+#define BIN64K(name, expr) L_##name: { uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
+#define CMP64(name, expr) L_##name: { uint64_t a = S(1), b = S(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
+#define CMP64K(name, expr) L_##name: { uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
+#define I32S(x) ((int32_t)(x))
+#define I64S(x) ((int64_t)(x))
+
+    UN32(i32_eqz, a == 0)
+    BIN32(i32_eq, a == b) BIN32(i32_ne, a != b)
+    BIN32(i32_lt_s, I32S(a) < I32S(b)) BIN32(i32_lt_u, a < b)
+    BIN32(i32_gt_s, I32S(a) > I32S(b)) BIN32(i32_gt_u, a > b)
+    BIN32(i32_le_s, I32S(a) <= I32S(b)) BIN32(i32_le_u, a <= b)
+    BIN32(i32_ge_s, I32S(a) >= I32S(b)) BIN32(i32_ge_u, a >= b)
+    UN32(i32_clz, a ? __builtin_clz(a) : 32)
+    UN32(i32_ctz, a ? __builtin_ctz(a) : 32)
+    UN32(i32_popcnt, __builtin_popcount(a))
+    BIN32(i32_add, a + b) BIN32(i32_sub, a - b) BIN32(i32_mul, a * b)
+L_i32_div_s: {
+    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    if (a == 0x80000000u && b == 0xffffffffu) TRAP(KILN_TRAP_INTEGER_OVERFLOW);
+    fp[O(0)] = (uint32_t)(I32S(a) / I32S(b));
+    NEXT(i32_div_s);
+}
+L_i32_div_u: {
+    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = a / b;
+    NEXT(i32_div_u);
+}
+L_i32_rem_s: {
+    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = b == 0xffffffffu ? 0 : (uint32_t)(I32S(a) % I32S(b));
+    NEXT(i32_rem_s);
+}
+L_i32_rem_u: {
+    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = a % b;
+    NEXT(i32_rem_u);
+}
+    BIN32(i32_and, a & b) BIN32(i32_or, a | b) BIN32(i32_xor, a ^ b)
+    BIN32(i32_shl, a << (b & 31)) BIN32(i32_shr_s, I32S(a) >> (b & 31)) BIN32(i32_shr_u, a >> (b & 31))
+    BIN32(i32_rotl, (a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
+    BIN32(i32_rotr, (a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
+    BIN32K(i32_eq_k, a == b) BIN32K(i32_ne_k, a != b)
+    BIN32K(i32_lt_s_k, I32S(a) < I32S(b)) BIN32K(i32_lt_u_k, a < b)
+    BIN32K(i32_gt_s_k, I32S(a) > I32S(b)) BIN32K(i32_gt_u_k, a > b)
+    BIN32K(i32_le_s_k, I32S(a) <= I32S(b)) BIN32K(i32_le_u_k, a <= b)
+    BIN32K(i32_ge_s_k, I32S(a) >= I32S(b)) BIN32K(i32_ge_u_k, a >= b)
+    BIN32K(i32_add_k, a + b) BIN32K(i32_mul_k, a * b) BIN32K(i32_and_k, a & b)
+    BIN32K(i32_or_k, a | b) BIN32K(i32_xor_k, a ^ b)
+    BIN32K(i32_shl_k, a << (b & 31)) BIN32K(i32_shr_s_k, I32S(a) >> (b & 31)) BIN32K(i32_shr_u_k, a >> (b & 31))
+
+    UN64(i64_eqz, (uint32_t)(a == 0))
+    CMP64(i64_eq, a == b) CMP64(i64_ne, a != b)
+    CMP64(i64_lt_s, I64S(a) < I64S(b)) CMP64(i64_lt_u, a < b)
+    CMP64(i64_gt_s, I64S(a) > I64S(b)) CMP64(i64_gt_u, a > b)
+    CMP64(i64_le_s, I64S(a) <= I64S(b)) CMP64(i64_le_u, a <= b)
+    CMP64(i64_ge_s, I64S(a) >= I64S(b)) CMP64(i64_ge_u, a >= b)
+    UN64(i64_clz, a ? __builtin_clzll(a) : 64)
+    UN64(i64_ctz, a ? __builtin_ctzll(a) : 64)
+    UN64(i64_popcnt, __builtin_popcountll(a))
+    BIN64(i64_add, a + b) BIN64(i64_sub, a - b) BIN64(i64_mul, a * b)
+L_i64_div_s: {
+    uint64_t a = S(1), b = S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    if (a == 0x8000000000000000ull && b == ~0ull) TRAP(KILN_TRAP_INTEGER_OVERFLOW);
+    fp[O(0)] = (uint64_t)(I64S(a) / I64S(b));
+    NEXT(i64_div_s);
+}
+L_i64_div_u: {
+    uint64_t a = S(1), b = S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = a / b;
+    NEXT(i64_div_u);
+}
+L_i64_rem_s: {
+    uint64_t a = S(1), b = S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = b == ~0ull ? 0 : (uint64_t)(I64S(a) % I64S(b));
+    NEXT(i64_rem_s);
+}
+L_i64_rem_u: {
+    uint64_t a = S(1), b = S(2);
+    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    fp[O(0)] = a % b;
+    NEXT(i64_rem_u);
+}
+    BIN64(i64_and, a & b) BIN64(i64_or, a | b) BIN64(i64_xor, a ^ b)
+    BIN64(i64_shl, a << (b & 63)) BIN64(i64_shr_s, I64S(a) >> (b & 63)) BIN64(i64_shr_u, a >> (b & 63))
+    BIN64(i64_rotl, (a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
+    BIN64(i64_rotr, (a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
+    BIN64K(i64_add_k, a + b) BIN64K(i64_and_k, a & b)
+    BIN64K(i64_shl_k, a << (b & 63)) BIN64K(i64_shr_s_k, I64S(a) >> (b & 63)) BIN64K(i64_shr_u_k, a >> (b & 63))
+    CMP64K(i64_eq_k, a == b) CMP64K(i64_ne_k, a != b)
+    CMP64K(i64_lt_s_k, I64S(a) < I64S(b)) CMP64K(i64_lt_u_k, a < b)
+    CMP64K(i64_gt_s_k, I64S(a) > I64S(b)) CMP64K(i64_gt_u_k, a > b)
+
+    /* ------------------------------------------------------------ floats */
+#define FCMP32(name, op) L_##name: { float a = f32_of(S(1)), b = f32_of(S(2)); fp[O(0)] = (uint32_t)(a op b); NEXT(name); }
+#define FCMP64(name, op) L_##name: { double a = f64_of(S(1)), b = f64_of(S(2)); fp[O(0)] = (uint32_t)(a op b); NEXT(name); }
+#define FUN32(name, expr) L_##name: { float a = f32_of(S(1)); fp[O(0)] = of_f32(expr); NEXT(name); }
+#define FUN64(name, expr) L_##name: { double a = f64_of(S(1)); fp[O(0)] = of_f64(expr); NEXT(name); }
+#define FBIN32(name, expr) L_##name: { float a = f32_of(S(1)), b = f32_of(S(2)); fp[O(0)] = of_f32(expr); NEXT(name); }
+#define FBIN64(name, expr) L_##name: { double a = f64_of(S(1)), b = f64_of(S(2)); fp[O(0)] = of_f64(expr); NEXT(name); }
+
+    FCMP32(f32_eq, ==) FCMP32(f32_ne, !=) FCMP32(f32_lt, <) FCMP32(f32_gt, >) FCMP32(f32_le, <=) FCMP32(f32_ge, >=)
+L_f32_abs:
+    fp[O(0)] = (uint32_t)S(1) & 0x7fffffffu;
+    NEXT(f32_abs);
+L_f32_neg:
+    fp[O(0)] = (uint32_t)S(1) ^ 0x80000000u;
+    NEXT(f32_neg);
+    /* libm passes a signaling NaN through unchanged; wasm wants it quieted. */
+    FUN32(f32_ceil, a != a ? a + a : ceilf(a)) FUN32(f32_floor, a != a ? a + a : floorf(a))
+    FUN32(f32_trunc, a != a ? a + a : truncf(a))
+    FUN32(f32_nearest, nearbyintf(a)) FUN32(f32_sqrt, sqrtf(a))
+    FBIN32(f32_add, a + b) FBIN32(f32_sub, a - b) FBIN32(f32_mul, a * b) FBIN32(f32_div, a / b)
+    FBIN32(f32_min, fmin32(a, b)) FBIN32(f32_max, fmax32(a, b))
+L_f32_copysign:
+    fp[O(0)] = ((uint32_t)S(1) & 0x7fffffffu) | ((uint32_t)S(2) & 0x80000000u);
+    NEXT(f32_copysign);
+
+    FCMP64(f64_eq, ==) FCMP64(f64_ne, !=) FCMP64(f64_lt, <) FCMP64(f64_gt, >) FCMP64(f64_le, <=) FCMP64(f64_ge, >=)
+L_f64_abs:
+    fp[O(0)] = S(1) & 0x7fffffffffffffffull;
+    NEXT(f64_abs);
+L_f64_neg:
+    fp[O(0)] = S(1) ^ 0x8000000000000000ull;
+    NEXT(f64_neg);
+    FUN64(f64_ceil, a != a ? a + a : ceil(a)) FUN64(f64_floor, a != a ? a + a : floor(a))
+    FUN64(f64_trunc, a != a ? a + a : trunc(a))
+    FUN64(f64_nearest, nearbyint(a)) FUN64(f64_sqrt, sqrt(a))
+    FBIN64(f64_add, a + b) FBIN64(f64_sub, a - b) FBIN64(f64_mul, a * b) FBIN64(f64_div, a / b)
+    FBIN64(f64_min, fmin64(a, b)) FBIN64(f64_max, fmax64(a, b))
+L_f64_copysign:
+    fp[O(0)] = (S(1) & 0x7fffffffffffffffull) | (S(2) & 0x8000000000000000ull);
+    NEXT(f64_copysign);
+
+    /* ------------------------------------------------------------ conversions */
+L_i32_wrap_i64:
+    fp[O(0)] = (uint32_t)S(1);
+    NEXT(i32_wrap_i64);
+#define TRUNC(name, FT, of, lo_ok, hi_ok, conv)                        \
+    L_##name: {                                                        \
+        FT x = of(S(1));                                               \
+        if (x != x) TRAP(KILN_TRAP_INVALID_CONVERSION);                \
+        if (!(lo_ok && hi_ok)) TRAP(KILN_TRAP_INTEGER_OVERFLOW);       \
+        fp[O(0)] = conv;                                               \
+        NEXT(name);                                                    \
+    }
+    TRUNC(i32_trunc_f32_s, float, f32_of, x >= -2147483648.0f, x < 2147483648.0f, (uint32_t)(int32_t)x)
+    TRUNC(i32_trunc_f32_u, float, f32_of, x > -1.0f, x < 4294967296.0f, (uint32_t)x)
+    TRUNC(i32_trunc_f64_s, double, f64_of, x > -2147483649.0, x < 2147483648.0, (uint32_t)(int32_t)x)
+    TRUNC(i32_trunc_f64_u, double, f64_of, x > -1.0, x < 4294967296.0, (uint32_t)x)
+L_i64_extend_i32_s:
+    fp[O(0)] = (uint64_t)(int64_t)(int32_t)S(1);
+    NEXT(i64_extend_i32_s);
+L_i64_extend_i32_u:
+    fp[O(0)] = (uint32_t)S(1);
+    NEXT(i64_extend_i32_u);
+    TRUNC(i64_trunc_f32_s, float, f32_of, x >= -9223372036854775808.0f, x < 9223372036854775808.0f, (uint64_t)(int64_t)x)
+    TRUNC(i64_trunc_f32_u, float, f32_of, x > -1.0f, x < 18446744073709551616.0f, (uint64_t)x)
+    TRUNC(i64_trunc_f64_s, double, f64_of, x >= -9223372036854775808.0, x < 9223372036854775808.0, (uint64_t)(int64_t)x)
+    TRUNC(i64_trunc_f64_u, double, f64_of, x > -1.0, x < 18446744073709551616.0, (uint64_t)x)
+L_f32_convert_i32_s: fp[O(0)] = of_f32((float)(int32_t)S(1)); NEXT(f32_convert_i32_s);
+L_f32_convert_i32_u: fp[O(0)] = of_f32((float)(uint32_t)S(1)); NEXT(f32_convert_i32_u);
+L_f32_convert_i64_s: fp[O(0)] = of_f32((float)(int64_t)S(1)); NEXT(f32_convert_i64_s);
+L_f32_convert_i64_u: fp[O(0)] = of_f32((float)S(1)); NEXT(f32_convert_i64_u);
+L_f32_demote_f64: fp[O(0)] = of_f32((float)f64_of(S(1))); NEXT(f32_demote_f64);
+L_f64_convert_i32_s: fp[O(0)] = of_f64((double)(int32_t)S(1)); NEXT(f64_convert_i32_s);
+L_f64_convert_i32_u: fp[O(0)] = of_f64((double)(uint32_t)S(1)); NEXT(f64_convert_i32_u);
+L_f64_convert_i64_s: fp[O(0)] = of_f64((double)(int64_t)S(1)); NEXT(f64_convert_i64_s);
+L_f64_convert_i64_u: fp[O(0)] = of_f64((double)S(1)); NEXT(f64_convert_i64_u);
+L_f64_promote_f32: fp[O(0)] = of_f64((double)f32_of(S(1))); NEXT(f64_promote_f32);
+L_i32_extend8_s: fp[O(0)] = (uint32_t)(int32_t)(int8_t)S(1); NEXT(i32_extend8_s);
+L_i32_extend16_s: fp[O(0)] = (uint32_t)(int32_t)(int16_t)S(1); NEXT(i32_extend16_s);
+L_i64_extend8_s: fp[O(0)] = (uint64_t)(int64_t)(int8_t)S(1); NEXT(i64_extend8_s);
+L_i64_extend16_s: fp[O(0)] = (uint64_t)(int64_t)(int16_t)S(1); NEXT(i64_extend16_s);
+L_i64_extend32_s: fp[O(0)] = (uint64_t)(int64_t)(int32_t)S(1); NEXT(i64_extend32_s);
+L_i32_trunc_sat_f32_s: fp[O(0)] = sat_s32(f32_of(S(1))); NEXT(i32_trunc_sat_f32_s);
+L_i32_trunc_sat_f32_u: fp[O(0)] = sat_u32(f32_of(S(1))); NEXT(i32_trunc_sat_f32_u);
+L_i32_trunc_sat_f64_s: fp[O(0)] = sat_s32(f64_of(S(1))); NEXT(i32_trunc_sat_f64_s);
+L_i32_trunc_sat_f64_u: fp[O(0)] = sat_u32(f64_of(S(1))); NEXT(i32_trunc_sat_f64_u);
+L_i64_trunc_sat_f32_s: fp[O(0)] = sat_s64(f32_of(S(1))); NEXT(i64_trunc_sat_f32_s);
+L_i64_trunc_sat_f32_u: fp[O(0)] = sat_u64(f32_of(S(1))); NEXT(i64_trunc_sat_f32_u);
+L_i64_trunc_sat_f64_s: fp[O(0)] = sat_s64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_s);
+L_i64_trunc_sat_f64_u: fp[O(0)] = sat_u64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_u);
+
+#ifndef KILN_NO_METER
+out_of_fuel:
+    ti.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL;
+    goto trap;
+#endif
+trap:
+    ex->pc = pc;
+    return make_trap(ex, pc, inst, &ti);
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static void do_init(void) { run(NULL, NULL, NULL, NULL, true); }
+void interp_init(void) { pthread_once(&init_once, do_init); }
+
+/* The memory access at `pc` faulted: say which, where, and how big. */
+static kiln_trap *fault_trap(exec *ex) {
+    const uint32_t *pc = ex->pc;
+    frame *f = ex->fsp;
+    trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS};
+    const void *h;
+    memcpy(&h, pc, sizeof h);
+    static const uint8_t sizes[] = {4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 4, 8, 1, 2};
+    for (int op = OP_load_i32; op <= OP_store_16; op++) {
+        if (interp_handlers[op] != h) continue;
+        bool store = op >= OP_store_i32;
+        uint32_t slot = store ? pc[2] : pc[3];
+        ti.addr = (uint64_t)(uint32_t)f->fp[slot] + pc[4];
+        ti.size = sizes[op - OP_load_i32];
+        ti.is_store = store;
+        break;
+    }
+    return make_trap(ex, pc, f->inst, &ti);
+}
+
+kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
+    const funcdef *fn = f->def;
+    frame *base = ex->fsp + 1;
+    if (base >= ex->frames_end || fp + fn->frame_slots > ex->stack_end) {
+        trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
+        return make_trap(ex, NULL, f->inst, &ti);
+    }
+    base->fn = fn;
+    base->inst = f->inst;
+    base->fp = fp;
+    base->ret_pc = NULL;
+    ex->fsp = base;
+    uint32_t np = fn->type->nparams;
+    memset(fp + np, 0, (size_t)(fn->nlocals - np) * sizeof *fp);
+
+    sigjmp_buf jb;
+    sigjmp_buf *saved_jmp = ex->jmp;
+    exec *saved_tls = kiln_tls_exec;
+    kiln_trap *t;
+    if (sigsetjmp(jb, 0)) {
+        t = fault_trap(ex);
+    } else {
+        ex->jmp = &jb;
+        kiln_tls_exec = ex;
+        t = run(ex, f->inst, fn->code, fp, false);
+    }
+    ex->fsp = base - 1;
+    ex->jmp = saved_jmp;
+    kiln_tls_exec = saved_tls;
+    return t;
+}

@@ -1,0 +1,80 @@
+/*
+ * memory.c — linear memory. Each memory reserves 8 GiB + 64 KiB of address
+ * space up front (PROT_NONE, no backing), and grows by making the front of
+ * the reservation accessible. A wasm32 effective address is a 32-bit index
+ * plus a 32-bit offset, so every access lands inside the reservation: past
+ * the accessible part it faults, and trap.c turns the fault into a trap.
+ * The base never moves, so the interpreter can keep it in a register.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engine/runtime.h"
+
+#define RESERVE (((size_t)8 << 30) + 65536)
+
+kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max, kiln_error *err) {
+    uint64_t limit = s->limits.max_memory_bytes;
+    if ((uint64_t)min_pages * KILN_PAGE_SIZE > limit) {
+        if (err)
+            snprintf(err->message, sizeof err->message,
+                     "memory needs %u pages (%llu bytes) at start but the limit is %llu bytes", min_pages,
+                     (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit);
+        return NULL;
+    }
+    kiln_memory *m = calloc(1, sizeof *m);
+    if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    void *p = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        if (err) snprintf(err->message, sizeof err->message, "cannot reserve address space for linear memory: %s", strerror(errno));
+        free(m);
+        return NULL;
+    }
+    m->base = p;
+    m->reserved = RESERVE;
+    m->max_pages = has_max ? max_pages : KILN_MAX_PAGES;
+    m->has_max = has_max;
+    m->limit_bytes = limit;
+    m->store = s;
+    if (min_pages && mprotect(p, (size_t)min_pages * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+        if (err) snprintf(err->message, sizeof err->message, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
+        munmap(p, RESERVE);
+        free(m);
+        return NULL;
+    }
+    m->size = (uint64_t)min_pages * KILN_PAGE_SIZE;
+    m->next = s->memories;
+    s->memories = m;
+    return m;
+}
+
+int64_t memory_grow(kiln_memory *m, uint64_t delta) {
+    uint64_t old = m->size / KILN_PAGE_SIZE;
+    if (delta == 0) return (int64_t)old;
+    uint64_t pages = old + delta;
+    if (pages > m->max_pages || pages * KILN_PAGE_SIZE > m->limit_bytes) return -1;
+    if (mprotect(m->base + m->size, delta * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) return -1;
+    m->size = pages * KILN_PAGE_SIZE;
+    return (int64_t)old;
+}
+
+void memory_destroy(kiln_memory *m) {
+    munmap(m->base, m->reserved);
+    free(m);
+}
+
+uint8_t *kiln_memory_data(kiln_memory *m) { return m->base; }
+uint64_t kiln_memory_size(const kiln_memory *m) { return m->size; }
+int64_t kiln_memory_grow(kiln_memory *m, uint32_t delta) { return memory_grow(m, delta); }
+
+kiln_memory *kiln_memory_new(kiln_store *s, uint32_t min, uint32_t max, kiln_error *err) {
+    bool has_max = max != UINT32_MAX;
+    if (min > KILN_MAX_PAGES || (has_max && (max > KILN_MAX_PAGES || max < min))) {
+        if (err) snprintf(err->message, sizeof err->message, "invalid memory limits %u..%u pages", min, max);
+        return NULL;
+    }
+    return memory_create(s, min, max, has_max, err);
+}

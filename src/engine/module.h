@@ -1,0 +1,194 @@
+/*
+ * module.h — the engine's internal picture of a decoded, validated and
+ * compiled module. Everything here is immutable once kiln_module_new returns,
+ * which is what lets one module serve many threads.
+ */
+#ifndef KILN_ENGINE_MODULE_H
+#define KILN_ENGINE_MODULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+/* Limits of the implementation (the spec leaves these to us). */
+#define KILN_MAX_PAGES 65536u            /* 4 GiB of 64 KiB pages */
+#define KILN_PAGE_SIZE 65536u
+#define KILN_MAX_TABLE 10000000u         /* default; a store may lower it */
+#define KILN_MAX_LOCALS 50000u           /* per function, params included */
+#define KILN_MAX_FUNC_RESULTS 1000u
+
+typedef struct functype {
+    uint32_t nparams, nresults;
+    kiln_valtype *params;
+    kiln_valtype *results;
+    uint32_t id;        /* engine-wide id: equal ids <=> equal types */
+    uint32_t param_slots; /* == nparams (one 64-bit slot per value) */
+} functype;
+
+/* A constant expression: in Wasm 2.0 a single instruction. */
+typedef enum constop {
+    CONST_I32, CONST_I64, CONST_F32, CONST_F64, CONST_V128,
+    CONST_GLOBAL_GET, CONST_REF_NULL, CONST_REF_FUNC,
+} constop;
+
+typedef struct constexpr {
+    constop op;
+    uint8_t type;      /* the value type it produces */
+    uint32_t index;    /* global or function index */
+    uint64_t bits;     /* the constant, as bits */
+} constexpr;
+
+typedef struct tabletype {
+    uint8_t elem;      /* KILN_FUNCREF or KILN_EXTERNREF */
+    uint32_t min, max;
+    bool has_max;
+} tabletype;
+
+typedef struct memtype {
+    uint32_t min, max; /* pages */
+    bool has_max;
+} memtype;
+
+typedef struct globaltype {
+    uint8_t type;
+    bool mutable_;
+} globaltype;
+
+typedef struct import {
+    char *module, *name;
+    uint8_t kind;      /* kiln_externkind */
+    uint32_t index;    /* in its space */
+    uint32_t type_index; /* functions */
+    tabletype table;
+    memtype memory;
+    globaltype global;
+} import;
+
+typedef struct export_ {
+    char *name;
+    uint32_t name_len; /* names may hold NUL bytes */
+    uint8_t kind;
+    uint32_t index;
+} export_;
+
+typedef struct global_def {
+    globaltype type;
+    constexpr init;
+} global_def;
+
+enum segmode { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
+
+typedef struct elem_seg {
+    uint8_t mode;
+    uint8_t elem_type;
+    uint32_t table;
+    constexpr offset;
+    uint32_t count;
+    constexpr *items;  /* ref.func / ref.null / global.get each */
+} elem_seg;
+
+typedef struct data_seg {
+    uint8_t mode;
+    uint32_t memory;
+    constexpr offset;
+    uint32_t size;
+    const uint8_t *bytes; /* into the module's copy of the binary */
+} data_seg;
+
+typedef struct custom_section {
+    char *name;
+    const uint8_t *data;
+    uint32_t size;
+} custom_section;
+
+/* Maps a position in compiled code back to the wasm instruction it came
+ * from: for every instruction that can trap or call. Sorted by pc. */
+typedef struct pcmap_entry {
+    uint32_t pc;          /* offset in code units from the function's start */
+    uint32_t wasm_offset; /* byte offset in the module binary */
+} pcmap_entry;
+
+/* A function defined by the module, compiled. */
+typedef struct funcdef {
+    uint32_t index;        /* in the function index space */
+    const functype *type;
+    uint32_t nlocals;      /* params + declared locals */
+    uint32_t frame_slots;  /* locals + the deepest operand stack */
+    uint32_t body_offset;  /* byte offset of the body in the binary */
+    uint32_t body_size;
+    uint32_t *code;        /* compiled code; see ops.h */
+    uint32_t code_len;     /* in units */
+    pcmap_entry *pcmap;
+    uint32_t npcmap;
+} funcdef;
+
+struct kiln_module {
+    kiln_engine *engine;
+    uint8_t *bytes;
+    size_t len;
+    uint32_t code_section_offset;
+
+    uint32_t ntypes;
+    functype *types;
+
+    uint32_t nimports;
+    import *imports;
+
+    uint32_t nfuncs, nfunc_imports;   /* nfuncs counts imports too */
+    uint32_t *func_types;             /* type index of every function */
+    funcdef *funcs;                   /* the nfuncs - nfunc_imports defined ones */
+
+    uint32_t ntables, ntable_imports;
+    tabletype *tables;
+
+    uint32_t nmemories, nmemory_imports;
+    memtype *memories;
+
+    uint32_t nglobals, nglobal_imports;
+    globaltype *global_types;         /* every global, imports first */
+    global_def *globals;              /* the defined ones */
+
+    uint32_t nexports;
+    export_ *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t nelems;
+    elem_seg *elems;
+
+    bool has_datacount;
+    uint32_t ndatas;
+    data_seg *datas;
+
+    uint32_t ncustoms;
+    custom_section *customs;
+
+    /* functions referenced outside function bodies (exports, elem segments,
+     * globals): only these may be the target of ref.func in code. */
+    uint8_t *func_declared;
+};
+
+/* decode.c: parses and validates everything but function bodies, then calls
+ * compile_function for each body. */
+kiln_module *module_decode(kiln_engine *e, const uint8_t *bytes, size_t len,
+                           kiln_error *err);
+void module_free_contents(kiln_module *m);
+
+/* compile.c: validates one function body and compiles it. */
+bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body,
+                      uint32_t size, kiln_error *err);
+
+/* types.c */
+uint32_t engine_intern_type(kiln_engine *e, const kiln_valtype *params,
+                            uint32_t np, const kiln_valtype *results,
+                            uint32_t nr);
+bool engine_explicit_bounds(const kiln_engine *e);
+const functype *engine_type_by_id(kiln_engine *e, uint32_t id);
+
+void functype_to_public(const functype *t, kiln_functype *out);
+bool valtype_is_valid(uint8_t t);
+bool valtype_is_ref(uint8_t t);
+
+#endif

@@ -1,0 +1,702 @@
+/*
+ * runtime.c — stores, linkers, instantiation (in the spec's order), calls
+ * from the host, globals, and the module introspection API.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/runtime.h"
+
+static void seterr(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void seterr(kiln_error *err, const char *fmt, ...) {
+    if (!err) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------ modules */
+
+kiln_module *kiln_module_new(kiln_engine *e, const uint8_t *bytes, size_t len, kiln_error *err) {
+    if (err) err->message[0] = 0;
+    if (!e || (!bytes && len)) { seterr(err, "no engine or no bytes"); return NULL; }
+    return module_decode(e, bytes, len, err);
+}
+
+void kiln_module_free(kiln_module *m) {
+    if (!m) return;
+    module_free_contents(m);
+    free(m);
+}
+
+static void describe_import(const kiln_module *m, const import *im, kiln_externdesc *out) {
+    memset(out, 0, sizeof *out);
+    out->module_name = im->module;
+    out->name = im->name;
+    out->kind = (kiln_externkind)im->kind;
+    out->index = im->index;
+    switch (im->kind) {
+    case KILN_EXTERN_FUNC: functype_to_public(&m->types[im->type_index], &out->func); break;
+    case KILN_EXTERN_TABLE:
+        out->elem_type = (kiln_valtype)im->table.elem;
+        out->limits = (kiln_limits_desc){im->table.min, im->table.max, im->table.has_max};
+        break;
+    case KILN_EXTERN_MEMORY:
+        out->limits = (kiln_limits_desc){im->memory.min, im->memory.max, im->memory.has_max};
+        break;
+    case KILN_EXTERN_GLOBAL:
+        out->global_type = (kiln_valtype)im->global.type;
+        out->global_mutable = im->global.mutable_;
+        break;
+    }
+}
+
+uint32_t kiln_module_import_count(const kiln_module *m) { return m->nimports; }
+void kiln_module_import(const kiln_module *m, uint32_t i, kiln_externdesc *out) { describe_import(m, &m->imports[i], out); }
+uint32_t kiln_module_export_count(const kiln_module *m) { return m->nexports; }
+uint32_t kiln_module_func_count(const kiln_module *m) { return m->nfuncs; }
+
+void kiln_module_export(const kiln_module *m, uint32_t i, kiln_externdesc *out) {
+    const export_ *e = &m->exports[i];
+    memset(out, 0, sizeof *out);
+    out->name = e->name;
+    out->kind = (kiln_externkind)e->kind;
+    out->index = e->index;
+    switch (e->kind) {
+    case KILN_EXTERN_FUNC: functype_to_public(&m->types[m->func_types[e->index]], &out->func); break;
+    case KILN_EXTERN_TABLE: {
+        const tabletype *t = &m->tables[e->index];
+        out->elem_type = (kiln_valtype)t->elem;
+        out->limits = (kiln_limits_desc){t->min, t->max, t->has_max};
+        break;
+    }
+    case KILN_EXTERN_MEMORY: {
+        const memtype *t = &m->memories[e->index];
+        out->limits = (kiln_limits_desc){t->min, t->max, t->has_max};
+        break;
+    }
+    case KILN_EXTERN_GLOBAL:
+        out->global_type = (kiln_valtype)m->global_types[e->index].type;
+        out->global_mutable = m->global_types[e->index].mutable_;
+        break;
+    }
+}
+
+bool kiln_module_find_export(const kiln_module *m, const char *name, kiln_externdesc *out) {
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (!strcmp(m->exports[i].name, name)) { kiln_module_export(m, i, out); return true; }
+    return false;
+}
+
+bool kiln_module_func_type(const kiln_module *m, uint32_t fi, kiln_functype *out) {
+    if (fi >= m->nfuncs) return false;
+    functype_to_public(&m->types[m->func_types[fi]], out);
+    return true;
+}
+
+bool kiln_module_custom_section(const kiln_module *m, uint32_t i, const char **name, const uint8_t **data, size_t *size) {
+    if (i >= m->ncustoms) return false;
+    *name = m->customs[i].name;
+    *data = m->customs[i].data;
+    *size = m->customs[i].size;
+    return true;
+}
+
+const uint8_t *kiln_module_bytes(const kiln_module *m, size_t *len) { *len = m->len; return m->bytes; }
+uint32_t kiln_module_code_section_offset(const kiln_module *m) { return m->code_section_offset; }
+
+/* ------------------------------------------------------------ stores */
+
+kiln_store *kiln_store_new(kiln_engine *e, const kiln_limits *limits, void *user_data) {
+    kiln_store *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->engine = e;
+    if (limits) s->limits = *limits;
+    if (!s->limits.max_memory_bytes || s->limits.max_memory_bytes > (uint64_t)KILN_MAX_PAGES * KILN_PAGE_SIZE)
+        s->limits.max_memory_bytes = (uint64_t)KILN_MAX_PAGES * KILN_PAGE_SIZE;
+    if (!s->limits.max_table_elements) s->limits.max_table_elements = KILN_MAX_TABLE;
+    if (!s->limits.max_stack_bytes) s->limits.max_stack_bytes = 8u << 20;
+    if (!s->limits.max_call_depth) s->limits.max_call_depth = 100000;
+    s->user_data = user_data;
+    s->ex.store = s;
+    s->ex.fuel = s->ex.fuel_start = s->limits.fuel ? (int64_t)(s->limits.fuel > INT64_MAX ? INT64_MAX : s->limits.fuel) : INT64_MAX;
+    return s;
+}
+
+void *kiln_store_user_data(const kiln_store *s) { return s->user_data; }
+
+bool kiln_store_set_data(kiln_store *s, const void *key, void *value) {
+    for (uint32_t i = 0; i < s->ndata; i++)
+        if (s->data[i].key == key) { s->data[i].value = value; return true; }
+    store_data *d = realloc(s->data, (s->ndata + 1) * sizeof *d);
+    if (!d) return false;
+    s->data = d;
+    d[s->ndata++] = (store_data){key, value};
+    return true;
+}
+
+void *kiln_store_get_data(const kiln_store *s, const void *key) {
+    for (uint32_t i = 0; i < s->ndata; i++)
+        if (s->data[i].key == key) return s->data[i].value;
+    return NULL;
+}
+
+uint64_t kiln_store_deadline_ns(const kiln_store *s) { return s->deadline_ns; }
+
+static void free_instance(kiln_instance *i) {
+    free(i->funcs);
+    free(i->own);
+    free(i->tables);
+    free(i->globals);
+    if (i->elem_values)
+        for (uint32_t k = 0; k < i->module->nelems; k++) free(i->elem_values[k]);
+    free(i->elem_values);
+    free(i->elem_dropped);
+    free(i->data_dropped);
+    free(i);
+}
+
+void kiln_store_free(kiln_store *s) {
+    if (!s) return;
+    for (kiln_instance *i = s->instances, *n; i; i = n) { n = i->next; free_instance(i); }
+    for (kiln_memory *m = s->memories, *n; m; m = n) { n = m->next; memory_destroy(m); }
+    for (kiln_table *t = s->tables, *n; t; t = n) { n = t->next; free(t->elems); free(t); }
+    for (kiln_global *g = s->globals, *n; g; g = n) { n = g->next; free(g); }
+    free(s->data);
+    free(s->ex.stack);
+    free(s->ex.frames);
+    free(s);
+}
+
+/* The value and call stacks are made on the first call. */
+static bool exec_ready(kiln_store *s, kiln_error *err) {
+    exec *ex = &s->ex;
+    if (ex->stack) return true;
+    size_t slots = s->limits.max_stack_bytes / sizeof(uint64_t);
+    ex->stack = malloc(slots * sizeof(uint64_t));
+    ex->frames = malloc((size_t)s->limits.max_call_depth * sizeof(frame));
+    if (!ex->stack || !ex->frames) {
+        free(ex->stack); free(ex->frames);
+        ex->stack = NULL; ex->frames = NULL;
+        seterr(err, "out of memory for the wasm stack");
+        return false;
+    }
+    ex->stack_end = ex->stack + slots;
+    ex->frames_end = ex->frames + s->limits.max_call_depth;
+    ex->fsp = ex->frames - 1;
+    ex->sp = ex->stack;
+    return true;
+}
+
+/* ------------------------------------------------------------ globals */
+
+static kiln_global *global_make(kiln_store *s, uint8_t type, bool mut, uint64_t bits) {
+    kiln_global *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->type = type;
+    g->mutable_ = mut;
+    g->bits = bits;
+    g->next = s->globals;
+    s->globals = g;
+    return g;
+}
+
+static uint64_t val_to_bits(const kiln_val *v) {
+    switch (v->type) {
+    case KILN_I32: return (uint32_t)v->of.i32;
+    case KILN_I64: return (uint64_t)v->of.i64;
+    case KILN_F32: return v->of.f32_bits;
+    case KILN_F64: return v->of.f64_bits;
+    case KILN_FUNCREF: return (uintptr_t)v->of.funcref;
+    case KILN_EXTERNREF: return (uintptr_t)v->of.externref;
+    default: return 0;
+    }
+}
+
+static kiln_val bits_to_val(uint8_t type, uint64_t bits) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.type = (kiln_valtype)type;
+    switch (type) {
+    case KILN_I32: v.of.i32 = (int32_t)(uint32_t)bits; break;
+    case KILN_I64: v.of.i64 = (int64_t)bits; break;
+    case KILN_F32: v.of.f32_bits = (uint32_t)bits; break;
+    case KILN_F64: v.of.f64_bits = bits; break;
+    case KILN_FUNCREF: v.of.funcref = (kiln_func *)(uintptr_t)bits; break;
+    case KILN_EXTERNREF: v.of.externref = (void *)(uintptr_t)bits; break;
+    }
+    return v;
+}
+
+kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mut, kiln_error *err) {
+    if (!valtype_is_valid((uint8_t)init.type) || init.type == KILN_V128) { seterr(err, "unsupported global type"); return NULL; }
+    kiln_global *g = global_make(s, (uint8_t)init.type, mut, val_to_bits(&init));
+    if (!g) seterr(err, "out of memory");
+    return g;
+}
+
+kiln_val kiln_global_get(const kiln_global *g) { return bits_to_val(g->type, g->bits); }
+
+bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err) {
+    if (!g->mutable_) { seterr(err, "global is immutable"); return false; }
+    if ((uint8_t)v.type != g->type) { seterr(err, "type mismatch: global is %s, value is %s", kiln_valtype_name((kiln_valtype)g->type), kiln_valtype_name(v.type)); return false; }
+    g->bits = val_to_bits(&v);
+    return true;
+}
+
+/* ------------------------------------------------------------ linker */
+
+typedef struct linker_entry {
+    char *module, *name;
+    kiln_extern ext;
+} linker_entry;
+
+struct kiln_linker {
+    kiln_engine *engine;
+    linker_entry *entries;
+    uint32_t n, cap;
+    kiln_func **owned;      /* host functions made by this linker */
+    uint32_t nowned;
+};
+
+kiln_linker *kiln_linker_new(kiln_engine *e) {
+    kiln_linker *l = calloc(1, sizeof *l);
+    if (l) l->engine = e;
+    return l;
+}
+
+void kiln_linker_free(kiln_linker *l) {
+    if (!l) return;
+    for (uint32_t i = 0; i < l->n; i++) { free(l->entries[i].module); free(l->entries[i].name); }
+    free(l->entries);
+    for (uint32_t i = 0; i < l->nowned; i++) { free(l->owned[i]->name); free(l->owned[i]); }
+    free(l->owned);
+    free(l);
+}
+
+static linker_entry *linker_find(const kiln_linker *l, const char *module, const char *name) {
+    for (uint32_t i = l->n; i-- > 0;)
+        if (!strcmp(l->entries[i].name, name) && !strcmp(l->entries[i].module, module)) return &l->entries[i];
+    return NULL;
+}
+
+bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, kiln_extern ext, kiln_error *err) {
+    linker_entry *e = linker_find(l, module, name);
+    if (e) { e->ext = ext; return true; }
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 32;
+        linker_entry *ne = realloc(l->entries, cap * sizeof *ne);
+        if (!ne) { seterr(err, "out of memory"); return false; }
+        l->entries = ne;
+        l->cap = cap;
+    }
+    char *m = strdup(module), *n = strdup(name);
+    if (!m || !n) { free(m); free(n); seterr(err, "out of memory"); return false; }
+    l->entries[l->n++] = (linker_entry){m, n, ext};
+    return true;
+}
+
+bool kiln_linker_get(const kiln_linker *l, const char *module, const char *name, kiln_extern *out) {
+    linker_entry *e = linker_find(l, module, name);
+    if (!e) return false;
+    *out = e->ext;
+    return true;
+}
+
+kiln_func *kiln_linker_define_host(kiln_linker *l, const char *module, const char *name, const kiln_functype *type,
+                                   kiln_host_fn fn, void *env, kiln_error *err) {
+    uint32_t id = engine_intern_type(l->engine, type->params, type->nparams, type->results, type->nresults);
+    if (id == UINT32_MAX) { seterr(err, "out of memory"); return NULL; }
+    kiln_func *f = calloc(1, sizeof *f);
+    kiln_func **owned = realloc(l->owned, (l->nowned + 1) * sizeof *owned);
+    size_t nl = strlen(module) + strlen(name) + 2;
+    char *fname = malloc(nl);
+    if (!f || !owned || !fname) { free(f); free(fname); if (owned) l->owned = owned; seterr(err, "out of memory"); return NULL; }
+    l->owned = owned;
+    snprintf(fname, nl, "%s.%s", module, name);
+    f->kind = FUNC_HOST;
+    f->type_id = id;
+    f->type = engine_type_by_id(l->engine, id);
+    f->host = fn;
+    f->env = env;
+    f->name = fname;
+    l->owned[l->nowned++] = f;
+    kiln_extern ext = {.kind = KILN_EXTERN_FUNC, .of.func = f};
+    if (!kiln_linker_define(l, module, name, ext, err)) return NULL;
+    return f;
+}
+
+bool kiln_linker_define_instance(kiln_linker *l, const char *module, kiln_instance *inst, kiln_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        kiln_extern ext;
+        if (!kiln_instance_export_n(inst, m->exports[i].name, m->exports[i].name_len, &ext)) continue;
+        if (!kiln_linker_define(l, module, m->exports[i].name, ext, err)) return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ instantiation */
+
+static const char *extern_desc(const import *im, const kiln_module *m, char *buf, size_t n) {
+    char sig[200];
+    switch (im->kind) {
+    case KILN_EXTERN_FUNC: {
+        kiln_functype ft;
+        functype_to_public(&m->types[im->type_index], &ft);
+        snprintf(buf, n, "func %s", kiln_functype_format(&ft, sig, sizeof sig));
+        break;
+    }
+    case KILN_EXTERN_TABLE:
+        if (im->table.has_max) snprintf(buf, n, "table %u..%u %s", im->table.min, im->table.max, kiln_valtype_name((kiln_valtype)im->table.elem));
+        else snprintf(buf, n, "table %u.. %s", im->table.min, kiln_valtype_name((kiln_valtype)im->table.elem));
+        break;
+    case KILN_EXTERN_MEMORY:
+        if (im->memory.has_max) snprintf(buf, n, "memory %u..%u pages", im->memory.min, im->memory.max);
+        else snprintf(buf, n, "memory %u.. pages", im->memory.min);
+        break;
+    default:
+        snprintf(buf, n, "global %s%s", im->global.mutable_ ? "mut " : "", kiln_valtype_name((kiln_valtype)im->global.type));
+    }
+    return buf;
+}
+
+static const char *extern_have(const kiln_extern *e, char *buf, size_t n) {
+    char sig[200];
+    switch (e->kind) {
+    case KILN_EXTERN_FUNC: {
+        kiln_functype ft;
+        functype_to_public(e->of.func->type, &ft);
+        snprintf(buf, n, "func %s", kiln_functype_format(&ft, sig, sizeof sig));
+        break;
+    }
+    case KILN_EXTERN_TABLE:
+        if (e->of.table->has_max) snprintf(buf, n, "table %u..%u %s", e->of.table->size, e->of.table->max, kiln_valtype_name((kiln_valtype)e->of.table->elem));
+        else snprintf(buf, n, "table %u.. %s", e->of.table->size, kiln_valtype_name((kiln_valtype)e->of.table->elem));
+        break;
+    case KILN_EXTERN_MEMORY:
+        if (e->of.memory->has_max) snprintf(buf, n, "memory %llu..%u pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), e->of.memory->max_pages);
+        else snprintf(buf, n, "memory %llu.. pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE));
+        break;
+    default:
+        snprintf(buf, n, "global %s%s", e->of.global->mutable_ ? "mut " : "", kiln_valtype_name((kiln_valtype)e->of.global->type));
+    }
+    return buf;
+}
+
+static unsigned edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    unsigned d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+/* "; did you mean env.foo?" when the linker has something close. */
+static void suggest(const kiln_linker *l, const import *im, char *buf, size_t n) {
+    buf[0] = 0;
+    if (!l) return;
+    unsigned best = 4;
+    const linker_entry *pick = NULL;
+    for (uint32_t i = 0; i < l->n; i++) {
+        const linker_entry *e = &l->entries[i];
+        unsigned d = edit_distance(e->name, im->name) + edit_distance(e->module, im->module);
+        if (d < best) { best = d; pick = e; }
+    }
+    if (pick) snprintf(buf, n, "; did you mean %s.%s?", pick->module, pick->name);
+}
+
+static bool limits_match(uint64_t have_min, uint64_t have_max, bool have_has_max, uint32_t want_min, uint32_t want_max, bool want_has_max) {
+    if (have_min < want_min) return false;
+    if (want_has_max) {
+        if (!have_has_max) return false;
+        if (have_max > want_max) return false;
+    }
+    return true;
+}
+
+static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const import *im, uint32_t *nf, uint32_t *nt,
+                           uint32_t *ng, kiln_error *err) {
+    const kiln_module *m = inst->module;
+    kiln_extern ext;
+    char want[256], have[256], hint[200];
+    if (!l || !kiln_linker_get(l, im->module, im->name, &ext)) {
+        suggest(l, im, hint, sizeof hint);
+        seterr(err, "unknown import: %s.%s (%s) is not defined%s", im->module, im->name, extern_desc(im, m, want, sizeof want), hint);
+        return false;
+    }
+    if (ext.kind != im->kind) {
+        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", im->module, im->name,
+               extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
+        return false;
+    }
+    bool ok = true;
+    switch (im->kind) {
+    case KILN_EXTERN_FUNC:
+        ok = ext.of.func->type_id == m->types[im->type_index].id;
+        if (ok) inst->funcs[(*nf)++] = ext.of.func;
+        break;
+    case KILN_EXTERN_TABLE: {
+        kiln_table *t = ext.of.table;
+        ok = t->elem == im->table.elem &&
+             limits_match(t->size, t->max, t->has_max, im->table.min, im->table.max, im->table.has_max);
+        if (ok) inst->tables[(*nt)++] = t;
+        break;
+    }
+    case KILN_EXTERN_MEMORY: {
+        kiln_memory *mem = ext.of.memory;
+        ok = limits_match(mem->size / KILN_PAGE_SIZE, mem->max_pages, mem->has_max, im->memory.min, im->memory.max,
+                          im->memory.has_max);
+        if (ok) { inst->memory = mem; inst->mem_base = mem->base; }
+        break;
+    }
+    case KILN_EXTERN_GLOBAL:
+        ok = ext.of.global->type == im->global.type && ext.of.global->mutable_ == im->global.mutable_;
+        if (ok) inst->globals[(*ng)++] = ext.of.global;
+        break;
+    }
+    if (!ok) {
+        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", im->module, im->name,
+               extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
+        return false;
+    }
+    return true;
+}
+
+static uint64_t eval_const(const kiln_instance *inst, const constexpr *c) {
+    switch (c->op) {
+    case CONST_GLOBAL_GET: return inst->globals[c->index]->bits;
+    case CONST_REF_FUNC: return (uintptr_t)inst->funcs[c->index];
+    case CONST_REF_NULL: return 0;
+    default: return c->bits;
+    }
+}
+
+static kiln_trap *init_trap(kiln_trap_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static kiln_trap *init_trap(kiln_trap_kind kind, const char *fmt, ...) {
+    kiln_trap *t = trap_make(kind);
+    if (!t) return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->detail, sizeof t->detail, fmt, ap);
+    va_end(ap);
+    return t;
+}
+
+kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module *m, kiln_trap **trap, kiln_error *err) {
+    if (trap) *trap = NULL;
+    if (err) err->message[0] = 0;
+    kiln_instance *inst = calloc(1, sizeof *inst);
+    if (!inst) { seterr(err, "out of memory"); return NULL; }
+    inst->store = s;
+    inst->module = m;
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    inst->funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *inst->funcs);
+    inst->own = calloc(ndef ? ndef : 1, sizeof *inst->own);
+    inst->tables = calloc(m->ntables ? m->ntables : 1, sizeof *inst->tables);
+    inst->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
+    inst->elem_values = calloc(m->nelems ? m->nelems : 1, sizeof *inst->elem_values);
+    inst->elem_dropped = calloc(m->nelems ? m->nelems : 1, 1);
+    inst->data_dropped = calloc(m->ndatas ? m->ndatas : 1, 1);
+    if (!inst->funcs || !inst->own || !inst->tables || !inst->globals || !inst->elem_values || !inst->elem_dropped ||
+        !inst->data_dropped) {
+        seterr(err, "out of memory");
+        free_instance(inst);
+        return NULL;
+    }
+
+    /* 1. Imports, type-checked. */
+    uint32_t nf = 0, nt = 0, ng = 0;
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (!resolve_import(inst, l, &m->imports[i], &nf, &nt, &ng, err)) { free_instance(inst); return NULL; }
+
+    /* From here on the instance belongs to the store: a trap below leaves
+     * what earlier segments wrote into shared tables and memories. */
+    inst->next = s->instances;
+    s->instances = inst;
+
+    /* 2. The module's own functions, tables, memory, globals. */
+    for (uint32_t i = 0; i < ndef; i++) {
+        kiln_func *f = &inst->own[i];
+        f->kind = FUNC_WASM;
+        f->def = &m->funcs[i];
+        f->type = f->def->type;
+        f->type_id = f->type->id;
+        f->inst = inst;
+        inst->funcs[m->nfunc_imports + i] = f;
+    }
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        const tabletype *t = &m->tables[i];
+        if (!(inst->tables[i] = table_create(s, t->elem, t->min, t->max, t->has_max, err))) return NULL;
+    }
+    if (m->nmemories > m->nmemory_imports) {
+        const memtype *t = &m->memories[0];
+        if (!(inst->memory = memory_create(s, t->min, t->max, t->has_max, err))) return NULL;
+        inst->mem_base = inst->memory->base;
+    }
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+        const global_def *g = &m->globals[i - m->nglobal_imports];
+        if (!(inst->globals[i] = global_make(s, g->type.type, g->type.mutable_, eval_const(inst, &g->init)))) {
+            seterr(err, "out of memory");
+            return NULL;
+        }
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const elem_seg *seg = &m->elems[i];
+        void **v = calloc(seg->count ? seg->count : 1, sizeof *v);
+        if (!v) { seterr(err, "out of memory"); return NULL; }
+        for (uint32_t k = 0; k < seg->count; k++) v[k] = (void *)(uintptr_t)eval_const(inst, &seg->items[k]);
+        inst->elem_values[i] = v;
+    }
+
+    /* 3. Active element segments, then data segments, in order. */
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const elem_seg *seg = &m->elems[i];
+        if (seg->mode == SEG_PASSIVE) continue;
+        inst->elem_dropped[i] = 1;
+        if (seg->mode == SEG_DECLARATIVE) continue;
+        kiln_table *t = inst->tables[seg->table];
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        if (off + seg->count > t->size) {
+            if (trap) *trap = init_trap(KILN_TRAP_TABLE_OUT_OF_BOUNDS,
+                                        "element segment %u writes %u elements at offset %llu into table %u of size %u", i,
+                                        seg->count, (unsigned long long)off, seg->table, t->size);
+            return NULL;
+        }
+        memcpy(t->elems + off, inst->elem_values[i], (size_t)seg->count * sizeof *t->elems);
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const data_seg *seg = &m->datas[i];
+        if (seg->mode == SEG_PASSIVE) continue;
+        inst->data_dropped[i] = 1;
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        uint64_t size = inst->memory->size;
+        if (off + seg->size > size) {
+            if (trap) {
+                *trap = init_trap(KILN_TRAP_MEMORY_OUT_OF_BOUNDS,
+                                  "data segment %u writes %u bytes at offset %llu; linear memory is %llu bytes (%llu pages)", i,
+                                  seg->size, (unsigned long long)off, (unsigned long long)size, (unsigned long long)(size >> 16));
+                if (*trap) { (*trap)->address = off; (*trap)->memory_size = size; (*trap)->access_size = seg->size; }
+            }
+            return NULL;
+        }
+        if (seg->size) memcpy(inst->memory->base + off, seg->bytes, seg->size);
+    }
+
+    /* 4. The start function. */
+    if (m->has_start) {
+        kiln_trap *t = NULL;
+        kiln_status st = kiln_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, &t, err);
+        if (st != KILN_OK) {
+            if (trap) *trap = t;
+            else kiln_trap_free(t);
+            return NULL;
+        }
+    }
+    return inst;
+}
+
+/* ------------------------------------------------------------ exports */
+
+bool kiln_instance_export(kiln_instance *i, const char *name, kiln_extern *out) {
+    return kiln_instance_export_n(i, name, strlen(name), out);
+}
+
+bool kiln_instance_export_n(kiln_instance *i, const char *name, size_t len, kiln_extern *out) {
+    const kiln_module *m = i->module;
+    for (uint32_t k = 0; k < m->nexports; k++) {
+        const export_ *e = &m->exports[k];
+        if (e->name_len != len || memcmp(e->name, name, len)) continue;
+        out->kind = (kiln_externkind)e->kind;
+        switch (e->kind) {
+        case KILN_EXTERN_FUNC: out->of.func = i->funcs[e->index]; break;
+        case KILN_EXTERN_TABLE: out->of.table = i->tables[e->index]; break;
+        case KILN_EXTERN_MEMORY: out->of.memory = i->memory; break;
+        case KILN_EXTERN_GLOBAL: out->of.global = i->globals[e->index]; break;
+        }
+        return true;
+    }
+    return false;
+}
+
+static void *export_of(kiln_instance *i, const char *name, kiln_externkind kind) {
+    kiln_extern e;
+    if (!kiln_instance_export(i, name, &e) || e.kind != kind) return NULL;
+    return e.of.func; /* the union's members are all pointers */
+}
+
+kiln_func *kiln_instance_func(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_FUNC); }
+kiln_memory *kiln_instance_memory(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_MEMORY); }
+kiln_global *kiln_instance_global(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_GLOBAL); }
+kiln_table *kiln_instance_table(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_TABLE); }
+const kiln_module *kiln_instance_module(const kiln_instance *i) { return i->module; }
+
+/* ------------------------------------------------------------ calls */
+
+void kiln_func_type(const kiln_func *f, kiln_functype *out) { functype_to_public(f->type, out); }
+
+uint8_t *kiln_caller_memory(kiln_caller *c, uint64_t *size) {
+    kiln_memory *m = c->inst ? c->inst->memory : NULL;
+    if (!m) { if (size) *size = 0; return NULL; }
+    if (size) *size = m->size;
+    return m->base;
+}
+kiln_store *kiln_caller_store(kiln_caller *c) { return c->ex->store; }
+kiln_instance *kiln_caller_instance(kiln_caller *c) { return c->inst; }
+
+kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_t nargs, kiln_val *results,
+                      uint32_t nresults, kiln_trap **trap, kiln_error *err) {
+    if (trap) *trap = NULL;
+    if (!f) { seterr(err, "no function to call"); return KILN_ERROR; }
+    const functype *t = f->type;
+    if (nargs != t->nparams) { seterr(err, "the function takes %u argument(s), %u given", t->nparams, nargs); return KILN_ERROR; }
+    if (nresults != t->nresults) { seterr(err, "the function returns %u value(s), room for %u given", t->nresults, nresults); return KILN_ERROR; }
+    for (uint32_t i = 0; i < nargs; i++)
+        if ((uint8_t)args[i].type != (uint8_t)t->params[i]) {
+            seterr(err, "argument %u is %s, the function wants %s", i, kiln_valtype_name(args[i].type), kiln_valtype_name(t->params[i]));
+            return KILN_ERROR;
+        }
+    if (f->kind == FUNC_WASM && f->inst->store != s) { seterr(err, "the function belongs to another store"); return KILN_ERROR; }
+    if (!exec_ready(s, err)) return KILN_ERROR;
+    signals_thread_init();
+
+    exec *ex = &s->ex;
+    uint64_t *saved_sp = ex->sp;
+    uint64_t *slots = ex->sp;
+    uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+    if (slots + need > ex->stack_end) {
+        if (trap) *trap = trap_make(KILN_TRAP_CALL_STACK_EXHAUSTED);
+        return KILN_TRAPPED;
+    }
+    for (uint32_t i = 0; i < nargs; i++) slots[i] = val_to_bits(&args[i]);
+    kiln_trap *tr;
+    ex->depth++;
+    if (f->kind == FUNC_HOST) {
+        kiln_caller cl = {ex, NULL};
+        ex->sp = slots + need;
+        tr = f->host(&cl, f->env, slots);
+    } else {
+        tr = interp_call(ex, f, slots);
+    }
+    ex->depth--;
+    ex->sp = saved_sp;
+    if (tr) {
+        if (trap) *trap = tr;
+        else kiln_trap_free(tr);
+        return KILN_TRAPPED;
+    }
+    for (uint32_t i = 0; i < nresults; i++) results[i] = bits_to_val((uint8_t)t->results[i], slots[i]);
+    return KILN_OK;
+}

@@ -1,0 +1,153 @@
+/*
+ * runtime.h — the engine's runtime objects: stores, instances, functions,
+ * memories, tables, globals, and the execution context the interpreter
+ * runs in.
+ */
+#ifndef KILN_ENGINE_RUNTIME_H
+#define KILN_ENGINE_RUNTIME_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "engine/module.h"
+
+enum { FUNC_WASM = 0, FUNC_HOST = 1 };
+
+struct kiln_func {
+    uint8_t kind;
+    uint32_t type_id;
+    const functype *type;      /* wasm: the module's; host: owned copy */
+    kiln_instance *inst;       /* wasm */
+    const funcdef *def;        /* wasm */
+    kiln_host_fn host;         /* host */
+    void *env;
+    char *name;                /* host: "module.name", for backtraces */
+};
+
+struct kiln_memory {
+    uint8_t *base;             /* start of the reservation */
+    uint64_t size;             /* accessible bytes (pages * 64 KiB) */
+    uint32_t max_pages;        /* the type's maximum, or KILN_MAX_PAGES */
+    bool has_max;
+    uint64_t limit_bytes;      /* the store's cap */
+    size_t reserved;           /* bytes of address space reserved */
+    kiln_store *store;
+    kiln_memory *next;         /* the store's list */
+};
+
+struct kiln_table {
+    uint8_t elem;
+    uint32_t size, max;        /* max: type's maximum or UINT32_MAX */
+    bool has_max;
+    uint32_t cap;
+    void **elems;
+    uint32_t limit;            /* the store's cap */
+    kiln_table *next;
+};
+
+struct kiln_global {
+    uint64_t bits;             /* first: the interpreter reads it directly */
+    uint8_t type;
+    bool mutable_;
+    kiln_global *next;
+};
+
+struct kiln_instance {
+    kiln_store *store;
+    const kiln_module *module;
+    kiln_func **funcs;         /* the whole function index space */
+    kiln_func *own;            /* storage for the defined functions */
+    kiln_table **tables;
+    kiln_memory *memory;       /* memory 0, or NULL */
+    uint8_t *mem_base;         /* memory ? memory->base : NULL */
+    kiln_global **globals;
+    void ***elem_values;       /* each element segment, evaluated */
+    uint8_t *elem_dropped;
+    uint8_t *data_dropped;
+    kiln_instance *next;
+};
+
+/* One activation on the call stack: the callee, where its frame starts, and
+ * where to continue in the caller (NULL: return to the host). */
+typedef struct frame {
+    const funcdef *fn;
+    kiln_instance *inst;
+    uint64_t *fp;
+    const uint32_t *ret_pc;
+} frame;
+
+/* The execution context of a store: its stacks, its fuel, and what a trap
+ * needs to know about where execution stood. */
+typedef struct exec {
+    uint64_t *stack, *stack_end;   /* value stack (slots) */
+    frame *frames, *frames_end;    /* call stack */
+    frame *fsp;                    /* the innermost activation */
+    uint64_t *sp;                  /* first free slot (for host re-entry) */
+    int64_t fuel;                  /* remaining; charged per basic block */
+    int64_t fuel_start;
+    volatile int interrupted;      /* set by the deadline timer */
+    const uint32_t *pc;            /* the instruction at a trap */
+    sigjmp_buf *jmp;               /* where a memory fault lands */
+    kiln_memory *fault_mem;        /* the memory whose faults are ours */
+    kiln_trap *pending;            /* a trap raised by a host function */
+    kiln_store *store;
+    int depth;                     /* nesting of kiln_call */
+} exec;
+
+typedef struct store_data {
+    const void *key;
+    void *value;
+} store_data;
+
+struct kiln_store {
+    kiln_engine *engine;
+    kiln_limits limits;
+    void *user_data;
+    exec ex;
+    kiln_instance *instances;
+    kiln_memory *memories;
+    kiln_table *tables;
+    kiln_global *globals;
+    kiln_func **host_funcs;        /* host-made funcs owned by the store */
+    uint32_t nhost_funcs;
+    store_data *data;
+    uint32_t ndata;
+    uint64_t deadline_ns;
+    uint64_t timer_id;             /* registration with the engine timer */
+};
+
+struct kiln_caller {
+    exec *ex;
+    kiln_instance *inst;
+};
+
+/* memory.c */
+kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages,
+                           bool has_max, kiln_error *err);
+int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
+void memory_destroy(kiln_memory *m);
+
+/* table.c */
+kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max,
+                         bool has_max, kiln_error *err);
+int64_t table_grow(kiln_table *t, uint64_t delta, void *init);
+
+/* interp.c: runs `f` with its arguments in slots[] (results come back there);
+ * returns NULL or a trap. */
+kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *slots);
+
+/* trap.c */
+kiln_trap *trap_make(kiln_trap_kind kind);
+/* Fills in the frames of a trap from the call stack, innermost first. */
+void trap_backtrace(kiln_trap *t, exec *ex, const uint32_t *pc);
+bool signals_install(kiln_error *err);
+void signals_thread_init(void);
+extern __thread exec *kiln_tls_exec;
+
+/* Finds the wasm byte offset of the instruction at pc in function f. */
+uint32_t funcdef_wasm_offset(const funcdef *f, const uint32_t *pc);
+
+uint64_t now_ns(void);
+
+#endif
