@@ -20,5 +20,17 @@ char *diag_demangle(const char *name)
      * absurdly long names (only corrupt input has them) are not demangled. */
     if (!name || strncmp(name, "_Z", 2) != 0 || strnlen(name, 8192) >= 8192)
         return NULL;
-    return cplus_demangle_v3(name, DMGL_PARAMS | DMGL_ANSI);
+    char *d = cplus_demangle_v3(name, DMGL_PARAMS | DMGL_ANSI);
+    if (!d) return NULL;
+    /* libiberty closes nested templates as "> >", C++03 style; LLVM's
+     * demangler (llvm-symbolizer, llvm-cxxfilt) and today's C++ write ">>".
+     * Squeeze the space so names read as users write them and match the
+     * LLVM tools. */
+    char *w = d;
+    for (const char *r = d; *r; r++) {
+        if (r[0] == ' ' && r > d && r[-1] == '>' && r[1] == '>') continue;
+        *w++ = *r;
+    }
+    *w = 0;
+    return d;
 }

@@ -27,11 +27,15 @@ typedef struct diag_symbols diag_symbols;
  * owned by the diag_symbols and live as long as it does. */
 typedef struct diag_loc {
     const char *function;  /* demangled; NULL when unknown */
+    const char *symbol;    /* the name as recorded (a C++ linkage name is
+                              mangled); NULL when unknown */
     const char *file;      /* path as the compiler recorded it (comp_dir,
                               include dir and name joined); NULL if unknown */
     uint32_t line;         /* 0 when unknown */
     uint32_t column;       /* 0 when unknown */
     bool inlined;          /* this frame was inlined into the next one */
+    bool from_name_section;/* DWARF did not name the function; the name
+                              section did */
 } diag_loc;
 
 /*

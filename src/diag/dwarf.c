@@ -570,6 +570,16 @@ static bool walk_unit(diag_symbols *s, unit *u, rd r, abbrev_table *t,
                 uint64_t lo;
                 if (d.low.kind != V_NONE && val_addr(u, &d.low, &lo)) u->base_pc = lo;
                 if (!GROW(s->cus, s->cap_cus, s->ncus + 1)) return false;
+                /* The unit's own ranges go to curanges. */
+                uint32_t r0 = s->nranges;
+                if (!die_ranges(s, u, &d, s->ncus)) return false;
+                uint32_t nr = s->nranges - r0;
+                if (nr) {
+                    if (!GROW(s->curanges, s->cap_curanges, s->ncuranges + nr)) return false;
+                    memcpy(s->curanges + s->ncuranges, s->ranges + r0, nr * sizeof *s->ranges);
+                    s->ncuranges += nr;
+                }
+                s->nranges = r0;
                 dcu *cu = &s->cus[s->ncus];
                 memset(cu, 0, sizeof *cu);
                 cu->offset = (uint32_t)u->offset;
@@ -749,6 +759,11 @@ bool dwarf_index(diag_symbols *s)
     for (uint32_t i = 1; i < s->ntop; i++)
         if (cmp_drange(&s->top[i - 1], &s->top[i]) > 0) {
             qsort(s->top, s->ntop, sizeof *s->top, cmp_drange);
+            break;
+        }
+    for (uint32_t i = 1; i < s->ncuranges; i++)
+        if (cmp_drange(&s->curanges[i - 1], &s->curanges[i]) > 0) {
+            qsort(s->curanges, s->ncuranges, sizeof *s->curanges, cmp_drange);
             break;
         }
     return true;
@@ -996,7 +1011,7 @@ bool dwarf_decode_lines(diag_symbols *s, dcu *cu)
     }
     if (oom) goto done;
     /* Sequences in address order, rows concatenated. */
-    qsort(seqs, nseqs, sizeof *seqs, cmp_lseq);
+    if (nseqs > 1) qsort(seqs, nseqs, sizeof *seqs, cmp_lseq);
     uint32_t total = 0;
     for (uint32_t i = 0; i < nseqs; i++) total += seqs[i].count;
     cu->rows = malloc((total ? total : 1) * sizeof *cu->rows);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -254,12 +255,20 @@ static bool read_source_line(const char *path, const char *root, uint32_t line,
     }
     FILE *f = fopen(path, "r");
     if (!f) return false;
+    /* Debug info names any path it likes: read regular files only (not
+     * /dev/zero or a FIFO), and not forever. */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return false;
+    }
     uint32_t cur = 1;
+    size_t budget = 64u << 20;
     bool ok = false;
     int c;
     size_t len = 0;
     /* Byte by byte: lines may be longer than buf, and only one is kept. */
-    while ((c = getc(f)) != EOF) {
+    while ((c = getc(f)) != EOF && budget-- > 0) {
         if (cur == line) {
             if (c == '\n') {
                 ok = true;

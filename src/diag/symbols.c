@@ -308,6 +308,7 @@ void diag_symbols_free(diag_symbols *s)
     free(s->ranges);
     free(s->names);
     free(s->top);
+    free(s->curanges);
     free(s->bodies);
     free(s->func_names);
     free(s->func_demangled);
@@ -382,16 +383,16 @@ uint32_t diag_symbols_func_at(const diag_symbols *s, uint32_t off,
 /* The top-level scope whose range contains off, or DIAG_NONE. Top ranges
  * are sorted by lo and rarely overlap (only in corrupt or odd input), so
  * looking back a few entries is enough. */
-static uint32_t find_top(const diag_symbols *s, uint32_t off)
+static uint32_t find_range(const drange *v, uint32_t n, uint32_t off)
 {
-    uint32_t lo = 0, hi = s->ntop;
+    uint32_t lo = 0, hi = n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (s->top[mid].lo <= off) lo = mid + 1;
+        if (v[mid].lo <= off) lo = mid + 1;
         else hi = mid;
     }
     for (uint32_t k = 0; k < 8 && lo > k; k++) {
-        const drange *t = &s->top[lo - 1 - k];
+        const drange *t = &v[lo - 1 - k];
         if (off < t->hi) return t->scope;
     }
     return DIAG_NONE;
@@ -438,7 +439,7 @@ int diag_symbols_lookup(diag_symbols *s, uint32_t off, diag_loc *out, int max)
     uint32_t func = diag_symbols_func_at(s, off, NULL);
     int n = 0;
     pthread_mutex_lock(&s->lock);
-    uint32_t top = s->ntop ? find_top(s, off) : DIAG_NONE;
+    uint32_t top = s->ntop ? find_range(s->top, s->ntop, off) : DIAG_NONE;
     if (top != DIAG_NONE) {
         /* The scopes containing off form a chain; in preorder the last one
          * that contains it is the innermost. */
@@ -448,7 +449,9 @@ int diag_symbols_lookup(diag_symbols *s, uint32_t off, diag_loc *out, int max)
         dscope *sc = &s->scopes[inner];
         dcu *cu = &s->cus[sc->cu];
         const lrow *row = find_row(s, cu, off);
+        out[0] = (diag_loc){0};
         out[0].function = scope_name(sc);
+        out[0].symbol = sc->name;
         out[0].file = row ? cu_file(s, cu, row->file) : NULL;
         out[0].line = row ? row->line : 0;
         out[0].column = row ? row->column : 0;
@@ -461,6 +464,8 @@ int diag_symbols_lookup(diag_symbols *s, uint32_t off, diag_loc *out, int max)
                guard++ < 4096) {
             dscope *up = &s->scopes[sc->parent];
             out[n].function = scope_name(up);
+            out[n].symbol = up->name;
+            out[n].from_name_section = false;
             out[n].file = cu_file(s, cu, sc->call_file);
             out[n].line = sc->call_line;
             out[n].column = sc->call_column;
@@ -468,13 +473,30 @@ int diag_symbols_lookup(diag_symbols *s, uint32_t off, diag_loc *out, int max)
             n++;
             sc = up;
         }
+    } else if (s->ncuranges) {
+        /* A unit with a line table but no subprogram DIEs (built with
+         * -gline-tables-only): a location without a DWARF function name. */
+        uint32_t ci = find_range(s->curanges, s->ncuranges, off);
+        if (ci != DIAG_NONE) {
+            dcu *cu = &s->cus[ci];
+            const lrow *row = find_row(s, cu, off);
+            if (row) {
+                out[0] = (diag_loc){.file = cu_file(s, cu, row->file),
+                                    .line = row->line, .column = row->column};
+                n = 1;
+            }
+        }
     }
     pthread_mutex_unlock(&s->lock);
-    if (n == 0 && func != DIAG_NONE) {
+    /* The outermost frame of the chain is a real wasm function: where DWARF
+     * does not name it, the name section may. */
+    if (func != DIAG_NONE && (n == 0 || !out[n - 1].function)) {
         const char *name = diag_symbols_func_name(s, func);
         if (name) {
-            out[0] = (diag_loc){.function = name};
-            n = 1;
+            if (n == 0) out[n++] = (diag_loc){0};
+            out[n - 1].function = name;
+            out[n - 1].symbol = s->func_names[func];
+            out[n - 1].from_name_section = true;
         }
     }
     return n;

@@ -116,6 +116,9 @@ struct diag_symbols {
     uint32_t nnames, cap_names;
     drange *top;           /* ranges of top-level scopes, sorted by lo */
     uint32_t ntop;
+    drange *curanges;      /* units' own ranges (scope = unit index), sorted:
+                              for units with line tables but no subprograms */
+    uint32_t ncuranges, cap_curanges;
 };
 
 /* Arena strings (symbols.c). */

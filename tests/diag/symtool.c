@@ -3,6 +3,8 @@
  *
  *   diag-symtool X.wasm < addrs        symbolicate code offsets, one per line,
  *                                      printed as llvm-symbolizer --inlining does
+ *   diag-symtool --dwarf-only X.wasm   the same without name-section fallbacks
+ *   diag-symtool --raw X.wasm          dwarf-only, names as recorded (mangled)
  *   diag-symtool --time X.wasm         build the index N times, print ms per build
  *   diag-symtool --report X.wasm [--json] [--detail=0|1|full] [--sp=N]
  *                [--kind=oob|unreachable|...] [--address=A] OFF...
@@ -42,7 +44,9 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int symbolize(diag_symbols *s)
+/* dwarf_only: answer "??" where only the name section knows the function,
+ * as llvm-symbolizer (which ignores the name section) does. */
+static int symbolize(diag_symbols *s, bool dwarf_only, bool raw)
 {
     char line[256];
     while (fgets(line, sizeof line, stdin)) {
@@ -51,9 +55,14 @@ static int symbolize(diag_symbols *s)
         if (end == line) continue;
         diag_loc locs[64];
         int n = diag_symbols_lookup(s, (uint32_t)a, locs, 64);
+        if (dwarf_only && n > 0 && locs[n - 1].from_name_section) {
+            locs[n - 1].function = locs[n - 1].symbol = NULL;
+            if (n == 1 && !locs[0].file) n = 0;
+        }
         if (n == 0) printf("??\n??:0:0\n");
         for (int i = 0; i < n; i++) {
-            printf("%s\n", locs[i].function ? locs[i].function : "??");
+            const char *fn = raw ? locs[i].symbol : locs[i].function;
+            printf("%s\n", fn ? fn : "??");
             if (locs[i].file)
                 printf("%s:%" PRIu32 ":%" PRIu32 "\n", locs[i].file, locs[i].line, locs[i].column);
             else
@@ -115,8 +124,10 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (!strcmp(mode, "sym")) {
-        rc = symbolize(s);
+    if (!strcmp(mode, "sym") || !strcmp(mode, "dwarf-only")) {
+        rc = symbolize(s, !strcmp(mode, "dwarf-only"), false);
+    } else if (!strcmp(mode, "raw")) {
+        rc = symbolize(s, true, true);
     } else if (!strcmp(mode, "funcs")) {
         uint32_t n = diag_symbols_func_count(s);
         for (uint32_t f = diag_symbols_import_func_count(s); f < n; f++) {
