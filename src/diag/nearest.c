@@ -72,9 +72,9 @@ int diag_nearest_names(const char *wanted, const char *const *candidates,
         unsigned d = edit_distance(wanted, c);
         /* The right field imported from the wrong module (wasi_unstable vs
          * wasi_snapshot_preview1) is a likely mistake whatever the module
-         * names' distance. */
+         * names' distance: rank it like a two-letter typo. */
         const char *cfield = strrchr(c, '.');
-        if (wfield && cfield && strcmp(wfield, cfield) == 0 && d > limit) d = limit;
+        if (wfield && cfield && strcmp(wfield, cfield) == 0 && d > 2) d = 2;
         if (d > limit) continue;
         cand x = {d, i};
         if (nbest < cap) {
