@@ -124,9 +124,9 @@ const char *kiln_wasi_func_name(kiln_wasi_func f);
 
 typedef struct kiln_wasi_usage {
     uint64_t stdin_bytes;   /* read from fd 0 */
-    uint64_t stdout_bytes;  /* written to fd 1 (including bytes dropped at
-                               the buffer cap) */
-    uint64_t stderr_bytes;  /* written to fd 2 (likewise) */
+    uint64_t stdout_bytes;  /* written to fd 1 (bytes refused at a buffer's
+                               cap are not counted) */
+    uint64_t stderr_bytes;  /* written to fd 2 */
     uint64_t file_read_bytes, file_write_bytes; /* files opened by path */
     uint64_t net_read_bytes, net_write_bytes;   /* sockets */
     uint64_t calls[KILN_WASI_FUNC_COUNT];       /* by kiln_wasi_func */

@@ -67,6 +67,12 @@ uint32_t wasi_fd_seek(WASI_MEM, uint32_t fd, uint64_t off, uint32_t whence, uint
     uint64_t need = (off == 0 && whence == WASI_WHENCE_CUR) ? WASI_RIGHT_FD_TELL : WASI_RIGHT_FD_SEEK;
     uint32_t r = wasi_fd_get(w, fd, 0, &e);
     if (r) return r;
+    /* A stream has no position: say so (as POSIX does) before saying that
+     * the right is missing, which it always is for streams. */
+    if (e->kind != WASI_FD_HOST ||
+        !(e->filetype == WASI_FILETYPE_REGULAR_FILE || e->filetype == WASI_FILETYPE_DIRECTORY ||
+          e->filetype == WASI_FILETYPE_BLOCK_DEVICE || e->filetype == WASI_FILETYPE_CHARACTER_DEVICE))
+        return WASI_ESPIPE;
     if ((e->rights_base & need) != need &&
         !(need == WASI_RIGHT_FD_TELL && (e->rights_base & WASI_RIGHT_FD_SEEK)))
         return WASI_ENOTCAPABLE;

@@ -152,10 +152,9 @@ uint32_t wasi_io_write(kiln_wasi *w, wasi_fd *e, const struct iovec *iov, int n,
         return WASI_EBADF;
     case WASI_FD_MEMOUT: {
         if (off >= 0) return WASI_ESPIPE;
-        /* Bytes dropped at the cap are still counted: the guest did the
-         * work of producing them. */
-        count_write(w, e, total);
-        return outbuf_append(&w->out[e->stream], iov, n, total, done);
+        uint32_t r = outbuf_append(&w->out[e->stream], iov, n, total, done);
+        count_write(w, e, *done);
+        return r;
     }
     case WASI_FD_HOST: {
         ssize_t r;
