@@ -151,19 +151,63 @@ static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, c
     return t;
 }
 
+/* Fuel lives in a local (a register) while wasm runs. A charge point
+ * compares it with ex->fuel_floor, which is 0 until the deadline timer, on
+ * another thread, raises it: then the next charge point takes the slow
+ * path, which tells timeout from out-of-fuel. One compare with memory, no
+ * store, per basic block. */
 #ifdef KILN_NO_METER
 #define CHARGE(f) ((void)(f))
 #define CHARGE_EXTRA(n) ((void)(n))
 #else
-/* Relaxed atomics: the deadline timer may store into ex->fuel from another
- * thread; a store lost to our read-modify-write is repeated by the timer. */
-#define CHARGE(f)                                                                  \
-    do {                                                                           \
-        int64_t fu_ = __atomic_load_n(&ex->fuel, __ATOMIC_RELAXED) - (int64_t)(f); \
-        __atomic_store_n(&ex->fuel, fu_, __ATOMIC_RELAXED);                        \
-        if (__builtin_expect(fu_ < 0, 0)) goto out_of_fuel;                        \
+#define CHARGE(f)                                                                         \
+    do {                                                                                  \
+        fuel -= (int64_t)(f);                                                             \
+        if (__builtin_expect(fuel < __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED), 0)) \
+            goto out_of_fuel;                                                             \
     } while (0)
 #define CHARGE_EXTRA(n) CHARGE(n)
+#endif
+/* Around anything that may look at or run on the store's fuel. */
+#define SAVE_FUEL() (ex->fuel = fuel)
+#define LOAD_FUEL() (fuel = ex->fuel)
+
+#ifdef KILN_OP_STATS
+/* A diagnostic build (make OPT="-O2 -DKILN_OP_STATS"): counts executed ops
+ * and adjacent pairs, printed at exit. Never in a normal build. */
+static uint64_t op_count[OP__COUNT], pair_count[OP__COUNT][OP__COUNT];
+static int op_prev = -1;
+static void op_stats_count(const void *h) {
+    for (int i = 0; i < OP__COUNT; i++)
+        if (interp_handlers[i] == h) {
+            op_count[i]++;
+            if (op_prev >= 0) pair_count[op_prev][i]++;
+            op_prev = i;
+            return;
+        }
+}
+static void op_stats_print(void) {
+    uint64_t total = 0;
+    for (int i = 0; i < OP__COUNT; i++) total += op_count[i];
+    fprintf(stderr, "ops executed: %llu\n", (unsigned long long)total);
+    for (int k = 0; k < 40; k++) {
+        int best = -1;
+        for (int i = 0; i < OP__COUNT; i++) if (op_count[i] && (best < 0 || op_count[i] > op_count[best])) best = i;
+        if (best < 0) break;
+        fprintf(stderr, "  %-22s %6.2f%%\n", op_names[best], 100.0 * op_count[best] / total);
+        op_count[best] = 0;
+    }
+    fprintf(stderr, "pairs:\n");
+    for (int k = 0; k < 40; k++) {
+        int bi = -1, bj = -1;
+        for (int i = 0; i < OP__COUNT; i++) for (int j = 0; j < OP__COUNT; j++)
+            if (pair_count[i][j] && (bi < 0 || pair_count[i][j] > pair_count[bi][bj])) { bi = i; bj = j; }
+        if (bi < 0) break;
+        fprintf(stderr, "  %-22s -> %-22s %6.2f%%\n", op_names[bi], op_names[bj], 100.0 * pair_count[bi][bj] / total);
+        pair_count[bi][bj] = 0;
+    }
+}
+__attribute__((constructor)) static void op_stats_init(void) { atexit(op_stats_print); }
 #endif
 
 static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_t *fp, bool init) {
@@ -178,6 +222,7 @@ static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_
     }
 
     uint8_t *mem = inst->mem_base;
+    int64_t fuel = ex->fuel;
     trapinfo ti = {0};
     /* Call setup shared by call, call_import and call_indirect. */
     const funcdef *ncallee;
@@ -188,10 +233,16 @@ static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_
 
 #define O(i) (pc[2 + (i)])
 #define S(i) (fp[O(i)])
+#ifdef KILN_OP_STATS
+#define STAT(h) op_stats_count(h)
+#else
+#define STAT(h) ((void)0)
+#endif
 #define DISPATCH()                              \
     do {                                        \
         const void *h_;                         \
         memcpy(&h_, pc, sizeof h_);             \
+        STAT(h_);                               \
         goto *h_;                               \
     } while (0)
 #define NEXT(name) do { pc += 2 + OPN_##name; DISPATCH(); } while (0)
@@ -294,6 +345,7 @@ enter: {
     nf->fp = nfp;
     nf->ret_pc = ret;
     ex->fsp = nf;
+    SAVE_FUEL(); /* so a memory fault, which loses the register, counts up to here */
     uint32_t np = ncallee->type->nparams;
     memset(nfp + np, 0, (size_t)(ncallee->nlocals - np) * sizeof *nfp);
     fp = nfp;
@@ -305,7 +357,9 @@ host_call: {
     ex->pc = pc;
     ex->sp = fp + ex->fsp->fn->frame_slots;
     kiln_caller cl = {ex, inst};
+    SAVE_FUEL();
     kiln_trap *t = hf->host(&cl, hf->env, nfp);
+    LOAD_FUEL();
     if (t) { ti.host = t; ti.kind = t->kind; goto trap; }
     pc = ret;
     DISPATCH();
@@ -321,6 +375,7 @@ do_return: {
     frame *f = ex->fsp;
     const uint32_t *rp = f->ret_pc;
     ex->fsp = f - 1;
+    SAVE_FUEL();
     if (!rp) return NULL;
     fp = ex->fsp->fp;
     if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
@@ -705,10 +760,14 @@ L_i64_trunc_sat_f64_u: fp[O(0)] = sat_u64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_
 
 #ifndef KILN_NO_METER
 out_of_fuel:
+    /* Pairs with the timer's release store of the floor. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     ti.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL;
+    if (fuel < 0) fuel = 0;
     goto trap;
 #endif
 trap:
+    SAVE_FUEL();
     ex->pc = pc;
     return make_trap(ex, pc, inst, &ti);
 }

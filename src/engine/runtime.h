@@ -84,9 +84,14 @@ typedef struct exec {
     frame *frames, *frames_end;    /* call stack */
     frame *fsp;                    /* the innermost activation */
     uint64_t *sp;                  /* first free slot (for host re-entry) */
-    int64_t fuel;                  /* remaining; charged per basic block */
+    int64_t fuel;                  /* remaining (while wasm runs, the
+                                      interpreter holds it in a register
+                                      and writes it back at calls out) */
     int64_t fuel_start;
-    volatile int interrupted;      /* set by the deadline timer */
+    int64_t fuel_floor;            /* 0; the deadline timer raises it to
+                                      force the next charge point into
+                                      the slow path */
+    int interrupted;               /* set by the deadline timer */
     const uint32_t *pc;            /* the instruction at a trap */
     sigjmp_buf *jmp;               /* where a memory fault lands */
     kiln_memory *fault_mem;        /* the memory whose faults are ours */
