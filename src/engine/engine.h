@@ -13,6 +13,7 @@ struct kiln_engine {
     uint32_t ntypes, types_cap;
     uint32_t *buckets;         /* open hash of ids + 1 (0: empty) */
     uint32_t nbuckets;
+    struct timer *timer;       /* deadlines (timer.c); made on first use */
 };
 
 #endif

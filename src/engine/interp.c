@@ -144,6 +144,12 @@ static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, c
     case KILN_TRAP_OUT_OF_FUEL:
         snprintf(t->detail, sizeof t->detail, "the fuel limit of %lld was spent", (long long)ex->fuel_start);
         break;
+    case KILN_TRAP_TIMEOUT: {
+        uint64_t ns = ex->store->limits.timeout_ns;
+        if (ns % 1000000u == 0) snprintf(t->detail, sizeof t->detail, "the %llu ms deadline passed", (unsigned long long)(ns / 1000000u));
+        else snprintf(t->detail, sizeof t->detail, "the %.3f ms deadline passed", (double)ns / 1e6);
+        break;
+    }
     default:
         break;
     }

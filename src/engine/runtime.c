@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/runtime.h"
+#include "engine/timer.h"
 
 static void seterr(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void seterr(kiln_error *err, const char *fmt, ...) {
@@ -682,6 +683,9 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
     }
     for (uint32_t i = 0; i < nargs; i++) slots[i] = val_to_bits(&args[i]);
     kiln_trap *tr;
+    /* The outermost call owns the deadline. */
+    bool timed = ex->depth == 0 && s->limits.timeout_ns;
+    if (timed && !timer_arm(s, s->limits.timeout_ns)) { seterr(err, "cannot start the deadline timer"); return KILN_ERROR; }
     ex->depth++;
     if (f->kind == FUNC_HOST) {
         kiln_caller cl = {ex, NULL};
@@ -691,6 +695,7 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
         tr = interp_call(ex, f, slots);
     }
     ex->depth--;
+    if (timed) timer_disarm(s);
     ex->sp = saved_sp;
     if (tr) {
         if (trap) *trap = tr;

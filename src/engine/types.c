@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/ops.h"
 #include "engine/runtime.h"
+#include "engine/timer.h"
 
 const char *kiln_valtype_name(kiln_valtype t) {
     switch (t) {
@@ -149,6 +150,7 @@ kiln_engine *kiln_engine_new(const kiln_config *config, kiln_error *err) {
 
 void kiln_engine_free(kiln_engine *e) {
     if (!e) return;
+    timer_shutdown(e);
     for (uint32_t i = 0; i < e->ntypes; i++) {
         free(e->types[i]->params);
         free(e->types[i]->results);
