@@ -56,7 +56,8 @@ uint32_t wasi_path_open(WASI_MEM, uint32_t fd, uint32_t dirflags, uint32_t path,
     const uint64_t rd = WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR;
     if (oflags & WASI_OFLAG_DIRECTORY) {
         if (oflags & (WASI_OFLAG_CREAT | WASI_OFLAG_TRUNC)) { r = WASI_EINVAL; goto out; }
-        fl |= O_RDONLY | O_DIRECTORY;
+        /* Write access to a directory is EISDIR, as open(2) says. */
+        fl |= ((base & WASI_RIGHT_FD_WRITE) ? O_RDWR : O_RDONLY) | O_DIRECTORY;
     } else if (base & wr) {
         fl |= (base & rd) ? O_RDWR : O_WRONLY;
     } else {
@@ -288,8 +289,10 @@ uint32_t wasi_path_symlink(WASI_MEM, uint32_t opath, uint32_t olen, uint32_t fd,
     uint32_t r = dir_and_path(w, mem, memsize, fd, WASI_RIGHT_PATH_SYMLINK, npath, nlen, &d, &ns);
     if (r) return r;
     if ((r = wasi_path_copy(mem, memsize, opath, olen, &target))) goto out;
-    /* The link's text is stored, not followed: an absolute or climbing
-     * target is harmless here, as every walk refuses to follow it out. */
+    /* The link's text is stored, not followed, and every walk refuses to
+     * follow one out of the sandbox; still, an absolute target can only ever
+     * mean the host's root, so refuse to make one at all. */
+    if (target[0] == '/') { r = WASI_ENOTCAPABLE; goto out; }
     wasi_parent p;
     if ((r = wasi_resolve_parent(w, d->host, ns, &p))) goto out;
     if (p.trailing_slash) {

@@ -105,6 +105,8 @@ static void test_dirs(kiln_wasi *w) {
         popen_(w, 3, 0, p, WASI_OFLAG_CREAT, RW, 0, 0, &fd);
         wasi_fd_close(w, mem, MEMSIZE, fd);
     }
+    T(popen_(w, 3, 0, "d", WASI_OFLAG_DIRECTORY, WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE, 0, 0, &fd) == WASI_EISDIR,
+      "DIRECTORY with fd_write -> ISDIR");
     T(popen_(w, 3, 0, "d", WASI_OFLAG_DIRECTORY, WASI_RIGHTS_DIRECTORY, WASI_RIGHTS_ALL, 0, &fd) == 0, "open d as a directory");
     uint32_t dfd = fd;
     T(wasi_fd_fdstat_get(w, mem, MEMSIZE, dfd, 64) == 0 && mem[64] == WASI_FILETYPE_DIRECTORY &&

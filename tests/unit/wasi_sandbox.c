@@ -120,6 +120,8 @@ static void run(bool fallback) {
     DENY(popen_(w, 3, FOLLOW, "linkcopy", 0, RW, 0, 0, &fd), WASI_ENOTCAPABLE, "... and following the copy still fails");
     T(wasi_path_symlink(w, mem, MEMSIZE, P("../outside/secret"), 3, P("made")) == 0, "%s: a guest may make a symlink pointing out", tag);
     DENY(popen_(w, 3, FOLLOW, "made", 0, RW, 0, 0, &fd), WASI_ENOTCAPABLE, "... but not follow it");
+    DENY(wasi_path_symlink(w, mem, MEMSIZE, P("/etc/passwd"), 3, P("abs_made")), WASI_ENOTCAPABLE, "make an absolute symlink");
+    T(!exists(tp("sandbox/abs_made")), "%s: ... not made", tag);
     DENY(wasi_path_symlink(w, mem, MEMSIZE, P("x"), 3, P("../outside/evil")), WASI_ENOTCAPABLE, "symlink named ../outside/evil");
     DENY(wasi_path_symlink(w, mem, MEMSIZE, P("x"), 3, P("dir_link/evil")), WASI_ENOTCAPABLE, "symlink named dir_link/evil");
 
