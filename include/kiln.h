@@ -119,6 +119,10 @@ typedef struct kiln_frame {
     uint32_t module_offset;    /* byte offset in the module binary */
     uint32_t code_offset;      /* offset from the start of the code section
                                   payload: the address DWARF uses */
+    const kiln_instance *instance; /* borrowed: valid while its store lives */
+    uint32_t nlocals;          /* with kiln_store_capture_locals: params and
+                                  locals, typed by kiln_module_local_types */
+    uint64_t *locals;          /* owned by the trap; NULL if not captured */
 } kiln_frame;
 
 typedef struct kiln_trap {
@@ -205,6 +209,9 @@ bool kiln_module_find_export(const kiln_module *m, const char *name,
 bool kiln_module_func_type(const kiln_module *m, uint32_t func_index,
                            kiln_functype *out);
 uint32_t kiln_module_func_count(const kiln_module *m);
+/* The types of a defined function's params and locals (*n of them), or
+ * NULL for an imported function. */
+const kiln_valtype *kiln_module_local_types(const kiln_module *m, uint32_t func_index, uint32_t *n);
 
 /* Custom sections, in binary order. Returns false past the last one. */
 bool kiln_module_custom_section(const kiln_module *m, uint32_t i,
@@ -244,6 +251,44 @@ void *kiln_store_get_data(const kiln_store *s, const void *key);
  * nanoseconds, or 0 when there is none. Host functions that block (sleep,
  * poll) wait no longer than this and then return a KILN_TRAP_TIMEOUT trap. */
 uint64_t kiln_store_deadline_ns(const kiln_store *s);
+
+/* What a store has consumed so far, across all its calls. Fuel counts
+ * executed wasm instructions weighted by the cost table (docs/metering.md);
+ * it is deterministic: the same program and input give the same count. */
+typedef struct kiln_store_stats {
+    uint64_t fuel_consumed;
+    uint64_t fuel_remaining;      /* UINT64_MAX-ish when unlimited */
+    uint64_t memory_bytes;        /* linear memory now, all memories */
+    uint64_t peak_memory_bytes;   /* the most it has been */
+    double memory_byte_seconds;   /* linear memory integrated over time */
+    uint64_t host_calls;          /* calls into host functions */
+    uint64_t calls;               /* kiln_call invocations */
+} kiln_store_stats;
+void kiln_store_stats_get(kiln_store *s, kiln_store_stats *out);
+
+/* When on, a trap also records the locals of every frame (for coredumps):
+ * kiln_frame.locals. Off by default. */
+void kiln_store_capture_locals(kiln_store *s, bool on);
+
+/* ---------------------------------------------------------------- profiling */
+
+/* A deterministic profile: a call tree whose nodes count the fuel (weighted
+ * instructions) spent in each function itself, per calling context. Attach
+ * one to a store before calling; read it after. */
+typedef struct kiln_profile kiln_profile;
+typedef struct kiln_profile_node {
+    const kiln_module *module;  /* NULL for the root and host functions */
+    uint32_t func_index;
+    uint32_t parent;            /* node index; the root (0) is its own parent */
+    uint64_t self_fuel;         /* fuel spent in this function itself */
+    uint64_t calls;             /* times this context was entered */
+    const char *host_name;      /* host functions: "module.name" */
+} kiln_profile_node;
+kiln_profile *kiln_profile_new(void);
+void kiln_profile_free(kiln_profile *p);
+bool kiln_store_set_profile(kiln_store *s, kiln_profile *p); /* NULL: off */
+uint32_t kiln_profile_node_count(const kiln_profile *p);
+void kiln_profile_node_get(const kiln_profile *p, uint32_t i, kiln_profile_node *out);
 
 /* ---------------------------------------------------------------- host functions */
 
@@ -315,6 +360,10 @@ kiln_memory *kiln_instance_memory(kiln_instance *i, const char *name);
 kiln_global *kiln_instance_global(kiln_instance *i, const char *name);
 kiln_table *kiln_instance_table(kiln_instance *i, const char *name);
 const kiln_module *kiln_instance_module(const kiln_instance *i);
+/* By index rather than export name: memory 0, and the global index space. */
+kiln_memory *kiln_instance_memory_at(kiln_instance *i, uint32_t index);
+uint32_t kiln_instance_global_count(const kiln_instance *i);
+kiln_global *kiln_instance_global_at(kiln_instance *i, uint32_t index);
 
 /* ---------------------------------------------------------------- calling */
 
@@ -349,6 +398,13 @@ kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mutable_,
                              kiln_error *err);
 kiln_val kiln_global_get(const kiln_global *g);
 bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err);
+
+/* ---------------------------------------------------------------- development */
+
+/* The compiled (register) code of a defined function, as text, for engine
+ * development; the format is not stable. NULL for an imported function.
+ * Free with free(). */
+char *kiln_module_disassemble(const kiln_module *m, uint32_t func_index);
 
 #ifdef __cplusplus
 }

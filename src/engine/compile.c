@@ -1327,8 +1327,10 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
         f->code_len = c.len;
         f->pcmap = c.pcmap;
         f->npcmap = c.npc;
+        f->local_types = c.local_types;
         c.code = NULL;
         c.pcmap = NULL;
+        c.local_types = NULL;
     }
     free(c.code);
     free(c.pcmap);

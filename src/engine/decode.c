@@ -562,7 +562,7 @@ void module_free_contents(kiln_module *m) {
     free(m->imports);
     free(m->func_types);
     if (m->funcs)
-        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) { free(m->funcs[i].code); free(m->funcs[i].pcmap); }
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) { free(m->funcs[i].code); free(m->funcs[i].pcmap); free(m->funcs[i].local_types); }
     free(m->funcs);
     free(m->tables);
     free(m->memories);

@@ -352,6 +352,7 @@ enter: {
     nf->ret_pc = ret;
     ex->fsp = nf;
     SAVE_FUEL(); /* so a memory fault, which loses the register, counts up to here */
+    if (__builtin_expect(ex->prof != NULL, 0)) prof_enter(ex, fuel, ninst->module, ncallee->index, NULL);
     uint32_t np = ncallee->type->nparams;
     memset(nfp + np, 0, (size_t)(ncallee->nlocals - np) * sizeof *nfp);
     fp = nfp;
@@ -364,8 +365,11 @@ host_call: {
     ex->sp = fp + ex->fsp->fn->frame_slots;
     kiln_caller cl = {ex, inst};
     SAVE_FUEL();
+    ex->host_calls++;
+    if (ex->prof) prof_enter(ex, fuel, NULL, 0, hf->name);
     kiln_trap *t = hf->host(&cl, hf->env, nfp);
     LOAD_FUEL();
+    if (ex->prof) prof_leave(ex, fuel);
     if (t) { ti.host = t; ti.kind = t->kind; goto trap; }
     pc = ret;
     DISPATCH();
@@ -378,6 +382,7 @@ L_ret_slot:
     CHARGE(O(1));
     goto do_return;
 do_return: {
+    if (__builtin_expect(ex->prof != NULL, 0)) prof_leave(ex, fuel);
     frame *f = ex->fsp;
     const uint32_t *rp = f->ret_pc;
     ex->fsp = f - 1;
@@ -820,6 +825,8 @@ kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
     sigjmp_buf jb;
     sigjmp_buf *saved_jmp = ex->jmp;
     exec *saved_tls = kiln_tls_exec;
+    uint32_t prof_cur = ex->prof_cur;
+    if (ex->prof) prof_enter(ex, ex->fuel, f->inst->module, fn->index, NULL);
     kiln_trap *t;
     if (sigsetjmp(jb, 0)) {
         t = fault_trap(ex);
@@ -828,6 +835,7 @@ kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
         kiln_tls_exec = ex;
         t = run(ex, f->inst, fn->code, fp, false);
     }
+    if (t && ex->prof) prof_unwind(ex, ex->fuel, prof_cur);
     ex->fsp = base - 1;
     ex->jmp = saved_jmp;
     kiln_tls_exec = saved_tls;

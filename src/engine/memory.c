@@ -48,7 +48,16 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     m->size = (uint64_t)min_pages * KILN_PAGE_SIZE;
     m->next = s->memories;
     s->memories = m;
+    store_memory_changed(s, (int64_t)m->size);
     return m;
+}
+
+void store_memory_changed(kiln_store *s, int64_t delta) {
+    uint64_t t = now_ns();
+    if (s->mem_t) s->memory_byte_ns += (double)s->memory_bytes * (double)(t - s->mem_t);
+    s->mem_t = t;
+    s->memory_bytes = (uint64_t)((int64_t)s->memory_bytes + delta);
+    if (s->memory_bytes > s->peak_memory_bytes) s->peak_memory_bytes = s->memory_bytes;
 }
 
 int64_t memory_grow(kiln_memory *m, uint64_t delta) {
@@ -58,6 +67,7 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta) {
     if (pages > m->max_pages || pages * KILN_PAGE_SIZE > m->limit_bytes) return -1;
     if (mprotect(m->base + m->size, delta * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) return -1;
     m->size = pages * KILN_PAGE_SIZE;
+    store_memory_changed(m->store, (int64_t)(delta * KILN_PAGE_SIZE));
     return (int64_t)old;
 }
 

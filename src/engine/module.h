@@ -114,6 +114,7 @@ typedef struct funcdef {
     uint32_t index;        /* in the function index space */
     const functype *type;
     uint32_t nlocals;      /* params + declared locals */
+    kiln_valtype *local_types; /* nlocals of them */
     uint32_t frame_slots;  /* locals + the deepest operand stack */
     uint32_t body_offset;  /* byte offset of the body in the binary */
     uint32_t body_size;

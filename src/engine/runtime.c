@@ -148,6 +148,19 @@ void *kiln_store_get_data(const kiln_store *s, const void *key) {
 
 uint64_t kiln_store_deadline_ns(const kiln_store *s) { return s->deadline_ns; }
 
+void kiln_store_stats_get(kiln_store *s, kiln_store_stats *out) {
+    store_memory_changed(s, 0); /* bring the integral up to now */
+    out->fuel_consumed = (uint64_t)(s->ex.fuel_start - s->ex.fuel);
+    out->fuel_remaining = (uint64_t)s->ex.fuel;
+    out->memory_bytes = s->memory_bytes;
+    out->peak_memory_bytes = s->peak_memory_bytes;
+    out->memory_byte_seconds = s->memory_byte_ns / 1e9;
+    out->host_calls = s->ex.host_calls;
+    out->calls = s->calls;
+}
+
+void kiln_store_capture_locals(kiln_store *s, bool on) { s->ex.capture_locals = on; }
+
 static void free_instance(kiln_instance *i) {
     free(i->funcs);
     free(i->own);
@@ -644,6 +657,19 @@ kiln_global *kiln_instance_global(kiln_instance *i, const char *name) { return e
 kiln_table *kiln_instance_table(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_TABLE); }
 const kiln_module *kiln_instance_module(const kiln_instance *i) { return i->module; }
 
+kiln_memory *kiln_instance_memory_at(kiln_instance *i, uint32_t index) { return index == 0 ? i->memory : NULL; }
+uint32_t kiln_instance_global_count(const kiln_instance *i) { return i->module->nglobals; }
+kiln_global *kiln_instance_global_at(kiln_instance *i, uint32_t index) {
+    return index < i->module->nglobals ? i->globals[index] : NULL;
+}
+
+const kiln_valtype *kiln_module_local_types(const kiln_module *m, uint32_t fi, uint32_t *n) {
+    if (fi < m->nfunc_imports || fi >= m->nfuncs) { *n = 0; return NULL; }
+    const funcdef *f = &m->funcs[fi - m->nfunc_imports];
+    *n = f->nlocals;
+    return f->local_types;
+}
+
 /* ------------------------------------------------------------ calls */
 
 void kiln_func_type(const kiln_func *f, kiln_functype *out) { functype_to_public(f->type, out); }
@@ -687,6 +713,7 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
     bool timed = ex->depth == 0 && s->limits.timeout_ns;
     if (timed && !timer_arm(s, s->limits.timeout_ns)) { seterr(err, "cannot start the deadline timer"); return KILN_ERROR; }
     ex->depth++;
+    s->calls++;
     if (f->kind == FUNC_HOST) {
         kiln_caller cl = {ex, NULL};
         ex->sp = slots + need;

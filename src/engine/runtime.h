@@ -95,9 +95,13 @@ typedef struct exec {
     const uint32_t *pc;            /* the instruction at a trap */
     sigjmp_buf *jmp;               /* where a memory fault lands */
     kiln_memory *fault_mem;        /* the memory whose faults are ours */
-    kiln_trap *pending;            /* a trap raised by a host function */
     kiln_store *store;
     int depth;                     /* nesting of kiln_call */
+    uint64_t host_calls;
+    bool capture_locals;           /* traps copy each frame's locals */
+    kiln_profile *prof;            /* NULL unless profiling */
+    uint32_t prof_cur;             /* the current call-tree node */
+    int64_t prof_mark;             /* fuel when it was last charged */
 } exec;
 
 typedef struct store_data {
@@ -119,7 +123,12 @@ struct kiln_store {
     store_data *data;
     uint32_t ndata;
     uint64_t deadline_ns;
-    uint64_t timer_id;             /* registration with the engine timer */
+    uint64_t calls;
+    /* Linear memory accounting (memory.c): bytes now, the peak, and the
+     * integral of bytes over time up to mem_t. */
+    uint64_t memory_bytes, peak_memory_bytes;
+    double memory_byte_ns;
+    uint64_t mem_t;
 };
 
 struct kiln_caller {
@@ -137,6 +146,14 @@ void memory_destroy(kiln_memory *m);
 kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max,
                          bool has_max, kiln_error *err);
 int64_t table_grow(kiln_table *t, uint64_t delta, void *init);
+
+/* memory.c: keeps the store's memory accounting current. */
+void store_memory_changed(kiln_store *s, int64_t delta_bytes);
+
+/* profile.c */
+void prof_enter(exec *ex, int64_t fuel, const kiln_module *m, uint32_t func_index, const char *host_name);
+void prof_leave(exec *ex, int64_t fuel);
+void prof_unwind(exec *ex, int64_t fuel, uint32_t cur);
 
 /* interp.c: runs `f` with its arguments in slots[] (results come back there);
  * returns NULL or a trap. */

@@ -80,6 +80,7 @@ kiln_trap *kiln_trap_exit(int code) {
 
 void kiln_trap_free(kiln_trap *t) {
     if (!t) return;
+    for (uint32_t i = 0; i < t->nframes; i++) free(t->frames[i].locals);
     free(t->frames);
     free(t);
 }
@@ -103,6 +104,7 @@ void trap_backtrace(kiln_trap *t, exec *ex, const uint32_t *pc) {
         n++;
         if (!f->ret_pc) break;
     }
+    for (uint32_t i = 0; i < t->nframes; i++) free(t->frames[i].locals);
     free(t->frames);
     t->frames = calloc(n, sizeof *t->frames);
     if (!t->frames) { t->nframes = 0; return; }
@@ -115,6 +117,11 @@ void trap_backtrace(kiln_trap *t, exec *ex, const uint32_t *pc) {
         fr->func_index = f->fn->index;
         fr->module_offset = funcdef_wasm_offset(f->fn, at);
         fr->code_offset = fr->module_offset - m->code_section_offset;
+        fr->instance = f->inst;
+        if (ex->capture_locals && (fr->locals = malloc((f->fn->nlocals ? f->fn->nlocals : 1) * sizeof *fr->locals))) {
+            memcpy(fr->locals, f->fp, f->fn->nlocals * sizeof *fr->locals);
+            fr->nlocals = f->fn->nlocals;
+        }
         at = f->ret_pc ? f->ret_pc - 1 : NULL;
     }
     t->nframes = n;
