@@ -79,8 +79,11 @@ static bool setup_stdio(kiln_wasi *w, int i, const kiln_wasi_stdio *s, kiln_erro
         fail(err, "wasi: bad stdio kind for fd %s%s", i == 0 ? "0" : i == 1 ? "1" : "2", "");
         return false;
     }
-    e.rights_base = e.filetype == WASI_FILETYPE_REGULAR_FILE ? WASI_RIGHTS_REGULAR_FILE
-                                                             : wasi_rights_for_type(e.filetype);
+    e.rights_base = wasi_rights_for_type(e.filetype);
+    /* A character device that is not a terminal (/dev/null) can seek, and
+     * must: wasi-libc's isatty() is "a character device without seek". */
+    if (e.kind == WASI_FD_HOST && e.filetype == WASI_FILETYPE_CHARACTER_DEVICE && !isatty(e.host))
+        e.rights_base = WASI_RIGHTS_REGULAR_FILE;
     e.rights_inheriting = 0;
     w->fds[i] = e;
     return true;
