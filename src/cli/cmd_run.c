@@ -12,6 +12,7 @@
 #include "kiln.h"
 #include "kiln_wasi.h"
 #include "cli/cli.h"
+#include "diag/diag.h"
 
 #define TRAP_EXIT_STATUS 134 /* what a shell shows for SIGABRT; wasmtime uses it too */
 
@@ -179,11 +180,10 @@ static int parse(int argc, char **argv, opts *o) {
             continue;
         }
         /* An unknown flag: suggest the option it most likely meant. */
+        char flag[64];
+        snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
         const char *guess = NULL;
-        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
-            const char *a2 = a + (a[1] == '-' ? 2 : 1);
-            if (*a2 && (strstr(known[k], a2) || !strncmp(known[k] + 2, a2, 3))) { guess = known[k]; break; }
-        }
+        diag_nearest_names(flag, known, sizeof known / sizeof known[0], &guess, 1);
         fprintf(stderr, "kiln run: unknown option '%s'\n", a);
         if (guess) fprintf(stderr, "Did you mean '%s'? ", guess);
         fprintf(stderr, "Run 'kiln run --help' for the options.\n");
