@@ -295,10 +295,11 @@ void kiln_profile_node_get(const kiln_profile *p, uint32_t i, kiln_profile_node 
 /*
  * A host function receives its arguments in `slots` (slots[i] is argument
  * i) and writes its results back into `slots` (slots[i] is result i); the
- * array has max(nparams, nresults) entries. Each slot is 64 bits: i32 and
+ * array has room for the larger of the two. Each slot is 64 bits: i32 and
  * f32 (as bits) live in the low 32 bits (the high bits are unspecified on
  * entry and ignored on return), i64 and f64 (as bits) fill it, references
- * are pointers. Return NULL on success or a trap.
+ * are pointers, and a v128 takes two consecutive slots (so later values
+ * shift by one). Return NULL on success or a trap.
  */
 typedef kiln_trap *(*kiln_host_fn)(kiln_caller *caller, void *env,
                                    uint64_t *slots);

@@ -3,7 +3,9 @@
  * kiln's register code (ops.h).
  *
  * The validator's operand stack doubles as a register allocator: the value
- * at stack position p lives in frame slot nlocals + p (its "natural" slot).
+ * at stack position p lives in the frame slot right above the value below
+ * it (its "natural" slot); locals come first. Slots are 64 bits, so a v128
+ * takes two.
  * local.get and constants are not emitted: they push *virtual* operands that
  * name the local's slot or carry the constant, and the instruction that
  * consumes them reads the local directly or uses its _k (constant) form. A
@@ -34,8 +36,9 @@ enum { K_TEMP, K_LOCAL, K_CONST };
 typedef struct opnd {
     uint8_t type;
     uint8_t kind;
-    uint32_t local; /* K_LOCAL: its slot */
-    uint64_t k;     /* K_CONST: its bits */
+    uint32_t slot;  /* its natural slot (set when pushed) */
+    uint32_t local; /* K_LOCAL: the local's slot */
+    uint64_t k, k2; /* K_CONST: its bits (k2: a v128's high half) */
 } opnd;
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
@@ -64,6 +67,9 @@ typedef struct C {
     reader *r;
     kiln_valtype *local_types;
     uint32_t nlocals;
+    uint32_t *local_slot;  /* each local's first slot: v128 takes two */
+    uint32_t nlocal_slots;
+    uint32_t max_slot;     /* one past the highest slot the stack used */
 
     opnd *stack;
     uint32_t sp, stack_cap, max_height;
@@ -172,13 +178,23 @@ static uint32_t take_fuel(C *c) {
 
 /* ------------------------------------------------------------ operand stack */
 
-static uint32_t natural(C *c, uint32_t pos) { return c->nlocals + pos; }
+/* Slots are 64 bits; a v128 value takes two. */
+static uint32_t width(uint8_t t) { return t == KILN_V128 ? 2 : 1; }
+
+/* The natural slot of stack position pos: right above the value below it. */
+static uint32_t natural(C *c, uint32_t pos) {
+    if (pos == 0) return c->nlocal_slots;
+    const opnd *below = &c->stack[pos - 1];
+    return below->slot + width(below->type);
+}
 
 static bool push_opnd(C *c, opnd o) {
     if (!grow((void **)&c->stack, &c->stack_cap, c->sp + 1, sizeof *c->stack)) FAIL("out of memory");
     if (o.kind != K_TEMP && c->sp < c->virt_lo) c->virt_lo = c->sp;
+    o.slot = natural(c, c->sp);
     c->stack[c->sp++] = o;
     if (c->sp > c->max_height) c->max_height = c->sp;
+    if (o.slot + width(o.type) > c->max_slot) c->max_slot = o.slot + width(o.type);
     return true;
 }
 
@@ -208,19 +224,25 @@ static bool pop(C *c, uint8_t want, opnd *out, uint32_t *pos) {
 /* Emits what puts operand `o` (at stack position pos) into slot `slot`. */
 static void move_to(C *c, const opnd *o, uint32_t pos, uint32_t slot) {
     uint32_t *ins;
+    int copy = o->type == KILN_V128 ? OP_copy128 : OP_copy;
     switch (o->kind) {
     case K_TEMP:
         if (natural(c, pos) == slot) return;
-        ins = emit(c, OP_copy, false);
+        ins = emit(c, copy, false);
         ins[0] = slot; ins[1] = natural(c, pos);
         break;
     case K_LOCAL:
         if (o->local == slot) return;
-        ins = emit(c, OP_copy, false);
+        ins = emit(c, copy, false);
         ins[0] = slot; ins[1] = o->local;
         break;
     case K_CONST:
-        if (o->type == KILN_I64 || o->type == KILN_F64) {
+        if (o->type == KILN_V128) {
+            ins = emit(c, OP_const128, false);
+            ins[0] = slot;
+            ins[1] = (uint32_t)o->k; ins[2] = (uint32_t)(o->k >> 32);
+            ins[3] = (uint32_t)o->k2; ins[4] = (uint32_t)(o->k2 >> 32);
+        } else if (o->type == KILN_I64 || o->type == KILN_F64) {
             ins = emit(c, OP_const64, false);
             ins[0] = slot; ins[1] = (uint32_t)o->k; ins[2] = (uint32_t)(o->k >> 32);
         } else {
@@ -312,7 +334,8 @@ static void set_unreachable(C *c) {
     c->pending = 0;
 }
 
-/* Emits copies of the top `arity` values into the label slots of `t`. */
+/* Emits copies of the top `arity` values into the label slots of `t`:
+ * laid out from the natural slot of its height, by the label's types. */
 static void branch_copies(C *c, const ctl *t) {
     uint32_t n = label_arity(t);
     uint32_t from = c->sp - n;
@@ -320,7 +343,12 @@ static void branch_copies(C *c, const ctl *t) {
         for (uint32_t i = 0; i < n; i++) materialize(c, from + i);
         return;
     }
-    for (uint32_t i = 0; i < n; i++) move_to(c, &c->stack[from + i], from + i, natural(c, t->height + i));
+    uint32_t dst = natural(c, t->height);
+    const kiln_valtype *types = label_types(t);
+    for (uint32_t i = 0; i < n; i++) {
+        move_to(c, &c->stack[from + i], from + i, dst);
+        dst += width((uint8_t)types[i]);
+    }
 }
 
 static bool needs_copies(C *c, const ctl *t) {
@@ -333,7 +361,7 @@ static bool needs_copies(C *c, const ctl *t) {
 static void emit_return(C *c) {
     uint32_t n = c->f->type->nresults;
     uint32_t *ins;
-    if (n == 1) {
+    if (n == 1 && c->f->type->results[0] != KILN_V128) {
         opnd *o = &c->stack[c->sp - 1];
         uint32_t src = in_slot(c, o, c->sp - 1);
         ins = emit(c, OP_ret_slot, true);
@@ -341,10 +369,15 @@ static void emit_return(C *c) {
         ins[1] = take_fuel(c);
         return;
     }
+    /* Results go to slots 0.., laid out by type. Each lands at or below
+     * its source, so copying in order never overwrites a pending one. */
     for (uint32_t i = 0; i < n; i++) materialize(c, c->sp - n + i);
+    uint32_t dst = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t src = natural(c, c->sp - n + i);
-        if (src != i) { ins = emit(c, OP_copy, false); ins[0] = i; ins[1] = src; }
+        uint8_t t = (uint8_t)c->f->type->results[i];
+        if (src != dst) { ins = emit(c, t == KILN_V128 ? OP_copy128 : OP_copy, false); ins[0] = dst; ins[1] = src; }
+        dst += width(t);
     }
     ins = emit(c, OP_ret, true);
     ins[0] = take_fuel(c);
@@ -465,7 +498,8 @@ static bool end_block(C *c) {
     if (t->kind == CTL_IF) {
         /* An if without else: the false path must produce the results
          * from the params. */
-        if (t->np != t->nr || memcmp(t->params, t->results, t->np * sizeof *t->params))
+        /* np == 0 guards memcmp: the arrays may be NULL then (UB even for 0 bytes). */
+        if (t->np != t->nr || (t->np && memcmp(t->params, t->results, t->np * sizeof *t->params)))
             FAIL("type mismatch: if without else must have matching param and result types");
     }
     bool fall_live = !c->dead;
@@ -702,8 +736,9 @@ static bool local_index(C *c, uint32_t *idx) {
 }
 
 /* local.set / local.tee */
-static bool compile_local_set(C *c, uint32_t x, bool tee) {
-    uint8_t t = (uint8_t)c->local_types[x];
+static bool compile_local_set(C *c, uint32_t li, bool tee) {
+    uint8_t t = (uint8_t)c->local_types[li];
+    uint32_t x = c->local_slot[li];
     opnd v; uint32_t pv;
     TRY(pop(c, t, &v, &pv));
     if (c->dead) {
@@ -1111,7 +1146,7 @@ static bool compile_body(C *c) {
             if (opcode == 0x1b && (valtype_is_ref(a.type) || valtype_is_ref(b.type)))
                 FAIL("type mismatch: select without a type needs numeric operands");
             uint32_t sa = in_slot(c, &a, pa), sb = in_slot(c, &b, pb), sc = in_slot(c, &cond, pc_);
-            ins = emit(c, OP_select, false);
+            ins = emit(c, rt == KILN_V128 ? OP_select128 : OP_select, false);
             ins[0] = natural(c, pa); ins[1] = sa; ins[2] = sb; ins[3] = sc;
             TRY(push_result(c, rt, pa, ins));
             break;
@@ -1119,7 +1154,7 @@ static bool compile_body(C *c) {
         case 0x20: { /* local.get */
             uint32_t x;
             TRY(local_index(c, &x));
-            TRY(push_opnd(c, (opnd){.type = (uint8_t)c->local_types[x], .kind = K_LOCAL, .local = x}));
+            TRY(push_opnd(c, (opnd){.type = (uint8_t)c->local_types[x], .kind = K_LOCAL, .local = c->local_slot[x]}));
             break;
         }
         case 0x21: case 0x22: { /* local.set, local.tee */
@@ -1289,7 +1324,8 @@ static bool read_locals(C *c) {
     if (total > KILN_MAX_LOCALS) FAIL("too many locals: %llu (kiln's limit is %u)", (unsigned long long)total, KILN_MAX_LOCALS);
     c->nlocals = (uint32_t)total;
     c->local_types = malloc((total ? total : 1) * sizeof *c->local_types);
-    if (!c->local_types) FAIL("out of memory");
+    c->local_slot = malloc((total ? total : 1) * sizeof *c->local_slot);
+    if (!c->local_types || !c->local_slot) FAIL("out of memory");
     memcpy(c->local_types, ft->params, ft->nparams * sizeof *ft->params);
     r->p = save;
     uint32_t k = ft->nparams;
@@ -1300,6 +1336,13 @@ static bool read_locals(C *c) {
         TRY(rd_u8(r, &t));
         for (uint32_t j = 0; j < n; j++) c->local_types[k++] = (kiln_valtype)t;
     }
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < c->nlocals; i++) {
+        c->local_slot[i] = slot;
+        slot += width((uint8_t)c->local_types[i]);
+    }
+    c->nlocal_slots = slot;
+    c->max_slot = slot;
     return true;
 }
 
@@ -1320,8 +1363,11 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     if (ok && r.p != r.end) { rd_fail(&r, "section size mismatch: bytes after the function's final end (END opcode expected)"); ok = false; }
     if (ok) {
         f->nlocals = c.nlocals;
-        uint32_t slots = c.nlocals + c.max_height + 1;
-        if (slots < f->type->nresults) slots = f->type->nresults;
+        f->nlocal_slots = c.nlocal_slots;
+        uint32_t slots = c.max_slot + 2;
+        uint32_t result_slots = 0;
+        for (uint32_t i = 0; i < f->type->nresults; i++) result_slots += width((uint8_t)f->type->results[i]);
+        if (slots < result_slots) slots = result_slots;
         f->frame_slots = slots;
         f->code = c.code;
         f->code_len = c.len;
@@ -1338,5 +1384,6 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     free(c.ctls);
     free(c.patches);
     free(c.local_types);
+    free(c.local_slot);
     return ok;
 }

@@ -146,7 +146,7 @@ static bool sec_type(reader *r, kiln_module *m) {
             }
         }
         if (t->nresults > KILN_MAX_FUNC_RESULTS) FAIL("too many results (%u)", t->nresults);
-        t->param_slots = t->nparams;
+        functype_count_slots(t);
         t->id = engine_intern_type(m->engine, t->params, t->nparams, t->results, t->nresults);
         if (t->id == UINT32_MAX) FAIL("out of memory");
     }

@@ -353,8 +353,8 @@ enter: {
     ex->fsp = nf;
     SAVE_FUEL(); /* so a memory fault, which loses the register, counts up to here */
     if (__builtin_expect(ex->prof != NULL, 0)) prof_enter(ex, fuel, ninst->module, ncallee->index, NULL);
-    uint32_t np = ncallee->type->nparams;
-    memset(nfp + np, 0, (size_t)(ncallee->nlocals - np) * sizeof *nfp);
+    uint32_t np = ncallee->type->param_slots;
+    memset(nfp + np, 0, (size_t)(ncallee->nlocal_slots - np) * sizeof *nfp);
     fp = nfp;
     pc = ncallee->code;
     if (ninst != inst) { inst = ninst; mem = inst->mem_base; }
@@ -398,6 +398,14 @@ do_return: {
 L_copy:
     fp[O(0)] = S(1);
     NEXT(copy);
+L_copy128:
+    fp[O(0)] = S(1);
+    fp[O(0) + 1] = fp[O(1) + 1];
+    NEXT(copy128);
+L_const128:
+    fp[O(0)] = (uint64_t)O(2) << 32 | O(1);
+    fp[O(0) + 1] = (uint64_t)O(4) << 32 | O(3);
+    NEXT(const128);
 L_const32:
     fp[O(0)] = O(1);
     NEXT(const32);
@@ -407,6 +415,13 @@ L_const64:
 L_select:
     fp[O(0)] = (uint32_t)S(3) ? S(1) : S(2);
     NEXT(select);
+L_select128: {
+    uint32_t src = (uint32_t)S(3) ? O(1) : O(2);
+    uint64_t lo = fp[src], hi = fp[src + 1];
+    fp[O(0)] = lo;
+    fp[O(0) + 1] = hi;
+    NEXT(select128);
+}
 L_global_get:
     fp[O(0)] = inst->globals[O(1)]->bits;
     NEXT(global_get);
@@ -819,8 +834,8 @@ kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
     base->fp = fp;
     base->ret_pc = NULL;
     ex->fsp = base;
-    uint32_t np = fn->type->nparams;
-    memset(fp + np, 0, (size_t)(fn->nlocals - np) * sizeof *fp);
+    uint32_t np = fn->type->param_slots;
+    memset(fp + np, 0, (size_t)(fn->nlocal_slots - np) * sizeof *fp);
 
     sigjmp_buf jb;
     sigjmp_buf *saved_jmp = ex->jmp;

@@ -23,7 +23,8 @@ typedef struct functype {
     kiln_valtype *params;
     kiln_valtype *results;
     uint32_t id;        /* engine-wide id: equal ids <=> equal types */
-    uint32_t param_slots; /* == nparams (one 64-bit slot per value) */
+    uint32_t param_slots;  /* the 64-bit slots params take (v128: two) */
+    uint32_t result_slots;
 } functype;
 
 /* A constant expression: in Wasm 2.0 a single instruction. */
@@ -114,6 +115,7 @@ typedef struct funcdef {
     uint32_t index;        /* in the function index space */
     const functype *type;
     uint32_t nlocals;      /* params + declared locals */
+    uint32_t nlocal_slots; /* the slots they take (v128: two) */
     kiln_valtype *local_types; /* nlocals of them */
     uint32_t frame_slots;  /* locals + the deepest operand stack */
     uint32_t body_offset;  /* byte offset of the body in the binary */
@@ -189,6 +191,7 @@ bool engine_explicit_bounds(const kiln_engine *e);
 const functype *engine_type_by_id(kiln_engine *e, uint32_t id);
 
 void functype_to_public(const functype *t, kiln_functype *out);
+void functype_count_slots(functype *t);
 bool valtype_is_valid(uint8_t t);
 bool valtype_is_ref(uint8_t t);
 

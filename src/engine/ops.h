@@ -43,9 +43,12 @@
     X(br_ge_u_i32_k, 4)                                                      \
     /* data movement */                                                      \
     X(copy, 2)              /* d a */                                        \
+    X(copy128, 2)           /* d a: a v128 (two slots) */                    \
+    X(const128, 5)          /* d k0 k1 k2 k3 (v128 bits, low first) */       \
     X(const32, 2)           /* d k */                                        \
     X(const64, 3)           /* d klo khi */                                  \
     X(select, 4)            /* d a b c: d = c ? a : b */                     \
+    X(select128, 4)                                                          \
     X(global_get, 2)        /* d index */                                    \
     X(global_set, 2)        /* index a */                                    \
     /* memory: loads d a k(offset); stores a(addr) b(value) k(offset) */     \

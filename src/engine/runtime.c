@@ -702,12 +702,15 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
     exec *ex = &s->ex;
     uint64_t *saved_sp = ex->sp;
     uint64_t *slots = ex->sp;
-    uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+    uint32_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     if (slots + need > ex->stack_end) {
         if (trap) *trap = trap_make(KILN_TRAP_CALL_STACK_EXHAUSTED);
         return KILN_TRAPPED;
     }
-    for (uint32_t i = 0; i < nargs; i++) slots[i] = val_to_bits(&args[i]);
+    for (uint32_t i = 0, k = 0; i < nargs; i++) {
+        if (args[i].type == KILN_V128) { memcpy(&slots[k], args[i].of.v128, 16); k += 2; }
+        else slots[k++] = val_to_bits(&args[i]);
+    }
     kiln_trap *tr;
     /* The outermost call owns the deadline. */
     bool timed = ex->depth == 0 && s->limits.timeout_ns;
@@ -729,6 +732,15 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
         else kiln_trap_free(tr);
         return KILN_TRAPPED;
     }
-    for (uint32_t i = 0; i < nresults; i++) results[i] = bits_to_val((uint8_t)t->results[i], slots[i]);
+    for (uint32_t i = 0, k = 0; i < nresults; i++) {
+        if (t->results[i] == KILN_V128) {
+            memset(&results[i], 0, sizeof results[i]);
+            results[i].type = KILN_V128;
+            memcpy(results[i].of.v128, &slots[k], 16);
+            k += 2;
+        } else {
+            results[i] = bits_to_val((uint8_t)t->results[i], slots[k++]);
+        }
+    }
     return KILN_OK;
 }

@@ -118,9 +118,10 @@ void trap_backtrace(kiln_trap *t, exec *ex, const uint32_t *pc) {
         fr->module_offset = funcdef_wasm_offset(f->fn, at);
         fr->code_offset = fr->module_offset - m->code_section_offset;
         fr->instance = f->inst;
-        if (ex->capture_locals && (fr->locals = malloc((f->fn->nlocals ? f->fn->nlocals : 1) * sizeof *fr->locals))) {
-            memcpy(fr->locals, f->fp, f->fn->nlocals * sizeof *fr->locals);
-            fr->nlocals = f->fn->nlocals;
+        uint32_t ns = f->fn->nlocal_slots;
+        if (ex->capture_locals && (fr->locals = malloc((ns ? ns : 1) * sizeof *fr->locals))) {
+            memcpy(fr->locals, f->fp, ns * sizeof *fr->locals);
+            fr->nlocals = ns;
         }
         at = f->ret_pc ? f->ret_pc - 1 : NULL;
     }

@@ -64,6 +64,12 @@ void functype_to_public(const functype *t, kiln_functype *out) {
     out->nresults = t->nresults;
 }
 
+void functype_count_slots(functype *t) {
+    t->param_slots = t->result_slots = 0;
+    for (uint32_t i = 0; i < t->nparams; i++) t->param_slots += t->params[i] == KILN_V128 ? 2 : 1;
+    for (uint32_t i = 0; i < t->nresults; i++) t->result_slots += t->results[i] == KILN_V128 ? 2 : 1;
+}
+
 static uint32_t hash_sig(const kiln_valtype *p, uint32_t np, const kiln_valtype *r, uint32_t nr) {
     uint32_t h = 2166136261u;
     for (uint32_t i = 0; i < np; i++) h = (h ^ (uint32_t)p[i]) * 16777619u;
@@ -118,8 +124,9 @@ uint32_t engine_intern_type(kiln_engine *e, const kiln_valtype *p, uint32_t np, 
     if (!t->params || !t->results) { free(t->params); free(t->results); free(t); goto out; }
     memcpy(t->params, p, np * sizeof *p);
     memcpy(t->results, r, nr * sizeof *r);
-    t->nparams = t->param_slots = np;
+    t->nparams = np;
     t->nresults = nr;
+    functype_count_slots(t);
     t->id = e->ntypes;
     e->types[e->ntypes++] = t;
     e->buckets[h] = t->id + 1;
