@@ -917,6 +917,8 @@ static bool compile_fc(C *c) {
     }
 }
 
+#include "engine/compile_simd.inc"
+
 static bool compile_body(C *c) {
     reader *r = c->r;
     while (c->nctl > 0) {
@@ -1294,7 +1296,8 @@ static bool compile_body(C *c) {
             TRY(compile_fc(c));
             break;
         case 0xfd:
-            FAIL("SIMD is not supported yet (opcode 0xfd)");
+            TRY(compile_simd(c));
+            break;
         default:
             if (opcode >= 0x45 && opcode <= 0xc4) { TRY(compile_numeric(c, opcode)); break; }
             FAIL("illegal opcode 0x%02x", opcode);

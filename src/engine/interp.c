@@ -784,6 +784,8 @@ L_i64_trunc_sat_f32_u: fp[O(0)] = sat_u64(f32_of(S(1))); NEXT(i64_trunc_sat_f32_
 L_i64_trunc_sat_f64_s: fp[O(0)] = sat_s64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_s);
 L_i64_trunc_sat_f64_u: fp[O(0)] = sat_u64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_u);
 
+#include "engine/interp_simd.inc"
+
 #ifndef KILN_NO_METER
 out_of_fuel:
     /* Pairs with the timer's release store of the floor. */

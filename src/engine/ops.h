@@ -19,6 +19,8 @@
 #ifndef KILN_ENGINE_OPS_H
 #define KILN_ENGINE_OPS_H
 
+#include "engine/ops_simd.h"
+
 /* X(name, operand units) */
 #define KILN_OPS(X)                                                          \
     /* control */                                                            \
@@ -142,7 +144,9 @@
     X(cload_i32_16u, 3) X(cload_i64_8s, 3) X(cload_i64_8u, 3)                \
     X(cload_i64_16s, 3) X(cload_i64_16u, 3) X(cload_i64_32s, 3)              \
     X(cload_i64_32u, 3)                                                      \
-    X(cstore_i32, 3) X(cstore_i64, 3) X(cstore_8, 3) X(cstore_16, 3)
+    X(cstore_i32, 3) X(cstore_i64, 3) X(cstore_8, 3) X(cstore_16, 3)         \
+    /* v128 (ops_simd.h) */                                                  \
+    KILN_SIMD_OPS(X)
 
 enum kiln_op {
 #define KILN_OP_ENUM(name, n) OP_##name,
