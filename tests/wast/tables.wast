@@ -1,0 +1,147 @@
+;; Tables: table.get/set/size/grow/fill/copy/init and elem.drop at their
+;; edges, funcref and externref, several tables in one module, a table
+;; shared between instances and grown by the importer.
+
+(module
+  (type $v->i (func (result i32)))
+  (table $f (export "f") 4 6 funcref)
+  (table $e 2 externref)
+  (elem $seg func $one $two $three)
+  (elem $decl declare func $one)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
+  (func $three (result i32) (i32.const 3))
+
+  (func (export "size-f") (result i32) (table.size $f))
+  (func (export "size-e") (result i32) (table.size $e))
+  (func (export "call") (param i32) (result i32) (call_indirect $f (type $v->i) (local.get 0)))
+  (func (export "is-null") (param i32) (result i32) (ref.is_null (table.get $f (local.get 0))))
+  (func (export "set-one") (param i32) (table.set $f (local.get 0) (ref.func $one)))
+  (func (export "set-null") (param i32) (table.set $f (local.get 0) (ref.null func)))
+  (func (export "grow-f") (param i32) (result i32) (table.grow $f (ref.func $two) (local.get 0)))
+  (func (export "grow-f-null") (param i32) (result i32) (table.grow $f (ref.null func) (local.get 0)))
+  (func (export "fill-f") (param i32 i32) (table.fill $f (local.get 0) (ref.func $three) (local.get 1)))
+  (func (export "copy-f") (param i32 i32 i32) (table.copy $f $f (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init-f") (param i32 i32 i32) (table.init $f $seg (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "drop-seg") (elem.drop $seg))
+
+  (func (export "get-e") (param i32) (result externref) (table.get $e (local.get 0)))
+  (func (export "set-e") (param i32 externref) (table.set $e (local.get 0) (local.get 1)))
+  (func (export "grow-e") (param externref i32) (result i32) (table.grow $e (local.get 0) (local.get 1)))
+  (func (export "fill-e") (param i32 externref i32) (table.fill $e (local.get 0) (local.get 1) (local.get 2)))
+  ;; An externref through locals, a select and a block result.
+  (func (export "pass-e") (param externref externref i32) (result externref)
+    (local externref)
+    (local.set 3 (select (result externref) (local.get 0) (local.get 1) (local.get 2)))
+    (block (result externref) (local.get 3)))
+)
+
+;; Initial state: all null.
+(assert_return (invoke "size-f") (i32.const 4))
+(assert_return (invoke "is-null" (i32.const 3)) (i32.const 1))
+(assert_trap (invoke "is-null" (i32.const 4)) "out of bounds table access")
+(assert_trap (invoke "is-null" (i32.const -1)) "out of bounds table access")
+(assert_trap (invoke "call" (i32.const 0)) "uninitialized element")
+
+;; set / get at the edges.
+(invoke "set-one" (i32.const 3))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 1))
+(assert_trap (invoke "set-one" (i32.const 4)) "out of bounds table access")
+(invoke "set-null" (i32.const 3))
+(assert_trap (invoke "call" (i32.const 3)) "uninitialized element")
+
+;; init: whole segment, slice, zero length at the ends, past the ends.
+(invoke "init-f" (i32.const 1) (i32.const 0) (i32.const 3))
+(assert_return (invoke "call" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 3))
+(invoke "init-f" (i32.const 0) (i32.const 2) (i32.const 1))
+(assert_return (invoke "call" (i32.const 0)) (i32.const 3))
+(invoke "init-f" (i32.const 4) (i32.const 3) (i32.const 0))
+(assert_trap (invoke "init-f" (i32.const 5) (i32.const 0) (i32.const 0)) "out of bounds table access")
+(assert_trap (invoke "init-f" (i32.const 0) (i32.const 4) (i32.const 0)) "out of bounds table access")
+(assert_trap (invoke "init-f" (i32.const 2) (i32.const 0) (i32.const 3)) "out of bounds table access")
+(assert_trap (invoke "init-f" (i32.const 0) (i32.const 1) (i32.const -1)) "out of bounds table access")
+;; Nothing was written by the failed inits.
+(assert_return (invoke "call" (i32.const 2)) (i32.const 2))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 3))
+(invoke "drop-seg")
+(invoke "drop-seg")
+(invoke "init-f" (i32.const 0) (i32.const 0) (i32.const 0))
+(assert_trap (invoke "init-f" (i32.const 0) (i32.const 0) (i32.const 1)) "out of bounds table access")
+
+;; copy: overlapping both ways; zero length at the end; past the end.
+;; Table is now [3, 1, 2, 3].
+(invoke "copy-f" (i32.const 1) (i32.const 0) (i32.const 3))
+(assert_return (invoke "call" (i32.const 1)) (i32.const 3))
+(assert_return (invoke "call" (i32.const 2)) (i32.const 1))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 2))
+(invoke "copy-f" (i32.const 0) (i32.const 1) (i32.const 3))
+(assert_return (invoke "call" (i32.const 0)) (i32.const 3))
+(assert_return (invoke "call" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "call" (i32.const 2)) (i32.const 2))
+(invoke "copy-f" (i32.const 4) (i32.const 0) (i32.const 0))
+(invoke "copy-f" (i32.const 0) (i32.const 4) (i32.const 0))
+(assert_trap (invoke "copy-f" (i32.const 5) (i32.const 0) (i32.const 0)) "out of bounds table access")
+(assert_trap (invoke "copy-f" (i32.const 0) (i32.const 5) (i32.const 0)) "out of bounds table access")
+(assert_trap (invoke "copy-f" (i32.const 2) (i32.const 0) (i32.const 3)) "out of bounds table access")
+(assert_trap (invoke "copy-f" (i32.const 0) (i32.const 2) (i32.const 3)) "out of bounds table access")
+(assert_return (invoke "call" (i32.const 0)) (i32.const 3))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 2))
+
+;; fill: zero length at the end; past the end traps and writes nothing.
+(invoke "fill-f" (i32.const 4) (i32.const 0))
+(assert_trap (invoke "fill-f" (i32.const 5) (i32.const 0)) "out of bounds table access")
+(assert_trap (invoke "fill-f" (i32.const 1) (i32.const 4)) "out of bounds table access")
+(assert_return (invoke "call" (i32.const 1)) (i32.const 1))
+(invoke "fill-f" (i32.const 1) (i32.const 2))
+(assert_return (invoke "call" (i32.const 1)) (i32.const 3))
+(assert_return (invoke "call" (i32.const 2)) (i32.const 3))
+(assert_return (invoke "call" (i32.const 3)) (i32.const 2))
+
+;; grow: up to the maximum of 6, with an initial value, then no further.
+(assert_return (invoke "grow-f" (i32.const 0)) (i32.const 4))
+(assert_return (invoke "grow-f" (i32.const 3)) (i32.const -1))
+(assert_return (invoke "grow-f" (i32.const 1)) (i32.const 4))
+(assert_return (invoke "call" (i32.const 4)) (i32.const 2))
+(assert_return (invoke "grow-f-null" (i32.const 1)) (i32.const 5))
+(assert_trap (invoke "call" (i32.const 5)) "uninitialized element")
+(assert_return (invoke "grow-f" (i32.const 1)) (i32.const -1))
+(assert_return (invoke "grow-f" (i32.const -1)) (i32.const -1))
+(assert_return (invoke "size-f") (i32.const 6))
+(assert_trap (invoke "call" (i32.const 6)) "undefined element")
+
+;; externref tables.
+(assert_return (invoke "get-e" (i32.const 1)) (ref.null extern))
+(invoke "set-e" (i32.const 1) (ref.extern 7))
+(assert_return (invoke "get-e" (i32.const 1)) (ref.extern 7))
+(assert_trap (invoke "set-e" (i32.const 2) (ref.extern 7)) "out of bounds table access")
+(assert_return (invoke "grow-e" (ref.extern 9) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "size-e") (i32.const 5))
+(assert_return (invoke "get-e" (i32.const 4)) (ref.extern 9))
+(invoke "fill-e" (i32.const 0) (ref.extern 11) (i32.const 2))
+(assert_return (invoke "get-e" (i32.const 0)) (ref.extern 11))
+(assert_return (invoke "get-e" (i32.const 1)) (ref.extern 11))
+(assert_return (invoke "get-e" (i32.const 2)) (ref.extern 9))
+(invoke "fill-e" (i32.const 2) (ref.null extern) (i32.const 3))
+(assert_return (invoke "get-e" (i32.const 4)) (ref.null extern))
+(assert_return (invoke "pass-e" (ref.extern 1) (ref.extern 2) (i32.const 1)) (ref.extern 1))
+(assert_return (invoke "pass-e" (ref.extern 1) (ref.extern 2) (i32.const 0)) (ref.extern 2))
+(assert_return (invoke "pass-e" (ref.null extern) (ref.extern 2) (i32.const 1)) (ref.null extern))
+
+;; A table shared with another instance, which grows it and fills it with
+;; its own function.
+(register "T")
+(module
+  (import "T" "f" (table $t 4 funcref))
+  (type $v->i (func (result i32)))
+  (func $nine (result i32) (i32.const 9))
+  (elem declare func $nine)
+  (func (export "size") (result i32) (table.size $t))
+  (func (export "call") (param i32) (result i32) (call_indirect $t (type $v->i) (local.get 0)))
+  (func (export "set-nine") (param i32) (table.set $t (local.get 0) (ref.func $nine)))
+)
+(assert_return (invoke "size") (i32.const 6))
+(assert_return (invoke "call" (i32.const 0)) (i32.const 3))
+(invoke "set-nine" (i32.const 5))
+(assert_return (invoke "call" (i32.const 5)) (i32.const 9))
+(assert_trap (invoke "set-nine" (i32.const 6)) "out of bounds table access")
