@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs the official WebAssembly spec testsuite against kiln.
+#
+#   KILN_SPEC_DIR  a checkout of WebAssembly/testsuite (commit 7ef86dd);
+#                  its top-level *.wast files are run (not proposals/)
+#   KILN           the kiln binary
+#   SPEC_JSON      where converted scripts are cached (wast2json output)
+#   tests/spec.sh [--tap]
+#
+# Each .wast is converted with wast2json once (again only when the .wast is
+# newer). wast2json 1.0.32 cannot convert five files (table_fill, table_get,
+# table_grow, table_set, table_size): they are skipped, and said so. SIMD
+# files (simd_*) are run separately and reported on a line of their own:
+# kiln has no SIMD yet (issue 8), so they do not decide the result.
+# Plain mode prints the failures and totals and exits 1 when a non-SIMD
+# command failed; --tap prints one TAP line per file for tests/suites/spec.
+set -u
+tap=0
+[ "${1:-}" = "--tap" ] && tap=1
+root=$(cd "$(dirname "$0")/.." && pwd)
+kiln=${KILN:-$root/build/kiln}
+cache=${SPEC_JSON:-$root/build/spec-json}
+unconvertible=" table_fill table_get table_grow table_set table_size "
+
+if [ -z "${KILN_SPEC_DIR:-}" ] || [ ! -d "${KILN_SPEC_DIR:-}" ]; then
+  if [ $tap = 1 ]; then
+    echo "ok - official spec testsuite # SKIP KILN_SPEC_DIR not set"
+  else
+    echo "spec: KILN_SPEC_DIR is not set (or not a directory): point it at a checkout of"
+    echo "      WebAssembly/testsuite (commit 7ef86dd) to run the official spec tests."
+  fi
+  exit 0
+fi
+if ! command -v wast2json >/dev/null 2>&1; then
+  [ $tap = 1 ] && echo "ok - official spec testsuite # SKIP wast2json (wabt) is not installed" \
+              || echo "spec: wast2json (Debian package wabt) is not installed."
+  exit 0
+fi
+mkdir -p "$cache" || exit 1
+
+plain=() simd=() nconv=0
+for w in "$KILN_SPEC_DIR"/*.wast; do
+  name=$(basename "$w" .wast)
+  case "$unconvertible" in
+    *" $name "*)
+      if [ $tap = 1 ]; then echo "ok - spec/$name.wast # SKIP wast2json 1.0.32 cannot convert it"
+      else echo "spec: skipping $name.wast: wast2json 1.0.32 cannot convert it"; fi
+      continue ;;
+  esac
+  d="$cache/$name"
+  if [ ! -f "$d/$name.json" ] || [ "$w" -nt "$d/$name.json" ]; then
+    rm -rf "$d" && mkdir -p "$d"
+    if ! wast2json "$w" -o "$d/$name.json" >"$d/wast2json.txt" 2>&1; then
+      rm -f "$d/$name.json"
+      if [ $tap = 1 ]; then echo "not ok - spec/$name.wast: wast2json failed"
+      else echo "spec: wast2json failed on $name.wast:"; head -5 "$d/wast2json.txt"; fi
+      nconv=$((nconv + 1))
+      continue
+    fi
+  fi
+  case "$name" in simd_*) simd+=("$d/$name.json") ;; *) plain+=("$d/$name.json") ;; esac
+done
+
+summary() { grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -1; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+failed=$nconv
+
+if [ $tap = 1 ]; then
+  for j in "${plain[@]}"; do
+    name=$(basename "$j" .json)
+    timeout 600 "$kiln" spectest "$j" >"$out" 2>&1
+    rc=$?
+    s=$(summary "$out")
+    if [ $rc -eq 0 ] && [ -n "$s" ]; then echo "ok - spec/$name.wast: $s"
+    else echo "not ok - spec/$name.wast: ${s:-no summary} (exit status $rc)"; grep -v 'passed,' "$out" | head -20 | sed 's/^/# /'; fi
+  done
+  if [ ${#simd[@]} -gt 0 ]; then
+    timeout 600 "$kiln" spectest "${simd[@]}" >"$out" 2>&1
+    echo "ok - spec SIMD files (${#simd[@]}) # SKIP SIMD is issue 8; today: $(summary "$out")"
+  fi
+  exit 0
+fi
+
+timeout 1200 "$kiln" spectest "${plain[@]}" >"$out" 2>&1
+rc=$?
+grep '^FAIL' "$out" | head -100
+s=$(summary "$out")
+echo "spec (${#plain[@]} files, non-SIMD): ${s:-no summary (exit status $rc)}"
+[ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
+if [ ${#simd[@]} -gt 0 ]; then
+  timeout 1200 "$kiln" spectest "${simd[@]}" >"$out" 2>&1
+  echo "spec SIMD (${#simd[@]} files, issue 8, not counted): $(summary "$out")"
+fi
+[ $failed -eq 0 ]
