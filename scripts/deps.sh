@@ -10,6 +10,8 @@ pkgs=(
   libstb-dev                              # examples/imgproc
   libcjson-dev                            # JSON (spec scripts, API, stats)
   libsqlite3-dev libmicrohttpd-dev        # kiln serve
+  libssl-dev libcurl4-openssl-dev sqlite3 # kiln serve: sha256; the CLI's API client; registry checks in tests
+  wrk nginx-light                         # bench/serve.sh (nginx is the static-file ceiling)
   libiberty-dev                           # C++ demangling in backtraces
   nodejs                                  # second engine for differential tests
   curl cmake

@@ -17,6 +17,17 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "run a WebAssembly module (WASI command or --invoke FUNC)"},
     {"spectest", cmd_spectest, "run spec test scripts converted by wast2json"},
+    {"serve", cmd_serve, "serve versioned modules over HTTP (WAGI), with an admin API"},
+    {"deploy", cmd_deploy, "upload a module as a service's next version"},
+    {"ls", cmd_ls, "list the modules on a server"},
+    {"versions", cmd_versions, "list a module's versions"},
+    {"history", cmd_history, "show a module's deploys and alias changes"},
+    {"traps", cmd_traps, "show the trap reports of a module's failed requests"},
+    {"promote", cmd_promote, "point live (or an alias) at a version"},
+    {"pin", cmd_pin, "hold live (or an alias) at a version"},
+    {"unpin", cmd_unpin, "release a pin"},
+    {"rollback", cmd_rollback, "return live (or an alias) to its previous version"},
+    {"completion", cmd_completion, "print a bash, zsh or fish completion script"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

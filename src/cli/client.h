@@ -1,0 +1,85 @@
+/* client.h — what the commands that talk to a kiln server share: option
+ * parsing (common flags --server, --data, --json, --help and a command's
+ * own), the HTTP call (libcurl) with the admin token, server errors printed
+ * as the server said them, and plain-text tables. */
+#ifndef KILN_CLI_CLIENT_H
+#define KILN_CLI_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define CLIENT_DEFAULT_SERVER "http://127.0.0.1:8080"
+#define CLIENT_DEFAULT_DATA "./kiln-data"
+
+typedef struct client_opts {
+    const char *server;   /* --server, KILN_SERVER, or the default */
+    const char *data_dir; /* --data, KILN_DATA, or ./kiln-data: where admin.token is */
+    bool json;            /* --json: print the server's JSON as it came */
+} client_opts;
+
+/* A command's own flag. A flag without a value sets *set; one with a value
+ * stores it in *value (and sets *set when set is not NULL). */
+typedef struct client_flag {
+    const char *name;     /* "--promote" */
+    bool takes_value;
+    const char **value;
+    bool *set;
+} client_flag;
+
+/* Parses argv[1..] (argv[0] is the command). Positional arguments go to
+ * pos[0..*npos), between min_pos and max_pos of them. Returns -1 to go on,
+ * or the exit status to return now (0 after --help, 1 on a usage error,
+ * which it has reported). */
+int client_parse(const char *cmd, const char *help, const char *synopsis, int argc, char **argv,
+                 const client_flag *flags, size_t nflags, const char **pos, int min_pos, int max_pos, int *npos,
+                 client_opts *o);
+
+typedef struct client_resp {
+    long status;
+    cJSON *json;  /* parsed body (NULL when not JSON) */
+    char *body;
+    size_t len;
+} client_resp;
+
+/* Calls the server. Returns true on a 2xx answer. Otherwise prints
+ * "kiln CMD: <the server's error message>" (or why the server could not be
+ * reached) and returns false. path is below the server URL
+ * ("/api/v1/modules"). body may be NULL. */
+bool client_call(const char *cmd, const client_opts *o, const char *method, const char *path, const void *body,
+                 size_t len, const char *content_type, client_resp *out);
+void client_resp_free(client_resp *r);
+
+/* URL-encodes s into a malloc'd string. */
+char *client_escape(const char *s);
+
+/* Prints the JSON body as it came (pretty) — the --json output. */
+void client_print_json(const client_resp *r);
+
+/* A table: columns, then rows of cells (strings copied), printed aligned. */
+typedef struct client_table client_table;
+client_table *client_table_new(int ncols, const char *const *headers);
+void client_table_row(client_table *t, const char *const *cells);
+void client_table_print(client_table *t);
+void client_table_free(client_table *t);
+
+/* JSON accessors tolerant of absent fields: "" or "-" style defaults. */
+const char *client_str(const cJSON *o, const char *k, const char *dflt);
+
+/* Parses sizes ("64MiB", "512k", "1048576") and durations ("500ms", "2s",
+ * "1m"; a bare number is milliseconds). False when malformed. */
+bool client_parse_size(const char *s, uint64_t *out);
+bool client_parse_duration_ms(const char *s, uint64_t *out);
+
+/* Human size: "12.3 KiB". */
+void client_human_size(double bytes, char *buf, size_t size);
+
+/* promote, pin, unpin and rollback: the same shape of command (alias_cmd.c).
+ * needs_version: the second positional argument is a version (promote, pin);
+ * allow_to: --to VERSION is accepted (rollback); allow_force: --force. */
+int client_alias_command(const char *cmd, const char *help, const char *synopsis, int argc, char **argv,
+                         bool needs_version, bool allow_to, bool allow_force);
+
+#endif

@@ -1,0 +1,193 @@
+/* cmd_completion.c — `kiln completion bash|zsh|fish`: shell completion
+ * scripts. They complete subcommands and flags, and ask the server (through
+ * `kiln ls --names-only` and `kiln versions NAME --names-only`, with any
+ * --server/--data already typed) for module names and versions. zsh uses
+ * the bash script through its bashcompinit layer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "NAME\n"
+    "    kiln completion - print a shell completion script\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kiln completion bash|zsh|fish\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Prints a script that completes kiln's subcommands and flags, and,\n"
+    "    live from the server (KILN_SERVER, or --server/--data typed on the\n"
+    "    line), module names and versions: after 'kiln promote ' it offers the\n"
+    "    modules, after 'kiln promote hello ' hello's versions.\n"
+    "\n"
+    "    bash:  source <(kiln completion bash)     (e.g. in ~/.bashrc)\n"
+    "    zsh:   source <(kiln completion zsh)      (e.g. in ~/.zshrc)\n"
+    "    fish:  kiln completion fish > ~/.config/fish/completions/kiln.fish\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0; 1 for a shell it does not know.\n";
+
+static const char bash_script[] =
+    "# bash completion for kiln (kiln completion bash). Module names and versions\n"
+    "# come live from the server: kiln ls --names-only, kiln versions NAME --names-only.\n"
+    "_kiln() {\n"
+    "    local cur prev cmd i\n"
+    "    cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
+    "    prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+    "    local kiln=\"${COMP_WORDS[0]}\"\n"
+    "    local cmds=\"run serve deploy ls versions history traps promote pin unpin rollback completion spectest\"\n"
+    "    COMPREPLY=()\n"
+    "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+    "        COMPREPLY=($(compgen -W \"$cmds --help --version\" -- \"$cur\"))\n"
+    "        return 0\n"
+    "    fi\n"
+    "    cmd=\"${COMP_WORDS[1]}\"\n"
+    "    local common=\"--server --data --json --help\"\n"
+    "    local valued=\"--server --data --name --commit --commit-time --message --fuel --timeout --max-memory --alias --reason --to --limit --listen --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --cache --dir --env --invoke\"\n"
+    "    local flags\n"
+    "    case \"$cmd\" in\n"
+    "        run) flags=\"--dir --env --invoke --help\" ;;\n"
+    "        serve) flags=\"--listen --data --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --cache --help\" ;;\n"
+    "        deploy) flags=\"--name --promote --force --commit --commit-time --message --fuel --timeout --max-memory $common\" ;;\n"
+    "        ls) flags=\"--names-only $common\" ;;\n"
+    "        versions) flags=\"--names-only $common\" ;;\n"
+    "        history|traps) flags=\"--limit $common\" ;;\n"
+    "        promote|pin) flags=\"--alias --reason --force $common\" ;;\n"
+    "        unpin) flags=\"--alias --reason $common\" ;;\n"
+    "        rollback) flags=\"--to --alias --reason --force $common\" ;;\n"
+    "        completion) flags=\"--help\" ;;\n"
+    "        *) flags=\"--help\" ;;\n"
+    "    esac\n"
+    "    # The connection flags already typed, so live look-ups ask the same server.\n"
+    "    local conn=()\n"
+    "    for ((i = 2; i < COMP_CWORD; i++)); do\n"
+    "        case \"${COMP_WORDS[i]}\" in\n"
+    "            --server|--data) conn+=(\"${COMP_WORDS[i]}\" \"${COMP_WORDS[i+1]}\") ;;\n"
+    "            --server=*|--data=*) conn+=(\"${COMP_WORDS[i]}\") ;;\n"
+    "        esac\n"
+    "    done\n"
+    "    # Positional arguments typed so far (flag values skipped).\n"
+    "    local pos=()\n"
+    "    for ((i = 2; i < COMP_CWORD; i++)); do\n"
+    "        local w=\"${COMP_WORDS[i]}\"\n"
+    "        case \"$w\" in\n"
+    "            -*=*) ;;\n"
+    "            -*) case \" $valued \" in *\" $w \"*) i=$((i + 1)) ;; esac ;;\n"
+    "            *) pos+=(\"$w\") ;;\n"
+    "        esac\n"
+    "    done\n"
+    "    case \"$prev\" in\n"
+    "        --data|--dir) COMPREPLY=($(compgen -d -- \"$cur\")); return 0 ;;\n"
+    "        --name)\n"
+    "            COMPREPLY=($(compgen -W \"$(\"$kiln\" ls --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
+    "            return 0 ;;\n"
+    "        --to)\n"
+    "            if [ ${#pos[@]} -ge 1 ]; then\n"
+    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" versions \"${pos[0]}\" --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
+    "            fi\n"
+    "            return 0 ;;\n"
+    "        --alias) COMPREPLY=($(compgen -W \"live canary\" -- \"$cur\")); return 0 ;;\n"
+    "    esac\n"
+    "    case \" $valued \" in *\" $prev \"*) return 0 ;; esac\n"
+    "    if [[ \"$cur\" == -* ]]; then\n"
+    "        COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
+    "        return 0\n"
+    "    fi\n"
+    "    case \"$cmd\" in\n"
+    "        run|deploy)\n"
+    "            if [ ${#pos[@]} -eq 0 ]; then\n"
+    "                COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -d -- \"$cur\"))\n"
+    "            fi ;;\n"
+    "        versions|history|traps|unpin|rollback)\n"
+    "            if [ ${#pos[@]} -eq 0 ]; then\n"
+    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" ls --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
+    "            fi ;;\n"
+    "        promote|pin)\n"
+    "            if [ ${#pos[@]} -eq 0 ]; then\n"
+    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" ls --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
+    "            elif [ ${#pos[@]} -eq 1 ]; then\n"
+    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" versions \"${pos[0]}\" --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
+    "            fi ;;\n"
+    "        completion)\n"
+    "            [ ${#pos[@]} -eq 0 ] && COMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\")) ;;\n"
+    "    esac\n"
+    "    return 0\n"
+    "}\n"
+    "complete -o filenames -F _kiln kiln\n";
+
+static const char zsh_prelude[] =
+    "#compdef kiln\n"
+    "# zsh completion for kiln (kiln completion zsh): the bash completion,\n"
+    "# through zsh's bashcompinit.\n"
+    "autoload -U +X compinit && compinit\n"
+    "autoload -U +X bashcompinit && bashcompinit\n";
+
+static const char fish_script[] =
+    "# fish completion for kiln (kiln completion fish). Module names and versions\n"
+    "# come live from the server.\n"
+    "function __kiln_modules\n"
+    "    kiln ls --names-only 2>/dev/null\n"
+    "end\n"
+    "function __kiln_versions\n"
+    "    set -l toks (commandline -opc)\n"
+    "    set -l name\n"
+    "    for t in $toks[3..-1]\n"
+    "        if not string match -q -- '-*' $t\n"
+    "            set name $t\n"
+    "            break\n"
+    "        end\n"
+    "    end\n"
+    "    test -n \"$name\"; and kiln versions $name --names-only 2>/dev/null\n"
+    "end\n"
+    "function __kiln_npos\n"
+    "    set -l toks (commandline -opc)\n"
+    "    set -l n 0\n"
+    "    for t in $toks[3..-1]\n"
+    "        string match -q -- '-*' $t; or set n (math $n + 1)\n"
+    "    end\n"
+    "    echo $n\n"
+    "end\n"
+    "set -l cmds run serve deploy ls versions history traps promote pin unpin rollback completion spectest\n"
+    "complete -c kiln -f\n"
+    "complete -c kiln -n \"not __fish_seen_subcommand_from $cmds\" -a \"$cmds\"\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy ls versions history traps promote pin unpin rollback\" -l server -r -d 'server URL'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from serve deploy ls versions history traps promote pin unpin rollback\" -l data -r -a '(__fish_complete_directories)' -d 'data directory'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy ls versions history traps promote pin unpin rollback\" -l json -d 'print JSON'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from ls versions\" -l names-only -d 'names only'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -F -a '(__fish_complete_suffix .wasm)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l name -r -a '(__kiln_modules)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l promote\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy promote pin rollback\" -l force\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l commit -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l commit-time -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l message -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l fuel -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l timeout -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l max-memory -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from promote pin unpin rollback\" -l alias -r -a 'live canary'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from promote pin unpin rollback\" -l reason -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from rollback\" -l to -r -a '(__kiln_versions)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from history traps\" -l limit -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l listen -r\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from versions history traps promote pin unpin rollback; and test (__kiln_npos) -eq 0\" -a '(__kiln_modules)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from promote pin; and test (__kiln_npos) -eq 1\" -a '(__kiln_versions)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from completion\" -a 'bash zsh fish'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -F\n";
+
+int cmd_completion(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "kiln completion: name one shell: bash, zsh or fish\nUsage: kiln completion bash|zsh|fish\n");
+        return 1;
+    }
+    const char *sh = argv[1];
+    if (!strcmp(sh, "bash")) fputs(bash_script, stdout);
+    else if (!strcmp(sh, "zsh")) { fputs(zsh_prelude, stdout); fputs(bash_script, stdout); }
+    else if (!strcmp(sh, "fish")) fputs(fish_script, stdout);
+    else return cli_fail("completion", "unknown shell '%s': kiln completes bash, zsh and fish", sh);
+    return 0;
+}

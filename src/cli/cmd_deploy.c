@@ -1,0 +1,167 @@
+/* cmd_deploy.c — `kiln deploy`: uploads a module as a module's next version. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+
+static const char help[] =
+    "NAME\n"
+    "    kiln deploy - upload a module as the next version of a service\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kiln deploy FILE.wasm --name NAME [--promote] [--commit SHA]\n"
+    "                [--commit-time ISO8601] [--message M] [--fuel N]\n"
+    "                [--timeout DURATION] [--max-memory SIZE] [--force]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Sends FILE.wasm to the kiln server, which validates and compiles it\n"
+    "    before accepting it: a module that is not valid WebAssembly, that\n"
+    "    has no WASI entry point (_start), or that imports something other\n"
+    "    than wasi_snapshot_preview1 is refused with the engine's message and\n"
+    "    nothing is stored. An accepted module becomes NAME's next version\n"
+    "    (v1, v2, ...), immutable, named by its sha256. The module NAME is\n"
+    "    created by its first deploy.\n"
+    "\n"
+    "    A deploy does not change what is served unless --promote is given:\n"
+    "    then live moves to the new version in the same transaction.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --name NAME        the module (service) name: letters, digits, '.',\n"
+    "                       '_', '-'; required\n"
+    "    --promote          make the new version live at once\n"
+    "    --force            promote even if live is pinned (releases the pin)\n"
+    "    --commit SHA       the source commit it was built from\n"
+    "    --commit-time T    that commit's time, ISO 8601 (2026-01-31T12:00:00Z)\n"
+    "    --message M        a note kept with the version\n"
+    "    --fuel N           fuel per request (weighted instructions; 0 = none)\n"
+    "    --timeout D        wall-clock limit per request: 500ms, 2s, 1m\n"
+    "    --max-memory S     linear memory limit: 64MiB, 1GiB\n"
+    "                       (limits not given are taken from the previous\n"
+    "                       version; the server's defaults for a first one)\n"
+    "    --server URL       the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
+    "    --data DIR         where admin.token is (KILN_DATA; default ./kiln-data);\n"
+    "                       KILN_TOKEN overrides the file\n"
+    "    --json             print the server's JSON answer\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 when the version was stored; 1 otherwise (the reason is printed).\n"
+    "\n"
+    "EXAMPLES\n"
+    "    kiln deploy build/hello.wasm --name hello --promote\n"
+    "    kiln deploy app.wasm --name app --commit $(git rev-parse HEAD) \\\n"
+    "        --commit-time $(git show -s --format=%cI) --timeout 500ms --max-memory 64MiB\n";
+
+static const char synopsis[] = "kiln deploy FILE.wasm --name NAME [--promote] [OPTIONS]";
+
+/* Appends "&key=escaped(value)" to the query. */
+static bool add_q(char **q, size_t *len, size_t *cap, const char *key, const char *value) {
+    char *ev = client_escape(value);
+    if (!ev) return false;
+    size_t need = *len + strlen(key) + strlen(ev) + 3;
+    if (need > *cap) {
+        size_t nc = need * 2;
+        char *nq = realloc(*q, nc);
+        if (!nq) { free(ev); return false; }
+        *q = nq;
+        *cap = nc;
+    }
+    *len += (size_t)sprintf(*q + *len, "%c%s=%s", *len ? '&' : '?', key, ev);
+    free(ev);
+    return true;
+}
+
+int cmd_deploy(int argc, char **argv) {
+    const char *name = NULL, *commit = NULL, *commit_time = NULL, *message = NULL, *fuel = NULL, *timeout = NULL,
+               *max_mem = NULL;
+    bool promote = false, force = false;
+    client_flag flags[] = {
+        {"--name", true, &name, NULL},
+        {"--commit", true, &commit, NULL},
+        {"--commit-time", true, &commit_time, NULL},
+        {"--message", true, &message, NULL},
+        {"--fuel", true, &fuel, NULL},
+        {"--timeout", true, &timeout, NULL},
+        {"--max-memory", true, &max_mem, NULL},
+        {"--promote", false, NULL, &promote},
+        {"--force", false, NULL, &force},
+    };
+    const char *pos[1];
+    int npos;
+    client_opts o;
+    int rc = client_parse("deploy", help, synopsis, argc, argv, flags, sizeof flags / sizeof flags[0], pos, 1, 1,
+                          &npos, &o);
+    if (rc >= 0) return rc;
+    if (!name) {
+        fprintf(stderr, "kiln deploy: --name NAME is required\nUsage: %s\n", synopsis);
+        return 1;
+    }
+    char *q = NULL;
+    size_t qlen = 0, qcap = 0;
+    char num[32];
+    bool ok = true;
+    if (commit) ok = ok && add_q(&q, &qlen, &qcap, "commit", commit);
+    if (commit_time) ok = ok && add_q(&q, &qlen, &qcap, "commit_time", commit_time);
+    if (message) ok = ok && add_q(&q, &qlen, &qcap, "message", message);
+    if (promote) ok = ok && add_q(&q, &qlen, &qcap, "promote", "1");
+    if (force) ok = ok && add_q(&q, &qlen, &qcap, "force", "1");
+    uint64_t v;
+    if (fuel) {
+        char *end;
+        v = strtoull(fuel, &end, 10);
+        if (!*fuel || *end) { free(q); return cli_fail("deploy", "bad --fuel '%s': want a number", fuel); }
+        snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+        ok = ok && add_q(&q, &qlen, &qcap, "fuel", num);
+    }
+    if (timeout) {
+        if (!client_parse_duration_ms(timeout, &v)) {
+            free(q);
+            return cli_fail("deploy", "bad --timeout '%s': want a duration such as 500ms, 2s or 1m", timeout);
+        }
+        snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+        ok = ok && add_q(&q, &qlen, &qcap, "timeout_ms", num);
+    }
+    if (max_mem) {
+        if (!client_parse_size(max_mem, &v)) {
+            free(q);
+            return cli_fail("deploy", "bad --max-memory '%s': want a size such as 64MiB", max_mem);
+        }
+        snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+        ok = ok && add_q(&q, &qlen, &qcap, "max_memory", num);
+    }
+    char *ename = client_escape(name);
+    if (!ok || !ename) { free(q); free(ename); return cli_fail("deploy", "out of memory"); }
+    size_t len;
+    unsigned char *bytes = cli_read_file(pos[0], &len);
+    if (!bytes) {
+        int saved = errno;
+        free(q);
+        free(ename);
+        return cli_fail("deploy", "cannot read '%s': %s", pos[0], strerror(saved));
+    }
+    char path[512 + 8192];
+    snprintf(path, sizeof path, "/api/v1/modules/%s/versions%s", ename, q ? q : "");
+    free(q);
+    free(ename);
+    client_resp r;
+    ok = client_call("deploy", &o, "POST", path, bytes, len, "application/wasm", &r);
+    free(bytes);
+    if (!ok) { client_resp_free(&r); return 1; }
+    if (o.json) {
+        client_print_json(&r);
+    } else {
+        char size[32];
+        cJSON *sz = cJSON_GetObjectItem(r.json, "size");
+        client_human_size(cJSON_IsNumber(sz) ? sz->valuedouble : 0, size, sizeof size);
+        const char *ver = client_str(r.json, "version", "?");
+        printf("deployed %s %s (sha256:%.12s, %s)\n", name, ver, client_str(r.json, "digest", "?"), size);
+        if (cJSON_IsTrue(cJSON_GetObjectItem(r.json, "promoted")))
+            printf("live: %s -> %s\n", client_str(r.json, "previous_live", "(none)"), ver);
+        else
+            printf("not live yet: kiln promote %s %s\n", name, ver);
+    }
+    client_resp_free(&r);
+    return 0;
+}

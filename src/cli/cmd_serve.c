@@ -1,0 +1,209 @@
+/* cmd_serve.c — `kiln serve`: runs the platform server in the foreground
+ * until SIGINT or SIGTERM. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "platform/server.h"
+
+static const char help[] =
+    "NAME\n"
+    "    kiln serve - serve versioned WebAssembly modules over HTTP\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kiln serve [--listen ADDR:PORT] [--data DIR] [OPTIONS]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Runs the kiln platform server in the foreground until interrupted\n"
+    "    (SIGINT or SIGTERM). Modules are deployed, promoted, pinned and\n"
+    "    rolled back through its admin API (the kiln deploy, promote, pin,\n"
+    "    unpin and rollback commands); a change serves the next request, with\n"
+    "    no restart.\n"
+    "\n"
+    "    GET|POST|... /run/NAME/PATH        invokes NAME's live version\n"
+    "    /run/NAME@ALIAS/PATH              the version an alias points at\n"
+    "    /run/NAME@vN/PATH                 version N\n"
+    "\n"
+    "    Invocations follow WAGI: the guest (a WASI command) gets the CGI\n"
+    "    variables (REQUEST_METHOD, PATH_INFO, QUERY_STRING, CONTENT_TYPE,\n"
+    "    CONTENT_LENGTH, SERVER_NAME, SERVER_PORT, REMOTE_ADDR, SCRIPT_NAME,\n"
+    "    X_FULL_URL, X_MATCHED_ROUTE, X_RAW_PATH_INFO) and every request\n"
+    "    header as HTTP_NAME in its environment, the query parameters (split\n"
+    "    on '&', URL-decoded) as argv[1..], and the request body on stdin.\n"
+    "    It answers on stdout with CGI headers (Content-Type, Status,\n"
+    "    Location, others), a blank line and the body. Every request runs in\n"
+    "    a fresh instance with the version's limits (fuel, timeout, memory);\n"
+    "    a trap answers 500 with a request id, and its report is kept (kiln\n"
+    "    traps NAME).\n"
+    "\n"
+    "    Also served: /api/v1/... (the admin API; needs the bearer token),\n"
+    "    /healthz, /metrics (Prometheus text).\n"
+    "\n"
+    "    The data directory holds registry.db (SQLite, WAL), blobs/ (module\n"
+    "    binaries by sha256) and admin.token (made at first start, mode 0600;\n"
+    "    the CLI reads it from --data or takes KILN_TOKEN).\n"
+    "\n"
+    "OPTIONS\n"
+    "    --listen ADDR:PORT\n"
+    "        Address to listen on (default 127.0.0.1:8080). ADDR is numeric:\n"
+    "        0.0.0.0 for every interface, [::1]:8080 for IPv6. Port 0 picks a\n"
+    "        free port; the line printed at start says which.\n"
+    "\n"
+    "    --data DIR\n"
+    "        The data directory (default ./kiln-data, or KILN_DATA).\n"
+    "\n"
+    "    --threads N\n"
+    "        Worker threads (default: one per core).\n"
+    "\n"
+    "    --max-body SIZE\n"
+    "        Largest request body, e.g. 16MiB (the default). Larger ones get\n"
+    "        413. Module uploads count too.\n"
+    "\n"
+    "    --max-output SIZE\n"
+    "        Largest response a guest may write to stdout (default 64MiB).\n"
+    "\n"
+    "    --connection-timeout SECONDS\n"
+    "        Close connections idle or stalled this long (default 30), so\n"
+    "        slow clients cannot hold the server.\n"
+    "\n"
+    "    --max-connections N\n"
+    "        Concurrent connections accepted (default 1024); --max-per-ip N\n"
+    "        bounds those from one address (default 0: no bound).\n"
+    "\n"
+    "    --default-timeout DURATION, --default-fuel N, --default-max-memory SIZE\n"
+    "        Limits for versions deployed without their own (defaults 30s,\n"
+    "        unlimited, 1GiB).\n"
+    "\n"
+    "    --cache N\n"
+    "        Compiled modules kept in memory (default 64).\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 after a clean shutdown; 1 when the server cannot start (address in\n"
+    "    use, data directory unusable, bad option).\n"
+    "\n"
+    "EXAMPLES\n"
+    "    kiln serve --data /var/lib/kiln --listen 0.0.0.0:8080\n"
+    "    kiln deploy hello.wasm --name hello --promote\n"
+    "    curl 'http://127.0.0.1:8080/run/hello/greet?name=ada'\n";
+
+static const char synopsis[] = "kiln serve [--listen ADDR:PORT] [--data DIR] [OPTIONS]";
+
+static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port) {
+    const char *colon;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':') return false;
+        snprintf(host, hsize, "%.*s", (int)(close - s - 1), s + 1);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return false;
+        snprintf(host, hsize, "%.*s", (int)(colon - s), s);
+    }
+    char *end;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || p > 65535) return false;
+    if (!*host) snprintf(host, hsize, "0.0.0.0");
+    *port = (uint16_t)p;
+    return true;
+}
+
+int cmd_serve(int argc, char **argv) {
+    const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
+               *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
+               *def_mem = NULL, *cache = NULL;
+    client_flag flags[] = {
+        {"--listen", true, &listen, NULL},
+        {"--threads", true, &threads, NULL},
+        {"--max-body", true, &max_body, NULL},
+        {"--max-output", true, &max_output, NULL},
+        {"--connection-timeout", true, &conn_timeout, NULL},
+        {"--max-connections", true, &max_conn, NULL},
+        {"--max-per-ip", true, &max_per_ip, NULL},
+        {"--default-timeout", true, &def_timeout, NULL},
+        {"--default-fuel", true, &def_fuel, NULL},
+        {"--default-max-memory", true, &def_mem, NULL},
+        {"--cache", true, &cache, NULL},
+    };
+    const char *pos[1];
+    int npos;
+    client_opts o;
+    int rc = client_parse("serve", help, synopsis, argc, argv, flags, sizeof flags / sizeof flags[0], pos, 0, 0,
+                          &npos, &o);
+    if (rc >= 0) return rc;
+
+    char host[128];
+    server_config cfg = {
+        .listen_host = host, .data_dir = o.data_dir,
+        .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
+        .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
+        .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
+        .cache_capacity = 64,
+    };
+    if (!parse_listen(listen, host, sizeof host, &cfg.port))
+        return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
+    uint64_t v;
+#define NUM(opt, var, what)                                                                     \
+    if (opt) {                                                                                  \
+        char *end;                                                                              \
+        unsigned long long n_ = strtoull(opt, &end, 10);                                        \
+        if (!*opt || *end || n_ > UINT32_MAX) return cli_fail("serve", "bad %s '%s': want a number", what, opt); \
+        var = (unsigned)n_;                                                                     \
+    }
+    NUM(threads, cfg.threads, "--threads");
+    NUM(conn_timeout, cfg.connection_timeout_s, "--connection-timeout");
+    NUM(max_conn, cfg.connection_limit, "--max-connections");
+    NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
+    NUM(cache, cfg.cache_capacity, "--cache");
+#undef NUM
+    if (max_body) {
+        if (!client_parse_size(max_body, &v) || !v) return cli_fail("serve", "bad --max-body '%s': want a size such as 16MiB", max_body);
+        cfg.max_body_bytes = v;
+    }
+    if (max_output) {
+        if (!client_parse_size(max_output, &v) || !v) return cli_fail("serve", "bad --max-output '%s': want a size such as 64MiB", max_output);
+        cfg.max_output_bytes = v;
+    }
+    if (def_timeout) {
+        if (!client_parse_duration_ms(def_timeout, &v)) return cli_fail("serve", "bad --default-timeout '%s': want a duration such as 500ms or 30s", def_timeout);
+        cfg.default_limits.timeout_ms = v;
+    }
+    if (def_fuel) {
+        char *end;
+        v = strtoull(def_fuel, &end, 10);
+        if (!*def_fuel || *end) return cli_fail("serve", "bad --default-fuel '%s': want a number", def_fuel);
+        cfg.default_limits.fuel = v;
+    }
+    if (def_mem) {
+        if (!client_parse_size(def_mem, &v) || !v) return cli_fail("serve", "bad --default-max-memory '%s': want a size such as 256MiB", def_mem);
+        cfg.default_limits.max_memory_bytes = v;
+    }
+
+    /* Block the shutdown signals before any thread starts, so that every
+     * worker inherits the mask and only sigwait below receives them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    perr e = {0};
+    server *s = server_start(&cfg, &e);
+    if (!s) return cli_fail("serve", "%s", e.message);
+    bool v6 = strchr(host, ':') != NULL;
+    printf("kiln serve: listening on http://%s%s%s:%u (data %s, %u threads)\n", v6 ? "[" : "", host, v6 ? "]" : "",
+           s->port, cfg.data_dir, s->cfg.threads);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    printf("kiln serve: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fflush(stdout);
+    server_stop(s);
+    return 0;
+}

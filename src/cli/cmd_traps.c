@@ -1,0 +1,86 @@
+/* cmd_traps.c — `kiln traps NAME`: the trap reports a module's requests left. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+
+static const char help[] =
+    "NAME\n"
+    "    kiln traps - show the trap reports of a module's failed requests\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kiln traps NAME [--limit N] [--json] [--server URL] [--data DIR]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    When a request traps (out-of-bounds access, unreachable, division by\n"
+    "    zero, fuel or time exhausted, ...), the client gets a 500 with a\n"
+    "    request id and the server stores a report: the version, the trap,\n"
+    "    the backtrace with function names and source lines (when the module\n"
+    "    carries a name section or DWARF, as kiln-cc -g builds do) and what\n"
+    "    the guest wrote to stderr. This prints them, newest first; find a\n"
+    "    user's failure by the request id they were given.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --limit N      at most N reports (default 20)\n"
+    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
+    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
+    "                   KILN_TOKEN overrides the file\n"
+    "    --json         print the server's JSON answer (the trap as structured\n"
+    "                   frames too)\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 on success (also when there is no report); 1 for an unknown module\n"
+    "    or an unreachable server.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    kiln traps imgproc --limit 1\n";
+
+static void indent(const char *text) {
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        printf("    %.*s\n", n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+int cmd_traps(int argc, char **argv) {
+    const char *limit = NULL;
+    client_flag flags[] = {{"--limit", true, &limit, NULL}};
+    const char *pos[1];
+    int npos;
+    client_opts o;
+    int rc = client_parse("traps", help, "kiln traps NAME [--limit N] [--json]", argc, argv, flags, 1, pos, 1, 1, &npos,
+                          &o);
+    if (rc >= 0) return rc;
+    if (limit && atoi(limit) <= 0) return cli_fail("traps", "bad --limit '%s': want a positive number", limit);
+    char *en = client_escape(pos[0]);
+    if (!en) return cli_fail("traps", "out of memory");
+    char path[512];
+    snprintf(path, sizeof path, "/api/v1/modules/%s/traps?limit=%d", en, limit ? atoi(limit) : 20);
+    free(en);
+    client_resp r;
+    if (!client_call("traps", &o, "GET", path, NULL, 0, NULL, &r)) { client_resp_free(&r); return 1; }
+    if (o.json) { client_print_json(&r); client_resp_free(&r); return 0; }
+    if (cJSON_GetArraySize(r.json) == 0) printf("no traps recorded for %s\n", pos[0]);
+    const cJSON *t;
+    bool first = true;
+    cJSON_ArrayForEach(t, r.json) {
+        if (!first) putchar('\n');
+        first = false;
+        printf("%s %s  request %s  %s\n", client_str(t, "at", "?"), client_str(t, "version", "?"),
+               client_str(t, "request_id", "?"), client_str(t, "message", "?"));
+        const char *report = client_str(t, "report", NULL);
+        if (report) indent(report);
+        const char *err = client_str(t, "stderr", "");
+        if (*err) {
+            printf("    stderr:\n");
+            indent(err);
+        }
+    }
+    client_resp_free(&r);
+    return 0;
+}

@@ -1,0 +1,342 @@
+/* api.c — the admin API under /api/v1/ (bearer token checked by http.c).
+ * Every answer is JSON; every error is {"error": "...", "status": N}.
+ *
+ *   GET  modules                          all modules, their aliases
+ *   GET  modules/NAME                     one module
+ *   POST modules/NAME/versions            deploy: the body is the .wasm;
+ *        ?commit=&commit_time=&message=&reason=&promote=1&force=1
+ *        &fuel=N&timeout_ms=N&max_memory=BYTES
+ *   GET  modules/NAME/versions            the versions
+ *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
+ *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
+ *   GET  modules/NAME/logs[?limit=N]      recent stderr, newest first
+ *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
+ *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
+ *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
+ *   GET  stats/timings[?reset=1]          per-phase request time percentiles
+ *
+ * The actor recorded in versions and history is the X-Kiln-Actor header
+ * (the CLI sends user@host), "api" when absent. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/server.h"
+#include "platform/sha256.h"
+
+/* Deploys are serialised: a refused deploy removes the blob it wrote, which
+ * is only safe when no other deploy of the same bytes is between writing
+ * and committing. Deploys are rare; requests are never blocked by this. */
+static pthread_mutex_t deploy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void actor_of(const http_request *rq, char out[129]) {
+    const char *a = http_header(rq, "X-Kiln-Actor");
+    if (!a || !*a) a = "api";
+    size_t i = 0;
+    for (; a[i] && i < 128; i++) out[i] = isprint((unsigned char)a[i]) ? a[i] : '?';
+    out[i] = 0;
+}
+
+static bool arg_bool(const http_request *rq, const char *name) {
+    const char *v = http_arg(rq, name);
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !*v);
+}
+
+/* A non-negative integer argument. *present tells whether it was given. */
+static bool arg_u64(const http_request *rq, const char *name, uint64_t *out, bool *present, http_reply *r) {
+    const char *v = http_arg(rq, name);
+    *present = v != NULL;
+    if (!v) return true;
+    char *end;
+    if (!isdigit((unsigned char)*v) || (*out = strtoull(v, &end, 10), *end)) {
+        reply_error(r, 400, "'%s' must be a non-negative integer, not '%s'", name, v);
+        return false;
+    }
+    return true;
+}
+
+/* Loose ISO 8601: YYYY-MM-DD, then optionally THH:MM[:SS[.frac]] and a zone. */
+static bool iso8601_ok(const char *s) {
+    const char *p = s;
+    for (int i = 0; i < 10; i++, p++) {
+        if (i == 4 || i == 7) { if (*p != '-') return false; }
+        else if (!isdigit((unsigned char)*p)) return false;
+    }
+    if (!*p) return true;
+    if (*p != 'T' && *p != ' ') return false;
+    p++;
+    if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) || p[2] != ':' ||
+        !isdigit((unsigned char)p[3]) || !isdigit((unsigned char)p[4]))
+        return false;
+    p += 5;
+    if (*p == ':') {
+        if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2])) return false;
+        p += 3;
+        if (*p == '.') { p++; if (!isdigit((unsigned char)*p)) return false; while (isdigit((unsigned char)*p)) p++; }
+    }
+    if (*p == 'Z') return p[1] == 0;
+    if (*p == '+' || *p == '-') {
+        p++;
+        if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1])) return false;
+        p += 2;
+        if (*p == ':') p++;
+        if (*p && (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) || p[2])) return false;
+        return true;
+    }
+    return *p == 0;
+}
+
+static bool text_arg(const http_request *rq, const char *name, size_t max, const char **out, http_reply *r) {
+    *out = http_arg(rq, name);
+    if (*out && strlen(*out) > max) {
+        reply_error(r, 400, "'%s' is longer than %zu characters", name, max);
+        return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- deploy */
+
+/* Why a module cannot serve WAGI requests, or NULL when it can. */
+static const char *wasi_entry_problem(server *s, const kiln_module *m, char *buf, size_t size) {
+    kiln_externdesc d;
+    if (!kiln_module_find_export(m, "_start", &d) || d.kind != KILN_EXTERN_FUNC) {
+        bool reactor = kiln_module_find_export(m, "_initialize", &d);
+        snprintf(buf, size,
+                 "the module has no WASI entry point: it exports no _start function%s. kiln serve runs WASI "
+                 "commands (a C/C++ program with main(), built with kiln-cc)",
+                 reactor ? " (it is a reactor: it exports _initialize)" : "");
+        return buf;
+    }
+    if (d.func.nparams || d.func.nresults) {
+        char sig[128];
+        kiln_functype_format(&d.func, sig, sizeof sig);
+        snprintf(buf, size, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
+                 sig);
+        return buf;
+    }
+    uint32_t n = kiln_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        kiln_module_import(m, i, &d);
+        kiln_extern ext;
+        if (!kiln_linker_get(s->linker, d.module_name, d.name, &ext)) {
+            snprintf(buf, size, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
+                                "wasi_snapshot_preview1)", d.module_name, d.name, kiln_externkind_name(d.kind));
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void deploy(server *s, const http_request *rq, const char *name, http_reply *r) {
+    char actor[129];
+    actor_of(rq, actor);
+    reg_deploy d = {.module = name, .actor = actor, .size = rq->body_len};
+    if (!text_arg(rq, "commit", 128, &d.commit, r) || !text_arg(rq, "commit_time", 64, &d.commit_time, r) ||
+        !text_arg(rq, "message", 4096, &d.message, r) || !text_arg(rq, "reason", 4096, &d.reason, r))
+        return;
+    if (d.commit_time && *d.commit_time && !iso8601_ok(d.commit_time)) {
+        reply_error(r, 400, "commit_time '%s' is not an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)", d.commit_time);
+        return;
+    }
+    if (!arg_u64(rq, "fuel", &d.limits.fuel, &d.has_fuel, r) ||
+        !arg_u64(rq, "timeout_ms", &d.limits.timeout_ms, &d.has_timeout, r) ||
+        !arg_u64(rq, "max_memory", &d.limits.max_memory_bytes, &d.has_memory, r))
+        return;
+    d.promote = arg_bool(rq, "promote");
+    d.force = arg_bool(rq, "force");
+    if (rq->body_len == 0) {
+        reply_error(r, 400, "empty upload: send the module's bytes as the request body");
+        return;
+    }
+    char digest[SHA256_HEX_LEN + 1];
+    if (!sha256_hex(rq->body, rq->body_len, digest)) {
+        reply_error(r, 500, "cannot compute sha256");
+        return;
+    }
+    d.digest = digest;
+
+    /* Validated and compiled before anything is stored. */
+    kiln_error err = {{0}};
+    kiln_module *m = kiln_module_new(s->engine, rq->body, rq->body_len, &err);
+    if (!m) {
+        reply_error(r, 400, "not a valid WebAssembly module: %s", err.message);
+        metrics_admin(s->metrics, name, "deploy", false);
+        return;
+    }
+    char why[512];
+    if (wasi_entry_problem(s, m, why, sizeof why)) {
+        kiln_module_free(m);
+        reply_error(r, 400, "%s", why);
+        metrics_admin(s->metrics, name, "deploy", false);
+        return;
+    }
+
+    perr e = {0};
+    cJSON *out = NULL;
+    pthread_mutex_lock(&deploy_lock);
+    bool existed = blobs_exists(s->blobs, digest);
+    bool ok = blobs_put(s->blobs, digest, rq->body, rq->body_len, &e) && reg_add_version(s->reg, &d, &out, &e);
+    if (!ok && !existed && !reg_has_digest(s->reg, digest)) blobs_remove(s->blobs, digest);
+    pthread_mutex_unlock(&deploy_lock);
+    metrics_admin(s->metrics, name, "deploy", ok);
+    if (!ok) {
+        kiln_module_free(m);
+        reply_error(r, e.status, "%s", e.message);
+        return;
+    }
+    /* The first request to it need not compile it again. */
+    mc_entry *en = mc_adopt(s->cache, digest, m, &e);
+    mc_release(s->cache, en);
+    reply_json(r, 201, out);
+}
+
+/* ---------------------------------------------------------------- alias changes */
+
+static bool json_bool(cJSON *o, const char *k) { return cJSON_IsTrue(cJSON_GetObjectItem(o, k)); }
+
+static const char *json_string(cJSON *o, const char *k) {
+    cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A version given as "v3", "3" or 3. 0 when absent; -1 when malformed. */
+static int json_version(cJSON *o, const char *k) {
+    cJSON *v = cJSON_GetObjectItem(o, k);
+    if (!v || cJSON_IsNull(v)) return 0;
+    int n;
+    if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e9 && v->valuedouble == (int)v->valuedouble)
+        return (int)v->valuedouble;
+    if (cJSON_IsString(v) && reg_parse_version(v->valuestring, &n)) return n;
+    return -1;
+}
+
+static void alias_op(server *s, const http_request *rq, const char *name, const char *op, http_reply *r) {
+    cJSON *body = NULL;
+    if (rq->body_len) {
+        body = cJSON_ParseWithLength((const char *)rq->body, rq->body_len);
+        if (!body || !cJSON_IsObject(body)) {
+            cJSON_Delete(body);
+            reply_error(r, 400, "the request body must be a JSON object");
+            return;
+        }
+    }
+    char actor[129];
+    actor_of(rq, actor);
+    const char *alias = json_string(body, "alias");
+    const char *reason = json_string(body, "reason");
+    bool force = json_bool(body, "force");
+    if (alias && !reg_valid_alias(alias)) {
+        reply_error(r, 400, "'%s' is not a valid alias name (letters, digits, '.', '_', '-'; not like a version)",
+                    alias);
+        goto out;
+    }
+    if (reason && strlen(reason) > 4096) { reply_error(r, 400, "'reason' is longer than 4096 characters"); goto out; }
+    perr e = {0};
+    cJSON *res = NULL;
+    bool ok;
+    if (!strcmp(op, "promote") || !strcmp(op, "pin")) {
+        int v = json_version(body, "version");
+        if (v <= 0) {
+            reply_error(r, 400, "%s needs a version: {\"version\": \"v2\"}", op);
+            goto out;
+        }
+        ok = reg_set_alias(s->reg, name, alias, v, op, actor, reason, force, &res, &e);
+    } else if (!strcmp(op, "unpin")) {
+        ok = reg_unpin(s->reg, name, alias, actor, reason, &res, &e);
+    } else {
+        int to = json_version(body, "to");
+        if (to < 0) {
+            reply_error(r, 400, "'to' must be a version such as \"v2\"");
+            goto out;
+        }
+        ok = reg_rollback(s->reg, name, alias, to, actor, reason, force, &res, &e);
+    }
+    metrics_admin(s->metrics, name, op, ok);
+    if (ok) reply_json(r, 200, res);
+    else reply_error(r, e.status, "%s", e.message);
+out:
+    cJSON_Delete(body);
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static int limit_arg(const http_request *rq, int dflt) {
+    const char *v = http_arg(rq, "limit");
+    if (!v) return dflt;
+    int n = atoi(v);
+    return n > 0 ? n : dflt;
+}
+
+static void method_not_allowed(http_reply *r, const char *method, const char *allow) {
+    reply_error(r, 405, "%s is not allowed here (allowed: %s)", method, allow);
+    reply_add_header(r, "Allow", allow);
+}
+
+static void listing(http_reply *r, cJSON *list, const perr *e) {
+    if (list) reply_json(r, 200, list);
+    else reply_error(r, e->status ? e->status : 500, "%s", e->message[0] ? e->message : "out of memory");
+}
+
+void api_handle(server *s, const http_request *rq, const char *path, http_reply *r) {
+    bool get = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD");
+    bool post = !strcmp(rq->method, "POST");
+    perr e = {0};
+    if (!strcmp(path, "modules") || !strcmp(path, "modules/")) {
+        if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+        listing(r, reg_modules(s->reg, &e), &e);
+        return;
+    }
+    if (!strcmp(path, "stats/timings")) {
+        if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+        const char *reset = http_arg(rq, "reset");
+        listing(r, metrics_timings(s->metrics, reset && strcmp(reset, "0")), &e);
+        return;
+    }
+    if (!strncmp(path, "modules/", 8)) {
+        const char *p = path + 8;
+        char name[72];
+        size_t n = strcspn(p, "/");
+        if (n == 0 || n >= sizeof name) { reply_error(r, 404, "no module named '%.*s'", (int)(n > 64 ? 64 : n), p); return; }
+        memcpy(name, p, n);
+        name[n] = 0;
+        if (!reg_valid_name(name)) {
+            reply_error(r, 400, "'%s' is not a valid module name (1 to 64 letters, digits, '.', '_' or '-', "
+                                "starting with a letter or digit)", name);
+            return;
+        }
+        const char *sub = p[n] == '/' ? p + n + 1 : "";
+        if (!*sub) {
+            if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+            listing(r, reg_module(s->reg, name, &e), &e);
+            return;
+        }
+        if (!strcmp(sub, "versions")) {
+            if (post) { deploy(s, rq, name, r); return; }
+            if (!get) { method_not_allowed(r, rq->method, "GET, POST"); return; }
+            listing(r, reg_versions(s->reg, name, &e), &e);
+            return;
+        }
+        if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "logs")) {
+            if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+            if (!strcmp(sub, "history")) listing(r, reg_history(s->reg, name, limit_arg(rq, 0), &e), &e);
+            else if (!strcmp(sub, "traps")) listing(r, reg_traps(s->reg, name, limit_arg(rq, 20), &e), &e);
+            else {
+                cJSON *m = reg_module(s->reg, name, &e); /* 404 for an unknown module */
+                if (!m) { listing(r, NULL, &e); return; }
+                cJSON_Delete(m);
+                listing(r, logs_list(s->logs, name, limit_arg(rq, 20)), &e);
+            }
+            return;
+        }
+        if (!strcmp(sub, "promote") || !strcmp(sub, "pin") || !strcmp(sub, "unpin") || !strcmp(sub, "rollback")) {
+            if (!post) { method_not_allowed(r, rq->method, "POST"); return; }
+            alias_op(s, rq, name, sub, r);
+            return;
+        }
+    }
+    reply_error(r, 404, "no admin route /api/v1/%s", path);
+}

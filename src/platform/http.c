@@ -1,0 +1,386 @@
+/* http.c — the HTTP side of kiln serve, over libmicrohttpd: one request's
+ * life from its first header to its response, and the routes.
+ *
+ *   /run/...      invocations (public)            -> invoke.c
+ *   /api/v1/...   admin operations (bearer token) -> api.c
+ *   /healthz      liveness
+ *   /metrics      Prometheus text
+ *
+ * MHD runs an internal pool of worker threads, each with its own epoll
+ * loop; a handler runs on the worker that read the request. Slow clients
+ * cost no worker time (reads are event driven) and are dropped after the
+ * connection timeout. Request bodies are collected in memory up to the body
+ * limit: a request announcing more is answered 413 before its body is read;
+ * one that sends more than it announced (chunked) is drained and answered
+ * 413 without storing the excess. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "platform/server.h"
+
+typedef struct request_ctx {
+    char *raw_uri;     /* the request target as sent (MHD hands handlers a decoded one) */
+    bool started;
+    bool too_large;
+    uint8_t *body;
+    size_t len, cap;
+    uint64_t start_ns;
+} request_ctx;
+
+uint64_t plat_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+void reply_add_header(http_reply *r, const char *name, const char *value) {
+    if (r->nheaders == r->capheaders) {
+        size_t nc = r->capheaders ? r->capheaders * 2 : 8;
+        wagi_kv *nh = realloc(r->headers, nc * sizeof *nh);
+        if (!nh) return;
+        r->headers = nh;
+        r->capheaders = nc;
+    }
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) { free(n); free(v); return; }
+    r->headers[r->nheaders++] = (wagi_kv){n, v};
+}
+
+void reply_json(http_reply *r, int status, cJSON *tree) {
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+    r->status = status;
+    r->content_type = "application/json";
+    char *text = tree ? cJSON_PrintUnformatted(tree) : NULL;
+    cJSON_Delete(tree);
+    if (!text) {
+        r->status = 500;
+        text = strdup("{\"error\":\"out of memory\"}");
+        if (!text) return;
+    }
+    size_t n = strlen(text);
+    /* A trailing newline: curl output and shell pipelines read better. */
+    char *nt = realloc(text, n + 2);
+    if (nt) { text = nt; text[n++] = '\n'; text[n] = 0; }
+    r->body = text;
+    r->body_len = n;
+}
+
+void reply_error(http_reply *r, int status, const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON *o = cJSON_CreateObject();
+    if (o) {
+        cJSON_AddStringToObject(o, "error", msg);
+        cJSON_AddNumberToObject(o, "status", status);
+        if (r->request_id[0]) cJSON_AddStringToObject(o, "request_id", r->request_id);
+    }
+    reply_json(r, status, o);
+    r->status = status;
+}
+
+static void reply_free(http_reply *r) {
+    free(r->body);
+    for (size_t i = 0; i < r->nheaders; i++) { free(r->headers[i].name); free(r->headers[i].value); }
+    free(r->headers);
+}
+
+/* ---------------------------------------------------------------- request accessors */
+
+const char *http_header(const http_request *rq, const char *name) {
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_arg(const http_request *rq, const char *name) {
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct hdr_list {
+    wagi_kv *v;
+    size_t n, cap;
+    bool oom;
+} hdr_list;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    hdr_list *l = cls;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        wagi_kv *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv) { l->oom = true; return MHD_NO; }
+        l->v = nv;
+        l->cap = nc;
+    }
+    char *k = strdup(key), *v = strdup(value ? value : "");
+    if (!k || !v) { free(k); free(v); l->oom = true; return MHD_NO; }
+    l->v[l->n++] = (wagi_kv){k, v};
+    return MHD_YES;
+}
+
+size_t http_headers(const http_request *rq, wagi_kv **out) {
+    hdr_list l = {0};
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, collect_header, &l);
+    *out = l.v;
+    return l.n;
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static bool check_token(server *s, const http_request *rq, http_reply *out) {
+    const char *auth = http_header(rq, "Authorization");
+    if (!auth || !*auth) {
+        reply_error(out, 401, "the admin API needs a bearer token: send 'Authorization: Bearer TOKEN' (the token "
+                              "is in DATA/admin.token; the CLI reads it or KILN_TOKEN)");
+        reply_add_header(out, "WWW-Authenticate", "Bearer realm=\"kiln\"");
+        return false;
+    }
+    if (strncasecmp(auth, "Bearer ", 7) || !token_equal(auth + 7, s->token)) {
+        reply_error(out, 401, "wrong admin token");
+        reply_add_header(out, "WWW-Authenticate", "Bearer realm=\"kiln\", error=\"invalid_token\"");
+        return false;
+    }
+    return true;
+}
+
+static void route(server *s, const http_request *rq, http_reply *out) {
+    const char *p = rq->raw_path;
+    if (!strncmp(p, "/run/", 5)) {
+        invoke_handle(s, rq, p + 5, out);
+        return;
+    }
+    if (!strncmp(p, "/api/v1/", 8) || !strcmp(p, "/api/v1")) {
+        if (!check_token(s, rq, out)) return;
+        api_handle(s, rq, p[7] ? p + 8 : "", out);
+        return;
+    }
+    if (!strcmp(p, "/healthz")) {
+        cJSON *o = cJSON_CreateObject();
+        if (o) {
+            cJSON_AddStringToObject(o, "status", "ok");
+            cJSON_AddStringToObject(o, "version", kiln_version());
+        }
+        reply_json(out, 200, o);
+        return;
+    }
+    if (!strcmp(p, "/metrics")) {
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        if (!server_render_metrics(s, &buf, &len, &cap)) {
+            free(buf);
+            reply_error(out, 500, "out of memory");
+            return;
+        }
+        out->status = 200;
+        out->body = buf;
+        out->body_len = len;
+        out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return;
+    }
+    reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., /api/v1/..., /healthz and /metrics",
+                rq->raw_path);
+}
+
+/* ---------------------------------------------------------------- MHD callbacks */
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, http_reply *r) {
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    /* Guest-supplied headers: MHD refuses ones with CR/LF, which keeps a
+     * guest from splitting the response. */
+    for (size_t i = 0; i < r->nheaders; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static void remote_addr(struct MHD_Connection *c, char *buf, size_t size) {
+    snprintf(buf, size, "unknown");
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    (void)url;
+    (void)version;
+    server *s = cls;
+    request_ctx *ctx = *con_cls;
+    if (!ctx) return MHD_NO; /* the URI callback failed to allocate */
+
+    if (!ctx->started) {
+        /* Headers only, so far. Refuse early what would be refused anyway,
+         * so a large upload is never read. */
+        ctx->started = true;
+        ctx->start_ns = plat_now_ns();
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        http_reply r = {.status = 0};
+        if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
+            reply_error(&r, 413, "request body of %s bytes is larger than the limit of %llu bytes", cl,
+                        (unsigned long long)s->cfg.max_body_bytes);
+        } else if (!strncmp(ctx->raw_uri, "/api/v1", 7)) {
+            http_request rq = {.method = method, .raw_path = ctx->raw_uri, .query = "", .conn = c};
+            if (check_token(s, &rq, &r)) return MHD_YES;
+        } else {
+            return MHD_YES;
+        }
+        enum MHD_Result res = send_reply(c, &r);
+        reply_free(&r);
+        return res;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (ctx->too_large || ctx->len + n > s->cfg.max_body_bytes) {
+            ctx->too_large = true; /* drained, not kept */
+            free(ctx->body);
+            ctx->body = NULL;
+            ctx->len = ctx->cap = 0;
+            return MHD_YES;
+        }
+        if (ctx->len + n > ctx->cap) {
+            size_t nc = ctx->cap ? ctx->cap : 16384;
+            while (nc < ctx->len + n) nc *= 2;
+            uint8_t *nb = realloc(ctx->body, nc);
+            if (!nb) return MHD_NO;
+            ctx->body = nb;
+            ctx->cap = nc;
+        }
+        memcpy(ctx->body + ctx->len, upload_data, n);
+        ctx->len += n;
+        return MHD_YES;
+    }
+
+    /* The whole request is here. */
+    http_reply r = {.status = 500};
+    if (ctx->too_large) {
+        reply_error(&r, 413, "request body is larger than the limit of %llu bytes",
+                    (unsigned long long)s->cfg.max_body_bytes);
+    } else {
+        /* Path and query from the raw target: QUERY_STRING and X_RAW_PATH_INFO
+         * must be as the client sent them. */
+        char *q = strchr(ctx->raw_uri, '?');
+        const char *query = "";
+        if (q) { *q = 0; query = q + 1; }
+        char *frag = strchr(query, '#');
+        if (frag) *frag = 0;
+        char addr[64];
+        remote_addr(c, addr, sizeof addr);
+        http_request rq = {
+            .method = method, .raw_path = ctx->raw_uri, .query = query, .body = ctx->body,
+            .body_len = ctx->len, .conn = c, .remote_addr = addr, .start_ns = ctx->start_ns,
+        };
+        route(s, &rq, &r);
+    }
+    uint64_t before_send = plat_now_ns();
+    enum MHD_Result res = send_reply(c, &r);
+    if (r.has_usage) {
+        uint64_t end = plat_now_ns();
+        usage_record *u = &r.usage;
+        u->status = r.status;
+        u->response_bytes = r.body_len;
+        /* respond: everything after the guest returned (CGI parse, reply
+         * built, queued): the total less the phases measured before it. */
+        u->total_ns = end - ctx->start_ns;
+        uint64_t accounted = u->resolve_ns + u->instantiate_ns + u->run_ns;
+        u->respond_ns = u->total_ns > accounted ? u->total_ns - accounted : end - before_send;
+        usage_emit(s, u);
+    }
+    reply_free(&r);
+    return res;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    request_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->raw_uri = strdup(uri);
+    if (!ctx->raw_uri) { free(ctx); return NULL; }
+    return ctx;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    request_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    free(ctx->raw_uri);
+    free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+/* MHD reports its own errors (malformed requests, resource limits) through
+ * this; the server stays quiet about them, as it answers them itself. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    (void)fmt;
+    (void)ap;
+}
+
+bool http_start(server *s, perr *e) {
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t sl;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, s->cfg.listen_host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(s->cfg.port);
+        sl = sizeof *a4;
+    } else if (inet_pton(AF_INET6, s->cfg.listen_host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(s->cfg.port);
+        sl = sizeof *a6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        return perr_set(e, 400, "cannot listen on '%s': give a numeric IPv4 or IPv6 address", s->cfg.listen_host);
+    }
+    (void)sl;
+    unsigned threads = s->cfg.threads;
+    s->mhd = MHD_start_daemon(flags, s->cfg.port, NULL, NULL, on_request, s,
+                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                              MHD_OPTION_THREAD_POOL_SIZE, threads,
+                              MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
+                              MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
+                              MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
+                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                              MHD_OPTION_END);
+    if (!s->mhd)
+        return perr_set(e, 500, "cannot listen on %s:%u (in use, or not an address of this machine?)",
+                        s->cfg.listen_host, s->cfg.port);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : s->cfg.port;
+    snprintf(s->port_str, sizeof s->port_str, "%u", s->port);
+    return true;
+}
+
+void http_stop(server *s) {
+    if (s->mhd) MHD_stop_daemon(s->mhd);
+    s->mhd = NULL;
+}

@@ -1,0 +1,220 @@
+/* invoke.c — /run/NAME[@ALIAS|@vN]/PATH: one request, one fresh instance.
+ *
+ *   resolve    NAME@SELECTOR -> version (registry cache) -> compiled module
+ *   instantiate a new store with the version's limits, WASI state whose
+ *              stdin is the body and whose stdout/stderr are buffers
+ *   run        _start
+ *   respond    stdout parsed as a CGI response
+ *
+ * Nothing survives between requests but the compiled module, which is
+ * immutable: no guest state can leak from one request into the next. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kiln_wasi.h"
+#include "diag/diag.h"
+#include "platform/server.h"
+#include "platform/wagi.h"
+
+/* The most of a guest's stderr kept per request. */
+#define STDERR_MAX (64 * 1024)
+
+/* Splits "NAME[@SEL][/rest]" (undecoded). Returns false when malformed. */
+static bool split_route(const char *rest, char name[72], char sel[72], const char **path_info) {
+    size_t n = strcspn(rest, "@/");
+    if (n == 0 || n >= 72) return false;
+    memcpy(name, rest, n);
+    name[n] = 0;
+    sel[0] = 0;
+    const char *p = rest + n;
+    if (*p == '@') {
+        p++;
+        size_t m = strcspn(p, "/");
+        if (m == 0 || m >= 72) return false;
+        memcpy(sel, p, m);
+        sel[m] = 0;
+        p += m;
+    }
+    *path_info = p;
+    return true;
+}
+
+static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry *en, const kiln_trap *trap,
+                       const uint8_t *err_text, size_t err_len) {
+    diag_report_opts opts = {.detail = DIAG_DETAIL_FRAMES, .no_source = true};
+    diag_symbols *syms = mc_symbols(en);
+    char *report = diag_format_trap_str(trap, syms, &opts);
+    char *json = diag_format_trap_json(trap, syms, &opts);
+    const char *msg = trap->message[0] ? trap->message : kiln_trap_kind_message(trap->kind);
+    perr e = {0};
+    /* The report is stored before the answer goes out, so `kiln traps`
+     * run right after a failed request already lists it. */
+    reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
+                 err_len, &e);
+    free(report);
+    free(json);
+    reply_error(out, 500, "the module trapped: %s (request %s; see: kiln traps %s)", msg, out->request_id,
+                out->module);
+}
+
+void invoke_handle(server *s, const http_request *rq, const char *rest, http_reply *out) {
+    uint64_t t0 = plat_now_ns();
+    usage_record *u = &out->usage;
+    out->has_usage = true;
+    server_request_id(s, out->request_id);
+    reply_add_header(out, "X-Request-Id", out->request_id);
+    u->request_id = out->request_id;
+    u->start_unix_ms = reg_now_ms();
+    u->request_bytes = rq->body_len;
+
+    char name[72], sel[72];
+    const char *raw_path_info = "";
+    if (!split_route(rest, name, sel, &raw_path_info) || !reg_valid_name(name)) {
+        reply_error(out, 404, "no such route: /run/ must be followed by a module name (/run/NAME/...)");
+        return;
+    }
+    reg_target t;
+    perr e = {0};
+    if (!reg_resolve(s->reg, name, sel[0] ? sel : NULL, &t, &e)) {
+        reply_error(out, e.status, "%s", e.message);
+        return;
+    }
+    snprintf(out->module, sizeof out->module, "%s", name);
+    u->module = out->module;
+    u->version = t.number;
+    char vbuf[16];
+    snprintf(vbuf, sizeof vbuf, "v%d", t.number);
+    reply_add_header(out, "X-Kiln-Version", vbuf);
+
+    mc_entry *en = mc_get(s->cache, t.digest, &e);
+    if (!en) {
+        reply_error(out, 500, "%s", e.message);
+        return;
+    }
+    uint64_t t1 = plat_now_ns();
+    u->resolve_ns = t1 - t0;
+
+    /* The guest's world. */
+    wagi_strs env = {0}, args = {0};
+    wagi_kv *hdrs = NULL;
+    size_t nh = 0;
+    kiln_wasi *w = NULL;
+    kiln_store *st = NULL;
+    kiln_trap *trap = NULL;
+    kiln_error err = {{0}};
+
+    char script[160], route[200];
+    snprintf(script, sizeof script, "/run/%s%s%s", name, sel[0] ? "@" : "", sel);
+    snprintf(route, sizeof route, "%s/...", script);
+    const char *ctype = http_header(rq, "Content-Type");
+    const char *host = http_header(rq, "Host");
+    /* The request headers, for HTTP_* variables. */
+    nh = http_headers(rq, &hdrs);
+    wagi_request wr = {
+        .method = rq->method, .raw_path = rq->raw_path, .query = rq->query,
+        .script_name = script, .raw_path_info = raw_path_info, .matched_route = route,
+        .host = host ? host : "", .server_name = s->cfg.listen_host, .server_port = s->port_str,
+        .remote_addr = rq->remote_addr, .content_type = ctype, .content_length = rq->body_len,
+        .headers = hdrs, .nheaders = nh, .module = name, .version = vbuf, .request_id = out->request_id,
+    };
+    if (!wagi_build_env(&wr, &env) || !wagi_build_args(name, rq->query, &args)) {
+        reply_error(out, 500, "out of memory");
+        goto done;
+    }
+
+    kiln_wasi_config wc = {
+        .argv = (const char *const *)args.v, .argc = args.n,
+        .env = (const char *const *)env.v, .envc = env.n,
+        .stdio = {
+            {.kind = KILN_WASI_STDIO_BUFFER, .data = rq->body, .len = rq->body_len},
+            {.kind = KILN_WASI_STDIO_BUFFER, .max_bytes = s->cfg.max_output_bytes},
+            {.kind = KILN_WASI_STDIO_BUFFER, .max_bytes = STDERR_MAX},
+        },
+    };
+    reg_limits lim = t.limits;
+    const reg_limits *def = &s->cfg.default_limits;
+    kiln_limits kl = {
+        .fuel = lim.fuel ? lim.fuel : def->fuel,
+        .timeout_ns = (lim.timeout_ms ? lim.timeout_ms : def->timeout_ms) * 1000000ull,
+        .max_memory_bytes = lim.max_memory_bytes ? lim.max_memory_bytes : def->max_memory_bytes,
+    };
+    if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
+        !kiln_wasi_attach(w, st, &err)) {
+        reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
+        goto done;
+    }
+    kiln_instance *inst = kiln_instantiate(st, s->linker, mc_module(en), &trap, &err);
+    uint64_t t2 = plat_now_ns();
+    u->instantiate_ns = t2 - t1;
+    kiln_status status = KILN_ERROR;
+    if (inst) {
+        kiln_func *start = kiln_instance_func(inst, "_start");
+        if (!start) {
+            reply_error(out, 500, "the module exports no _start");
+            goto done;
+        }
+        status = kiln_call(st, start, NULL, 0, NULL, 0, &trap, &err);
+    } else if (trap) {
+        status = KILN_TRAPPED;
+    }
+    uint64_t t3 = plat_now_ns();
+    u->run_ns = t3 - t2;
+    kiln_wasi_get_usage(w, &out->wasi);
+    u->wasi = &out->wasi;
+
+    size_t olen = 0, elen = 0;
+    bool truncated = false;
+    const uint8_t *obuf = kiln_wasi_output(w, 1, &olen, &truncated);
+    const uint8_t *ebuf = kiln_wasi_output(w, 2, &elen, NULL);
+
+    if (status == KILN_ERROR) {
+        reply_error(out, 500, "cannot run %s v%d: %s", name, t.number, err.message);
+        goto done;
+    }
+    if (status == KILN_TRAPPED && trap->kind != KILN_TRAP_EXIT) {
+        u->trap = trap->kind;
+        trap_reply(s, out, &t, en, trap, ebuf, elen);
+        if (elen) logs_add(s->logs, name, t.number, out->request_id, 500, ebuf, elen);
+        goto done;
+    }
+    if (status == KILN_TRAPPED) u->exit_code = trap->exit_code;
+    if (truncated) {
+        reply_error(out, 500, "%s v%d wrote more than %" PRIu64 " bytes to stdout (the response limit)", name,
+                    t.number, s->cfg.max_output_bytes);
+        goto done;
+    }
+    wagi_response resp;
+    if (!wagi_parse_output(obuf, olen, &resp)) {
+        if (u->exit_code)
+            reply_error(out, 500, "%s v%d exited with status %d; %s", name, t.number, u->exit_code, resp.error);
+        else
+            reply_error(out, 500, "%s v%d: %s", name, t.number, resp.error);
+    } else {
+        out->status = resp.status;
+        out->body = malloc(resp.body_len ? resp.body_len : 1);
+        if (!out->body) {
+            wagi_response_free(&resp);
+            reply_error(out, 500, "out of memory");
+            goto done;
+        }
+        memcpy(out->body, resp.body, resp.body_len);
+        out->body_len = resp.body_len;
+        out->content_type = NULL;
+        for (size_t i = 0; i < resp.nheaders; i++) reply_add_header(out, resp.headers[i].name, resp.headers[i].value);
+        wagi_response_free(&resp);
+    }
+    if (elen) logs_add(s->logs, name, t.number, out->request_id, out->status, ebuf, elen);
+
+done:
+    if (trap) kiln_trap_free(trap);
+    if (st) kiln_store_free(st);
+    if (w) kiln_wasi_free(w);
+    wagi_strs_free(&env);
+    wagi_strs_free(&args);
+    for (size_t i = 0; i < nh; i++) { free(hdrs[i].name); free(hdrs[i].value); }
+    free(hdrs);
+    mc_release(s->cache, en);
+}

@@ -1,0 +1,46 @@
+/* modcache.h — compiled modules by digest, shared by every worker thread.
+ * A kiln_module is immutable and thread-safe, so one compiled copy serves
+ * all concurrent requests for a version. The cache holds up to `capacity`
+ * modules and evicts the least recently used one that no request holds;
+ * entries are reference counted so eviction never frees a module in use.
+ * Trap symbolication data (src/diag) is built on first need and kept with
+ * the module. */
+#ifndef KILN_PLATFORM_MODCACHE_H
+#define KILN_PLATFORM_MODCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kiln.h"
+#include "diag/diag.h"
+#include "platform/blobs.h"
+#include "platform/perr.h"
+
+typedef struct modcache modcache;
+typedef struct mc_entry mc_entry;
+
+modcache *mc_new(kiln_engine *engine, blobstore *blobs, size_t capacity);
+void mc_free(modcache *c); /* every entry must have been released */
+
+/* The compiled module of digest, loading the blob and compiling it on a
+ * miss. Release it with mc_release. NULL with e filled on failure. */
+mc_entry *mc_get(modcache *c, const char *digest, perr *e);
+/* Adds a module compiled elsewhere (a deploy has just compiled it); the cache
+ * takes ownership of m. Returns the entry (held: release it), which may be an
+ * existing one, in which case m is freed. */
+mc_entry *mc_adopt(modcache *c, const char *digest, kiln_module *m, perr *e);
+void mc_release(modcache *c, mc_entry *en);
+
+const kiln_module *mc_module(const mc_entry *en);
+/* The module's symbol index for trap reports (built once; NULL if it cannot
+ * be built). */
+diag_symbols *mc_symbols(mc_entry *en);
+
+/* Counters for /metrics. */
+typedef struct mc_stats {
+    unsigned long hits, misses, evictions, entries;
+    double compile_seconds; /* total time spent compiling on misses */
+} mc_stats;
+void mc_get_stats(modcache *c, mc_stats *out);
+
+#endif

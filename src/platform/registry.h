@@ -1,0 +1,109 @@
+/* registry.h — what kiln serve knows: modules, their immutable numbered
+ * versions, aliases (live, canary, ...) and the append-only history of every
+ * alias change, plus trap reports. SQLite in WAL mode at DATA/registry.db;
+ * every change is one transaction. Module bytes live in the blob store
+ * (blobs.h), named by the digest recorded here.
+ *
+ * Thread-safe: one connection behind a mutex (writes are rare; the request
+ * path reads through an in-memory resolution cache, invalidated inside the
+ * same critical section as each committed change, so the request after a
+ * promote or rollback already sees it).
+ *
+ * Listings are returned as cJSON trees: the API serves them as they are and
+ * the registry stays the one place that knows the schema. */
+#ifndef KILN_PLATFORM_REGISTRY_H
+#define KILN_PLATFORM_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "platform/perr.h"
+#include "platform/sha256.h"
+
+typedef struct registry registry;
+
+/* Per-version execution limits, fixed at deploy (0: the server default). */
+typedef struct reg_limits {
+    uint64_t fuel;
+    uint64_t timeout_ms;
+    uint64_t max_memory_bytes;
+} reg_limits;
+
+/* What a request runs: the result of resolving NAME, NAME@ALIAS or NAME@vN. */
+typedef struct reg_target {
+    int64_t module_id;
+    int64_t version_id;
+    int number;
+    char digest[SHA256_HEX_LEN + 1];
+    reg_limits limits;
+} reg_target;
+
+typedef struct reg_deploy {
+    const char *module;
+    const char *digest;
+    uint64_t size;
+    const char *commit, *commit_time, *message; /* each may be NULL */
+    const char *actor;
+    const char *reason;                         /* for the history; may be NULL */
+    reg_limits limits;
+    bool has_fuel, has_timeout, has_memory;     /* else: the previous version's */
+    bool promote, force;
+} reg_deploy;
+
+/* Opens or creates DATA/registry.db and brings its schema up to date. */
+registry *reg_open(const char *data_dir, perr *e);
+void reg_close(registry *r);
+
+/* Valid module and alias names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}; an alias
+ * may not look like a version ("v12", "12"). */
+bool reg_valid_name(const char *s);
+bool reg_valid_alias(const char *s);
+/* Parses "v12" or "12" into 12; false for anything else. */
+bool reg_parse_version(const char *s, int *out);
+
+/* Resolves a module and a selector (NULL: "live"; "vN"/"N": a version; else
+ * an alias). 404 when the module, version or alias does not exist. */
+bool reg_resolve(registry *r, const char *module, const char *selector, reg_target *out, perr *e);
+
+/* Records a new version (its blob must already be stored). *out receives the
+ * version's JSON (as in reg_versions); the caller frees it. 409 when
+ * promote is asked and live is pinned (unless force). */
+bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e);
+
+/* Points ALIAS (NULL: live) of MODULE at version N. action is "promote" or
+ * "pin" (pin also holds the alias there). A pinned alias refuses promote,
+ * pin elsewhere and rollback with 409 naming who pinned it, when and why,
+ * unless force. *out (may be NULL) receives {"module","alias","from","to",
+ * "changed"}. */
+bool reg_set_alias(registry *r, const char *module, const char *alias, int number, const char *action,
+                   const char *actor, const char *reason, bool force, cJSON **out, perr *e);
+bool reg_unpin(registry *r, const char *module, const char *alias, const char *actor, const char *reason,
+               cJSON **out, perr *e);
+/* Moves ALIAS back to the version it had before its last change, or to
+ * version `to` when to > 0. */
+bool reg_rollback(registry *r, const char *module, const char *alias, int to, const char *actor,
+                  const char *reason, bool force, cJSON **out, perr *e);
+
+/* Listings (cJSON arrays; the caller frees them). */
+cJSON *reg_modules(registry *r, perr *e);
+cJSON *reg_versions(registry *r, const char *module, perr *e);
+cJSON *reg_history(registry *r, const char *module, int limit, perr *e);
+cJSON *reg_traps(registry *r, const char *module, int limit, perr *e);
+/* One module: {"name", "created", "aliases":{...}, "versions":N, ...}. */
+cJSON *reg_module(registry *r, const char *module, perr *e);
+
+/* Stores a trap report. stderr_bytes may be NULL. */
+bool reg_add_trap(registry *r, const reg_target *t, const char *request_id, const char *kind,
+                  const char *message, const char *report, const char *report_json,
+                  const uint8_t *stderr_bytes, size_t stderr_len, perr *e);
+
+/* True when some version records this digest (for the blob sweep). */
+bool reg_has_digest(registry *r, const char *digest);
+
+/* ISO 8601 UTC ("2026-01-02T03:04:05.678Z") of milliseconds since the epoch. */
+void reg_iso8601(int64_t ms, char out[32]);
+int64_t reg_now_ms(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* server.c — a kiln serve process: opening the data directory (with crash
+ * recovery), the shared engine and WASI linker, and the /metrics text. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kiln_wasi.h"
+#include "platform/server.h"
+
+static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx, digest); }
+
+server *server_start(const server_config *cfg, perr *e) {
+    server *s = calloc(1, sizeof *s);
+    if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
+    s->cfg = *cfg;
+    if (!s->cfg.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        s->cfg.threads = n > 0 ? (unsigned)n : 2;
+    }
+    if (mkdir(cfg->data_dir, 0700) && errno != EEXIST) {
+        perr_set(e, 500, "cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
+        goto fail;
+    }
+    if (!token_load_or_create(cfg->data_dir, s->token, e)) goto fail;
+    if (!(s->reg = reg_open(cfg->data_dir, e))) goto fail;
+    if (!(s->blobs = blobs_open(cfg->data_dir, e))) goto fail;
+    /* Crash recovery: a deploy killed after writing its blob but before its
+     * version committed leaves a blob nothing names; remove it (and any
+     * half-written temporary file). The registry is the truth. */
+    if (blobs_sweep(s->blobs, keep_blob, s->reg, e) < 0) goto fail;
+    kiln_error err = {{0}};
+    if (!(s->engine = kiln_engine_new(NULL, &err))) { perr_set(e, 500, "%s", err.message); goto fail; }
+    if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
+    s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
+    s->metrics = metrics_new();
+    s->logs = logs_new(256, 16 * 1024);
+    if (!s->cache || !s->metrics || !s->logs) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (getrandom(&s->request_salt, sizeof s->request_salt, 0) != sizeof s->request_salt)
+        s->request_salt = (uint32_t)getpid();
+    if (!http_start(s, e)) goto fail;
+    return s;
+fail:
+    server_stop(s);
+    return NULL;
+}
+
+void server_stop(server *s) {
+    if (!s) return;
+    http_stop(s);
+    mc_free(s->cache);
+    metrics_free(s->metrics);
+    logs_free(s->logs);
+    if (s->linker) kiln_linker_free(s->linker);
+    if (s->engine) kiln_engine_free(s->engine);
+    blobs_close(s->blobs);
+    reg_close(s->reg);
+    free(s);
+}
+
+void server_request_id(server *s, char out[17]) {
+    uint64_t n = atomic_fetch_add(&s->next_request, 1);
+    snprintf(out, 17, "%08x%08x", s->request_salt, (uint32_t)n);
+}
+
+bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
+    if (!metrics_render(s->metrics, buf, len, cap)) return false;
+    mc_stats cs;
+    mc_get_stats(s->cache, &cs);
+    bool ok = metrics_appendf(buf, len, cap,
+                              "# HELP kiln_module_cache_hits_total Compiled-module cache lookups that hit.\n"
+                              "# TYPE kiln_module_cache_hits_total counter\n"
+                              "kiln_module_cache_hits_total %lu\n"
+                              "# HELP kiln_module_cache_misses_total Lookups that loaded and compiled a blob.\n"
+                              "# TYPE kiln_module_cache_misses_total counter\n"
+                              "kiln_module_cache_misses_total %lu\n"
+                              "# HELP kiln_module_cache_entries Compiled modules held.\n"
+                              "# TYPE kiln_module_cache_entries gauge\n"
+                              "kiln_module_cache_entries %lu\n"
+                              "# HELP kiln_module_compile_seconds_total Time spent compiling on cache misses.\n"
+                              "# TYPE kiln_module_compile_seconds_total counter\n"
+                              "kiln_module_compile_seconds_total %.6f\n",
+                              cs.hits, cs.misses, cs.entries, cs.compile_seconds);
+    /* The live version of every module, as an info-style gauge. */
+    perr e = {0};
+    cJSON *mods = reg_modules(s->reg, &e);
+    ok = ok && metrics_appendf(buf, len, cap,
+                               "# HELP kiln_live_version_info The version each module's live alias serves "
+                               "(value 1), and whether it is pinned.\n"
+                               "# TYPE kiln_live_version_info gauge\n");
+    cJSON *m;
+    cJSON_ArrayForEach(m, mods) {
+        cJSON *name = cJSON_GetObjectItem(m, "name");
+        cJSON *live = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "aliases"), "live");
+        cJSON *ver = cJSON_GetObjectItem(live, "version");
+        if (!ok || !cJSON_IsString(name) || !cJSON_IsString(ver)) continue;
+        ok = metrics_appendf(buf, len, cap, "kiln_live_version_info{module=\"%s\",version=\"%s\",pinned=\"%s\"} 1\n",
+                             name->valuestring, ver->valuestring,
+                             cJSON_IsTrue(cJSON_GetObjectItem(live, "pinned")) ? "true" : "false");
+    }
+    ok = ok && metrics_appendf(buf, len, cap,
+                               "# HELP kiln_module_versions Versions stored, by module.\n"
+                               "# TYPE kiln_module_versions gauge\n");
+    cJSON_ArrayForEach(m, mods) {
+        cJSON *name = cJSON_GetObjectItem(m, "name");
+        cJSON *n = cJSON_GetObjectItem(m, "versions");
+        if (ok && cJSON_IsString(name) && cJSON_IsNumber(n))
+            ok = metrics_appendf(buf, len, cap, "kiln_module_versions{module=\"%s\"} %d\n", name->valuestring,
+                                 n->valueint);
+    }
+    cJSON_Delete(mods);
+    return ok;
+}

@@ -1,0 +1,137 @@
+/* server.h — kiln serve: the state one server process shares between its
+ * HTTP worker threads, and its start/stop. The request path reads:
+ *
+ *   http.c    (MHD callbacks: body, limits, routing, auth)
+ *     -> invoke.c  (/run/...: resolve, compiled module, fresh instance, WAGI)
+ *     -> api.c     (/api/v1/...: the admin operations over registry.c)
+ *   usage.c   (every invocation's record: metrics now, metering later)
+ */
+#ifndef KILN_PLATFORM_SERVER_H
+#define KILN_PLATFORM_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kiln.h"
+#include "platform/blobs.h"
+#include "platform/metrics.h"
+#include "platform/modcache.h"
+#include "platform/perr.h"
+#include "platform/registry.h"
+#include "platform/usage.h"
+#include "platform/wagi.h"
+
+typedef struct server_config {
+    const char *listen_host;      /* numeric IPv4 or IPv6 address; "0.0.0.0" for all */
+    uint16_t port;                /* 0: any free port (see server.port) */
+    const char *data_dir;
+    unsigned threads;             /* 0: one per core */
+    uint64_t max_body_bytes;      /* requests beyond get 413 */
+    uint64_t max_output_bytes;    /* a guest's stdout beyond is truncated -> 500 */
+    unsigned connection_timeout_s;/* idle or stalled connections are closed after it */
+    unsigned connection_limit;    /* total concurrent connections */
+    unsigned per_ip_limit;        /* concurrent connections from one address (0: none) */
+    reg_limits default_limits;    /* for versions deployed without their own */
+    size_t cache_capacity;        /* compiled modules kept */
+} server_config;
+
+typedef struct stderr_ring stderr_ring;
+struct MHD_Daemon;
+
+typedef struct server {
+    server_config cfg;
+    registry *reg;
+    blobstore *blobs;
+    modcache *cache;
+    metrics *metrics;
+    stderr_ring *logs;
+    kiln_engine *engine;
+    kiln_linker *linker;   /* WASI, defined once; shared by all requests */
+    char token[65];        /* the admin bearer token */
+    struct MHD_Daemon *mhd;
+    uint16_t port;         /* the port actually bound */
+    char port_str[8];
+    atomic_uint_fast64_t next_request;
+    uint32_t request_salt; /* random: ids differ across restarts */
+} server;
+
+/* Opens the data directory (registry, blobs, token; crash recovery of blobs)
+ * and starts listening. NULL with e filled on failure. */
+server *server_start(const server_config *cfg, perr *e);
+/* Stops accepting, finishes the requests in flight, frees everything. */
+void server_stop(server *s);
+
+/* A fresh request id: 16 hex digits. */
+void server_request_id(server *s, char out[17]);
+
+/* ---- the pieces, each in its own file */
+
+/* token.c: reads DATA/admin.token, creating it (0600, 32 random bytes as hex)
+ * on first start. */
+bool token_load_or_create(const char *data_dir, char out[65], perr *e);
+/* Constant-time comparison of a presented token with the real one. */
+bool token_equal(const char *presented, const char *real);
+
+/* stderr ring (logs.c): the stderr of recent invocations that wrote any. */
+stderr_ring *logs_new(size_t capacity, size_t max_bytes_each);
+void logs_free(stderr_ring *r);
+void logs_add(stderr_ring *r, const char *module, int version, const char *request_id, int status,
+              const uint8_t *text, size_t len);
+cJSON *logs_list(stderr_ring *r, const char *module, int limit);
+
+/* HTTP responses built by the handlers (http.c owns MHD; they fill this). */
+typedef struct http_reply {
+    int status;
+    char *body;            /* malloc'd; freed by http.c */
+    size_t body_len;
+    const char *content_type; /* static string, or NULL when a header gives it */
+    wagi_kv *headers;      /* extra headers, owned */
+    size_t nheaders, capheaders;
+    /* An invocation leaves its usage record here; http.c adds the time it
+     * spends sending and hands it to usage_emit. */
+    bool has_usage;
+    usage_record usage;
+    kiln_wasi_usage wasi;
+    char module[72];
+    char request_id[17];
+} http_reply;
+
+/* A JSON reply (takes the tree and frees it). */
+void reply_json(http_reply *r, int status, cJSON *tree);
+/* {"error": message} with status. */
+void reply_error(http_reply *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void reply_add_header(http_reply *r, const char *name, const char *value);
+
+/* What a handler sees of a request. */
+typedef struct http_request {
+    const char *method;
+    const char *raw_path;    /* undecoded */
+    const char *query;       /* undecoded, "" when none */
+    const uint8_t *body;
+    size_t body_len;
+    void *conn;              /* struct MHD_Connection *, for headers and args */
+    const char *remote_addr;
+    uint64_t start_ns;
+} http_request;
+
+const char *http_header(const http_request *rq, const char *name);
+const char *http_arg(const http_request *rq, const char *name);
+/* Copies of all request headers, in order received; returns how many. */
+size_t http_headers(const http_request *rq, wagi_kv **out);
+uint64_t plat_now_ns(void);
+
+/* http.c: the MHD daemon. */
+bool http_start(server *s, perr *e);
+void http_stop(server *s);
+
+/* server.c: the whole /metrics text (metrics.c's counters plus gauges read
+ * from the registry and the module cache). */
+bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap);
+
+/* invoke.c: /run/NAME[@SELECTOR][/PATH] */
+void invoke_handle(server *s, const http_request *rq, const char *route_rest, http_reply *out);
+/* api.c: /api/v1/... (path after the prefix) */
+void api_handle(server *s, const http_request *rq, const char *path, http_reply *out);
+
+#endif

@@ -1,0 +1,248 @@
+/* wagi.c — CGI variables in, CGI response out (see wagi.h). */
+#define _GNU_SOURCE /* vasprintf */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "platform/wagi.h"
+
+bool wagi_strs_add(wagi_strs *l, const char *s) {
+    if (l->n + 1 >= l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) return false;
+        l->v = nv;
+        l->cap = cap;
+    }
+    char *c = strdup(s);
+    if (!c) return false;
+    l->v[l->n++] = c;
+    l->v[l->n] = NULL;
+    return true;
+}
+
+bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) return false;
+    bool ok = wagi_strs_add(l, s);
+    free(s);
+    return ok;
+}
+
+void wagi_strs_free(wagi_strs *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+char *wagi_url_decode(const char *s, size_t len, bool plus_is_space) {
+    char *out = malloc(len + 1), *o = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < len; i++) {
+        int h, l;
+        if (s[i] == '%' && i + 2 < len && (h = hexval(s[i + 1])) >= 0 && (l = hexval(s[i + 2])) >= 0) {
+            *o++ = (char)(h * 16 + l);
+            i += 2;
+        } else if (s[i] == '+' && plus_is_space) {
+            *o++ = ' ';
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+bool wagi_build_env(const wagi_request *r, wagi_strs *env) {
+    char *path_info = wagi_url_decode(r->raw_path_info, strlen(r->raw_path_info), false);
+    if (!path_info) return false;
+    const char *scheme = "http";
+    bool ok = wagi_strs_addf(env, "REQUEST_METHOD=%s", r->method) &&
+              wagi_strs_add(env, "GATEWAY_INTERFACE=CGI/1.1") &&
+              wagi_strs_add(env, "SERVER_PROTOCOL=HTTP/1.1") &&
+              wagi_strs_addf(env, "SERVER_SOFTWARE=kiln") &&
+              wagi_strs_addf(env, "SERVER_NAME=%s", r->server_name) &&
+              wagi_strs_addf(env, "SERVER_PORT=%s", r->server_port) &&
+              wagi_strs_addf(env, "SCRIPT_NAME=%s", r->script_name) &&
+              wagi_strs_addf(env, "PATH_INFO=%s", path_info) &&
+              wagi_strs_addf(env, "PATH_TRANSLATED=%s", path_info) &&
+              wagi_strs_addf(env, "X_RAW_PATH_INFO=%s", r->raw_path_info) &&
+              wagi_strs_addf(env, "QUERY_STRING=%s", r->query) &&
+              wagi_strs_addf(env, "REMOTE_ADDR=%s", r->remote_addr) &&
+              wagi_strs_addf(env, "REMOTE_HOST=%s", r->remote_addr) &&
+              wagi_strs_addf(env, "X_MATCHED_ROUTE=%s", r->matched_route) &&
+              wagi_strs_addf(env, "X_FULL_URL=%s://%s%s%s%s", scheme,
+                             r->host && *r->host ? r->host : r->server_name, r->raw_path, *r->query ? "?" : "",
+                             r->query) &&
+              wagi_strs_addf(env, "X_KILN_MODULE=%s", r->module) &&
+              wagi_strs_addf(env, "X_KILN_VERSION=%s", r->version) &&
+              wagi_strs_addf(env, "X_REQUEST_ID=%s", r->request_id);
+    free(path_info);
+    if (!ok) return false;
+    /* CGI gives the body's type and length as their own variables (always,
+     * so a guest can rely on CONTENT_LENGTH), not as HTTP_ ones. */
+    if (!wagi_strs_addf(env, "CONTENT_TYPE=%s", r->content_type ? r->content_type : "")) return false;
+    if (!wagi_strs_addf(env, "CONTENT_LENGTH=%llu", (unsigned long long)r->content_length)) return false;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const char *n = r->headers[i].name;
+        if (!strcasecmp(n, "Content-Type") || !strcasecmp(n, "Content-Length")) continue;
+        size_t len = strlen(n);
+        char *var = malloc(len + 6);
+        if (!var) return false;
+        memcpy(var, "HTTP_", 5);
+        for (size_t k = 0; k < len; k++) {
+            unsigned char c = (unsigned char)n[k];
+            var[5 + k] = isalnum(c) ? (char)toupper(c) : '_';
+        }
+        var[5 + len] = 0;
+        bool added = wagi_strs_addf(env, "%s=%s", var, r->headers[i].value);
+        free(var);
+        if (!added) return false;
+    }
+    return true;
+}
+
+bool wagi_build_args(const char *program, const char *query, wagi_strs *args) {
+    if (!wagi_strs_add(args, program)) return false;
+    const char *p = query;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len) {
+            char *arg = wagi_url_decode(p, len, true);
+            if (!arg) return false;
+            bool ok = wagi_strs_add(args, arg);
+            free(arg);
+            if (!ok) return false;
+        }
+        p += len + (amp ? 1 : 0);
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static bool token_char(unsigned char c) {
+    return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+/* Headers the server manages itself; a guest's copy would conflict. */
+static bool hop_by_hop(const char *n) {
+    static const char *const names[] = {"Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length",
+                                        "Upgrade", "Trailer", "TE", "Proxy-Connection", "Status"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(n, names[i])) return true;
+    return false;
+}
+
+static bool fail(wagi_response *resp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(wagi_response *resp, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(resp->error, sizeof resp->error, fmt, ap);
+    va_end(ap);
+    wagi_response_free(resp);
+    return false;
+}
+
+bool wagi_parse_output(const uint8_t *out, size_t len, wagi_response *resp) {
+    memset(resp, 0, sizeof *resp);
+    const char *p = (const char *)out, *end = p + len;
+    bool have_type = false, have_location = false, have_status = false;
+    int status = 200;
+    size_t cap = 0;
+    for (int lineno = 1;; lineno++) {
+        if (p >= end) {
+            /* Output ended inside the header block: a CGI response needs the
+             * blank line, but a header-only response is unambiguous. */
+            if (lineno == 1) return fail(resp, "the module wrote nothing to stdout: a WAGI module must print "
+                                               "CGI headers (e.g. \"Content-Type: text/plain\"), a blank line, "
+                                               "then the body");
+            break;
+        }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end;
+        if (le > p && le[-1] == '\r') le--;
+        if (le == p) { p = next; break; } /* the blank line */
+        const char *colon = memchr(p, ':', (size_t)(le - p));
+        const char *q = p;
+        while (q < (colon ? colon : le) && token_char((unsigned char)*q)) q++;
+        if (!colon || colon == p || q != colon) {
+            int shown = (int)(le - p) > 60 ? 60 : (int)(le - p);
+            char preview[64];
+            for (int i = 0; i < shown; i++) preview[i] = isprint((unsigned char)p[i]) ? p[i] : '?';
+            preview[shown] = 0;
+            if (lineno == 1)
+                return fail(resp, "the module's output does not begin with CGI headers: its first line is "
+                                  "\"%s\"; a WAGI module must print headers (e.g. \"Content-Type: text/plain\"), "
+                                  "a blank line, then the body", preview);
+            return fail(resp, "line %d of the module's CGI headers is not \"Name: value\": \"%s\" (is the blank "
+                              "line between headers and body missing?)", lineno, preview);
+        }
+        const char *v = colon + 1;
+        while (v < le && (*v == ' ' || *v == '\t')) v++;
+        const char *ve = le;
+        while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+        char *name = strndup(p, (size_t)(colon - p));
+        char *value = strndup(v, (size_t)(ve - v));
+        if (!name || !value) { free(name); free(value); return fail(resp, "out of memory"); }
+        if (!strcasecmp(name, "Status")) {
+            char *e;
+            long code = strtol(value, &e, 10);
+            if (e == value || code < 100 || code > 999 || (*e && *e != ' ')) {
+                char msg[80];
+                snprintf(msg, sizeof msg, "%.60s", value);
+                free(name); free(value);
+                return fail(resp, "the module's Status header \"%s\" is not a status code", msg);
+            }
+            status = (int)code;
+            have_status = true;
+        } else if (!strcasecmp(name, "Content-Type")) {
+            have_type = true;
+        } else if (!strcasecmp(name, "Location")) {
+            have_location = true;
+        }
+        if (hop_by_hop(name)) { free(name); free(value); p = next; continue; }
+        if (resp->nheaders == cap) {
+            cap = cap ? cap * 2 : 8;
+            wagi_kv *nh = realloc(resp->headers, cap * sizeof *nh);
+            if (!nh) { free(name); free(value); return fail(resp, "out of memory"); }
+            resp->headers = nh;
+        }
+        resp->headers[resp->nheaders++] = (wagi_kv){name, value};
+        p = next;
+    }
+    if (!have_type && !have_location && !have_status)
+        return fail(resp, "the module's CGI headers name none of Content-Type, Location or Status");
+    /* CGI: a Location without a Status is a redirect. */
+    if (have_location && !have_status) status = 302;
+    resp->status = status;
+    resp->body = (const uint8_t *)p;
+    resp->body_len = (size_t)(end - p);
+    return true;
+}
+
+void wagi_response_free(wagi_response *resp) {
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+    free(resp->headers);
+    resp->headers = NULL;
+    resp->nheaders = 0;
+}
