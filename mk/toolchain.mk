@@ -1,8 +1,8 @@
 # The guest toolchain, installed beside kiln: $(BUILD)/kiln-cc, kiln-c++ (a
 # link to kiln-cc, which picks C++ by its name), kiln-ar and kiln-ranlib (LLVM's
 # archiver, which indexes wasm objects), the CMake toolchain file and the CMake
-# platform file it uses. `make` (all) installs them; they are
-# scripts, so this needs no compiler. See docs/toolchain.md.
+# platform file it uses. `make` (all) installs them; they are scripts, so this
+# needs no compiler. See docs/toolchain.md.
 KILN_VERSION_STR := $(shell sed -n 's/^\#define KILN_VERSION "\(.*\)"$$/\1/p' include/kiln.h)
 
 TOOLCHAIN := $(BUILD)/kiln-cc $(BUILD)/kiln-c++ $(BUILD)/kiln-ar $(BUILD)/kiln-ranlib \
