@@ -42,3 +42,11 @@ fuzz-symbols: $(FUZZ_DIR)/fuzz_symbols
 	cd $(FUZZ_DIR) && ./fuzz_symbols -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
 	    -rss_limit_mb=2048 -timeout=10 -artifact_prefix=artifacts/ \
 	    corpus-symbols seeds-symbols
+
+# How fast the symbol index builds for a ~10 MB module with DWARF (the
+# module is generated once, which takes minutes, and kept in the build dir).
+DIAG_BIG_FILES ?= 330
+.PHONY: diag-bench
+diag-bench: $(DIAG_SYMTOOL)
+	@[ -f $(BUILD)/diag/big.wasm ] || tests/diag/gen-big.sh $(BUILD)/diag/big.wasm $(DIAG_BIG_FILES)
+	$(DIAG_SYMTOOL) --time $(BUILD)/diag/big.wasm

@@ -141,8 +141,9 @@ char *diag_format_trap_str(const kiln_trap *t, diag_symbols *syms,
                            const diag_report_opts *opts);
 /* The report as a malloc'd JSON text (NULL when out of memory):
  * {"kind","message","detail","address","access_size","memory_size",
- *  "hint","frames":[{"index","func_index","function","code_offset",
- *  "module_offset","func_offset","file","line","column","inlined"}]}.
+ *  "hint","frames":[{"index","func_index","function","symbol" (the mangled
+ *  name, when it differs),"code_offset","module_offset","func_offset",
+ *  "file","line","column","inlined"} or {"index","host":true}]}.
  * Fields that are unknown are omitted. */
 char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
                             const diag_report_opts *opts);

@@ -503,6 +503,19 @@ static bool skip_attrs(rd *r, const unit *u, const abbrev_table *t,
     return true;
 }
 
+/* A string the index keeps: strings inside .debug_info (DW_FORM_string)
+ * are copied, since that section is not kept after indexing. *oom is set
+ * when the copy fails. */
+static const char *keep_str(diag_symbols *s, const char *p, bool *oom)
+{
+    const dsec *info = &s->sec[DS_INFO];
+    if (!p || (const uint8_t *)p < info->data || (const uint8_t *)p >= info->data + info->size)
+        return p;
+    const char *c = symtab_strdup(s, p, strlen(p));
+    if (!c) *oom = true;
+    return c;
+}
+
 static uint32_t ref_of(const die_attrs *d)
 {
     const fval *v = d->origin.kind == V_REF ? &d->origin
@@ -588,11 +601,15 @@ static bool walk_unit(diag_symbols *s, unit *u, rd r, abbrev_table *t,
                 cu->offset_size = u->offset_size;
                 cu->has_stmt = d.stmt_list.kind == V_SECOFF || d.stmt_list.kind == V_CONST;
                 cu->stmt_list = d.stmt_list.u;
-                cu->comp_dir = val_str(u, &d.comp_dir);
+                bool oom = false;
+                cu->comp_dir = keep_str(s, val_str(u, &d.comp_dir), &oom);
+                if (oom) return false;
                 cu_index = s->ncus++;
             } else {
-                const char *name = val_str(u, &d.name);
-                const char *linkage = val_str(u, &d.linkage);
+                bool oom = false;
+                const char *name = keep_str(s, val_str(u, &d.name), &oom);
+                const char *linkage = keep_str(s, val_str(u, &d.linkage), &oom);
+                if (oom) return false;
                 uint32_t ref = ref_of(&d);
                 if (tag == TAG_subprogram) {
                     if (!GROW(s->names, s->cap_names, s->nnames + 1)) return false;
@@ -695,6 +712,13 @@ bool dwarf_index(diag_symbols *s)
 {
     const dsec *info = &s->sec[DS_INFO];
     abbrev_table t = {.offset = UINT64_MAX};
+    /* Reserve by the size of .debug_info (clang's output has a subprogram or
+     * inline per ~200 bytes of it), so the arrays are not copied over and
+     * over while growing; untouched reserved pages cost nothing. */
+    uint32_t guess = (uint32_t)(info->size / 128 < 1u << 24 ? info->size / 128 : 1u << 24);
+    if (!GROW(s->scopes, s->cap_scopes, guess) || !GROW(s->names, s->cap_names, guess) ||
+        !GROW(s->ranges, s->cap_ranges, guess))
+        return false;
     level *stack = malloc(MAX_DEPTH * sizeof *stack);
     bool ok = stack != NULL;
     uint64_t off = 0;

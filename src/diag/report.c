@@ -232,12 +232,21 @@ static const char *display_path(const char *path, const char *root)
     return path;
 }
 
+/* wasi-libc renames the user's main to one of these and calls it from its
+ * own main; users know it as main. */
+static const char *user_name(const char *fn)
+{
+    if (fn && (!strcmp(fn, "__main_argc_argv") || !strcmp(fn, "__main_void")))
+        return "main";
+    return fn;
+}
+
 static void frame_name(sbuf *b, const xframe *x)
 {
     if (!x->f->module) {
         sb_printf(b, "<host function>");
     } else if (x->loc.function) {
-        sb_printf(b, "%s", x->loc.function);
+        sb_printf(b, "%s", user_name(x->loc.function));
     } else {
         sb_printf(b, "wasm-function[%" PRIu32 "]", x->f->func_index);
     }
@@ -375,7 +384,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
                 sb_printf(b, "%-*s at ", (int)width, name.oom ? "?" : name.p);
                 location(b, x, root);
                 if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
-                    sb_printf(b, "   (inlined into %s)", xs[i + 1].loc.function);
+                    sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
                 if (opts->detail == DIAG_DETAIL_FULL && x->f->module && x->first_of_frame)
                     sb_printf(b, "   [wasm offset 0x%" PRIx32 ", code offset 0x%" PRIx32 "]",
                               x->f->module_offset, x->f->code_offset);
@@ -385,7 +394,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
                     sb_printf(b, "+0x%" PRIx32, x->f->code_offset - x->body_start);
                 sb_printf(b, " (wasm offset 0x%" PRIx32 ")", x->f->module_offset);
                 if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
-                    sb_printf(b, "   (inlined into %s)", xs[i + 1].loc.function);
+                    sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
             } else {
                 sb_printf(b, "%s", name.oom ? "?" : name.p);
             }
@@ -490,6 +499,8 @@ char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
         }
         ADD(cJSON_AddNumberToObject(f, "func_index", x->f->func_index));
         if (x->loc.function) ADD(cJSON_AddStringToObject(f, "function", x->loc.function));
+        if (x->loc.symbol && (!x->loc.function || strcmp(x->loc.symbol, x->loc.function)))
+            ADD(cJSON_AddStringToObject(f, "symbol", x->loc.symbol));
         ADD(cJSON_AddNumberToObject(f, "code_offset", x->f->code_offset));
         ADD(cJSON_AddNumberToObject(f, "module_offset", x->f->module_offset));
         if (x->have_body)

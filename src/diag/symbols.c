@@ -259,27 +259,39 @@ diag_symbols *diag_symbols_build(const uint8_t *wasm, size_t len,
     if (!s->func_names || !s->func_demangled || !s->func_dm_done) goto oom;
     if (names.p && !parse_names(s, names)) goto oom;
 
-    /* DWARF: one private copy of the sections, each NUL-terminated. */
-    size_t total = 0;
-    for (int k = 0; k < DS_COUNT; k++)
-        if (have_dwarf[k]) total += rd_left(&dsecs[k]) + 1;
-    if (total && have_dwarf[DS_INFO] && have_dwarf[DS_ABBREV]) {
-        s->dwarf_copy = malloc(total);
+    /* DWARF. The sections that lookups read later (line tables and the
+     * strings they and the names point into) are copied, each with a NUL
+     * appended so any in-bounds string offset is terminated; the others are
+     * read in place while indexing and forgotten after (what the index keeps
+     * of .debug_info is copied into the arena). */
+    static const bool kept[DS_COUNT] = {[DS_LINE] = true, [DS_STR] = true,
+                                        [DS_LINE_STR] = true, [DS_STR_OFFSETS] = true};
+    if (have_dwarf[DS_INFO] && have_dwarf[DS_ABBREV]) {
+        size_t total = 0;
+        for (int k = 0; k < DS_COUNT; k++)
+            if (have_dwarf[k] && kept[k]) total += rd_left(&dsecs[k]) + 1;
+        s->dwarf_copy = malloc(total ? total : 1);
         if (!s->dwarf_copy) goto oom;
         uint8_t *p = s->dwarf_copy;
         for (int k = 0; k < DS_COUNT; k++) {
             if (!have_dwarf[k]) continue;
             size_t n = rd_left(&dsecs[k]);
+            s->sec[k].size = n;
+            if (!kept[k]) {
+                s->sec[k].data = dsecs[k].p;
+                continue;
+            }
             if (n) memcpy(p, dsecs[k].p, n);
             p[n] = 0;
             s->sec[k].data = p;
-            s->sec[k].size = n;
             p += n + 1;
         }
-        if (!dwarf_index(s)) goto oom;
-    } else if (have_dwarf[DS_LINE]) {
-        /* Line tables without .debug_info cannot be tied to units; skip. */
+        bool ok = dwarf_index(s);
+        for (int k = 0; k < DS_COUNT; k++)
+            if (!kept[k]) s->sec[k] = (dsec){NULL, 0};
+        if (!ok) goto oom;
     }
+    /* Line tables without .debug_info cannot be tied to units: unused. */
     return s;
 oom:
     diag_symbols_free(s);

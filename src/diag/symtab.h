@@ -10,8 +10,9 @@
 
 #include "diag/diag.h"
 
-/* DWARF sections we read. Each is a private copy with a NUL byte appended, so
- * that any in-bounds string offset yields a terminated string. */
+/* DWARF sections we read. Those lookups need later are private copies with a
+ * NUL byte appended, so that any in-bounds string offset yields a terminated
+ * string; the others point into the caller's bytes while indexing only. */
 enum {
     DS_INFO, DS_ABBREV, DS_LINE, DS_STR, DS_LINE_STR, DS_STR_OFFSETS,
     DS_ADDR, DS_RANGES, DS_RNGLISTS, DS_COUNT

@@ -30,7 +30,18 @@ else
   "$tool" --dwarf-only "$mod" <"$tmp/addrs" | join_blocks >"$tmp/got"
 fi
 paste -d '\t' "$tmp/addrs" "$tmp/want" "$tmp/got" >"$tmp/all"
-total=$(wc -l <"$tmp/addrs")
+if [ "$mode" != raw ]; then
+  # Known, deliberate differences between libiberty's demangler and LLVM's:
+  # ABI tags are dropped from constructors (see src/diag/demangle.c), and
+  # decltype expressions are parenthesised differently. Compare without
+  # tags; leave out the few names with decltype expressions (counted).
+  skipped=$(awk -F '\t' '$2 ~ /decltype\(/' "$tmp/all" | wc -l)
+  awk -F '\t' -v OFS='\t' '$2 !~ /decltype\(/ { gsub(/\[abi:[^]]*\]/, "", $2); gsub(/\[abi:[^]]*\]/, "", $3); print }' \
+    "$tmp/all" >"$tmp/all2"
+  mv "$tmp/all2" "$tmp/all"
+  [ "$skipped" -eq 0 ] || echo "($skipped addresses in functions with decltype in their names left out)"
+fi
+total=$(wc -l <"$tmp/all")
 ndiff=$(awk -F '\t' '$2 != $3' "$tmp/all" | wc -l)
 echo "$total addresses, $ndiff differ"
 awk -F '\t' '$2 != $3 { print "  " $1 "\n    llvm: " $2 "\n    ours: " $3; if (++n == 8) exit }' "$tmp/all"
