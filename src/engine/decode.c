@@ -33,7 +33,6 @@ static bool rd_valtype(reader *r, uint8_t *out) {
     uint8_t b;
     if (!rd_u8(r, &b)) return false;
     if (!valtype_is_valid(b)) FAIL("malformed value type 0x%02x", b);
-    if (b == KILN_V128) FAIL("SIMD (v128) is not supported yet");
     *out = b;
     return true;
 }
@@ -105,7 +104,17 @@ static bool rd_constexpr(reader *r, kiln_module *m, uint8_t want, constexpr *c) 
         c->op = CONST_REF_FUNC; c->type = KILN_FUNCREF; c->index = f;
         break;
     }
-    case 0xfd: FAIL("SIMD (v128) is not supported yet");
+    case 0xfd: { /* v128.const: the only constant SIMD instruction */
+        uint32_t sub;
+        const uint8_t *b;
+        if (!rd_u32(r, &sub)) return false;
+        if (sub != 0x0c) FAIL("constant expression required (opcode 0xfd %u is not constant)", sub);
+        if (!rd_bytes(r, 16, &b)) return false;
+        c->op = CONST_V128; c->type = KILN_V128;
+        memcpy(&c->bits, b, 8);
+        memcpy(&c->bits2, b + 8, 8);
+        break;
+    }
     default:
         FAIL("constant expression required (opcode 0x%02x is not constant)", op);
     }
@@ -444,7 +453,12 @@ static bool decode_sections(reader *top, kiln_module *m) {
         uint32_t section_start = rd_offset(r);
         if (!rd_u8(r, &id)) return false;
         if (id > 12) { r->p--; FAIL("malformed section id %u", id); }
+        /* A bad or truncated size still names its section in the message. */
+        char head[64];
+        snprintf(head, sizeof head, "section %u (%s) size", id, section_names[id]);
+        r->where = head;
         if (!rd_u32(r, &size)) return false;
+        r->where = NULL;
         if (size > (uint32_t)(r->end - r->p)) FAIL("section %u (%s) size %u runs past the end (unexpected end)", id, section_names[id], size);
         if (id != 0) {
             int rank = section_rank(id);
@@ -556,9 +570,14 @@ kiln_module *module_decode(kiln_engine *e, const uint8_t *bytes, size_t len, kil
 }
 
 void module_free_contents(kiln_module *m) {
-    for (uint32_t i = 0; i < m->ntypes; i++) { free(m->types[i].params); free(m->types[i].results); }
+    /* A count is read before its array is allocated: when decoding stops in
+     * between (a count larger than its section), the count is set and the
+     * array is NULL. Hence the array checks below. */
+    if (m->types)
+        for (uint32_t i = 0; i < m->ntypes; i++) { free(m->types[i].params); free(m->types[i].results); }
     free(m->types);
-    for (uint32_t i = 0; i < m->nimports; i++) { free(m->imports[i].module); free(m->imports[i].name); }
+    if (m->imports)
+        for (uint32_t i = 0; i < m->nimports; i++) { free(m->imports[i].module); free(m->imports[i].name); }
     free(m->imports);
     free(m->func_types);
     if (m->funcs)
@@ -568,12 +587,15 @@ void module_free_contents(kiln_module *m) {
     free(m->memories);
     free(m->global_types);
     free(m->globals);
-    for (uint32_t i = 0; i < m->nexports; i++) free(m->exports[i].name);
+    if (m->exports)
+        for (uint32_t i = 0; i < m->nexports; i++) free(m->exports[i].name);
     free(m->exports);
-    for (uint32_t i = 0; i < m->nelems; i++) free(m->elems[i].items);
+    if (m->elems)
+        for (uint32_t i = 0; i < m->nelems; i++) free(m->elems[i].items);
     free(m->elems);
     free(m->datas);
-    for (uint32_t i = 0; i < m->ncustoms; i++) free(m->customs[i].name);
+    if (m->customs)
+        for (uint32_t i = 0; i < m->ncustoms; i++) free(m->customs[i].name);
     free(m->customs);
     free(m->func_declared);
     free(m->bytes);
