@@ -301,7 +301,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         /* respond: everything after the guest returned (CGI parse, reply
          * built, queued): the total less the phases measured before it. */
         u->total_ns = end - ctx->start_ns;
-        uint64_t accounted = u->resolve_ns + u->instantiate_ns + u->run_ns;
+        uint64_t accounted = u->resolve_ns + u->instantiate_ns + u->run_ns + u->teardown_ns;
         u->respond_ns = u->total_ns > accounted ? u->total_ns - accounted : end - before_send;
         usage_emit(s, u);
     }

@@ -208,10 +208,12 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     }
     if (elen) logs_add(s->logs, name, t.number, out->request_id, out->status, ebuf, elen);
 
-done:
+done:;
+    uint64_t t4 = plat_now_ns();
     if (trap) kiln_trap_free(trap);
     if (st) kiln_store_free(st);
     if (w) kiln_wasi_free(w);
+    u->teardown_ns = plat_now_ns() - t4;
     wagi_strs_free(&env);
     wagi_strs_free(&args);
     for (size_t i = 0; i < nh; i++) { free(hdrs[i].name); free(hdrs[i].value); }

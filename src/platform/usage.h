@@ -21,6 +21,7 @@ typedef struct usage_record {
     uint64_t resolve_ns;        /* route -> version -> compiled module */
     uint64_t instantiate_ns;    /* store, WASI state, instance (segments, start) */
     uint64_t run_ns;            /* _start */
+    uint64_t teardown_ns;       /* store and WASI state freed (memory unmapped) */
     uint64_t respond_ns;        /* CGI parse, HTTP response built and queued */
     uint64_t total_ns;          /* handler entry (body received) to queued */
     uint64_t request_bytes, response_bytes;
