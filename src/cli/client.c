@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -126,6 +127,10 @@ static void actor(char *buf, size_t size) {
     const char *a = getenv("KILN_ACTOR");
     if (a && *a) { snprintf(buf, size, "%s", a); return; }
     const char *user = getenv("USER");
+    if (!user || !*user) {
+        struct passwd *pw = getpwuid(getuid());
+        user = pw ? pw->pw_name : NULL;
+    }
     char host[256] = "localhost";
     gethostname(host, sizeof host);
     host[sizeof host - 1] = 0;
