@@ -3,7 +3,8 @@
 # are missing (a fast no-op otherwise). Add a package here, not by hand.
 set -euo pipefail
 pkgs=(
-  make gcc clang-16 lld-16 llvm-16        # host build, sanitizers, libFuzzer
+  make gcc clang-16 lld-16 llvm-16        # host build, sanitizers, libFuzzer; llvm-ar-16 (kiln-ar), DWARF tools
+  g++                                     # native build of examples/cxx, the C++ oracle
   wabt binaryen                           # wast2json for tests, wasm-opt -ttf for fuzzing
   wasi-libc libclang-rt-16-dev-wasm32     # the guest C toolchain (kiln-cc)
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32   # the guest C++ toolchain (kiln-c++)
