@@ -21,6 +21,12 @@
  * instruction pays what is pending. Every path through the code therefore
  * pays exactly the cost of the instructions it executed, counted in whole
  * blocks, and a loop cannot run without paying.
+ *
+ * Paying is a subtraction; *checking* the balance (and the deadline) is
+ * needed only where execution could go on without bound: branches back to a
+ * loop (the _back ops), calls, returns and br_table. A forward branch only
+ * subtracts. So a trap for fuel or time comes at most one loop iteration or
+ * one call late, and always at the same place for the same input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -388,7 +394,7 @@ static void emit_br(C *c, uint32_t depth) {
     ctl *t = &c->ctls[c->nctl - 1 - depth];
     if (t->kind == CTL_FUNC) { emit_return(c); return; }
     branch_copies(c, t);
-    uint32_t *ins = emit(c, OP_br, true);
+    uint32_t *ins = emit(c, t->kind == CTL_LOOP ? OP_br_back : OP_br, true);
     if (c->dead || c->oom) return;
     uint32_t pos = pos_of(c, ins);
     ins[1] = take_fuel(c);
@@ -417,11 +423,15 @@ static bool is_i32_cmp_k(int op) { return op >= OP_i32_eq_k && op <= OP_i32_ge_u
 static const uint8_t cmp_invert[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 
 /* Emits "branch to `depth` (or to a patch list) if cond is true (when_true)
- * or false". Fuses with the compare that produced cond when it is the last
- * instruction. Returns the instruction position and its offset field. */
-static void emit_cond_branch(C *c, opnd *cond, uint32_t cpos, bool when_true, uint32_t *pos_out, uint32_t *field_out) {
+ * or false"; `back` when the target is a loop. Fuses with the compare that
+ * produced cond when it is the last instruction. Returns the instruction
+ * position and its offset field. */
+static void emit_cond_branch(C *c, opnd *cond, uint32_t cpos, bool when_true, bool back, uint32_t *pos_out,
+                             uint32_t *field_out) {
     uint32_t *ins;
     uint32_t fuel = take_fuel(c);
+    int bz = back ? OP_br_z_back : OP_br_z, bnz = back ? OP_br_nz_back : OP_br_nz;
+    int shift = back ? OP_br_eq_i32_back - OP_br_eq_i32 : 0;
     bool fusable = !c->dead && cond->kind == K_TEMP && c->last_dst_stack == (int64_t)cpos && c->last_op >= 0;
     if (fusable && (is_i32_cmp(c->last_op) || is_i32_cmp_k(c->last_op) || c->last_op == OP_i32_eqz)) {
         int op = c->last_op;
@@ -429,21 +439,21 @@ static void emit_cond_branch(C *c, opnd *cond, uint32_t cpos, bool when_true, ui
         uint32_t a = prev[1], b = op == OP_i32_eqz ? 0 : prev[2];
         c->len = c->last_pos; /* un-emit the compare: the branch does it */
         if (op == OP_i32_eqz) {
-            ins = emit(c, when_true ? OP_br_z : OP_br_nz, true);
+            ins = emit(c, when_true ? bz : bnz, true);
             ins[0] = a; ins[2] = fuel;
             *pos_out = pos_of(c, ins); *field_out = *pos_out + 3;
             return;
         }
         unsigned idx = is_i32_cmp(op) ? (unsigned)(op - OP_i32_eq) : (unsigned)(op - OP_i32_eq_k);
         if (!when_true) idx = cmp_invert[idx];
-        int bop = (is_i32_cmp(op) ? OP_br_eq_i32 : OP_br_eq_i32_k) + (int)idx;
+        int bop = (is_i32_cmp(op) ? OP_br_eq_i32 : OP_br_eq_i32_k) + (int)idx + shift;
         ins = emit(c, bop, true);
         ins[0] = a; ins[1] = b; ins[3] = fuel;
         *pos_out = pos_of(c, ins); *field_out = *pos_out + 4;
         return;
     }
     uint32_t s = in_slot(c, cond, cpos);
-    ins = emit(c, when_true ? OP_br_nz : OP_br_z, true);
+    ins = emit(c, when_true ? bnz : bz, true);
     ins[0] = s; ins[2] = fuel;
     *pos_out = c->dead ? 0 : pos_of(c, ins);
     *field_out = *pos_out + 3;
@@ -962,7 +972,7 @@ static bool compile_body(C *c) {
             TRY(enter_block(c, params, np));
             if (c->len != before) label_here(c);
             uint32_t pos = 0, field = 0;
-            emit_cond_branch(c, &cond, pc_, false, &pos, &field);
+            emit_cond_branch(c, &cond, pc_, false, false, &pos, &field);
             TRY(push_ctl(c, CTL_IF, params, np, results, nr));
             if (!c->dead) top_ctl(c)->else_patch = add_patch(c, pos, field, -1);
             break;
@@ -1028,7 +1038,7 @@ static bool compile_body(C *c) {
             if (t->kind == CTL_FUNC || needs_copies(c, t)) {
                 /* Skip over the copies when the condition is false. */
                 uint32_t pos, field;
-                emit_cond_branch(c, &cond, pc_, false, &pos, &field);
+                emit_cond_branch(c, &cond, pc_, false, false, &pos, &field);
                 int32_t skip = add_patch(c, pos, field, -1);
                 emit_br(c, depth);
                 label_here(c);
@@ -1038,7 +1048,7 @@ static bool compile_body(C *c) {
                 for (uint32_t i = 0; i < n; i++) materialize(c, c->sp - n + i);
                 if (c->len != before) label_here(c); /* no fusing across the copies */
                 uint32_t pos, field;
-                emit_cond_branch(c, &cond, pc_, true, &pos, &field);
+                emit_cond_branch(c, &cond, pc_, true, t->kind == CTL_LOOP, &pos, &field);
                 link_branch(c, pos, field, depth);
                 label_here(c);
             }

@@ -20,9 +20,9 @@ static int op_of(const uint32_t *pc) {
 
 /* Which operand (index) is a branch offset, or -1. */
 static int branch_field(int op) {
-    if (op == OP_br) return 0;
-    if (op == OP_br_z || op == OP_br_nz) return 1;
-    if (op >= OP_br_eq_i32 && op <= OP_br_ge_u_i32_k) return 2;
+    if (op == OP_br || op == OP_br_back) return 0;
+    if (op == OP_br_z || op == OP_br_nz || op == OP_br_z_back || op == OP_br_nz_back) return 1;
+    if ((op >= OP_br_eq_i32 && op <= OP_br_ge_u_i32_k) || (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back)) return 2;
     return -1;
 }
 
@@ -54,7 +54,8 @@ char *kiln_module_disassemble(const kiln_module *m, uint32_t func_index) {
             else if (op == OP_call && i == 0) { const funcdef *t; memcpy(&t, pc + 2, sizeof t); fprintf(out, " func%u", t->index); i++; }
             else if (op == OP_const32 && i == 1) fprintf(out, " #%d", (int32_t)v);
             else if (op == OP_const64 && i == 1) { fprintf(out, " #%lld", (long long)((uint64_t)pc[4] << 32 | v)); i++; }
-            else if (is_k_op(op) && i == (op >= OP_br_eq_i32_k && op <= OP_br_ge_u_i32_k ? 1u : 2u)) fprintf(out, " #%d", (int32_t)v);
+            else if ((is_k_op(op) || (op >= OP_br_eq_i32_k_back && op <= OP_br_ge_u_i32_k_back)) &&
+                     i == (branch_field(op) == 2 ? 1u : 2u)) fprintf(out, " #%d", (int32_t)v);
             else fprintf(out, " %s%u", i == n - 1 && bf < 0 && (op == OP_charge || op == OP_ret || op == OP_br_table) ? "f" : "s", v);
         }
         uint32_t units = op_units[op];

@@ -162,18 +162,22 @@ static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, c
  * another thread, raises it: then the next charge point takes the slow
  * path, which tells timeout from out-of-fuel. One compare with memory, no
  * store, per basic block. */
+/* CHARGE pays; CHARGE_CHECK pays and checks, and is used only where
+ * execution could otherwise go on without bound: back-edges, calls,
+ * returns, br_table and bulk operations (see compile.c). */
 #ifdef KILN_NO_METER
 #define CHARGE(f) ((void)(f))
-#define CHARGE_EXTRA(n) ((void)(n))
+#define CHARGE_CHECK(f) ((void)(f))
 #else
-#define CHARGE(f)                                                                         \
+#define CHARGE(f) (fuel -= (int64_t)(f))
+#define CHARGE_CHECK(f)                                                                   \
     do {                                                                                  \
         fuel -= (int64_t)(f);                                                             \
         if (__builtin_expect(fuel < __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED), 0)) \
             goto out_of_fuel;                                                             \
     } while (0)
-#define CHARGE_EXTRA(n) CHARGE(n)
 #endif
+#define CHARGE_EXTRA(n) CHARGE_CHECK(n)
 /* Around anything that may look at or run on the store's fuel. */
 #define SAVE_FUEL() (ex->fuel = fuel)
 #define LOAD_FUEL() (fuel = ex->fuel)
@@ -262,39 +266,41 @@ L_unreachable:
 L_charge:
     CHARGE(O(0));
     NEXT(charge);
-L_br:
-    CHARGE(O(1));
-    pc += (int32_t)O(0);
-    DISPATCH();
-L_br_z:
-    CHARGE(O(2));
-    if ((uint32_t)S(0) == 0) { pc += (int32_t)O(1); DISPATCH(); }
-    NEXT(br_z);
-L_br_nz:
-    CHARGE(O(2));
-    if ((uint32_t)S(0) != 0) { pc += (int32_t)O(1); DISPATCH(); }
-    NEXT(br_nz);
+#define BRANCHES(SUFFIX, PAY)                                          \
+    L_br##SUFFIX:                                                      \
+    PAY(O(1));                                                         \
+    pc += (int32_t)O(0);                                               \
+    DISPATCH();                                                        \
+    L_br_z##SUFFIX:                                                    \
+    PAY(O(2));                                                         \
+    if ((uint32_t)S(0) == 0) { pc += (int32_t)O(1); DISPATCH(); }      \
+    NEXT(br_z##SUFFIX);                                                \
+    L_br_nz##SUFFIX:                                                   \
+    PAY(O(2));                                                         \
+    if ((uint32_t)S(0) != 0) { pc += (int32_t)O(1); DISPATCH(); }      \
+    NEXT(br_nz##SUFFIX);
+    BRANCHES(, CHARGE)
+    BRANCHES(_back, CHARGE_CHECK)
 L_br_table: {
     uint32_t i = (uint32_t)S(0), n = O(1);
-    CHARGE(O(2));
+    CHARGE_CHECK(O(2));
     if (i > n) i = n;
     pc += (int32_t)pc[2 + 3 + i];
     DISPATCH();
 }
 
-#define BRPAIR(cmp, T, op)                                       \
-    L_br_##cmp##_i32: {                                          \
-        CHARGE(O(3));                                            \
-        T a_ = (T)(uint32_t)S(0), b_ = (T)(uint32_t)S(1);        \
+#define BRCMP(name, T, op, b_expr, PAY)                           \
+    L_##name: {                                                  \
+        PAY(O(3));                                               \
+        T a_ = (T)(uint32_t)S(0), b_ = (T)(b_expr);              \
         if (a_ op b_) { pc += (int32_t)O(2); DISPATCH(); }       \
-        NEXT(br_##cmp##_i32);                                    \
-    }                                                            \
-    L_br_##cmp##_i32_k: {                                        \
-        CHARGE(O(3));                                            \
-        T a_ = (T)(uint32_t)S(0), b_ = (T)O(1);                  \
-        if (a_ op b_) { pc += (int32_t)O(2); DISPATCH(); }       \
-        NEXT(br_##cmp##_i32_k);                                  \
+        NEXT(name);                                              \
     }
+#define BRPAIR(cmp, T, op)                                                  \
+    BRCMP(br_##cmp##_i32, T, op, (uint32_t)S(1), CHARGE)                    \
+    BRCMP(br_##cmp##_i32_k, T, op, O(1), CHARGE)                            \
+    BRCMP(br_##cmp##_i32_back, T, op, (uint32_t)S(1), CHARGE_CHECK)         \
+    BRCMP(br_##cmp##_i32_k_back, T, op, O(1), CHARGE_CHECK)
     BRPAIR(eq, uint32_t, ==)
     BRPAIR(ne, uint32_t, !=)
     BRPAIR(lt_s, int32_t, <)
@@ -308,7 +314,7 @@ L_br_table: {
 
 L_call: {
     memcpy(&ncallee, &pc[2], sizeof ncallee);
-    CHARGE(O(3));
+    CHARGE_CHECK(O(3));
     nfp = fp + O(2);
     ninst = inst;
     ret = pc + 2 + OPN_call;
@@ -316,7 +322,7 @@ L_call: {
 }
 L_call_import: {
     kiln_func *f = inst->funcs[O(0)];
-    CHARGE(O(2));
+    CHARGE_CHECK(O(2));
     nfp = fp + O(1);
     ret = pc + 2 + OPN_call_import;
     if (f->kind == FUNC_HOST) { hf = f; goto host_call; }
@@ -327,7 +333,7 @@ L_call_import: {
 L_call_indirect: {
     kiln_table *tb = inst->tables[O(0)];
     uint32_t i = (uint32_t)S(3);
-    CHARGE(O(4));
+    CHARGE_CHECK(O(4));
     if (i >= tb->size) { ti.index = i; ti.limit = tb->size; ti.table = O(0); TRAP(KILN_TRAP_UNDEFINED_ELEMENT); }
     kiln_func *f = tb->elems[i];
     if (!f) { ti.index = i; ti.table = O(0); TRAP(KILN_TRAP_UNINITIALIZED_ELEMENT); }
@@ -375,11 +381,11 @@ host_call: {
     DISPATCH();
 }
 L_ret:
-    CHARGE(O(0));
+    CHARGE_CHECK(O(0));
     goto do_return;
 L_ret_slot:
     fp[0] = S(0);
-    CHARGE(O(1));
+    CHARGE_CHECK(O(1));
     goto do_return;
 do_return: {
     if (__builtin_expect(ex->prof != NULL, 0)) prof_leave(ex, fuel);

@@ -53,7 +53,7 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
 }
 
 void store_memory_changed(kiln_store *s, int64_t delta) {
-    uint64_t t = now_ns();
+    uint64_t t = engine_now_ns();
     if (s->mem_t) s->memory_byte_ns += (double)s->memory_bytes * (double)(t - s->mem_t);
     s->mem_t = t;
     s->memory_bytes = (uint64_t)((int64_t)s->memory_bytes + delta);

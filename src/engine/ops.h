@@ -43,6 +43,18 @@
     X(br_lt_u_i32_k, 4) X(br_gt_s_i32_k, 4) X(br_gt_u_i32_k, 4)              \
     X(br_le_s_i32_k, 4) X(br_le_u_i32_k, 4) X(br_ge_s_i32_k, 4)              \
     X(br_ge_u_i32_k, 4)                                                      \
+    /* the same branches when they go back to a loop: these also check the \
+     * fuel (see the metering note in compile.c) */                          \
+    X(br_back, 2) X(br_z_back, 3) X(br_nz_back, 3)                           \
+    X(br_eq_i32_back, 4) X(br_ne_i32_back, 4) X(br_lt_s_i32_back, 4)         \
+    X(br_lt_u_i32_back, 4) X(br_gt_s_i32_back, 4) X(br_gt_u_i32_back, 4)     \
+    X(br_le_s_i32_back, 4) X(br_le_u_i32_back, 4) X(br_ge_s_i32_back, 4)     \
+    X(br_ge_u_i32_back, 4)                                                   \
+    X(br_eq_i32_k_back, 4) X(br_ne_i32_k_back, 4) X(br_lt_s_i32_k_back, 4)   \
+    X(br_lt_u_i32_k_back, 4) X(br_gt_s_i32_k_back, 4)                        \
+    X(br_gt_u_i32_k_back, 4) X(br_le_s_i32_k_back, 4)                        \
+    X(br_le_u_i32_k_back, 4) X(br_ge_s_i32_k_back, 4)                        \
+    X(br_ge_u_i32_k_back, 4)                                                 \
     /* data movement */                                                      \
     X(copy, 2)              /* d a */                                        \
     X(copy128, 2)           /* d a: a v128 (two slots) */                    \

@@ -170,6 +170,6 @@ extern __thread exec *kiln_tls_exec;
 /* Finds the wasm byte offset of the instruction at pc in function f. */
 uint32_t funcdef_wasm_offset(const funcdef *f, const uint32_t *pc);
 
-uint64_t now_ns(void);
+uint64_t engine_now_ns(void);
 
 #endif

@@ -31,7 +31,7 @@ static void *timer_main(void *arg) {
     struct timer *t = arg;
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
-        uint64_t now = now_ns(), next = UINT64_MAX;
+        uint64_t now = engine_now_ns(), next = UINT64_MAX;
         for (uint32_t i = 0; i < t->n; i++) {
             kiln_store *s = t->due[i];
             if (s->ex.interrupted) continue;
@@ -93,7 +93,7 @@ bool timer_arm(kiln_store *s, uint64_t timeout_ns) {
     }
     s->ex.interrupted = 0;
     s->ex.fuel_floor = 0;
-    s->deadline_ns = now_ns() + timeout_ns;
+    s->deadline_ns = engine_now_ns() + timeout_ns;
     t->due[t->n++] = s;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);

@@ -128,7 +128,7 @@ void trap_backtrace(kiln_trap *t, exec *ex, const uint32_t *pc) {
     t->nframes = n;
 }
 
-uint64_t now_ns(void) {
+uint64_t engine_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
