@@ -53,88 +53,80 @@ static void usage(FILE *f) {
           f);
 }
 
-static int usage_error(const char *fmt, const char *arg) {
-    fputs("imgproc: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nimgproc: try 'imgproc --help'\n", stderr);
-    return EXIT_USAGE;
-}
+/* Everything the command line asks for. */
+struct options {
+    const char *in, *out;
+    enum format fmt;
+    int quality, seed;
+    enum pattern pat; /* PAT_NONE: read an image; otherwise generate gen_w x gen_h */
+    int gen_w, gen_h;
+    struct pipeline pipe;
+};
 
-int main(int argc, char **argv) {
-    const char *in = "-", *out = "-";
-    enum format fmt = FMT_NONE;
-    int quality = 90, have_input = 0, gen_w = 0, gen_h = 0;
-    enum pattern pat = PAT_NONE;
-    int seed = 1;
-    struct pipeline pipe = {0};
-    char err[ERR_MAX];
+/* Returns 0 to go on, 1 when --help was answered, -1 with a message in err. */
+static int parse_args(int argc, char **argv, struct options *o, char *err) {
     int i = 1;
-
     if (argc > 1 && !strcmp(argv[1], "gen")) {
-        if (argc < 3 || parse_size(argv[2], 1, IMAGE_MAX_SIDE, &gen_w, &gen_h))
-            return usage_error("gen wants WxH (1..32768 each), got '%s'", argc < 3 ? "nothing" : argv[2]);
-        pat = PAT_MIX;
+        if (argc < 3 || parse_size(argv[2], 1, IMAGE_MAX_SIDE, &o->gen_w, &o->gen_h))
+            return fail(err, "gen wants WxH (1..%d each), got '%s'", IMAGE_MAX_SIDE, argc < 3 ? "nothing" : argv[2]);
         i = 3;
-        if (i < argc && gen_parse_pattern(argv[i]) != PAT_NONE) pat = gen_parse_pattern(argv[i++]);
+        o->pat = i < argc ? gen_parse_pattern(argv[i]) : PAT_NONE;
+        if (o->pat != PAT_NONE) i++;
+        else o->pat = PAT_MIX;
     }
     for (; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            pipeline_free(&pipe);
-            return 0;
-        } else if (!strcmp(a, "-i") || !strcmp(a, "-o") || !strcmp(a, "--format") || !strcmp(a, "--quality") ||
-                   !strcmp(a, "--seed")) {
-            if (!v) { pipeline_free(&pipe); return usage_error("%s needs a value", a); }
-            i++;
-            if (!strcmp(a, "-i")) {
-                if (pat != PAT_NONE) { pipeline_free(&pipe); return usage_error("%s", "-i and gen cannot be combined"); }
-                in = v;
-                have_input = 1;
-            } else if (!strcmp(a, "-o")) {
-                out = v;
-            } else if (!strcmp(a, "--format")) {
-                if ((fmt = format_parse(v)) == FMT_NONE) { pipeline_free(&pipe); return usage_error("unknown format '%s' (png, jpeg or ppm)", v); }
-            } else if (!strcmp(a, "--quality")) {
-                if (parse_int(v, 1, 100, &quality)) { pipeline_free(&pipe); return usage_error("--quality wants 1..100, got '%s'", v); }
-            } else if (parse_int(v, 0, 2147483647, &seed)) {
-                pipeline_free(&pipe);
-                return usage_error("--seed wants a number 0..2147483647, got '%s'", v);
-            }
-        } else if (a[0] == '-' && a[1]) {
-            pipeline_free(&pipe);
-            return usage_error("unknown option '%s'", a);
-        } else if (pipeline_parse_op(&pipe, argc, argv, &i, err)) {
-            pipeline_free(&pipe);
-            return usage_error("%s", err);
+            return 1;
+        }
+        if (a[0] != '-' || !a[1]) { /* an operation ("-" alone is not an option) */
+            if (pipeline_parse_op(&o->pipe, argc, argv, &i, err)) return -1;
+            continue;
+        }
+        if (strcmp(a, "-i") && strcmp(a, "-o") && strcmp(a, "--format") && strcmp(a, "--quality") && strcmp(a, "--seed"))
+            return fail(err, "unknown option '%s'", a);
+        if (i + 1 >= argc) return fail(err, "%s needs a value", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "-i")) {
+            if (o->pat != PAT_NONE) return fail(err, "-i and gen cannot be combined");
+            o->in = v;
+        } else if (!strcmp(a, "-o")) {
+            o->out = v;
+        } else if (!strcmp(a, "--format")) {
+            if ((o->fmt = format_parse(v)) == FMT_NONE) return fail(err, "unknown format '%s' (png, jpeg or ppm)", v);
+        } else if (!strcmp(a, "--quality")) {
+            if (parse_int(v, 1, 100, &o->quality)) return fail(err, "--quality wants 1..100, got '%s'", v);
+        } else if (parse_int(v, 0, 2147483647, &o->seed)) {
+            return fail(err, "--seed wants a number 0..2147483647, got '%s'", v);
         }
     }
-    (void)have_input;
-
-    if (fmt == FMT_NONE) {
-        if (strcmp(out, "-")) {
-            fmt = format_from_path(out);
-            if (fmt == FMT_NONE) {
-                pipeline_free(&pipe);
-                return usage_error("cannot tell the format from '%s'; use --format png|jpeg|ppm", out);
-            }
-        } else {
-            fmt = FMT_PNG;
-        }
+    if (o->fmt == FMT_NONE) {
+        o->fmt = strcmp(o->out, "-") ? format_from_path(o->out) : FMT_PNG;
+        if (o->fmt == FMT_NONE) return fail(err, "cannot tell the format from '%s'; use --format png|jpeg|ppm", o->out);
     }
     /* Binary data on a terminal helps nobody and can upset it. */
-    if (!strcmp(out, "-") && isatty(STDOUT_FILENO)) {
-        pipeline_free(&pipe);
-        return usage_error("%s", "not writing an image to a terminal; use -o FILE or redirect the output");
-    }
+    if (!strcmp(o->out, "-") && isatty(STDOUT_FILENO))
+        return fail(err, "not writing an image to a terminal; use -o FILE or redirect the output");
+    return 0;
+}
 
+int main(int argc, char **argv) {
+    struct options o = {.in = "-", .out = "-", .fmt = FMT_NONE, .quality = 90, .seed = 1, .pat = PAT_NONE};
+    char err[ERR_MAX];
+    int rc = parse_args(argc, argv, &o, err);
+    if (rc) {
+        pipeline_free(&o.pipe);
+        if (rc > 0) return 0;
+        fprintf(stderr, "imgproc: %s\nimgproc: try 'imgproc --help'\n", err);
+        return EXIT_USAGE;
+    }
     image img = {0};
-    int rc = pat != PAT_NONE ? gen_image(&img, gen_w, gen_h, pat, (uint32_t)seed, err) : image_read(in, &img, err);
-    if (!rc) rc = pipeline_run(&pipe, &img, err);
-    if (!rc) rc = image_write(&img, out, fmt, quality, err);
+    rc = o.pat != PAT_NONE ? gen_image(&img, o.gen_w, o.gen_h, o.pat, (uint32_t)o.seed, err) : image_read(o.in, &img, err);
+    if (!rc) rc = pipeline_run(&o.pipe, &img, err);
+    if (!rc) rc = image_write(&img, o.out, o.fmt, o.quality, err);
     if (rc) fprintf(stderr, "imgproc: %s\n", err);
     image_free(&img);
-    pipeline_free(&pipe);
+    pipeline_free(&o.pipe);
     return rc ? 1 : 0;
 }
