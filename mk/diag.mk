@@ -20,9 +20,16 @@ $(DIAG_SYMTOOL): tests/diag/symtool.c $(DIAG_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(DIAG_OBJ) $(LDFLAGS) $(LIBIBERTY) -lcjson -lm
 
+# Runs a WASI module in the engine and prints the report of its trap: the
+# end-to-end check of frames (engine) against symbols (diag).
+DIAG_RUNTRAP := $(BUILD)/diag/diag-run-trap
+$(DIAG_RUNTRAP): tests/diag/run-trap.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
 .PHONY: diag-tools fuzz-symbols
 diag-tools: $(DIAG_SYMTOOL)
-test-bins: $(DIAG_SYMTOOL)
+test-bins: $(DIAG_SYMTOOL) $(DIAG_RUNTRAP)
 
 # Fuzzing: its own build dir, since every object needs the fuzzer's
 # instrumentation. The seed corpus is made at run time from the test corpus

@@ -102,18 +102,22 @@ const char *diag_trap_hint(const kiln_trap *t, diag_symbols *syms,
     }
     uint32_t sp_index = syms ? diag_symbols_stack_pointer_global(syms, NULL)
                              : DIAG_NONE;
-    if (sp_wrapped || (sp_low && wrapped))
-        return "C stack overflow: the shadow stack in linear memory ran past "
-               "its start; raise it with -Wl,-z,stack-size=... or look for "
-               "deep recursion";
+    /* A deep backtrace whose innermost function recurs: deep recursion. */
+    uint32_t same = 0;
+    for (uint32_t i = 0; i < t->nframes; i++)
+        if (t->frames[i].module && t->frames[i].func_index == t->frames[0].func_index) same++;
+    bool recursing = t->nframes >= 64 && same >= t->nframes / 2;
+    if (sp_wrapped || (sp_low && wrapped) || (wrapped && recursing))
+        return "C stack overflow: the shadow stack in linear memory ran past its "
+               "start; look for deep recursion, or raise the stack size with "
+               "-Wl,-z,stack-size=N";
     if (wrapped && (sp_index == 0 || !syms))
-        return "the address is just below 0 as a signed 32-bit value: likely "
-               "a C stack overflow (the shadow stack in linear memory ran past "
-               "its start; raise it with -Wl,-z,stack-size=... or look for "
-               "deep recursion), or a negative array index";
+        return "the address is just below 0 as a signed 32-bit value: likely a C "
+               "stack overflow (the shadow stack ran past the start of linear "
+               "memory; raise it with -Wl,-z,stack-size=N) or a negative index";
     if (wrapped)
-        return "the address is just below 0 as a signed 32-bit value: "
-               "likely a negative array index or pointer offset";
+        return "the address is just below 0 as a signed 32-bit value: likely a "
+               "negative index or pointer offset";
     return NULL;
 }
 
@@ -322,6 +326,66 @@ static void location(sbuf *b, const xframe *x, const char *root)
     if (x->loc.column) sb_printf(b, ":%" PRIu32, x->loc.column);
 }
 
+/* Startup code that calls main: wasi-libc's and wasm-ld's. */
+static bool is_startup(const xframe *x)
+{
+    static const char *const names[] = {
+        "main", "__main_void", "__main_argc_argv", "__original_main", "_start",
+        "_start.command_export", "__wasm_call_ctors", "_initialize",
+    };
+    if (!x->f->module || !x->loc.function) return false;
+    /* The user's own main (recursing, say) has debug info; libc's has not. */
+    if (x->loc.file && !strcmp(user_name(x->loc.function), "main")) return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(x->loc.function, names[i])) return true;
+    return false;
+}
+
+static bool same_frame(const xframe *a, const xframe *b)
+{
+    return a->f->module == b->f->module && a->f->func_index == b->f->func_index &&
+           a->f->code_offset == b->f->code_offset && a->loc.line == b->loc.line &&
+           a->loc.column == b->loc.column && a->loc.function == b->loc.function;
+}
+
+/* Whether lines [i, i+len) and [j, j+len) show the same frames. */
+static bool same_block(const xframe *xs, size_t i, size_t j, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        if (!same_frame(&xs[i + k], &xs[j + k])) return false;
+    return true;
+}
+
+static void print_frame(sbuf *b, const xframe *xs, size_t i, size_t nx, size_t width,
+                        const char *root, const diag_report_opts *opts, bool *any_file,
+                        bool *any_name)
+{
+    const xframe *x = &xs[i];
+    sbuf name = {0};
+    frame_name(&name, x);
+    const char *nm = name.oom ? "?" : name.p;
+    if (x->loc.function) *any_name = true;
+    sb_printf(b, "  %zu: ", i);
+    if (x->loc.file) {
+        *any_file = true;
+        sb_printf(b, "%-*s at ", (int)width, nm);
+        location(b, x, root);
+    } else if (x->f->module) {
+        sb_printf(b, "%s", nm);
+        if (x->have_body) sb_printf(b, "+0x%" PRIx32, x->f->code_offset - x->body_start);
+        sb_printf(b, " (wasm offset 0x%" PRIx32 ")", x->f->module_offset);
+    } else {
+        sb_printf(b, "%s", nm);
+    }
+    if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
+        sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
+    if (x->loc.file && opts->detail == DIAG_DETAIL_FULL && x->f->module && x->first_of_frame)
+        sb_printf(b, "   [wasm offset 0x%" PRIx32 ", code offset 0x%" PRIx32 "]",
+                  x->f->module_offset, x->f->code_offset);
+    sb_printf(b, "\n");
+    free(name.p);
+}
+
 static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
                    const diag_report_opts *opts)
 {
@@ -364,43 +428,63 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
 
     bool any_file = false, any_name = false;
     if (nx > 0) {
+        sb_printf(b, "backtrace:\n");
+        /* Startup frames of the C runtime below main say nothing to the
+         * user: hidden unless the full detail is asked for. */
+        size_t shown = nx, hidden = 0;
+        if (opts->detail != DIAG_DETAIL_FULL) {
+            for (size_t i = 0; i < nx; i++) {
+                if (xs[i].loc.inlined || !xs[i].loc.function ||
+                    strcmp(user_name(xs[i].loc.function), "main") != 0)
+                    continue;
+                size_t k = i + 1;
+                while (k < nx && is_startup(&xs[k])) k++;
+                if (k == nx && k > i + 1) {
+                    shown = i + 1;
+                    hidden = nx - shown;
+                }
+                break;
+            }
+        }
         size_t width = 0;
-        for (size_t i = 0; i < nx; i++) {
+        for (size_t i = 0; i < shown; i++) {
             sbuf tmp = {0};
             frame_name(&tmp, &xs[i]);
             if (!tmp.oom && tmp.len > width) width = tmp.len;
             free(tmp.p);
         }
         if (width > 40) width = 40;
-        sb_printf(b, "backtrace:\n");
-        for (size_t i = 0; i < nx; i++) {
-            const xframe *x = &xs[i];
-            sbuf name = {0};
-            frame_name(&name, x);
-            if (x->loc.function) any_name = true;
-            sb_printf(b, "  %zu: ", i);
-            if (x->loc.file) {
-                any_file = true;
-                sb_printf(b, "%-*s at ", (int)width, name.oom ? "?" : name.p);
-                location(b, x, root);
-                if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
-                    sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
-                if (opts->detail == DIAG_DETAIL_FULL && x->f->module && x->first_of_frame)
-                    sb_printf(b, "   [wasm offset 0x%" PRIx32 ", code offset 0x%" PRIx32 "]",
-                              x->f->module_offset, x->f->code_offset);
-            } else if (x->f->module) {
-                sb_printf(b, "%s", name.oom ? "?" : name.p);
-                if (x->have_body)
-                    sb_printf(b, "+0x%" PRIx32, x->f->code_offset - x->body_start);
-                sb_printf(b, " (wasm offset 0x%" PRIx32 ")", x->f->module_offset);
-                if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
-                    sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
-            } else {
-                sb_printf(b, "%s", name.oom ? "?" : name.p);
+        for (size_t i = 0; i < shown;) {
+            /* Recursion: a block of 1 to 4 lines repeated 3 times or more
+             * is shown once, with a count. */
+            size_t len = 0, reps = 1;
+            for (size_t L = 1; L <= 4 && !len; L++) {
+                size_t r = 1;
+                while (i + (r + 1) * L <= shown && same_block(xs, i, i + r * L, L)) r++;
+                if (r >= 3) {
+                    len = L;
+                    reps = r;
+                }
             }
-            sb_printf(b, "\n");
-            free(name.p);
+            size_t end = i + (len ? len : 1);
+            for (size_t j = i; j < end; j++)
+                print_frame(b, xs, j, nx, width, root, opts, &any_file, &any_name);
+            if (len) {
+                sb_printf(b, "  ... %s repeat%s %zu more time%s (frames %zu to %zu)\n",
+                          len == 1 ? "the frame above" : "the frames above",
+                          len == 1 ? "s" : "", reps - 1, reps - 1 == 1 ? "" : "s",
+                          end, i + reps * len - 1);
+                /* Anything after the repetition is still scanned for files. */
+                for (size_t j = end; j < i + reps * len; j++)
+                    if (xs[j].loc.file) any_file = true;
+                i += reps * len;
+            } else {
+                i = end;
+            }
         }
+        if (hidden)
+            sb_printf(b, "  ... %zu frame%s of the C runtime's startup below main "
+                      "(KILN_BACKTRACE=full shows them)\n", hidden, hidden == 1 ? "" : "s");
     }
     if (!opts->no_source) {
         bool shown = false;
