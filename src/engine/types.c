@@ -79,8 +79,10 @@ static uint32_t hash_sig(const kiln_valtype *p, uint32_t np, const kiln_valtype 
 }
 
 static bool same_sig(const functype *t, const kiln_valtype *p, uint32_t np, const kiln_valtype *r, uint32_t nr) {
-    return t->nparams == np && t->nresults == nr && !memcmp(t->params, p, np * sizeof *p) &&
-           !memcmp(t->results, r, nr * sizeof *r);
+    /* An empty list may be NULL (a host type of "() -> ()"), and memcmp on
+     * NULL is undefined even for 0 bytes: compare only non-empty lists. */
+    return t->nparams == np && t->nresults == nr && (np == 0 || !memcmp(t->params, p, np * sizeof *p)) &&
+           (nr == 0 || !memcmp(t->results, r, nr * sizeof *r));
 }
 
 static bool rehash(kiln_engine *e, uint32_t nb) {
@@ -122,8 +124,8 @@ uint32_t engine_intern_type(kiln_engine *e, const kiln_valtype *p, uint32_t np, 
     t->params = malloc((np ? np : 1) * sizeof *p);
     t->results = malloc((nr ? nr : 1) * sizeof *r);
     if (!t->params || !t->results) { free(t->params); free(t->results); free(t); goto out; }
-    memcpy(t->params, p, np * sizeof *p);
-    memcpy(t->results, r, nr * sizeof *r);
+    if (np) memcpy(t->params, p, np * sizeof *p);   /* p may be NULL when empty */
+    if (nr) memcpy(t->results, r, nr * sizeof *r);
     t->nparams = np;
     t->nresults = nr;
     functype_count_slots(t);
