@@ -65,6 +65,7 @@ int main(void)
     snprintf(t.message, sizeof t.message, "out-of-bounds memory access");
     snprintf(t.detail, sizeof t.detail, "4-byte load at address 0xfffffff0; linear memory is 1.06 MiB (17 pages)");
     diag_report_opts o = {.detail = DIAG_DETAIL_FRAMES, .source_root = dir};
+    const char *h = NULL;
 
     char *r = diag_format_trap_str(&t, s, &o);
     print_comment(r);
@@ -119,6 +120,26 @@ int main(void)
           cJSON_GetObjectItem(f1, "func_offset")->valueint == 5, "JSON: frame 1 alpha:20, +5 into its body");
     cJSON_Delete(doc);
     free(j);
+
+    /* Recursion: 99 identical frames below the first are folded, and a
+     * wrapped address with a deep, self-recursive stack is a stack overflow. */
+    kiln_frame deep[100];
+    deep[0] = frame(1, CODE_BODY(1) + 5);
+    for (int i = 1; i < 100; i++) deep[i] = frame(2, CODE_BODY(2) + 3);
+    kiln_trap rt = t;
+    rt.frames = deep;
+    rt.nframes = 100;
+    o.detail = DIAG_DETAIL_FRAMES;
+    r = diag_format_trap_str(&rt, s, &o);
+    CHECK(r && strstr(r, "\n  2: ns::beta(int) at src.c:40:1\n  ... the frame above repeats 98 more times (frames 3 to 100)\n"),
+          "99 identical frames are shown once with a count");
+    CHECK(r && !strstr(r, "  3: "), "the repeated frames are not listed");
+    free(r);
+    for (int i = 0; i < 100; i++) deep[i] = frame(2, CODE_BODY(2) + 3);
+    h = NULL;
+    const char *hh = diag_trap_hint(&rt, s, &o);
+    CHECK(hh && strncmp(hh, "C stack overflow:", 17) == 0,
+          "a wrapped address under deep recursion: C stack overflow, no doubt");
     diag_symbols_free(s);
 
     /* Names only: function+offset and the -g note. */
@@ -150,7 +171,7 @@ int main(void)
     CHECK(diag_trap_hint(&t, NULL, NULL) == NULL, "a low address is not a stack overflow");
     t.address = 0x100000008ull;
     diag_report_opts sp = {.stack_pointer_known = true, .stack_pointer = 0xffffff00u};
-    const char *h = diag_trap_hint(&t, NULL, &sp);
+    h = diag_trap_hint(&t, NULL, &sp);
     CHECK(h && strncmp(h, "C stack overflow", 16) == 0, "negative stack pointer: C stack overflow");
     t.address = 0x7ffff000;
     CHECK(diag_trap_hint(&t, NULL, &sp) && strncmp(diag_trap_hint(&t, NULL, &sp), "C stack overflow", 16) == 0,
