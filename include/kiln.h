@@ -213,6 +213,20 @@ uint32_t kiln_module_func_count(const kiln_module *m);
  * NULL for an imported function. */
 const kiln_valtype *kiln_module_local_types(const kiln_module *m, uint32_t func_index, uint32_t *n);
 
+/* Wasm 2.0 features beyond the MVP that a module uses (found while
+ * compiling it), as a bit set; kiln_feature_name names a bit. */
+enum {
+    KILN_FEATURE_SIGN_EXT = 1u << 0,
+    KILN_FEATURE_SAT_FLOAT_TO_INT = 1u << 1,
+    KILN_FEATURE_MULTI_VALUE = 1u << 2,
+    KILN_FEATURE_MUTABLE_GLOBALS = 1u << 3,   /* imported or exported */
+    KILN_FEATURE_BULK_MEMORY = 1u << 4,
+    KILN_FEATURE_REFERENCE_TYPES = 1u << 5,
+    KILN_FEATURE_SIMD = 1u << 6,
+};
+uint32_t kiln_module_features(const kiln_module *m);
+const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */
+
 /* Custom sections, in binary order. Returns false past the last one. */
 bool kiln_module_custom_section(const kiln_module *m, uint32_t i,
                                 const char **name, const uint8_t **data,

@@ -9,6 +9,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_spectest(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 /* kiln serve and the commands that talk to it (src/platform, client.c). */
 int cmd_serve(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kiln.h"
+#include "kiln_meter.h"
 #include "kiln_wasi.h"
 #include "cli/cli.h"
 #include "diag/diag.h"
@@ -61,6 +63,91 @@ static const char help[] =
     "        -inf. Each result is printed on its own line: integers in signed\n"
     "        decimal, floats in the shortest form that reads back exactly.\n"
     "\n"
+    "LIMITS\n"
+    "    A guest stopped by a limit traps (exit status 134) with a message\n"
+    "    naming the limit. Fuel and deadlines are checked at loop back-edges,\n"
+    "    calls and returns, so the trap comes at most one loop iteration or\n"
+    "    one call after the limit is reached (docs/metering.md).\n"
+    "\n"
+    "    --fuel N\n"
+    "        Stop the guest after N units of fuel: wasm instructions weighted\n"
+    "        by kiln's cost table (most cost 1; block, loop, end and nop 0;\n"
+    "        bulk memory 1 per 64 bytes). The count is deterministic: the\n"
+    "        same module and input spend the same fuel on every run. One\n"
+    "        budget serves the whole run, start function included.\n"
+    "\n"
+    "    --timeout DURATION\n"
+    "        Stop the guest when DURATION of wall time has passed: 500ms, 2s,\n"
+    "        1.5m (units ns, us, ms, s, m). Interrupts loops, the start\n"
+    "        function and blocking WASI calls (poll_oneoff, sleep). Each entry\n"
+    "        into the guest (the start function, _initialize, _start or the\n"
+    "        --invoke function) has DURATION of its own.\n"
+    "\n"
+    "    --max-memory SIZE\n"
+    "        Cap linear memory at SIZE: bytes, or with a unit KiB, MiB, GiB\n"
+    "        (K, M, G and KB, MB, GB mean the same, powers of 1024).\n"
+    "        memory.grow past it returns -1 (malloc returns NULL); a module\n"
+    "        whose initial memory is larger fails to start. Default 4GiB.\n"
+    "\n"
+    "    --max-table-elements N\n"
+    "        Cap every table at N elements (default 10000000).\n"
+    "\n"
+    "    --max-stack SIZE\n"
+    "        The wasm value stack (locals and operands of every active call),\n"
+    "        as for --max-memory. Deeper recursion traps with \"call stack\n"
+    "        exhausted\". Default 8MiB; calls nest at most 100000 deep.\n"
+    "\n"
+    "USAGE AND COST\n"
+    "    --stats, --stats=table\n"
+    "        After the run, print on standard error what it consumed and what\n"
+    "        it would cost: instructions, CPU time, wall time, peak memory,\n"
+    "        memory x time, host calls, I/O bytes, cost per call and per\n"
+    "        million calls. Printed also when the guest traps or exits.\n"
+    "\n"
+    "    --stats=json\n"
+    "        The same as one JSON object on one line of standard error:\n"
+    "          instructions        fuel spent (deterministic)\n"
+    "          cpu_ns              CPU time of the thread running the guest,\n"
+    "                              host calls included (nanoseconds)\n"
+    "          wall_ns             elapsed time (nanoseconds)\n"
+    "          memory_bytes        linear memory at the end\n"
+    "          peak_memory_bytes   the most linear memory there was\n"
+    "          memory_gib_seconds  linear memory integrated over wall time,\n"
+    "                              in GiB-seconds (1 GiB = 2^30 bytes)\n"
+    "          calls               entries into the guest (start function,\n"
+    "                              _initialize, _start or --invoke)\n"
+    "          host_calls          calls from the guest into the host\n"
+    "          wasi.calls          calls into WASI functions, all of them\n"
+    "          wasi.calls_by_function  {\"fd_write\": 3, ...}: the non-zero ones\n"
+    "          wasi.stdin_bytes, wasi.stdout_bytes, wasi.stderr_bytes,\n"
+    "          wasi.file_read_bytes, wasi.file_write_bytes,\n"
+    "          wasi.net_read_bytes, wasi.net_write_bytes\n"
+    "                              bytes through WASI\n"
+    "          wasi.io_bytes       their sum\n"
+    "          trap                how it ended: \"none\", \"exit\" (proc_exit),\n"
+    "                              or the trap: \"out_of_fuel\", \"timeout\",\n"
+    "                              \"call_stack_exhausted\", \"unreachable\",\n"
+    "                              \"memory_out_of_bounds\", ...\n"
+    "          exit_code           the proc_exit code, or null\n"
+    "          limits              fuel, timeout_ns, max_memory_bytes,\n"
+    "                              max_table_elements, max_stack_bytes as\n"
+    "                              given (0: not set, the default applies)\n"
+    "          cost.prices, cost.currency\n"
+    "                              the price table used and its currency\n"
+    "          cost.per_call, cost.per_million_calls\n"
+    "                              what this run costs once and 10^6 times\n"
+    "          cost.requests, cost.memory, cost.cpu, cost.instructions,\n"
+    "          cost.io             the parts of cost.per_call\n"
+    "\n"
+    "    --prices NAME|FILE\n"
+    "        The price table for --stats: a built-in one, aws-lambda-x86 (the\n"
+    "        default: $0.20 per million requests, $0.0000166667 per GB-second)\n"
+    "        or cloudflare-workers ($0.30 per million requests, $0.02 per\n"
+    "        million CPU ms), or a file of 'key = value' lines: currency,\n"
+    "        per_million_requests, per_gb_second, per_million_cpu_ms,\n"
+    "        per_billion_instructions, per_gb_io (docs/metering.md).\n"
+    "\n"
+    "OTHER OPTIONS\n"
     "    --\n"
     "        End of options; the next argument is the module.\n"
     "\n"
@@ -70,7 +157,8 @@ static const char help[] =
     "EXIT STATUS\n"
     "    The guest's own exit code when it calls proc_exit (exit() in C).\n"
     "    0 when _start, or the --invoke function, returns normally.\n"
-    "    134 when the guest traps; the trap is reported on standard error.\n"
+    "    134 when the guest traps, by a limit or otherwise; the trap is\n"
+    "    reported on standard error.\n"
     "    1 for kiln's own errors: a bad option, a module that cannot be read,\n"
     "    is not valid WebAssembly or cannot be linked, a directory that cannot\n"
     "    be opened, a bad --invoke argument.\n"
@@ -86,7 +174,13 @@ static const char help[] =
     "        Call the export add(i32, i32) and print 42.\n"
     "\n"
     "    kiln run --invoke scale math.wasm 0x10 -1.5 nan\n"
-    "        Hexadecimal and floating-point arguments.\n";
+    "        Hexadecimal and floating-point arguments.\n"
+    "\n"
+    "    kiln run --fuel 1000000000 --timeout 2s --max-memory 256MiB --stats app.wasm\n"
+    "        Bound a run and print what it consumed and what it costs.\n"
+    "\n"
+    "    kiln run --stats=json --prices cloudflare-workers app.wasm\n"
+    "        The usage record as JSON, priced as a Cloudflare Worker.\n";
 
 typedef struct opts {
     const char *module;
@@ -97,6 +191,12 @@ typedef struct opts {
     size_t nenv;
     char **args;   /* after the module */
     int nargs;
+    /* Limits and metering (--fuel ... --prices); the *_arg strings are the
+     * values as given, for messages that name the limit. */
+    kiln_limits limits;
+    const char *fuel_arg, *timeout_arg, *max_memory_arg, *max_stack_arg;
+    int stats; /* 0: none, 1: table, 2: json */
+    const char *prices;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -120,7 +220,26 @@ static bool is_opt(const char *a, const char *name) {
     return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-static const char *const known[] = {"--dir", "--env", "--invoke", "--help"};
+static const char *const known[] = {"--dir", "--env", "--invoke", "--help", "--fuel", "--timeout", "--max-memory",
+                                    "--max-table-elements", "--max-stack", "--stats", "--prices"};
+
+/* --fuel and friends: "--opt VALUE" or "--opt=VALUE", parsed by `fn` into
+ * *out. Returns -1 to go on, or an exit status. */
+static int limit_opt(int argc, char **argv, int *i, const char *name, const char **arg,
+                     bool (*fn)(const char *, uint64_t *, kiln_error *), uint64_t *out) {
+    const char *v = optval(argc, argv, i, name);
+    if (!v || !*v) {
+        fprintf(stderr, "kiln run: %s needs a value\nRun 'kiln run --help' for the options.\n", name);
+        return 1;
+    }
+    kiln_error err = {{0}};
+    if (!fn(v, out, &err)) {
+        fprintf(stderr, "kiln run: bad %s: %s\nRun 'kiln run --help' for the options.\n", name, err.message);
+        return 1;
+    }
+    if (arg) *arg = v;
+    return -1;
+}
 
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, opts *o) {
@@ -171,6 +290,54 @@ static int parse(int argc, char **argv, opts *o) {
                 v = kv;
             }
             o->env[o->nenv++] = v;
+            continue;
+        }
+        if (is_opt(a, "--fuel")) {
+            int st = limit_opt(argc, argv, &i, "--fuel", &o->fuel_arg, kiln_parse_count, &o->limits.fuel);
+            if (st >= 0) return st;
+            continue;
+        }
+        if (is_opt(a, "--timeout")) {
+            int st = limit_opt(argc, argv, &i, "--timeout", &o->timeout_arg, kiln_parse_duration, &o->limits.timeout_ns);
+            if (st >= 0) return st;
+            continue;
+        }
+        if (is_opt(a, "--max-memory")) {
+            int st = limit_opt(argc, argv, &i, "--max-memory", &o->max_memory_arg, kiln_parse_size,
+                               &o->limits.max_memory_bytes);
+            if (st >= 0) return st;
+            if (o->limits.max_memory_bytes > ((uint64_t)4 << 30))
+                return usage_error("--max-memory %s is more than a 32-bit memory can hold (4GiB)", o->max_memory_arg);
+            continue;
+        }
+        if (is_opt(a, "--max-table-elements")) {
+            uint64_t n = 0;
+            int st = limit_opt(argc, argv, &i, "--max-table-elements", NULL, kiln_parse_count, &n);
+            if (st >= 0) return st;
+            if (n > UINT32_MAX) return usage_error("--max-table-elements: %s is more than 4294967295", argv[i]);
+            o->limits.max_table_elements = (uint32_t)n;
+            continue;
+        }
+        if (is_opt(a, "--max-stack")) {
+            int st = limit_opt(argc, argv, &i, "--max-stack", &o->max_stack_arg, kiln_parse_size,
+                               &o->limits.max_stack_bytes);
+            if (st >= 0) return st;
+            /* Room for a few frames at least; the stack is allocated whole. */
+            if (o->limits.max_stack_bytes < 1024 || o->limits.max_stack_bytes > ((uint64_t)1 << 32))
+                return usage_error("--max-stack %s: want between 1KiB and 4GiB", o->max_stack_arg);
+            continue;
+        }
+        if (is_opt(a, "--stats")) {
+            /* Only the "=" form takes a value: the next argument is the module. */
+            if (!a[7] || !strcmp(a + 7, "=table")) o->stats = 1;
+            else if (!strcmp(a + 7, "=json")) o->stats = 2;
+            else return usage_error("bad %s: want --stats, --stats=table or --stats=json", a);
+            continue;
+        }
+        if (is_opt(a, "--prices")) {
+            const char *v = optval(argc, argv, &i, "--prices");
+            if (!v || !*v) return usage_error("%s needs a price table: a built-in name or a file", "--prices");
+            o->prices = v;
             continue;
         }
         if (is_opt(a, "--invoke")) {
@@ -304,17 +471,39 @@ static void list_exports(const kiln_module *m) {
     }
 }
 
+/* A trap that a limit caused: one line naming the limit and its option. */
+static void report_limit(const kiln_trap *t, const opts *o) {
+    const char *d = t->detail;
+    switch (t->kind) {
+    case KILN_TRAP_OUT_OF_FUEL:
+        fprintf(stderr, "kiln run: stopped by --fuel %s: out of fuel: %s\n", o->fuel_arg ? o->fuel_arg : "?", d);
+        break;
+    case KILN_TRAP_TIMEOUT:
+        fprintf(stderr, "kiln run: stopped by --timeout %s: deadline exceeded: %s\n",
+                o->timeout_arg ? o->timeout_arg : "?", d);
+        break;
+    case KILN_TRAP_CALL_STACK_EXHAUSTED:
+        if (o->max_stack_arg) fprintf(stderr, "kiln run: stopped by --max-stack %s: call stack exhausted: %s\n", o->max_stack_arg, d);
+        else fprintf(stderr, "kiln run: call stack exhausted: %s (--max-stack sets the value stack)\n", d);
+        break;
+    default:
+        break;
+    }
+}
+
 /* A finished call: the exit status it means, reporting what needs it. */
 static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const kiln_module *m,
-                   const char *path, const char *what) {
+                   const char *path, const char *what, const opts *o, kiln_meter *mt) {
     if (st == KILN_OK) return 0;
     if (st == KILN_ERROR) return cli_fail("run", "%s: cannot call %s: %s", path, what, err->message);
+    kiln_meter_note_trap(mt, trap);
     int code;
     if (trap->kind == KILN_TRAP_EXIT) {
         code = trap->exit_code;
     } else {
         fflush(stdout);
         report_trap(trap, m, path);
+        report_limit(trap, o);
         code = TRAP_EXIT_STATUS;
     }
     kiln_trap_free(trap);
@@ -322,6 +511,39 @@ static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const
 }
 
 /* ---------------------------------------------------------------- run */
+
+/* --prices NAME|FILE: a built-in table by name, else a file. */
+static bool load_prices(const char *name, kiln_prices *out) {
+    if (kiln_prices_builtin(name, out)) return true;
+    if (!strchr(name, '/') && access(name, F_OK) != 0) {
+        cli_fail("run", "--prices: no built-in price table '%s' (built in: aws-lambda-x86, cloudflare-workers) "
+                        "and no file of that name", name);
+        return false;
+    }
+    kiln_error err = {{0}};
+    if (!kiln_prices_load(name, out, &err)) { cli_fail("run", "--prices: %s", err.message); return false; }
+    return true;
+}
+
+/* The end of a metered run: the usage record on stderr (--stats), after
+ * everything the guest printed, and a note when a guest that failed under
+ * --max-memory may have met the cap (the engine refuses memory.grow
+ * quietly, as the spec wants, so the guest's own failure is all one sees). */
+static void finish_meter(const opts *o, kiln_meter *mt, const kiln_prices *prices) {
+    kiln_usage u;
+    kiln_meter_stop(mt, &u);
+    fflush(stdout);
+    if (o->max_memory_arg && u.trap != KILN_TRAP_NONE && !(u.trap == KILN_TRAP_EXIT && u.exit_code == 0))
+        fprintf(stderr, "kiln run: note: linear memory peaked at %" PRIu64 " bytes under --max-memory %s "
+                        "(%" PRIu64 " bytes); memory.grow fails past it\n",
+                u.peak_memory_bytes, o->max_memory_arg, o->limits.max_memory_bytes);
+    if (!o->stats) return;
+    char *text = o->stats == 2 ? kiln_usage_json(&u, prices, &o->limits) : kiln_usage_table(&u, prices);
+    if (!text) { cli_fail("run", "out of memory rendering the usage record"); return; }
+    if (o->stats == 2) fprintf(stderr, "%s\n", text);
+    else fprintf(stderr, "kiln run: usage of %s\n%s", o->module, text);
+    free(text);
+}
 
 static int run(const opts *o) {
     int status = 1;
@@ -335,6 +557,14 @@ static int run(const opts *o) {
     kiln_wasi *w = NULL;
     kiln_store *s = NULL;
     const char **argv = NULL;
+    kiln_meter meter;
+    bool metered = false;
+    kiln_prices prices = {.currency = ""};
+    /* Read the price table first: a bad one should not cost a run. */
+    if ((o->stats || o->prices) && !load_prices(o->prices ? o->prices : "aws-lambda-x86", &prices)) {
+        free(bytes);
+        return 1;
+    }
 
     if (!(engine = kiln_engine_new(NULL, &err))) { status = cli_fail("run", "%s", err.message); goto out; }
     if (!(m = kiln_module_new(engine, bytes, len, &err))) {
@@ -353,14 +583,27 @@ static int run(const opts *o) {
         .preopens = o->dirs, .npreopens = o->ndirs,
     };
     if (!(w = kiln_wasi_new(&wc, &err))) { status = cli_fail("run", "%s", err.message); goto out; }
-    if (!(s = kiln_store_new(engine, NULL, NULL))) { status = cli_fail("run", "out of memory"); goto out; }
+    if (!(s = kiln_store_new(engine, &o->limits, NULL))) { status = cli_fail("run", "out of memory"); goto out; }
     if (!kiln_wasi_attach(w, s, &err)) { status = cli_fail("run", "%s", err.message); goto out; }
 
+    /* Instantiation is metered too: data segments and the start function
+     * are part of what a run costs. */
+    kiln_meter_start(&meter, s, w);
+    metered = true;
     kiln_trap *trap = NULL;
     kiln_instance *inst = kiln_instantiate(s, l, m, &trap, &err);
     if (!inst) {
-        if (trap) status = outcome(KILN_TRAPPED, trap, &err, m, o->module, "the start function");
-        else status = cli_fail("run", "%s: %s", o->module, err.message);
+        if (trap) {
+            status = outcome(KILN_TRAPPED, trap, &err, m, o->module, "the start function", o, &meter);
+        } else {
+            /* Say which option to change when a limit refused the module. */
+            const char *hint = "";
+            if (strstr(err.message, "limit") && strstr(err.message, "memory") && o->max_memory_arg)
+                hint = " (raise --max-memory)";
+            else if (strstr(err.message, "limit") && strstr(err.message, "table") && o->limits.max_table_elements)
+                hint = " (raise --max-table-elements)";
+            status = cli_fail("run", "%s: %s%s", o->module, err.message, hint);
+        }
         goto out;
     }
 
@@ -376,11 +619,11 @@ static int run(const opts *o) {
     }
     if (o->invoke && init) {
         kiln_status st = kiln_call(s, init, NULL, 0, NULL, 0, &trap, &err);
-        if (st != KILN_OK) { status = outcome(st, trap, &err, m, o->module, "_initialize"); goto out; }
+        if (st != KILN_OK) { status = outcome(st, trap, &err, m, o->module, "_initialize", o, &meter); goto out; }
     }
     if (!o->invoke) {
         kiln_status st = kiln_call(s, start, NULL, 0, NULL, 0, &trap, &err);
-        status = outcome(st, trap, &err, m, o->module, "_start");
+        status = outcome(st, trap, &err, m, o->module, "_start", o, &meter);
         goto out;
     }
 
@@ -411,9 +654,10 @@ static int run(const opts *o) {
     kiln_status st = kiln_call(s, f, args, ft.nparams, results, ft.nresults, &trap, &err);
     if (st == KILN_OK)
         for (uint32_t i = 0; i < ft.nresults; i++) print_val(&results[i]);
-    status = outcome(st, trap, &err, m, o->module, o->invoke);
+    status = outcome(st, trap, &err, m, o->module, o->invoke, o, &meter);
 out:
     fflush(stdout);
+    if (metered) finish_meter(o, &meter, &prices);
     kiln_store_free(s);
     kiln_wasi_free(w);
     kiln_linker_free(l);

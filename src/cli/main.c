@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "run a WebAssembly module (WASI command or --invoke FUNC)"},
+    {"inspect", cmd_inspect, "show a module's sections, imports, exports, features and debug info"},
     {"spectest", cmd_spectest, "run spec test scripts converted by wast2json"},
     {"serve", cmd_serve, "serve versioned modules over HTTP (WAGI), with an admin API"},
     {"deploy", cmd_deploy, "upload a module as a service's next version"},

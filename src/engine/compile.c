@@ -929,6 +929,26 @@ static bool compile_fc(C *c) {
 
 #include "engine/compile_simd.inc"
 
+/* The feature an opcode belongs to (for kiln inspect); 0 for the MVP. */
+static uint32_t opcode_feature(C *c, uint8_t op) {
+    if (op >= 0xc0 && op <= 0xc4) return KILN_FEATURE_SIGN_EXT;
+    if (op == 0x25 || op == 0x26 || op == 0x1c || (op >= 0xd0 && op <= 0xd2)) return KILN_FEATURE_REFERENCE_TYPES;
+    if (op == 0xfd) return KILN_FEATURE_SIMD;
+    if (op == 0xfc && !rd_eof(c->r)) {
+        uint8_t sub = *c->r->p; /* a one-byte LEB for every sub-opcode in use */
+        if (sub <= 7) return KILN_FEATURE_SAT_FLOAT_TO_INT;
+        if (sub <= 14) return KILN_FEATURE_BULK_MEMORY;
+        return KILN_FEATURE_REFERENCE_TYPES;
+    }
+    if ((op == 0x02 || op == 0x03 || op == 0x04) && !rd_eof(c->r)) {
+        /* A block type that is a type index (not 0x40 or a value type)
+         * with params or several results. */
+        uint8_t b = *c->r->p;
+        if (b != 0x40 && !valtype_is_valid(b)) return KILN_FEATURE_MULTI_VALUE;
+    }
+    return 0;
+}
+
 static bool compile_body(C *c) {
     reader *r = c->r;
     while (c->nctl > 0) {
@@ -937,6 +957,7 @@ static bool compile_body(C *c) {
         uint8_t opcode;
         if (!rd_u8(r, &opcode)) return false; /* "unexpected end" */
         if (!c->dead) c->pending += fuel_cost(opcode);
+        c->m->features |= opcode_feature(c, opcode);
         uint32_t *ins;
         opnd a, b, cond;
         uint32_t pa, pb, pc_;

@@ -168,6 +168,8 @@ struct kiln_module {
     uint32_t ncustoms;
     custom_section *customs;
 
+    uint32_t features;                /* KILN_FEATURE_* bits */
+
     /* functions referenced outside function bodies (exports, elem segments,
      * globals): only these may be the target of ref.func in code. */
     uint8_t *func_declared;

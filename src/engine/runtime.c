@@ -107,6 +107,42 @@ bool kiln_module_custom_section(const kiln_module *m, uint32_t i, const char **n
     return true;
 }
 
+uint32_t kiln_module_features(const kiln_module *m) {
+    uint32_t f = m->features;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        if (m->types[i].nresults > 1) f |= KILN_FEATURE_MULTI_VALUE;
+        for (uint32_t k = 0; k < m->types[i].nparams; k++)
+            if (m->types[i].params[k] == KILN_V128) f |= KILN_FEATURE_SIMD;
+            else if (m->types[i].params[k] == KILN_FUNCREF || m->types[i].params[k] == KILN_EXTERNREF) f |= KILN_FEATURE_REFERENCE_TYPES;
+    }
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].kind == KILN_EXTERN_GLOBAL && m->imports[i].global.mutable_) f |= KILN_FEATURE_MUTABLE_GLOBALS;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == KILN_EXTERN_GLOBAL && m->global_types[m->exports[i].index].mutable_) f |= KILN_FEATURE_MUTABLE_GLOBALS;
+    if (m->has_datacount) f |= KILN_FEATURE_BULK_MEMORY;
+    for (uint32_t i = 0; i < m->ndatas; i++) if (m->datas[i].mode == SEG_PASSIVE) f |= KILN_FEATURE_BULK_MEMORY;
+    for (uint32_t i = 0; i < m->nelems; i++) if (m->elems[i].mode != SEG_ACTIVE) f |= KILN_FEATURE_BULK_MEMORY;
+    if (m->ntables > 1) f |= KILN_FEATURE_REFERENCE_TYPES;
+    for (uint32_t i = 0; i < m->ntables; i++) if (m->tables[i].elem == KILN_EXTERNREF) f |= KILN_FEATURE_REFERENCE_TYPES;
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        if (m->global_types[i].type == KILN_V128) f |= KILN_FEATURE_SIMD;
+        else if (valtype_is_ref(m->global_types[i].type)) f |= KILN_FEATURE_REFERENCE_TYPES;
+    return f;
+}
+
+const char *kiln_feature_name(uint32_t bit) {
+    switch (bit) {
+    case KILN_FEATURE_SIGN_EXT: return "sign-ext";
+    case KILN_FEATURE_SAT_FLOAT_TO_INT: return "nontrapping-float-to-int";
+    case KILN_FEATURE_MULTI_VALUE: return "multi-value";
+    case KILN_FEATURE_MUTABLE_GLOBALS: return "mutable-globals";
+    case KILN_FEATURE_BULK_MEMORY: return "bulk-memory";
+    case KILN_FEATURE_REFERENCE_TYPES: return "reference-types";
+    case KILN_FEATURE_SIMD: return "simd";
+    default: return "?";
+    }
+}
+
 const uint8_t *kiln_module_bytes(const kiln_module *m, size_t *len) { *len = m->len; return m->bytes; }
 uint32_t kiln_module_code_section_offset(const kiln_module *m) { return m->code_section_offset; }
 
