@@ -26,11 +26,12 @@ void kiln_meter_start(kiln_meter *m, kiln_store *s, const kiln_wasi *w) {
     m->store = s;
     m->wasi = w;
     m->trap = KILN_TRAP_NONE;
+    /* Wall time brackets the store's memory integral (which runs to the
+     * moment stats are read), so memory x time never exceeds memory x wall
+     * time; CPU time brackets only the guest's span. */
+    m->wall0 = clock_ns(CLOCK_MONOTONIC);
     if (s) kiln_store_stats_get(s, &m->s0);
     if (w) kiln_wasi_get_usage(w, &m->w0);
-    /* Clocks last, so the span measured holds as little of our own work as
-     * possible. */
-    m->wall0 = clock_ns(CLOCK_MONOTONIC);
     m->cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
@@ -43,13 +44,12 @@ static uint64_t sub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 void kiln_meter_stop(kiln_meter *m, kiln_usage *out) {
     uint64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    uint64_t wall1 = clock_ns(CLOCK_MONOTONIC);
     memset(out, 0, sizeof *out);
     out->cpu_ns = sub(cpu1, m->cpu0);
-    out->wall_ns = sub(wall1, m->wall0);
+    kiln_store_stats s1;
+    if (m->store) kiln_store_stats_get(m->store, &s1);
+    out->wall_ns = sub(clock_ns(CLOCK_MONOTONIC), m->wall0);
     if (m->store) {
-        kiln_store_stats s1;
-        kiln_store_stats_get(m->store, &s1);
         out->instructions = sub(s1.fuel_consumed, m->s0.fuel_consumed);
         out->memory_bytes = s1.memory_bytes;
         out->peak_memory_bytes = s1.peak_memory_bytes;
