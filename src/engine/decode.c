@@ -23,6 +23,24 @@ static int section_rank(uint8_t id) {
 
 #define FAIL(...) do { rd_fail(r, __VA_ARGS__); return false; } while (0)
 
+/* A wasm name as it may appear inside an error message. Names are any
+ * UTF-8, newlines included, and an error must stay one line: control
+ * characters, quotes and backslashes become \hh (as in the text format),
+ * and a long name is cut with "...". */
+static const char *msg_name(const char *s, uint32_t len, char *buf, size_t size) {
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool esc = c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+        if (o + (esc ? 3 : 1) + 4 > size) { memcpy(buf + o, "...", 4); return buf; }
+        if (esc) { buf[o++] = '\\'; buf[o++] = hex[c >> 4]; buf[o++] = hex[c & 15]; }
+        else buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static void *xcalloc(reader *r, size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size);
     if (!p) rd_fail(r, "out of memory");
@@ -281,8 +299,11 @@ static bool sec_export(reader *r, kiln_module *m) {
         case KILN_EXTERN_GLOBAL: limit = m->nglobals; break;
         default: FAIL("malformed export kind 0x%02x", e->kind);
         }
-        if (e->index >= limit)
-            FAIL("unknown %s %u in export \"%s\"", kiln_externkind_name((kiln_externkind)e->kind), e->index, e->name);
+        if (e->index >= limit) {
+            char nb[96];
+            FAIL("unknown %s %u in export \"%s\"", kiln_externkind_name((kiln_externkind)e->kind), e->index,
+                 msg_name(e->name, e->name_len, nb, sizeof nb));
+        }
         if (e->kind == KILN_EXTERN_FUNC) m->func_declared[e->index] = 1;
     }
     /* Names must be unique: sort a copy and compare neighbours. */
@@ -292,9 +313,10 @@ static bool sec_export(reader *r, kiln_module *m) {
     qsort(sorted, m->nexports, sizeof *sorted, export_cmp);
     for (uint32_t i = 1; i < m->nexports; i++)
         if (!export_cmp(&sorted[i - 1], &sorted[i])) {
-            const char *name = sorted[i]->name;
+            char nb[96];
+            msg_name(sorted[i]->name, sorted[i]->name_len, nb, sizeof nb);
             free(sorted);
-            FAIL("duplicate export name \"%s\"", name);
+            FAIL("duplicate export name \"%s\"", nb);
         }
     free(sorted);
     return true;
