@@ -1,0 +1,177 @@
+/*
+ * fuzz_module — libFuzzer target for src/engine: arbitrary bytes go through
+ * kiln_module_new (decode, validate, compile); a module that compiles is
+ * instantiated with dummy imports (fuzz_link.h) and every exported function
+ * is called with all-zero arguments under small fuel, memory and stack
+ * limits, so each input runs in bounded time and space.
+ *
+ * Each module runs twice: once on an engine that bounds-checks memory with
+ * guard pages and the fault handler, once on one with explicit checks. The
+ * two are the same program compiled two ways, so they must agree on
+ * whether the module is valid and, call by call, on every result bit and
+ * trap kind: a disagreement aborts (a finding), which catches wrong code in
+ * either set of memory ops, not only crashes.
+ *
+ * Build and run: make fuzz-module FUZZ_SECONDS=60 (see mk/fuzz.mk).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_link.h"
+
+/* Small enough that a worst-case input finishes in well under a second
+ * under ASan+UBSan, large enough for real loops to run a while. */
+#define FUEL 200000
+#define MAX_MEMORY (16u << 20)
+#define MAX_TABLE 10000
+#define MAX_STACK (256u << 10)
+#define MAX_DEPTH 2000
+#define MAX_EXPORTS 64
+#define MAX_VALS 64
+
+/* What one call did, for comparing the two engines. */
+typedef struct outcome {
+    kiln_status status;
+    kiln_trap_kind trap;
+    uint32_t nresults;
+    uint64_t bits[MAX_VALS];
+} outcome;
+
+typedef struct run {
+    bool compiled, linked, instantiated;
+    kiln_trap_kind init_trap;
+    uint32_t ncalls;
+    outcome calls[MAX_EXPORTS];
+} run;
+
+static kiln_trap *dummy_host(kiln_caller *c, void *env, uint64_t *slots) {
+    const kiln_externdesc *d = env;
+    /* Touch the caller's memory the way a real host would. */
+    uint64_t size = 0;
+    uint8_t *mem = kiln_caller_memory(c, &size);
+    if (mem && size) (void)mem[size - 1];
+    for (uint32_t i = 0; i < d->func.nresults; i++) slots[i] = 0;
+    return NULL;
+}
+
+/* A value's bits, with a reference reduced to null or not (the two engines'
+ * objects have different addresses). */
+static uint64_t val_bits(const kiln_val *v) {
+    switch (v->type) {
+    case KILN_I32: return (uint32_t)v->of.i32;
+    case KILN_I64: return (uint64_t)v->of.i64;
+    case KILN_F32: return v->of.f32_bits;
+    case KILN_F64: return v->of.f64_bits;
+    case KILN_FUNCREF: return v->of.funcref != NULL;
+    case KILN_EXTERNREF: return v->of.externref != NULL;
+    default: return 0;
+    }
+}
+
+static void run_module(kiln_engine *e, const uint8_t *data, size_t size, run *out) {
+    memset(out, 0, sizeof *out);
+    kiln_error err;
+    err.message[0] = '\0';
+    kiln_module *m = kiln_module_new(e, data, size, &err);
+    if (!m) {
+        /* The error must be one non-empty line (the CLI prints it as is). */
+        if (!err.message[0] || !memchr(err.message, '\0', sizeof err.message) || strchr(err.message, '\n'))
+            abort();
+        return;
+    }
+    out->compiled = true;
+    kiln_limits lim = {.max_memory_bytes = MAX_MEMORY, .max_table_elements = MAX_TABLE,
+                       .max_stack_bytes = MAX_STACK, .max_call_depth = MAX_DEPTH, .fuel = FUEL};
+    kiln_store *s = kiln_store_new(e, &lim, NULL);
+    kiln_linker *l = kiln_linker_new(e);
+    uint32_t nimp = kiln_module_import_count(m);
+    kiln_externdesc *descs = calloc(nimp ? nimp : 1, sizeof *descs);
+    if (!s || !l || !descs) abort();
+    kiln_trap *trap = NULL;
+    kiln_instance *inst = NULL;
+    if (fz_link_dummies(l, s, m, dummy_host, descs, &err)) {
+        out->linked = true;
+        inst = kiln_instantiate(s, l, m, &trap, &err);
+        if (trap) { out->init_trap = trap->kind; kiln_trap_free(trap); trap = NULL; }
+    }
+    if (inst) {
+        out->instantiated = true;
+        uint32_t nexp = kiln_module_export_count(m);
+        for (uint32_t i = 0; i < nexp && out->ncalls < MAX_EXPORTS; i++) {
+            kiln_externdesc d;
+            kiln_module_export(m, i, &d);
+            if (d.kind != KILN_EXTERN_FUNC) continue;
+            kiln_extern ext;
+            /* Exports are looked up by name, like an embedder would. */
+            if (!kiln_instance_export(inst, d.name, &ext) || ext.kind != KILN_EXTERN_FUNC) continue;
+            kiln_functype t;
+            kiln_func_type(ext.of.func, &t);
+            if (t.nparams > MAX_VALS || t.nresults > MAX_VALS) continue;
+            kiln_val args[MAX_VALS], res[MAX_VALS];
+            fz_zero_args(&t, args);
+            outcome *o = &out->calls[out->ncalls++];
+            o->status = kiln_call(s, ext.of.func, args, t.nparams, res, t.nresults, &trap, &err);
+            if (o->status == KILN_TRAPPED) {
+                o->trap = trap ? trap->kind : KILN_TRAP_NONE;
+                kiln_trap_free(trap);
+                trap = NULL;
+            } else if (o->status == KILN_OK) {
+                o->nresults = t.nresults;
+                for (uint32_t k = 0; k < t.nresults; k++) {
+                    if (res[k].type != t.results[k]) abort(); /* results must carry their types */
+                    o->bits[k] = val_bits(&res[k]);
+                }
+            }
+            /* Fuel is the store's, so once it runs out every later call
+             * would only report that again. */
+            if (o->status == KILN_TRAPPED && o->trap == KILN_TRAP_OUT_OF_FUEL) break;
+        }
+    }
+    kiln_linker_free(l);
+    kiln_store_free(s);
+    kiln_module_free(m);
+    free(descs);
+}
+
+static void mismatch(const char *what, unsigned call) {
+    fprintf(stderr, "fuzz_module: guard-page and explicit-check engines disagree: %s (call %u)\n", what, call);
+    abort();
+}
+
+static void compare(const run *a, const run *b) {
+    if (a->compiled != b->compiled) mismatch("validity", 0);
+    if (a->linked != b->linked) mismatch("linking", 0);
+    if (a->instantiated != b->instantiated || a->init_trap != b->init_trap) mismatch("instantiation", 0);
+    uint32_t n = a->ncalls < b->ncalls ? a->ncalls : b->ncalls;
+    for (uint32_t i = 0; i < n; i++) {
+        const outcome *x = &a->calls[i], *y = &b->calls[i];
+        /* The two code streams may differ in cost (checked ops), so the
+         * point where fuel runs out may too: stop comparing there. */
+        if ((x->status == KILN_TRAPPED && x->trap == KILN_TRAP_OUT_OF_FUEL) ||
+            (y->status == KILN_TRAPPED && y->trap == KILN_TRAP_OUT_OF_FUEL))
+            return;
+        if (x->status != y->status) mismatch("status", i);
+        if (x->status == KILN_TRAPPED && x->trap != y->trap) mismatch("trap kind", i);
+        if (x->status == KILN_OK && memcmp(x->bits, y->bits, x->nresults * sizeof x->bits[0]) != 0)
+            mismatch("results", i);
+    }
+    if (a->ncalls != b->ncalls) mismatch("number of calls", n);
+}
+
+static kiln_engine *guard_engine, *explicit_engine;
+static run run_a, run_b;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!guard_engine) {
+        kiln_config guard = {.explicit_bounds_checks = false}, expl = {.explicit_bounds_checks = true};
+        guard_engine = kiln_engine_new(&guard, NULL);
+        explicit_engine = kiln_engine_new(&expl, NULL);
+        if (!guard_engine || !explicit_engine) abort();
+    }
+    run_module(guard_engine, data, size, &run_a);
+    run_module(explicit_engine, data, size, &run_b);
+    compare(&run_a, &run_b);
+    return 0;
+}

@@ -1,0 +1,18 @@
+;; Imports of every kind, so the fuzzer's dummy linker is exercised.
+(module
+  (import "env" "f" (func $f (param i32 i64) (result f32)))
+  (import "env" "mem" (memory 1 4))
+  (import "env" "tab" (table 2 10 funcref))
+  (import "env" "g" (global $g (mut i32)))
+  (import "env" "gc" (global $gc f64))
+  (type $t (func (param i32) (result i32)))
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (elem (i32.const 0) $inc)
+  (data (i32.const 16) "hello")
+  (func (export "main") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 3)))
+    (drop (call $f (i32.load8_u (i32.const 17)) (i64.const 9)))
+    (drop (memory.grow (i32.const 1)))
+    (call_indirect (type $t) (global.get $g) (i32.const 0)))
+  (func (export "oob") (result i32) (call_indirect (type $t) (i32.const 0) (i32.const 1)))
+  (func (export "f64") (result f64) (f64.mul (global.get $gc) (f64.const 2.5))))

@@ -1,0 +1,15 @@
+;; Loads and stores at the edges, bulk memory, passive segments, grow.
+(module
+  (memory 1 3)
+  (data $p "\01\02\03\04\05\06\07\08")
+  (data (i32.const 65530) "edge!!")
+  (func (export "edge") (result i64) (i64.load offset=65528 (i32.const 0)))
+  (func (export "oob") (result i32) (i32.load offset=65533 (i32.const 0)))
+  (func (export "wrap") (result i32) (i32.load8_s offset=4294967295 (i32.const 1)))
+  (func (export "init") (result i32) (memory.init $p (i32.const 100) (i32.const 2) (i32.const 6)) (i32.load (i32.const 102)))
+  (func (export "drop") (data.drop $p) (memory.init $p (i32.const 0) (i32.const 0) (i32.const 1)))
+  (func (export "fill") (result i32) (memory.fill (i32.const 10) (i32.const 0xaa) (i32.const 300)) (i32.load16_u (i32.const 309)))
+  (func (export "copy") (memory.copy (i32.const 65000) (i32.const 0) (i32.const 600)))
+  (func (export "grow") (result i32) (drop (memory.grow (i32.const 1))) (memory.grow (i32.const 5)))
+  (func (export "size") (result i32) (i32.store (i32.const 131068) (i32.const 9)) (memory.size))
+  (func (export "f") (result f64) (f64.store (i32.const 8) (f64.const -1.5)) (f64.load (i32.const 8))))

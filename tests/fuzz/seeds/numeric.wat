@@ -1,0 +1,15 @@
+;; Arithmetic that traps or saturates, conversions, sign extension.
+(module
+  (func (export "divs") (param i32) (result i32) (i32.div_s (i32.const -2147483648) (i32.sub (local.get 0) (i32.const 1))))
+  (func (export "divz") (param i64) (result i64) (i64.rem_u (i64.const 7) (local.get 0)))
+  (func (export "trunc") (param f32) (result i32) (i32.trunc_f32_s (f32.div (local.get 0) (local.get 0))))
+  (func (export "truncbig") (result i64) (i64.trunc_f64_u (f64.const 1e30)))
+  (func (export "sat") (result i64) (i64.trunc_sat_f64_s (f64.const -1e30)))
+  (func (export "ext") (result i64) (i64.extend16_s (i64.const 0x8000)))
+  (func (export "rot") (result i32) (i32.rotl (i32.const 0x80000001) (i32.const 33)))
+  (func (export "cnt") (result i64) (i64.popcnt (i64.clz (i64.ctz (i64.const 256)))))
+  (func (export "fmin") (result f64) (f64.min (f64.const -0) (f64.const 0)))
+  (func (export "nan") (result f32) (f32.sqrt (f32.const -1)))
+  (func (export "reinterp") (result i64) (i64.reinterpret_f64 (f64.convert_i64_u (i64.const -1))))
+  (func (export "copysign") (result f32) (f32.copysign (f32.const 3) (f32.const -0)))
+  (func (export "nearest") (result f64) (f64.nearest (f64.const 2.5))))
