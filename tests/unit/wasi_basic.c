@@ -3,6 +3,7 @@
  * bookkeeping, usage counters and guest pointers out of range. */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "tap.h"
@@ -299,6 +300,38 @@ static void test_sockets(void) {
     close(sv[1]);
 }
 
+static void test_accept(void) {
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "/tmp/kiln-wasi-sock-%d", (int)getpid());
+    unlink(a.sun_path);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4) != 0) { T(0, "listening socket"); return; }
+    kiln_wasi_config c = {.sockets = &l, .nsockets = 1};
+    c.stdio[0].kind = c.stdio[1].kind = c.stdio[2].kind = KILN_WASI_STDIO_NULL;
+    kiln_wasi *w = kiln_wasi_new(&c, NULL);
+    T(wasi_fd_fdstat_set_flags(w, mem, MEMSIZE, 3, WASI_FDFLAG_NONBLOCK) == 0, "make the listener non-blocking");
+    T(wasi_sock_accept(w, mem, MEMSIZE, 3, 0, RET) == WASI_EAGAIN, "sock_accept with nobody waiting -> AGAIN");
+    T(wasi_fd_fdstat_set_flags(w, mem, MEMSIZE, 3, 0) == 0, "and blocking again");
+    int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+    T(connect(cl, (struct sockaddr *)&a, sizeof a) == 0, "a client connects");
+    T(wasi_sock_accept(w, mem, MEMSIZE, 3, WASI_FDFLAG_NONBLOCK, RET) == 0 && wasi_ld32(mem, RET) == 4, "sock_accept gives fd 4");
+    T(wasi_fd_fdstat_get(w, mem, MEMSIZE, 4, 64) == 0 && (wasi_ld16(mem, 66) & WASI_FDFLAG_NONBLOCK),
+      "the accepted socket is non-blocking, as asked");
+    T(wasi_fd_fdstat_get(w, mem, MEMSIZE, 4, 64) == 0 && mem[64] == WASI_FILETYPE_SOCKET_STREAM &&
+          !(wasi_ld64(mem, 72) & WASI_RIGHT_SOCK_ACCEPT), "a stream socket, without the accept right");
+    uint32_t n;
+    T(pwrite_str(w, 4, "hello", &n) == 0 && n == 5, "fd_write on the accepted socket");
+    char got[8] = {0};
+    T(read(cl, got, sizeof got) == 5 && !strcmp(got, "hello"), "the client reads it");
+    T(wasi_sock_accept(w, mem, MEMSIZE, 4, 0, RET) == WASI_ENOTCAPABLE, "sock_accept on a connection -> NOTCAPABLE");
+    T(wasi_sock_accept(w, mem, MEMSIZE, 1, 0, RET) == WASI_ENOTSOCK, "sock_accept on stdout -> NOTSOCK");
+    kiln_wasi_free(w);
+    T(fcntl(l, F_GETFD) >= 0, "the embedder's listening socket stays open (kiln used a dup)");
+    close(cl);
+    close(l);
+    unlink(a.sun_path);
+}
+
 int main(void) {
     test_args_env();
     test_stdio();
@@ -307,5 +340,6 @@ int main(void) {
     test_poll();
     test_misc();
     test_sockets();
+    test_accept();
     TAP_DONE();
 }

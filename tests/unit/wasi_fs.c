@@ -83,6 +83,31 @@ static void test_files(kiln_wasi *w) {
       "fd_pwrite on an APPEND file writes at its offset (POSIX), not at the end");
     T(wasi_fd_close(w, mem, MEMSIZE, fd) == 0, "close");
 
+    /* advise, allocate, sync, flags */
+    const uint64_t more = RW | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_SYNC |
+                          WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_FDSTAT_SET_FLAGS;
+    T(popen_(w, 3, 0, "b.bin", WASI_OFLAG_CREAT, more, 0, 0, &fd) == 0, "create b.bin with more rights");
+    T(wasi_fd_advise(w, mem, MEMSIZE, fd, 0, 100, WASI_ADVICE_SEQUENTIAL) == 0, "fd_advise SEQUENTIAL");
+    T(wasi_fd_advise(w, mem, MEMSIZE, fd, 0, 100, 6) == WASI_EINVAL, "fd_advise with advice 6 -> INVAL");
+    T(wasi_fd_allocate(w, mem, MEMSIZE, fd, 10, 90) == 0 && stat(tp("sandbox/b.bin"), &st) == 0 && st.st_size == 100,
+      "fd_allocate(10, 90) grows the file to 100");
+    T(wasi_fd_allocate(w, mem, MEMSIZE, fd, 0, 50) == 0 && stat(tp("sandbox/b.bin"), &st) == 0 && st.st_size == 100,
+      "fd_allocate inside the file leaves its size");
+    T(wasi_fd_sync(w, mem, MEMSIZE, fd) == 0 && wasi_fd_datasync(w, mem, MEMSIZE, fd) == 0, "fd_sync, fd_datasync");
+    T(wasi_fd_fdstat_set_flags(w, mem, MEMSIZE, fd, WASI_FDFLAG_APPEND | WASI_FDFLAG_NONBLOCK) == 0 &&
+          wasi_fd_fdstat_get(w, mem, MEMSIZE, fd, 64) == 0 &&
+          wasi_ld16(mem, 66) == (WASI_FDFLAG_APPEND | WASI_FDFLAG_NONBLOCK), "fd_fdstat_set_flags APPEND|NONBLOCK shows in fdstat");
+    T(pwrite_str(w, fd, "end", &n) == 0 && stat(tp("sandbox/b.bin"), &st) == 0 && st.st_size == 103,
+      "and a write now appends");
+    T(wasi_fd_fdstat_set_flags(w, mem, MEMSIZE, fd, WASI_FDFLAG_SYNC) == WASI_ENOTSUP, "turning on SYNC after open -> NOTSUP");
+    T(wasi_fd_fdstat_set_flags(w, mem, MEMSIZE, fd, 0) == 0 && wasi_fd_fdstat_get(w, mem, MEMSIZE, fd, 64) == 0 &&
+          wasi_ld16(mem, 66) == 0, "flags cleared");
+    T(wasi_fd_close(w, mem, MEMSIZE, fd) == 0, "close");
+    T(popen_(w, 3, 0, "c.bin", WASI_OFLAG_CREAT, RW, 0, WASI_FDFLAG_DSYNC, &fd) == 0 &&
+          wasi_fd_fdstat_get(w, mem, MEMSIZE, fd, 64) == 0 && (wasi_ld16(mem, 66) & WASI_FDFLAG_DSYNC),
+      "path_open with DSYNC: fdstat shows it");
+    T(wasi_fd_close(w, mem, MEMSIZE, fd) == 0, "close");
+
     /* Rights on an opened file. */
     T(popen_(w, 3, 0, "a.txt", 0, WASI_RIGHT_FD_READ, 0, 0, &fd) == 0, "open read-only (rights: fd_read)");
     T(pwrite_str(w, fd, "no", &n) == WASI_ENOTCAPABLE, "fd_write -> NOTCAPABLE");
