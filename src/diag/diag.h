@@ -57,8 +57,9 @@ void diag_symbols_free(diag_symbols *s);
  * address DWARF uses). Fills out[0..n) with the inline chain, innermost
  * first: out[0] is where the offset is, out[i+1] the function that
  * out[i]'s function was inlined into, at the call site. Returns n (at most
- * max), or 0 when nothing is known about the offset. Without DWARF, returns
- * one entry with the name-section name and no file.
+ * max), or 0 when nothing is known about the offset. Where DWARF does not
+ * name the wasm function (or there is no DWARF), the outermost entry takes
+ * its name-section name (from_name_section is then set).
  */
 int diag_symbols_lookup(diag_symbols *s, uint32_t code_offset, diag_loc *out,
                         int max);
@@ -128,6 +129,10 @@ typedef struct diag_report_opts {
     const char *source_root;
     /* Never read source files (for servers that must not touch the disk). */
     bool no_source;
+    /* The module `syms` was built from. When set, only frames of this module
+     * are symbolicated (a trap can cross into other modules' functions);
+     * when NULL, every wasm frame is taken to be of syms' module. */
+    const kiln_module *module;
 } diag_report_opts;
 
 /* Writes a human-readable report of trap `t` to `out`. syms may be NULL

@@ -178,7 +178,8 @@ typedef struct xframe {
 
 /* Expands t's frames into display lines. Returns a malloc'd array (NULL
  * when out of memory; *n = 0 for none). */
-static xframe *expand(const kiln_trap *t, diag_symbols *syms, size_t *n)
+static xframe *expand(const kiln_trap *t, diag_symbols *syms,
+                      const diag_report_opts *opts, size_t *n)
 {
     *n = 0;
     size_t cap = t->nframes ? t->nframes * 2 : 1;
@@ -190,7 +191,8 @@ static xframe *expand(const kiln_trap *t, diag_symbols *syms, size_t *n)
         int k = 0;
         uint32_t body = 0;
         bool have_body = false;
-        if (f->module && syms) {
+        bool ours = f->module && syms && (!opts->module || f->module == opts->module);
+        if (ours) {
             have_body = diag_symbols_func_at(syms, f->code_offset, &body) != DIAG_NONE;
             /* Outer frames point at their call instruction, which is what
              * we want: the call's own line. */
@@ -218,7 +220,7 @@ static xframe *expand(const kiln_trap *t, diag_symbols *syms, size_t *n)
             }
             /* A function DWARF does not name (no DW_AT_name) still has its
              * name-section name. */
-            if (!x->loc.function && !x->loc.inlined && f->module && syms)
+            if (!x->loc.function && !x->loc.inlined && ours)
                 x->loc.function = diag_symbols_func_name(syms, f->func_index);
         }
     }
@@ -397,7 +399,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
     const char *msg = t->message[0] ? t->message : kind_text(t->kind);
     const char *hint = diag_trap_hint(t, syms, opts);
     size_t nx = 0;
-    xframe *xs = expand(t, syms, &nx);
+    xframe *xs = expand(t, syms, opts, &nx);
     if (!xs && t->nframes) {
         b->oom = true;
         return;
@@ -566,7 +568,7 @@ char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
     cJSON *frames = cJSON_AddArrayToObject(root, "frames");
     ok = ok && frames;
     size_t nx = 0;
-    xframe *xs = ok ? expand(t, syms, &nx) : NULL;
+    xframe *xs = ok ? expand(t, syms, opts, &nx) : NULL;
     if (!xs && t->nframes) ok = false;
     for (size_t i = 0; ok && i < nx; i++) {
         const xframe *x = &xs[i];

@@ -121,6 +121,18 @@ int main(void)
     cJSON_Delete(doc);
     free(j);
 
+    /* Frames of another module than syms' are not symbolicated with it. */
+    o.module = (const kiln_module *)2;
+    r = diag_format_trap_str(&t, s, &o);
+    CHECK(r && strstr(r, "  0: wasm-function[1] (wasm offset") && !strstr(r, "helper"),
+          "frames of another module: indexes only");
+    free(r);
+    o.module = (const kiln_module *)1;
+    r = diag_format_trap_str(&t, s, &o);
+    CHECK(r && strstr(r, "  0: helper"), "frames of syms' own module: symbolicated");
+    free(r);
+    o.module = NULL;
+
     /* Recursion: 99 identical frames below the first are folded, and a
      * wrapped address with a deep, self-recursive stack is a stack overflow. */
     kiln_frame deep[100];
