@@ -14,6 +14,7 @@ struct kiln_engine {
     uint32_t *buckets;         /* open hash of ids + 1 (0: empty) */
     uint32_t nbuckets;
     struct timer *timer;       /* deadlines (timer.c); made on first use */
+    struct pool *pool;         /* recycled memories and stacks (pool.c) */
 };
 
 #endif

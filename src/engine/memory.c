@@ -27,6 +27,13 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     }
     kiln_memory *m = calloc(1, sizeof *m);
     if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    size_t want = (size_t)min_pages * KILN_PAGE_SIZE;
+    uint8_t *pooled;
+    if (pool_take_memory(s->engine, RESERVE, want, &pooled)) {
+        m->base = pooled;
+        m->reserved = RESERVE;
+        goto ready;
+    }
     void *p = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         if (err) snprintf(err->message, sizeof err->message, "cannot reserve address space for linear memory: %s", strerror(errno));
@@ -35,16 +42,17 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     }
     m->base = p;
     m->reserved = RESERVE;
-    m->max_pages = has_max ? max_pages : KILN_MAX_PAGES;
-    m->has_max = has_max;
-    m->limit_bytes = limit;
-    m->store = s;
-    if (min_pages && mprotect(p, (size_t)min_pages * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+    if (min_pages && mprotect(p, want, PROT_READ | PROT_WRITE) != 0) {
         if (err) snprintf(err->message, sizeof err->message, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
         munmap(p, RESERVE);
         free(m);
         return NULL;
     }
+ready:
+    m->max_pages = has_max ? max_pages : KILN_MAX_PAGES;
+    m->has_max = has_max;
+    m->limit_bytes = limit;
+    m->store = s;
     m->size = (uint64_t)min_pages * KILN_PAGE_SIZE;
     m->next = s->memories;
     s->memories = m;
@@ -72,7 +80,7 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta) {
 }
 
 void memory_destroy(kiln_memory *m) {
-    munmap(m->base, m->reserved);
+    pool_give_memory(m->store->engine, m->base, m->reserved, m->size);
     free(m);
 }
 

@@ -217,8 +217,9 @@ void kiln_store_free(kiln_store *s) {
     for (kiln_table *t = s->tables, *n; t; t = n) { n = t->next; free(t->elems); free(t); }
     for (kiln_global *g = s->globals, *n; g; g = n) { n = g->next; free(g); }
     free(s->data);
-    free(s->ex.stack);
-    free(s->ex.frames);
+    if (s->ex.stack)
+        pool_give_stacks(s->engine, s->ex.stack, (size_t)(s->ex.stack_end - s->ex.stack) * sizeof(uint64_t), s->ex.frames,
+                         (size_t)(s->ex.frames_end - s->ex.frames));
     free(s);
 }
 
@@ -227,8 +228,10 @@ static bool exec_ready(kiln_store *s, kiln_error *err) {
     exec *ex = &s->ex;
     if (ex->stack) return true;
     size_t slots = s->limits.max_stack_bytes / sizeof(uint64_t);
-    ex->stack = malloc(slots * sizeof(uint64_t));
-    ex->frames = malloc((size_t)s->limits.max_call_depth * sizeof(frame));
+    if (!pool_take_stacks(s->engine, slots * sizeof(uint64_t), s->limits.max_call_depth, &ex->stack, &ex->frames)) {
+        ex->stack = malloc(slots * sizeof(uint64_t));
+        ex->frames = malloc((size_t)s->limits.max_call_depth * sizeof(frame));
+    }
     if (!ex->stack || !ex->frames) {
         free(ex->stack); free(ex->frames);
         ex->stack = NULL; ex->frames = NULL;

@@ -147,6 +147,13 @@ kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max
                          bool has_max, kiln_error *err);
 int64_t table_grow(kiln_table *t, uint64_t delta, void *init);
 
+/* pool.c: reservations and stacks recycled across stores. */
+bool pool_take_memory(kiln_engine *e, size_t reserve, size_t want, uint8_t **base);
+void pool_give_memory(kiln_engine *e, uint8_t *base, size_t reserve, size_t committed);
+bool pool_take_stacks(kiln_engine *e, size_t stack_bytes, size_t nframes, uint64_t **stack, frame **frames);
+void pool_give_stacks(kiln_engine *e, uint64_t *stack, size_t stack_bytes, frame *frames, size_t nframes);
+void pool_free(kiln_engine *e);
+
 /* memory.c: keeps the store's memory accounting current. */
 void store_memory_changed(kiln_store *s, int64_t delta_bytes);
 

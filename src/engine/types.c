@@ -160,6 +160,7 @@ kiln_engine *kiln_engine_new(const kiln_config *config, kiln_error *err) {
 void kiln_engine_free(kiln_engine *e) {
     if (!e) return;
     timer_shutdown(e);
+    pool_free(e);
     for (uint32_t i = 0; i < e->ntypes; i++) {
         free(e->types[i]->params);
         free(e->types[i]->results);
