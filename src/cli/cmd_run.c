@@ -279,17 +279,15 @@ static int parse(int argc, char **argv, opts *o) {
             const char **ne = realloc(o->env, (o->nenv + 1) * sizeof *ne);
             if (!ne) return cli_fail("run", "out of memory");
             o->env = ne;
-            if (!strchr(v, '=')) {
-                /* --env NAME: the host's value, when there is one. */
-                const char *hv = getenv(v);
-                if (!hv) continue;
-                size_t l = strlen(v) + strlen(hv) + 2;
-                char *kv = malloc(l);
-                if (!kv) return cli_fail("run", "out of memory");
-                snprintf(kv, l, "%s=%s", v, hv);
-                v = kv;
-            }
-            o->env[o->nenv++] = v;
+            /* --env NAME: the host's value, when there is one. */
+            const char *hv = NULL;
+            if (!strchr(v, '=') && !(hv = getenv(v))) continue;
+            size_t l = strlen(v) + (hv ? strlen(hv) + 1 : 0) + 1;
+            char *kv = malloc(l);
+            if (!kv) return cli_fail("run", "out of memory");
+            if (hv) snprintf(kv, l, "%s=%s", v, hv);
+            else memcpy(kv, v, l);
+            o->env[o->nenv++] = kv;
             continue;
         }
         if (is_opt(a, "--fuel")) {
@@ -674,6 +672,7 @@ int cmd_run(int argc, char **argv) {
     if (st < 0) st = run(&o);
     for (size_t i = 0; i < o.ndirs; i++) free((char *)o.dirs[i].host_path);
     free(o.dirs);
-    free(o.env); /* strings from --env NAME alone stay: freed with the process */
+    for (size_t i = 0; i < o.nenv; i++) free((char *)o.env[i]);
+    free(o.env);
     return st;
 }
