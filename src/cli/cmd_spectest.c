@@ -158,6 +158,36 @@ static bool define_spectest(script *s, kiln_error *err) {
 
 /* ------------------------------------------------------------ values */
 
+/* The bytes of one lane of a v128 in a script ("lane_type"), or 0. */
+static int lane_bytes(const cJSON *j) {
+    const cJSON *lt = cJSON_GetObjectItem(j, "lane_type");
+    if (!cJSON_IsString(lt)) return 0;
+    const char *s = lt->valuestring;
+    if (!strcmp(s, "i8")) return 1;
+    if (!strcmp(s, "i16")) return 2;
+    if (!strcmp(s, "i32") || !strcmp(s, "f32")) return 4;
+    if (!strcmp(s, "i64") || !strcmp(s, "f64")) return 8;
+    return 0;
+}
+
+/* A v128 is written lane by lane: {"type": "v128", "lane_type": "i16",
+ * "value": ["65535", ...]}, each lane an unsigned decimal (float lanes as
+ * their bits). `nan:...` lanes are not values: the caller handles them. */
+static bool parse_v128(const cJSON *j, uint8_t out[16]) {
+    int lb = lane_bytes(j);
+    const cJSON *lanes = cJSON_GetObjectItem(j, "value");
+    if (!lb || !cJSON_IsArray(lanes) || cJSON_GetArraySize(lanes) != 16 / lb) return false;
+    for (int i = 0; i < 16 / lb; i++) {
+        const cJSON *l = cJSON_GetArrayItem(lanes, i);
+        if (!cJSON_IsString(l)) return false;
+        char *end;
+        uint64_t x = strtoull(l->valuestring, &end, 10);
+        if (*end) return false;
+        for (int k = 0; k < lb; k++) out[i * lb + k] = (uint8_t)(x >> (8 * k));
+    }
+    return true;
+}
+
 /* Externref values in scripts are small integers; kiln carries them as
  * pointers, so "ref.extern N" becomes (void*)(N + 1), keeping NULL free
  * for ref.null. */
@@ -167,7 +197,8 @@ static bool parse_value(const cJSON *j, kiln_val *out, bool *skip) {
     const char *t = type->valuestring;
     const char *v = cJSON_IsString(value) ? value->valuestring : NULL;
     memset(out, 0, sizeof *out);
-    if (!strcmp(t, "v128")) { *skip = true; return true; }
+    (void)skip;
+    if (!strcmp(t, "v128")) { out->type = KILN_V128; return parse_v128(j, out->of.v128); }
     if (!v) return false;
     if (!strcmp(t, "i32")) { out->type = KILN_I32; out->of.i32 = (int32_t)strtoul(v, NULL, 10); }
     else if (!strcmp(t, "i64")) { out->type = KILN_I64; out->of.i64 = (int64_t)strtoull(v, NULL, 10); }
@@ -189,12 +220,42 @@ static bool f32_is_arith_nan(uint32_t b) { return (b & 0x7fc00000u) == 0x7fc0000
 static bool f64_is_canonical_nan(uint64_t b) { return (b & 0x7fffffffffffffffull) == 0x7ff8000000000000ull; }
 static bool f64_is_arith_nan(uint64_t b) { return (b & 0x7ff8000000000000ull) == 0x7ff8000000000000ull; }
 
+/* A v128 result against its expectation, lane by lane: float lanes may
+ * expect nan:canonical or nan:arithmetic. */
+static bool v128_matches(const cJSON *j, const uint8_t got[16]) {
+    int lb = lane_bytes(j);
+    const cJSON *lanes = cJSON_GetObjectItem(j, "value");
+    const cJSON *lt = cJSON_GetObjectItem(j, "lane_type");
+    if (!lb || !cJSON_IsArray(lanes) || cJSON_GetArraySize(lanes) != 16 / lb) return false;
+    bool is_float = lt->valuestring[0] == 'f';
+    for (int i = 0; i < 16 / lb; i++) {
+        const cJSON *l = cJSON_GetArrayItem(lanes, i);
+        if (!cJSON_IsString(l)) return false;
+        uint64_t have = 0;
+        for (int k = lb - 1; k >= 0; k--) have = have << 8 | got[i * lb + k];
+        const char *s = l->valuestring;
+        if (is_float && !strncmp(s, "nan:", 4)) {
+            bool canon = !strcmp(s, "nan:canonical");
+            if (!canon && strcmp(s, "nan:arithmetic")) return false;
+            bool ok = lb == 4 ? (canon ? f32_is_canonical_nan((uint32_t)have) : f32_is_arith_nan((uint32_t)have))
+                              : (canon ? f64_is_canonical_nan(have) : f64_is_arith_nan(have));
+            if (!ok) return false;
+            continue;
+        }
+        char *end;
+        uint64_t want = strtoull(s, &end, 10);
+        if (*end || want != have) return false;
+    }
+    return true;
+}
+
 /* Does `got` match the expected value `j`? */
 static bool value_matches(const cJSON *j, const kiln_val *got, bool *skip) {
     const char *t = cJSON_GetObjectItem(j, "type")->valuestring;
     const cJSON *value = cJSON_GetObjectItem(j, "value");
     const char *v = cJSON_IsString(value) ? value->valuestring : "";
-    if (!strcmp(t, "v128")) { *skip = true; return true; }
+    (void)skip;
+    if (!strcmp(t, "v128")) return got->type == KILN_V128 && v128_matches(j, got->of.v128);
     if (!strcmp(t, "f32") && got->type == KILN_F32) {
         if (!strcmp(v, "nan:canonical")) return f32_is_canonical_nan(got->of.f32_bits);
         if (!strcmp(v, "nan:arithmetic")) return f32_is_arith_nan(got->of.f32_bits);
@@ -232,6 +293,12 @@ static void format_value(const kiln_val *v, char *buf, size_t n) {
         if (v->of.externref) snprintf(buf, n, "externref:%" PRIuPTR, (uintptr_t)v->of.externref - 1);
         else snprintf(buf, n, "externref:null");
         break;
+    case KILN_V128: { /* as i32 lanes, the first lane first */
+        uint32_t l[4];
+        memcpy(l, v->of.v128, 16);
+        snprintf(buf, n, "v128:i32x4 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32, l[0], l[1], l[2], l[3]);
+        break;
+    }
     default: snprintf(buf, n, "?"); break;
     }
 }
@@ -334,10 +401,6 @@ static int do_action(script *s, const cJSON *a, int line, kiln_val *results, uin
     kiln_functype ft;
     kiln_func_type(f, &ft);
     if (ft.nresults > 64) { fail(s, line, "too many results"); return 2; }
-    for (uint32_t i = 0; i < ft.nresults; i++)
-        if (ft.results[i] == KILN_V128) { *skip = true; return 0; }
-    for (uint32_t i = 0; i < ft.nparams; i++)
-        if (ft.params[i] == KILN_V128) { *skip = true; return 0; }
     kiln_error err = {{0}};
     kiln_status st = kiln_call(s->store, f, argv, (uint32_t)n, results, ft.nresults, trap, &err);
     *nresults = ft.nresults;
@@ -368,11 +431,13 @@ static void cmd_assert_return(script *s, const cJSON *c, int line) {
         const cJSON *e = cJSON_GetArrayItem(expected, (int)i);
         bool sk = false;
         if (!value_matches(e, &results[i], &sk)) {
-            char got[64];
+            char got[96];
             format_value(&results[i], got, sizeof got);
             const cJSON *ev = cJSON_GetObjectItem(e, "value");
+            char *lanes = cJSON_IsArray(ev) ? cJSON_PrintUnformatted(ev) : NULL; /* a v128's */
             fail(s, line, "%s result %u: got %s, expected %s:%s", field, i, got,
-                 cJSON_GetObjectItem(e, "type")->valuestring, cJSON_IsString(ev) ? ev->valuestring : "?");
+                 cJSON_GetObjectItem(e, "type")->valuestring, cJSON_IsString(ev) ? ev->valuestring : lanes ? lanes : "?");
+            free(lanes);
             return;
         }
         if (sk) { s->skipped++; return; }
@@ -451,7 +516,7 @@ static void run_command(script *s, const cJSON *c) {
     else fail(s, line, "unknown command type %s", type);
 }
 
-static int run_script(const char *path, bool verbose, int *passed, int *failed, int *skipped) {
+static int run_script(const char *path, bool verbose, bool explicit_bounds, int *passed, int *failed, int *skipped) {
     size_t len;
     unsigned char *text = cli_read_file(path, &len);
     if (!text) return cli_fail("spectest", "cannot read %s: %s", path, strerror(errno));
@@ -468,7 +533,8 @@ static int run_script(const char *path, bool verbose, int *passed, int *failed, 
     if (slash) *slash = 0;
     else if (s.dir) strcpy(s.dir, ".");
     kiln_error err = {{0}};
-    s.engine = kiln_engine_new(NULL, &err);
+    kiln_config cfg = {.explicit_bounds_checks = explicit_bounds};
+    s.engine = kiln_engine_new(explicit_bounds ? &cfg : NULL, &err);
     if (s.engine) s.store = kiln_store_new(s.engine, NULL, NULL);
     if (s.engine) s.linker = kiln_linker_new(s.engine);
     int rc = 0;
@@ -504,10 +570,13 @@ static void usage(FILE *f) {
             "Commands run: module, register, action, assert_return (nan:canonical and\n"
             "nan:arithmetic included), assert_trap, assert_exhaustion, assert_invalid,\n"
             "assert_malformed (binary modules; text ones are skipped and counted as\n"
-            "skipped), assert_unlinkable, assert_uninstantiable. Commands on v128 values\n"
-            "are skipped while kiln has no SIMD. The `spectest` host module is provided.\n\n"
+            "skipped), assert_unlinkable, assert_uninstantiable; v128 values are compared\n"
+            "lane by lane. The `spectest` host module is provided.\n\n"
             "Options:\n"
             "  -v, --verbose   also print why each expected-bad module was rejected\n"
+            "  --explicit-bounds-checks\n"
+            "                  compile memory accesses with explicit bounds checks\n"
+            "                  (kiln_config.explicit_bounds_checks) instead of guard pages\n"
             "  -h, --help      this text\n\n"
             "Output: one line per failure (FAIL script:line: what happened), then\n"
             "\"N passed, N failed, N skipped\".\n"
@@ -515,19 +584,21 @@ static void usage(FILE *f) {
 }
 
 int cmd_spectest(int argc, char **argv) {
-    static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool verbose = false;
+    static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+                                         {"explicit-bounds-checks", no_argument, NULL, 'B'}, {0}};
+    bool verbose = false, explicit_bounds = false;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         if (o == 'v') verbose = true;
         else if (o == 'h') { usage(stdout); return 0; }
+        else if (o == 'B') explicit_bounds = true;
         else { usage(stderr); return 1; }
     }
     if (optind >= argc) { usage(stderr); return 1; }
     int passed = 0, failed = 0, skipped = 0, rc = 0;
     for (int i = optind; i < argc; i++)
-        if (run_script(argv[i], verbose, &passed, &failed, &skipped)) rc = 1;
+        if (run_script(argv[i], verbose, explicit_bounds, &passed, &failed, &skipped)) rc = 1;
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed || rc ? 1 : 0;
 }

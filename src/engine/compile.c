@@ -466,7 +466,6 @@ static bool read_blocktype(C *c, const kiln_valtype **params, uint32_t *np,
     if (b == 0x40) { c->r->p++; *params = *results = NULL; *np = *nr = 0; return true; }
     if (valtype_is_valid(b)) {
         c->r->p++;
-        if (b == KILN_V128) FAIL("SIMD (v128) is not supported yet");
         *params = NULL; *np = 0;
         *results = single(b); *nr = 1;
         return true;
@@ -1169,7 +1168,6 @@ static bool compile_body(C *c) {
                 uint8_t vt;
                 TRY(rd_u8(r, &vt));
                 if (!valtype_is_valid(vt)) FAIL("malformed value type 0x%02x", vt);
-                if (vt == KILN_V128) FAIL("SIMD (v128) is not supported yet");
                 t = vt;
             }
             TRY(pop(c, KILN_I32, &cond, &pc_));
@@ -1201,7 +1199,7 @@ static bool compile_body(C *c) {
             TRY(rd_u32(r, &g));
             if (g >= c->m->nglobals) FAIL("unknown global %u", g);
             uint32_t pos = c->sp;
-            ins = emit(c, OP_global_get, false);
+            ins = emit(c, c->m->global_types[g].type == KILN_V128 ? OP_global_get128 : OP_global_get, false);
             ins[0] = natural(c, pos); ins[1] = g;
             TRY(push_result(c, c->m->global_types[g].type, pos, ins));
             break;
@@ -1213,7 +1211,7 @@ static bool compile_body(C *c) {
             if (!c->m->global_types[g].mutable_) FAIL("global is immutable: global.set of global %u", g);
             TRY(pop(c, c->m->global_types[g].type, &a, &pa));
             uint32_t s = in_slot(c, &a, pa);
-            ins = emit(c, OP_global_set, false);
+            ins = emit(c, c->m->global_types[g].type == KILN_V128 ? OP_global_set128 : OP_global_set, false);
             ins[0] = g; ins[1] = s;
             break;
         }
@@ -1353,7 +1351,6 @@ static bool read_locals(C *c) {
         total += n;
         if (total > UINT32_MAX) FAIL("too many locals");
         if (!valtype_is_valid(t)) FAIL("malformed value type 0x%02x", t);
-        if (t == KILN_V128) FAIL("SIMD (v128) is not supported yet");
     }
     if (total > KILN_MAX_LOCALS) FAIL("too many locals: %llu (kiln's limit is %u)", (unsigned long long)total, KILN_MAX_LOCALS);
     c->nlocals = (uint32_t)total;

@@ -51,7 +51,6 @@ static bool rd_valtype(reader *r, uint8_t *out) {
     uint8_t b;
     if (!rd_u8(r, &b)) return false;
     if (!valtype_is_valid(b)) FAIL("malformed value type 0x%02x", b);
-    if (b == KILN_V128) FAIL("SIMD (v128) is not supported yet");
     *out = b;
     return true;
 }
@@ -123,7 +122,17 @@ static bool rd_constexpr(reader *r, kiln_module *m, uint8_t want, constexpr *c) 
         c->op = CONST_REF_FUNC; c->type = KILN_FUNCREF; c->index = f;
         break;
     }
-    case 0xfd: FAIL("SIMD (v128) is not supported yet");
+    case 0xfd: { /* v128.const: the only constant SIMD instruction */
+        uint32_t sub;
+        const uint8_t *b;
+        if (!rd_u32(r, &sub)) return false;
+        if (sub != 0x0c) FAIL("constant expression required (opcode 0xfd %u is not constant)", sub);
+        if (!rd_bytes(r, 16, &b)) return false;
+        c->op = CONST_V128; c->type = KILN_V128;
+        memcpy(&c->bits, b, 8);
+        memcpy(&c->bits2, b + 8, 8);
+        break;
+    }
     default:
         FAIL("constant expression required (opcode 0x%02x is not constant)", op);
     }

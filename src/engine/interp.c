@@ -25,6 +25,7 @@
 #include "engine/ops.h"
 #include "engine/runtime.h"
 #include "engine/cost.h"
+#include "engine/simd.h"
 
 const void *const *interp_handlers;
 
@@ -827,6 +828,7 @@ static kiln_trap *fault_trap(exec *ex) {
         ti.is_store = store;
         break;
     }
+    if (!ti.size) simd_fault_info(h, pc, f->fp, &ti.addr, &ti.size, &ti.is_store);
     return make_trap(ex, pc, f->inst, &ti);
 }
 

@@ -38,6 +38,7 @@ typedef struct constexpr {
     uint8_t type;      /* the value type it produces */
     uint32_t index;    /* global or function index */
     uint64_t bits;     /* the constant, as bits */
+    uint64_t bits2;    /* CONST_V128: the high 64 bits */
 } constexpr;
 
 typedef struct tabletype {

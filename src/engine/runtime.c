@@ -286,18 +286,24 @@ static kiln_val bits_to_val(uint8_t type, uint64_t bits) {
 }
 
 kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mut, kiln_error *err) {
-    if (!valtype_is_valid((uint8_t)init.type) || init.type == KILN_V128) { seterr(err, "unsupported global type"); return NULL; }
+    if (!valtype_is_valid((uint8_t)init.type)) { seterr(err, "unsupported global type"); return NULL; }
     kiln_global *g = global_make(s, (uint8_t)init.type, mut, val_to_bits(&init));
-    if (!g) seterr(err, "out of memory");
+    if (!g) { seterr(err, "out of memory"); return NULL; }
+    if (init.type == KILN_V128) { memcpy(&g->bits, init.of.v128, 8); memcpy(&g->hi, init.of.v128 + 8, 8); }
     return g;
 }
 
-kiln_val kiln_global_get(const kiln_global *g) { return bits_to_val(g->type, g->bits); }
+kiln_val kiln_global_get(const kiln_global *g) {
+    kiln_val v = bits_to_val(g->type, g->bits);
+    if (g->type == KILN_V128) { memcpy(v.of.v128, &g->bits, 8); memcpy(v.of.v128 + 8, &g->hi, 8); }
+    return v;
+}
 
 bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err) {
     if (!g->mutable_) { seterr(err, "global is immutable"); return false; }
     if ((uint8_t)v.type != g->type) { seterr(err, "type mismatch: global is %s, value is %s", kiln_valtype_name((kiln_valtype)g->type), kiln_valtype_name(v.type)); return false; }
     g->bits = val_to_bits(&v);
+    if (v.type == KILN_V128) { memcpy(&g->bits, v.of.v128, 8); memcpy(&g->hi, v.of.v128 + 8, 8); }
     return true;
 }
 
@@ -537,6 +543,13 @@ static uint64_t eval_const(const kiln_instance *inst, const constexpr *c) {
     }
 }
 
+/* The high half of a v128 constant expression's value. */
+static uint64_t eval_const_hi(const kiln_instance *inst, const constexpr *c) {
+    if (c->op == CONST_V128) return c->bits2;
+    if (c->op == CONST_GLOBAL_GET) return inst->globals[c->index]->hi;
+    return 0;
+}
+
 static kiln_trap *init_trap(kiln_trap_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static kiln_trap *init_trap(kiln_trap_kind kind, const char *fmt, ...) {
     kiln_trap *t = trap_make(kind);
@@ -605,6 +618,7 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
             seterr(err, "out of memory");
             return NULL;
         }
+        inst->globals[i]->hi = eval_const_hi(inst, &g->init);
     }
     for (uint32_t i = 0; i < m->nelems; i++) {
         const elem_seg *seg = &m->elems[i];

@@ -48,6 +48,7 @@ struct kiln_table {
 
 struct kiln_global {
     uint64_t bits;             /* first: the interpreter reads it directly */
+    uint64_t hi;               /* v128: the high 64 bits (bits holds the low) */
     uint8_t type;
     bool mutable_;
     kiln_global *next;
