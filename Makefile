@@ -21,9 +21,11 @@ endif
 # The library: everything below the CLI and the platform.
 LIB_DIRS := src/engine src/wasi src/diag src/meter
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-# The program: the platform and the CLI.
-BIN_DIRS := src/platform src/cli
-BIN_SRC  := $(foreach d,$(BIN_DIRS),$(wildcard $(d)/*.c))
+# The kiln program: the CLI (src/cli/*.c), on the library alone, so that
+# `kiln run` starts fast. The server and its client commands are a second
+# program, kiln-platform (src/platform, src/cli/platform; mk/platform.mk),
+# which kiln execs for those subcommands.
+BIN_SRC  := $(wildcard src/cli/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
@@ -31,7 +33,7 @@ LIB      := $(BUILD)/libkiln.a
 KILN     := $(BUILD)/kiln
 
 .PHONY: all deps test demo clean check-san
-all: $(KILN)
+all: $(KILN) $(KILN_PLATFORM)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

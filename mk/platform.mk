@@ -1,8 +1,17 @@
-# src/platform (kiln serve: registry, blobs, HTTP, WAGI, metrics) and the CLI
-# commands that talk to it. The platform is linked into the kiln program only
-# (the Makefile's BIN_DIRS), never into libkiln.a: the engine knows nothing
-# of HTTP or SQLite.
+# kiln-platform: src/platform (kiln serve: registry, blobs, HTTP, WAGI,
+# metrics) and the CLI commands that talk to a server (src/cli/platform).
+# `kiln` execs it for those commands (src/cli/platform/commands.h), so the
+# libraries below load only when they are used; never in libkiln.a either:
+# the engine knows nothing of HTTP or SQLite.
 #
 #   libmicrohttpd  the HTTP server          libsqlite3  the registry
 #   libcrypto      sha256 of module blobs   libcurl     the CLI's API client
-LDLIBS += -lmicrohttpd -lsqlite3 -lcrypto -lcurl
+PLATFORM_LDLIBS := -lmicrohttpd -lsqlite3 -lcrypto -lcurl
+PLATFORM_SRC := $(wildcard src/platform/*.c) $(wildcard src/cli/platform/*.c) src/cli/util.c
+PLATFORM_OBJ := $(PLATFORM_SRC:%.c=$(BUILD)/%.o)
+KILN_PLATFORM := $(BUILD)/kiln-platform
+
+$(KILN_PLATFORM): $(PLATFORM_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(PLATFORM_OBJ) $(LIB) $(LDLIBS) $(PLATFORM_LDLIBS)
+
+all: $(KILN_PLATFORM)

@@ -10,18 +10,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_spectest(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
-/* kiln serve and the commands that talk to it (src/platform, client.c). */
-int cmd_serve(int argc, char **argv);
-int cmd_deploy(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
-int cmd_versions(int argc, char **argv);
-int cmd_history(int argc, char **argv);
-int cmd_traps(int argc, char **argv);
-int cmd_promote(int argc, char **argv);
-int cmd_pin(int argc, char **argv);
-int cmd_unpin(int argc, char **argv);
-int cmd_rollback(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+/* The server and its client commands are in kiln-platform: cli/platform/commands.h. */
 
 /* Prints "kiln: <message>" on stderr; returns 1 (kiln's own-error status). */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

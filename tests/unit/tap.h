@@ -6,16 +6,14 @@
 
 static int tap_failed;
 
+/* The condition is evaluated once: it may have side effects. */
 #define CHECK(cond, ...)                                                    \
     do {                                                                    \
-        if (cond) {                                                         \
-            printf("ok - ");                                                \
-        } else {                                                            \
-            printf("not ok - ");                                            \
-            tap_failed++;                                                   \
-        }                                                                   \
+        int tap_ok_ = !!(cond);                                             \
+        printf(tap_ok_ ? "ok - " : "not ok - ");                            \
+        if (!tap_ok_) tap_failed++;                                         \
         printf(__VA_ARGS__);                                                \
-        if (!(cond)) printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);     \
+        if (!tap_ok_) printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);    \
         printf("\n");                                                       \
         fflush(stdout);                                                     \
     } while (0)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/client.h"
+#include "cli/platform/client.h"
 
 int client_alias_command(const char *cmd, const char *help, const char *synopsis, int argc, char **argv,
                          bool needs_version, bool allow_to, bool allow_force) {

@@ -12,7 +12,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
-#include "cli/client.h"
+#include "cli/platform/client.h"
 
 /* ---------------------------------------------------------------- options */
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/client.h"
+#include "cli/platform/client.h"
 
 static const char help[] =
     "NAME\n"

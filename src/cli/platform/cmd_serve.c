@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/client.h"
+#include "cli/platform/client.h"
 #include "platform/server.h"
 
 static const char help[] =

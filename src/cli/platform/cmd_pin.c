@@ -2,7 +2,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
-#include "cli/client.h"
+#include "cli/platform/client.h"
 
 static const char help[] =
     "NAME\n"

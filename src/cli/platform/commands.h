@@ -1,0 +1,29 @@
+/*
+ * commands.h — the subcommands that live in kiln-platform: kiln serve and
+ * the commands that talk to a kiln server. They link libmicrohttpd, SQLite,
+ * OpenSSL and libcurl (and, through them, some thirty more libraries), which
+ * `kiln run` must not pay for at every start; so `kiln` execs kiln-platform,
+ * installed beside it, for these (as git does for git-* commands).
+ *
+ * X(name, function, summary)
+ */
+#ifndef KILN_CLI_PLATFORM_COMMANDS_H
+#define KILN_CLI_PLATFORM_COMMANDS_H
+
+#define PLATFORM_COMMANDS(X)                                                                   \
+    X("serve", cmd_serve, "serve versioned modules over HTTP (WAGI), with an admin API")      \
+    X("deploy", cmd_deploy, "upload a module as a service's next version")                    \
+    X("ls", cmd_ls, "list the modules on a server")                                            \
+    X("versions", cmd_versions, "list a module's versions")                                    \
+    X("history", cmd_history, "show a module's deploys and alias changes")                     \
+    X("traps", cmd_traps, "show the trap reports of a module's failed requests")               \
+    X("promote", cmd_promote, "point live (or an alias) at a version")                         \
+    X("pin", cmd_pin, "hold live (or an alias) at a version")                                  \
+    X("unpin", cmd_unpin, "release a pin")                                                     \
+    X("rollback", cmd_rollback, "return live (or an alias) to its previous version")
+
+#define PLATFORM_DECLARE(name, fn, summary) int fn(int argc, char **argv);
+PLATFORM_COMMANDS(PLATFORM_DECLARE)
+#undef PLATFORM_DECLARE
+
+#endif
