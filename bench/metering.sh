@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench/metering.sh — what metering costs: kiln with fuel and deadline checks
+# (the normal build) against kiln with them compiled out (-DKILN_NO_METER),
+# side by side in one run, on CoreMark and on the imgproc pipeline.
+#
+# The machine is shared and noisy, so the measure is user CPU time
+# (/usr/bin/time -f %U) of the whole `kiln run`, for a fixed amount of work,
+# over alternating runs (metered, unmetered, metered, ...); the medians and
+# their ratio are reported.
+#
+#   COREMARK_DIR=/path/to/eembc/coremark   (required; never part of kiln)
+#   BENCH_ROUNDS=7                         runs of each variant per workload
+#   METER_BUILD=build  NOMETER_BUILD=build-nometer   the two build dirs
+#
+# CoreMark runs a fixed 4000 iterations (args 0x0 0x0 0x66 4000: seeds and
+# iteration count), not its usual 10 s. imgproc runs the two workloads of
+# bench/imgproc.sh. Outputs are compared between the variants.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+: "${COREMARK_DIR:?set COREMARK_DIR to a checkout of eembc/coremark}"
+rounds=${BENCH_ROUNDS:-7}
+mb=${METER_BUILD:-build}
+nb=${NOMETER_BUILD:-build-nometer}
+out=$root/$mb/bench
+mkdir -p "$out"
+
+make -s BUILD="$mb" "$mb/kiln" examples >/dev/null
+make -s BUILD="$nb" OPT="-O2 -DKILN_NO_METER" "$nb/kiln" >/dev/null
+if "$root/$nb/kiln" run --fuel 1000 "$root/$mb/examples/hello.wasm" >/dev/null 2>&1; then
+    : # a hello world spends more than 1000 fuel: a build that runs it did not meter
+else
+    echo "$nb/kiln still meters (--fuel 1000 stopped hello.wasm): is it a KILN_NO_METER build?" >&2
+    exit 1
+fi
+
+src=(core_list_join.c core_main.c core_matrix.c core_state.c core_util.c posix/core_portme.c)
+( cd "$COREMARK_DIR" &&
+  "$root/$mb/kiln-cc" -O2 -DPERFORMANCE_RUN=1 -DITERATIONS=0 -DFLAGS_STR='"clang-16 -O2 wasm32-wasi"' \
+      -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )
+
+ex=$root/$mb/examples
+[ -s "$out/big.jpg" ] || "$ex/imgproc-native" gen 4000x3000 --quality 90 -o "$out/big.jpg"
+[ -s "$out/1024.ppm" ] || "$ex/imgproc-native" gen 1024x1024 -o "$out/1024.ppm"
+blur20=()
+for _ in $(seq 20); do blur20+=(blur 1); done
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# run VARIANT WORKLOAD -> user CPU seconds; output in $T/VARIANT.WORKLOAD
+run() {
+    local k=$root/$1/kiln w=$2 tf=$T/time
+    case $w in
+    coremark) /usr/bin/time -f %U -o "$tf" "$k" run "$out/coremark.wasm" 0x0 0x0 0x66 4000 >"$T/$1.$w" 2>&1 ;;
+    decode) /usr/bin/time -f %U -o "$tf" "$k" run "$ex/imgproc.wasm" resize 800x600 blur 2 --format png \
+                <"$out/big.jpg" >"$T/$1.$w" ;;
+    blur) /usr/bin/time -f %U -o "$tf" "$k" run "$ex/imgproc.wasm" "${blur20[@]}" --format ppm \
+              <"$out/1024.ppm" >"$T/$1.$w" ;;
+    esac
+    tail -n 1 "$tf"
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "metering overhead: user CPU seconds, median of $rounds alternating runs each"
+echo "machine: $(nproc) cpu, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %12s %12s %10s\n' workload metered unmetered overhead
+for w in coremark decode blur; do
+    m="" n=""
+    for ((r = 1; r <= rounds; r++)); do
+        m="$m $(run "$mb" $w)"
+        n="$n $(run "$nb" $w)"
+    done
+    if [ $w = coremark ]; then
+        # CoreMark's own output names the run; its timing lines differ.
+        grep -q 'Correct operation validated' "$T/$mb.$w" || { echo "coremark (metered) did not validate" >&2; exit 1; }
+        grep -q 'Correct operation validated' "$T/$nb.$w" || { echo "coremark (unmetered) did not validate" >&2; exit 1; }
+    else
+        cmp -s "$T/$mb.$w" "$T/$nb.$w" || { echo "$w: metered and unmetered outputs differ" >&2; exit 1; }
+    fi
+    mm=$(echo "$m" | median)
+    nm=$(echo "$n" | median)
+    case $w in
+    coremark) label="CoreMark, 4000 iterations" ;;
+    decode) label="imgproc: JPEG 4000x3000 -> 800x600, blur, PNG" ;;
+    blur) label="imgproc: 3x3 blur 1024x1024 x20" ;;
+    esac
+    printf '%-44s %12s %12s %9.1f%%\n' "$label" "$mm" "$nm" "$(awk -v a="$mm" -v b="$nm" 'BEGIN { print (a / b - 1) * 100 }')"
+    echo "  runs metered:  $m" >&2
+    echo "  runs unmetered:$n" >&2
+done
