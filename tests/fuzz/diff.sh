@@ -134,7 +134,8 @@ for ((b = seed; b < seed + count; b += batch)); do
       echo "DIFF seed $s ($variant): $what -> $base.wasm"
     fi
   done
-  [ $quiet = 1 ] || echo "# seeds $seed..$((b + batch - 1)): $modules modules, $differ differences so far" >&2
+  last=$((b + batch - 1)); [ $last -lt $((seed + count)) ] || last=$((seed + count - 1))
+  [ $quiet = 1 ] || echo "# seeds $seed..$last: $modules modules, $differ differences so far" >&2
 done
 echo "difffuzz: seeds $seed..$((seed + count - 1)): $modules modules, $compared compared," \
   "$invalid rejected by both, $killed timed out, $crashed kiln crashes, $differ differences"

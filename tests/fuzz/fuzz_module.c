@@ -5,6 +5,9 @@
  * is called with all-zero arguments under small fuel, memory and stack
  * limits, so each input runs in bounded time and space.
  *
+ * Each input is also run as the body of a function in a fixed module (see
+ * wrap_body), which reaches the compiler and interpreter far more often.
+ *
  * Each module runs twice: once on an engine that bounds-checks memory with
  * guard pages and the fault handler, once on one with explicit checks. The
  * two are the same program compiled two ways, so they must agree on
@@ -160,7 +163,105 @@ static void compare(const run *a, const run *b) {
     if (a->ncalls != b->ncalls) mismatch("number of calls", n);
 }
 
+/*
+ * Byte-level mutation of whole modules mostly explores the decoder: a
+ * mutated section size or count makes the rest invalid, so few inputs
+ * reach the compiler's peepholes or the interpreter. Each input is
+ * therefore also used as the code of one function in a fixed module that
+ * has a bit of everything to refer to: a memory, a table with two
+ * functions, globals of each type, passive data and element segments, and
+ * an imported function. The first byte picks the function's type; the rest
+ * is its instruction sequence (after fixed locals of each type).
+ */
+typedef struct buf {
+    uint8_t *p;
+    size_t len, cap;
+} buf;
+
+static void put(buf *b, const void *data, size_t n) {
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p) abort();
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+static void put_u32(buf *b, uint32_t v) {
+    do {
+        uint8_t c = v & 0x7f;
+        v >>= 7;
+        if (v) c |= 0x80;
+        put(b, &c, 1);
+    } while (v);
+}
+
+static void section(buf *b, uint8_t id, const void *data, size_t n) {
+    put(b, &id, 1);
+    put_u32(b, (uint32_t)n);
+    put(b, data, n);
+}
+
+static size_t wrap_body(const uint8_t *data, size_t size, buf *m) {
+    static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    static const uint8_t types[] = {
+        5,
+        0x60, 0, 0,                                           /* 0: () -> () */
+        0x60, 0, 1, 0x7f,                                     /* 1: () -> i32 */
+        0x60, 1, 0x7f, 1, 0x7f,                               /* 2: (i32) -> i32 */
+        0x60, 4, 0x7f, 0x7e, 0x7d, 0x7c, 2, 0x7f, 0x7e,       /* 3: (i32 i64 f32 f64) -> (i32 i64) */
+        0x60, 1, 0x7f, 0,                                     /* 4: (i32) -> () */
+    };
+    static const uint8_t imports[] = {1, 3, 'e', 'n', 'v', 3, 'l', 'o', 'g', 0x00, 4};
+    static const uint8_t table[] = {1, 0x70, 0x01, 4, 8};
+    static const uint8_t memory[] = {1, 0x01, 1, 2};
+    static const uint8_t globals[] = {
+        4,
+        0x7f, 1, 0x41, 0, 0x0b,
+        0x7e, 1, 0x42, 0, 0x0b,
+        0x7d, 1, 0x43, 0, 0, 0x80, 0x3f, 0x0b,
+        0x7c, 0, 0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0xbf, 0x0b,
+    };
+    static const uint8_t exports[] = {3, 1, 'f', 0x00, 1, 1, 'g', 0x00, 2, 1, 'm', 0x02, 0};
+    static const uint8_t elems[] = {2, 0x00, 0x41, 0, 0x0b, 2, 1, 2, /* active at 0: f, g */
+                                    0x01, 0x00, 2, 2, 1};             /* passive: g, f */
+    static const uint8_t datacount[] = {1};
+    static const uint8_t datas[] = {1, 0x01, 8, 1, 2, 3, 4, 0x80, 0xff, 0x7f, 0};
+    static const uint8_t helper[] = {7, 0x00, 0x20, 0, 0x41, 1, 0x6a, 0x0b}; /* (i32) -> i32: x + 1 */
+    static const uint8_t locals[] = {4, 2, 0x7f, 2, 0x7e, 2, 0x7d, 2, 0x7c};
+
+    if (size < 1) return 0;
+    uint8_t funcs[] = {2, (uint8_t)(data[0] % 4), 2};
+    buf code = {0}, body = {0};
+    put(&body, locals, sizeof locals);
+    put(&body, data + 1, size - 1);
+    put(&body, "\x0b", 1);
+    put_u32(&code, 2);
+    put_u32(&code, (uint32_t)body.len);
+    put(&code, body.p, body.len);
+    put(&code, helper, sizeof helper);
+
+    m->len = 0;
+    put(m, header, sizeof header);
+    section(m, 1, types, sizeof types);
+    section(m, 2, imports, sizeof imports);
+    section(m, 3, funcs, sizeof funcs);
+    section(m, 4, table, sizeof table);
+    section(m, 5, memory, sizeof memory);
+    section(m, 6, globals, sizeof globals);
+    section(m, 7, exports, sizeof exports);
+    section(m, 9, elems, sizeof elems);
+    section(m, 12, datacount, sizeof datacount);
+    section(m, 10, code.p, code.len);
+    section(m, 11, datas, sizeof datas);
+    free(code.p);
+    free(body.p);
+    return m->len;
+}
+
 static kiln_engine *guard_engine, *explicit_engine;
+static buf wrapped;
 static run run_a, run_b;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -173,5 +274,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     run_module(guard_engine, data, size, &run_a);
     run_module(explicit_engine, data, size, &run_b);
     compare(&run_a, &run_b);
+    if (size <= 16384 && wrap_body(data, size, &wrapped)) {
+        run_module(guard_engine, wrapped.p, wrapped.len, &run_a);
+        run_module(explicit_engine, wrapped.p, wrapped.len, &run_b);
+        compare(&run_a, &run_b);
+    }
     return 0;
 }
