@@ -3,6 +3,7 @@
  * filters.c, io.c and gen.c. */
 /* isatty is POSIX, not ISO C. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,80 @@ static int parse_args(int argc, char **argv, struct options *o, char *err) {
     return 0;
 }
 
+static const char *content_type(enum format f) {
+    return f == FMT_JPEG ? "image/jpeg" : f == FMT_PPM ? "image/x-portable-pixmap" : "image/png";
+}
+
+/* A CGI answer for a request that cannot be served. */
+static int wagi_error(const char *status, const char *msg) {
+    printf("Status: %s\nContent-Type: text/plain\n\nimgproc: %s\n", status, msg);
+    return 0;
+}
+
+/*
+ * WAGI mode, when a CGI-style host (kiln serve) runs us: REQUEST_METHOD is
+ * set, the request body is the image, and the query's parameters arrive as
+ * arguments, "name=value" or a bare "name": operations in order
+ * (resize=800x600, blur=2, sharpen, grayscale, crop=X,Y,WxH, rotate=90),
+ * options (format=png|jpeg|ppm, quality=N), or gen=WxH to make a test image
+ * instead of reading one. The answer is a CGI response: a Content-Type
+ * header, a blank line, the image; bad requests get a 400 with the reason.
+ */
+static int wagi_main(int argc, char **argv) {
+    char **args = calloc((size_t)argc * 2 + 2, sizeof *args);
+    char *store = NULL;
+    size_t total = 0;
+    for (int i = 1; i < argc; i++) total += strlen(argv[i]) + 3;
+    if (!args || !(store = malloc(total + 1))) { free(args); return wagi_error("500 Internal Server Error", "out of memory"); }
+    int n = 0;
+    char *w = store;
+    args[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        bool option = (nl == 6 && !strncmp(a, "format", 6)) || (nl == 7 && !strncmp(a, "quality", 7)) ||
+                      (nl == 4 && !strncmp(a, "seed", 4));
+        if (nl == 3 && !strncmp(a, "gen", 3) && eq) { /* gen must come first */
+            memmove(args + 3, args + 1, (size_t)(n - 1) * sizeof *args);
+            args[1] = "gen";
+            args[2] = (char *)eq + 1;
+            n += 2;
+            continue;
+        }
+        char *name = w;
+        if (option) *w++ = '-', *w++ = '-';
+        memcpy(w, a, nl);
+        w += nl;
+        *w++ = 0;
+        args[n++] = name;
+        if (eq) args[n++] = (char *)eq + 1;
+    }
+    struct options o = {.in = "-", .out = "-", .fmt = FMT_NONE, .quality = 90, .seed = 1, .pat = PAT_NONE};
+    char err[ERR_MAX];
+    int rc = parse_args(n, args, &o, err);
+    image img = {0};
+    if (rc > 0) { /* "help" asked */
+        rc = 0;
+    } else if (rc < 0) {
+        wagi_error("400 Bad Request", err);
+    } else if ((rc = o.pat != PAT_NONE ? gen_image(&img, o.gen_w, o.gen_h, o.pat, (uint32_t)o.seed, err) : image_read("-", &img, err))) {
+        wagi_error("400 Bad Request", err);
+    } else if ((rc = pipeline_run(&o.pipe, &img, err))) {
+        wagi_error("400 Bad Request", err);
+    } else {
+        printf("Content-Type: %s\n\n", content_type(o.fmt));
+        fflush(stdout);
+        if (image_write(&img, "-", o.fmt, o.quality, err)) fprintf(stderr, "imgproc: %s\n", err);
+    }
+    image_free(&img);
+    pipeline_free(&o.pipe);
+    free(store);
+    free(args);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (getenv("REQUEST_METHOD")) return wagi_main(argc, argv);
     struct options o = {.in = "-", .out = "-", .fmt = FMT_NONE, .quality = 90, .seed = 1, .pat = PAT_NONE};
     char err[ERR_MAX];
     int rc = parse_args(argc, argv, &o, err);
