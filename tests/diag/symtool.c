@@ -144,8 +144,6 @@ int main(int argc, char **argv)
          * code section decode the line tables of the units they land in. */
         diag_symbols *s = diag_symbols_build(wasm, len, &err);
         if (!s) return 1;
-        uint32_t code = 0;
-        for (uint32_t f = diag_symbols_import_func_count(s); f < diag_symbols_func_count(s); f++) code++;
         double t0 = now_ms();
         diag_loc l[64];
         int found = 0;
