@@ -4,7 +4,7 @@
  *   GET  modules                          all modules, their aliases
  *   GET  modules/NAME                     one module
  *   POST modules/NAME/versions            deploy: the body is the .wasm;
- *        ?commit=&commit_time=&message=&reason=&promote=1&force=1
+ *        ?commit=&commit_time=&message=&reason=&promote=1&force=1&auto_rollback=RULE
  *        &fuel=N&timeout_ms=N&max_memory=BYTES
  *   GET  modules/NAME/versions            the versions
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
@@ -14,6 +14,7 @@
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
  *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
+ *   cost, dora, modules/NAME/{cost,dora,policy,mark-failed}: delivery.h
  *
  * The actor recorded in versions and history is the X-Kiln-Actor header
  * (the CLI sends user@host), "api" when absent. */
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/delivery.h"
 #include "platform/server.h"
 #include "platform/sha256.h"
 
@@ -148,6 +150,7 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
         return;
     d.promote = arg_bool(rq, "promote");
     d.force = arg_bool(rq, "force");
+    if (!delivery_check_deploy(rq, r)) return;
     if (rq->body_len == 0) {
         reply_error(r, 400, "empty upload: send the module's bytes as the request body");
         return;
@@ -191,6 +194,7 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     /* The first request to it need not compile it again. */
     mc_entry *en = mc_adopt(s->cache, digest, m, &e);
     mc_release(s->cache, en);
+    delivery_after_deploy(s, rq, name, actor, out);
     reply_json(r, 201, out);
 }
 
@@ -256,6 +260,7 @@ static void alias_op(server *s, const http_request *rq, const char *name, const 
         ok = reg_rollback(s->reg, name, alias, to, actor, reason, force, &res, &e);
     }
     metrics_admin(s->metrics, name, op, ok);
+    if (ok) delivery_after_alias(s, name, op, res);
     if (ok) reply_json(r, 200, res);
     else reply_error(r, e.status, "%s", e.message);
 out:
@@ -338,5 +343,8 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
             return;
         }
     }
+    char actor[129];
+    actor_of(rq, actor);
+    if (delivery_api(s, rq, path, actor, r)) return;
     reply_error(r, 404, "no admin route /api/v1/%s", path);
 }

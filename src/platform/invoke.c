@@ -85,6 +85,8 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     snprintf(out->module, sizeof out->module, "%s", name);
     u->module = out->module;
     u->version = t.number;
+    u->module_id = t.module_id;
+    u->version_id = t.version_id;
     char vbuf[16];
     snprintf(vbuf, sizeof vbuf, "v%d", t.number);
     reply_add_header(out, "X-Kiln-Version", vbuf);
@@ -146,6 +148,12 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
         goto done;
     }
+    /* Metered from here (instantiation included: a module's start function
+     * and data segments are work the request pays for) to _start's return.
+     * Only when usage is aggregated: the thread CPU clock is a system call. */
+    kiln_meter meter;
+    bool metered = s->agg != NULL;
+    if (metered) kiln_meter_start(&meter, st, w);
     kiln_instance *inst = kiln_instantiate(st, s->linker, mc_module(en), &trap, &err);
     uint64_t t2 = plat_now_ns();
     u->instantiate_ns = t2 - t1;
@@ -159,6 +167,11 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         status = kiln_call(st, start, NULL, 0, NULL, 0, &trap, &err);
     } else if (trap) {
         status = KILN_TRAPPED;
+    }
+    if (metered) {
+        kiln_meter_note_trap(&meter, trap);
+        kiln_meter_stop(&meter, &out->meter);
+        u->meter = &out->meter;
     }
     uint64_t t3 = plat_now_ns();
     u->run_ns = t3 - t2;

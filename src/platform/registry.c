@@ -74,6 +74,34 @@ static const char *const migrations[] = {
     "  message TEXT NOT NULL,"
     "  report TEXT, report_json TEXT, stderr BLOB);"
     "CREATE INDEX traps_module ON traps(module_id, id);",
+    /* 2: delivery metrics (src/platform/usage_db.c, docs/delivery.md). Usage
+     * aggregated per module, version and minute (sums, so that any window is
+     * a SUM over its minutes), the latency histogram of each such minute in
+     * fixed buckets (so percentiles come from merged counts), and per-module
+     * policies: auto-rollback, cost-regression threshold, daily budget. */
+    "CREATE TABLE usage_minute ("
+    "  module_id INTEGER NOT NULL REFERENCES modules(id),"
+    "  version_id INTEGER NOT NULL REFERENCES versions(id),"
+    "  minute INTEGER NOT NULL,"          /* unix seconds / 60 of the requests' arrival */
+    "  requests INTEGER NOT NULL, traps INTEGER NOT NULL, errors INTEGER NOT NULL,"
+    "  metered INTEGER NOT NULL,"         /* requests whose guest ran (have a usage record) */
+    "  latency_ns INTEGER NOT NULL, instructions INTEGER NOT NULL, cpu_ns INTEGER NOT NULL,"
+    "  wall_ns INTEGER NOT NULL, gib_seconds REAL NOT NULL,"
+    "  peak_memory_sum INTEGER NOT NULL, peak_memory_max INTEGER NOT NULL,"
+    "  request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL, io_bytes INTEGER NOT NULL,"
+    "  cost REAL NOT NULL, compute_cost REAL NOT NULL,"
+    "  PRIMARY KEY (module_id, version_id, minute)) WITHOUT ROWID;"
+    "CREATE INDEX usage_minute_module ON usage_minute(module_id, minute);"
+    "CREATE TABLE usage_latency ("
+    "  module_id INTEGER NOT NULL, version_id INTEGER NOT NULL, minute INTEGER NOT NULL,"
+    "  bucket INTEGER NOT NULL, count INTEGER NOT NULL,"
+    "  PRIMARY KEY (module_id, version_id, minute, bucket)) WITHOUT ROWID;"
+    "CREATE TABLE policies ("
+    "  module_id INTEGER PRIMARY KEY REFERENCES modules(id),"
+    "  rollback_spec TEXT,"               /* NULL: no auto-rollback */
+    "  regression_threshold REAL,"        /* NULL: the server default */
+    "  budget_per_day REAL,"              /* NULL: none */
+    "  updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -294,6 +322,15 @@ void reg_close(registry *r) {
     pthread_rwlock_destroy(&r->cache_lock);
     free(r);
 }
+
+/* The connection for the registry's extensions in other files (usage_db.c):
+ * they keep to their own tables and never change what reg_resolve caches. */
+sqlite3 *reg_lock(registry *r) {
+    pthread_mutex_lock(&r->db_lock);
+    return r->db;
+}
+
+void reg_unlock(registry *r) { pthread_mutex_unlock(&r->db_lock); }
 
 /* ---------------------------------------------------------------- lookups (db_lock held) */
 
@@ -681,8 +718,42 @@ out:
     return ok;
 }
 
+/* expect_from > 0: only if the alias is at that version now (else 409), as
+ * kiln's own auto-rollback wants: it must not undo a change made after the
+ * one it judged. */
+static bool rollback_impl(registry *r, const char *module, const char *alias, int expect_from, int to,
+                          const char *actor, const char *reason, bool force, cJSON **out, perr *e);
+
 bool reg_rollback(registry *r, const char *module, const char *alias, int to, const char *actor,
                   const char *reason, bool force, cJSON **out, perr *e) {
+    return rollback_impl(r, module, alias, 0, to, actor, reason, force, out, e);
+}
+
+bool reg_rollback_from(registry *r, const char *module, const char *alias, int from, int to, const char *actor,
+                       const char *reason, cJSON **out, perr *e) {
+    return rollback_impl(r, module, alias, from, to, actor, reason, false, out, e);
+}
+
+bool reg_add_event(registry *r, const char *module, const char *actor, const char *action, int from, int to,
+                   const char *reason, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    if (!begin(r, e)) goto out;
+    int64_t mid = module_id(r, module, e);
+    reg_target t;
+    if (mid < 0 || (to > 0 && !version_by_number(r, mid, module, to, &t, e)) ||
+        !add_history(r, mid, actor, action, NULL, from, to, reason, e)) {
+        rollback_tx(r);
+        goto out;
+    }
+    ok = commit(r, e);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+static bool rollback_impl(registry *r, const char *module, const char *alias, int expect_from, int to,
+                          const char *actor, const char *reason, bool force, cJSON **out, perr *e) {
     if (out) *out = NULL;
     if (!alias) alias = "live";
     pthread_mutex_lock(&r->db_lock);
@@ -694,6 +765,10 @@ bool reg_rollback(registry *r, const char *module, const char *alias, int to, co
     if (!alias_get(r, mid, alias, &a, e)) goto fail;
     if (!a.exists) { perr_set(e, 409, "%s of %s was never set: nothing to roll back", alias, module); goto fail; }
     if (a.pinned && !force) { pinned_refusal(e, module, alias, &a, "rollback"); goto fail; }
+    if (expect_from > 0 && a.number != expect_from) {
+        perr_set(e, 409, "%s of %s is at v%d now, not v%d", alias, module, a.number, expect_from);
+        goto fail;
+    }
     if (to <= 0) {
         /* "Before its last change": the from-side of the newest history row
          * that moved this alias. A second rollback thus undoes the first. */

@@ -86,6 +86,17 @@ bool reg_unpin(registry *r, const char *module, const char *alias, const char *a
 bool reg_rollback(registry *r, const char *module, const char *alias, int to, const char *actor,
                   const char *reason, bool force, cJSON **out, perr *e);
 
+/* The same, only if ALIAS is at version `from` now and not pinned (409
+ * otherwise): kiln's auto-rollback, which must neither undo a later change
+ * nor fight a pin. */
+bool reg_rollback_from(registry *r, const char *module, const char *alias, int from, int to, const char *actor,
+                       const char *reason, cJSON **out, perr *e);
+/* Appends a history row that moves no alias (alias NULL): mark-failed,
+ * cost-regression, auto-rollback-skipped, policy. `to` (when > 0) must be a
+ * version of the module; from/to 0 are stored as NULL. */
+bool reg_add_event(registry *r, const char *module, const char *actor, const char *action, int from, int to,
+                   const char *reason, perr *e);
+
 /* Listings (cJSON arrays; the caller frees them). */
 cJSON *reg_modules(registry *r, perr *e);
 cJSON *reg_versions(registry *r, const char *module, perr *e);
@@ -101,6 +112,12 @@ bool reg_add_trap(registry *r, const reg_target *t, const char *request_id, cons
 
 /* True when some version records this digest (for the blob sweep). */
 bool reg_has_digest(registry *r, const char *digest);
+
+/* The registry's connection, locked, for its extensions in other files
+ * (usage_db.c), which use only their own tables. Unlock when done. */
+struct sqlite3;
+struct sqlite3 *reg_lock(registry *r);
+void reg_unlock(registry *r);
 
 /* ISO 8601 UTC ("2026-01-02T03:04:05.678Z") of milliseconds since the epoch. */
 void reg_iso8601(int64_t ms, char out[32]);

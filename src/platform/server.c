@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kiln_wasi.h"
+#include "platform/delivery.h"
 #include "platform/server.h"
 
 static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx, digest); }
@@ -40,6 +41,12 @@ server *server_start(const server_config *cfg, perr *e) {
     s->metrics = metrics_new();
     s->logs = logs_new(256, 16 * 1024);
     if (!s->cache || !s->metrics || !s->logs) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!cfg->usage_off) {
+        agg_config ac = {.flush_ms = cfg->usage_flush_ms, .prices = cfg->prices,
+                         .regression_threshold = cfg->regression_threshold > 0 ? cfg->regression_threshold : 0.20};
+        if (!ac.prices.name[0]) kiln_prices_builtin("aws-lambda-x86", &ac.prices);
+        if (!(s->agg = agg_start(s, &ac, e))) goto fail;
+    }
     if (getrandom(&s->request_salt, sizeof s->request_salt, 0) != sizeof s->request_salt)
         s->request_salt = (uint32_t)getpid();
     if (!http_start(s, e)) goto fail;
@@ -52,6 +59,7 @@ fail:
 void server_stop(server *s) {
     if (!s) return;
     http_stop(s);
+    agg_stop(s->agg); /* after the last request: flushes what is buffered */
     mc_free(s->cache);
     metrics_free(s->metrics);
     logs_free(s->logs);
@@ -113,5 +121,5 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                                  n->valueint);
     }
     cJSON_Delete(mods);
-    return ok;
+    return ok && delivery_render_metrics(s, buf, len, cap);
 }

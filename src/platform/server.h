@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "kiln.h"
+#include "kiln_meter.h"
+#include "platform/agg.h"
 #include "platform/blobs.h"
 #include "platform/metrics.h"
 #include "platform/modcache.h"
@@ -34,9 +36,15 @@ typedef struct server_config {
     unsigned per_ip_limit;        /* concurrent connections from one address (0: none) */
     reg_limits default_limits;    /* for versions deployed without their own */
     size_t cache_capacity;        /* compiled modules kept */
+    /* Usage aggregation and delivery metrics (agg.h, docs/delivery.md). */
+    bool usage_off;               /* no metering, no aggregation (benchmarks) */
+    unsigned usage_flush_ms;      /* 0: 1000 */
+    kiln_prices prices;           /* name "" : aws-lambda-x86 */
+    double regression_threshold;  /* 0: 0.20 */
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
+typedef struct agg agg;
 struct MHD_Daemon;
 
 typedef struct server {
@@ -46,6 +54,7 @@ typedef struct server {
     modcache *cache;
     metrics *metrics;
     stderr_ring *logs;
+    agg *agg;              /* usage aggregation; NULL when off */
     kiln_engine *engine;
     kiln_linker *linker;   /* WASI, defined once; shared by all requests */
     char token[65];        /* the admin bearer token */
@@ -93,6 +102,7 @@ typedef struct http_reply {
     bool has_usage;
     usage_record usage;
     kiln_wasi_usage wasi;
+    kiln_usage meter;
     char module[72];
     char request_id[17];
 } http_reply;

@@ -3,5 +3,7 @@
 
 void usage_emit(server *s, const usage_record *u) {
     metrics_request(s->metrics, u);
-    /* Metering and cost aggregation (issue 7) will take the record here. */
+    /* Cost and delivery aggregation: a copy into a buffer that a background
+     * thread writes to the registry (agg.c). */
+    if (s->agg && u->module) agg_push(s->agg, u);
 }

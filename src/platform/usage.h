@@ -9,11 +9,13 @@
 #include <stdint.h>
 
 #include "kiln.h"
+#include "kiln_meter.h"
 #include "kiln_wasi.h"
 
 typedef struct usage_record {
     const char *module;         /* NULL when the route named no module that exists */
     int version;                /* version number, 0 when none was resolved */
+    int64_t module_id, version_id; /* the registry's ids, with version */
     const char *request_id;
     int status;                 /* the HTTP status answered */
     int64_t start_unix_ms;
@@ -28,6 +30,8 @@ typedef struct usage_record {
     kiln_trap_kind trap;        /* KILN_TRAP_NONE unless it trapped (EXIT is not a trap here) */
     int exit_code;              /* the guest's proc_exit code, 0 when _start returned */
     const kiln_wasi_usage *wasi;/* NULL when the guest never ran */
+    const kiln_usage *meter;    /* the guest's metered usage (instantiate + run); NULL when it
+                                   never ran or usage aggregation is off */
 } usage_record;
 
 struct server;

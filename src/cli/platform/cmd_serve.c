@@ -82,6 +82,24 @@ static const char help[] =
     "    --cache N\n"
     "        Compiled modules kept in memory (default 64).\n"
     "\n"
+    "    --prices NAME|FILE\n"
+    "        The price table for request costs (kiln cost, /metrics): a\n"
+    "        built-in one, aws-lambda-x86 (the default) or cloudflare-workers,\n"
+    "        or a file of 'key = value' lines (docs/metering.md).\n"
+    "\n"
+    "    --regression-threshold PERCENT\n"
+    "        How much more a newly live version may cost per request than\n"
+    "        the previous one before it is flagged (default 20%; kiln policy\n"
+    "        sets it per module). See docs/delivery.md.\n"
+    "\n"
+    "    --usage-flush DURATION\n"
+    "        How long usage records wait before they are written to the\n"
+    "        registry, in batches (default 1s).\n"
+    "\n"
+    "    --no-usage\n"
+    "        Neither meter requests nor aggregate usage (no kiln cost, no\n"
+    "        auto-rollback); for benchmarks. KILN_USAGE=off does the same.\n"
+    "\n"
     "EXIT STATUS\n"
     "    0 after a clean shutdown; 1 when the server cannot start (address in\n"
     "    use, data directory unusable, bad option).\n"
@@ -116,7 +134,8 @@ static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
-               *def_mem = NULL, *cache = NULL;
+               *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL;
+    bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
         {"--threads", true, &threads, NULL},
@@ -129,6 +148,10 @@ int cmd_serve(int argc, char **argv) {
         {"--default-fuel", true, &def_fuel, NULL},
         {"--default-max-memory", true, &def_mem, NULL},
         {"--cache", true, &cache, NULL},
+        {"--prices", true, &prices, NULL},
+        {"--regression-threshold", true, &threshold, NULL},
+        {"--usage-flush", true, &usage_flush, NULL},
+        {"--no-usage", false, NULL, &no_usage},
     };
     const char *pos[1];
     int npos;
@@ -182,6 +205,28 @@ int cmd_serve(int argc, char **argv) {
     if (def_mem) {
         if (!client_parse_size(def_mem, &v) || !v) return cli_fail("serve", "bad --default-max-memory '%s': want a size such as 256MiB", def_mem);
         cfg.default_limits.max_memory_bytes = v;
+    }
+
+    const char *usage_env = getenv("KILN_USAGE");
+    cfg.usage_off = no_usage || (usage_env && (!strcmp(usage_env, "off") || !strcmp(usage_env, "0")));
+    if (prices) {
+        kiln_error kerr = {{0}};
+        if (!kiln_prices_builtin(prices, &cfg.prices) && !kiln_prices_load(prices, &cfg.prices, &kerr))
+            return cli_fail("serve", "bad --prices '%s': not a built-in table (aws-lambda-x86, cloudflare-workers) "
+                                     "nor a readable price file: %s", prices, kerr.message);
+    }
+    if (threshold) {
+        char *end;
+        double t = strtod(threshold, &end);
+        if (end == threshold || (*end && strcmp(end, "%")) || t < 0)
+            return cli_fail("serve", "bad --regression-threshold '%s': want a percentage such as 20%%", threshold);
+        cfg.regression_threshold = t / 100;
+        if (cfg.regression_threshold == 0) cfg.regression_threshold = 1e-12; /* 0%: any increase */
+    }
+    if (usage_flush) {
+        if (!client_parse_duration_ms(usage_flush, &v) || !v || v > 600000)
+            return cli_fail("serve", "bad --usage-flush '%s': want a duration such as 500ms or 2s", usage_flush);
+        cfg.usage_flush_ms = (unsigned)v;
     }
 
     /* Block the shutdown signals before any thread starts, so that every
