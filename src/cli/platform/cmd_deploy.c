@@ -15,6 +15,7 @@ static const char help[] =
     "    kiln deploy FILE.wasm --name NAME [--promote] [--commit SHA]\n"
     "                [--commit-time ISO8601] [--message M] [--fuel N]\n"
     "                [--timeout DURATION] [--max-memory SIZE] [--force]\n"
+    "                [--auto-rollback RULE]\n"
     "\n"
     "DESCRIPTION\n"
     "    Sends FILE.wasm to the kiln server, which validates and compiles it\n"
@@ -41,6 +42,9 @@ static const char help[] =
     "    --max-memory S     linear memory limit: 64MiB, 1GiB\n"
     "                       (limits not given are taken from the previous\n"
     "                       version; the server's defaults for a first one)\n"
+    "    --auto-rollback RULE  set the module's auto-rollback rule first, e.g.\n"
+    "                       'traps>5%@100req' (see kiln policy --help); with\n"
+    "                       --promote, the new version is watched at once\n"
     "    --server URL       the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR         where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                       KILN_TOKEN overrides the file\n"
@@ -75,7 +79,7 @@ static bool add_q(char **q, size_t *len, size_t *cap, const char *key, const cha
 
 int cmd_deploy(int argc, char **argv) {
     const char *name = NULL, *commit = NULL, *commit_time = NULL, *message = NULL, *fuel = NULL, *timeout = NULL,
-               *max_mem = NULL;
+               *max_mem = NULL, *auto_rollback = NULL;
     bool promote = false, force = false;
     client_flag flags[] = {
         {"--name", true, &name, NULL},
@@ -85,6 +89,7 @@ int cmd_deploy(int argc, char **argv) {
         {"--fuel", true, &fuel, NULL},
         {"--timeout", true, &timeout, NULL},
         {"--max-memory", true, &max_mem, NULL},
+        {"--auto-rollback", true, &auto_rollback, NULL},
         {"--promote", false, NULL, &promote},
         {"--force", false, NULL, &force},
     };
@@ -107,6 +112,7 @@ int cmd_deploy(int argc, char **argv) {
     if (message) ok = ok && add_q(&q, &qlen, &qcap, "message", message);
     if (promote) ok = ok && add_q(&q, &qlen, &qcap, "promote", "1");
     if (force) ok = ok && add_q(&q, &qlen, &qcap, "force", "1");
+    if (auto_rollback) ok = ok && add_q(&q, &qlen, &qcap, "auto_rollback", auto_rollback);
     uint64_t v;
     if (fuel) {
         char *end;

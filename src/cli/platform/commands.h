@@ -20,7 +20,11 @@
     X("promote", cmd_promote, "point live (or an alias) at a version")                         \
     X("pin", cmd_pin, "hold live (or an alias) at a version")                                  \
     X("unpin", cmd_unpin, "release a pin")                                                     \
-    X("rollback", cmd_rollback, "return live (or an alias) to its previous version")
+    X("rollback", cmd_rollback, "return live (or an alias) to its previous version")           \
+    X("cost", cmd_cost, "what each version costs per request, and against the one before")    \
+    X("dora", cmd_dora, "deployment frequency, lead time, change fail rate, recovery time")   \
+    X("policy", cmd_policy, "a module's auto-rollback rule, cost-regression threshold, budget") \
+    X("mark-failed", cmd_mark_failed, "record that a deployment failed (for kiln dora)")
 
 #define PLATFORM_DECLARE(name, fn, summary) int fn(int argc, char **argv);
 PLATFORM_COMMANDS(PLATFORM_DECLARE)
