@@ -14,6 +14,7 @@ LDLIBS  += -lm
 # Sanitizer build: make SAN=1 (objects go to build-san/).
 ifeq ($(SAN),1)
   BUILD   := build-san
+  OPT     := -O1 # the interpreter is one huge function: -O2 + ASan takes minutes
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
