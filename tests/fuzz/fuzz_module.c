@@ -171,7 +171,8 @@ static void compare(const run *a, const run *b) {
  * has a bit of everything to refer to: a memory, a table with two
  * functions, globals of each type, passive data and element segments, and
  * an imported function. The first byte picks the function's type; the rest
- * is its instruction sequence (after fixed locals of each type).
+ * is its instruction sequence (after fixed locals of each type). The seeds
+ * for this use are tests/fuzz/seeds/bodies.hex.
  */
 typedef struct buf {
     uint8_t *p;
@@ -206,12 +207,13 @@ static void section(buf *b, uint8_t id, const void *data, size_t n) {
 static size_t wrap_body(const uint8_t *data, size_t size, buf *m) {
     static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
     static const uint8_t types[] = {
-        5,
+        6,
         0x60, 0, 0,                                           /* 0: () -> () */
         0x60, 0, 1, 0x7f,                                     /* 1: () -> i32 */
         0x60, 1, 0x7f, 1, 0x7f,                               /* 2: (i32) -> i32 */
         0x60, 4, 0x7f, 0x7e, 0x7d, 0x7c, 2, 0x7f, 0x7e,       /* 3: (i32 i64 f32 f64) -> (i32 i64) */
         0x60, 1, 0x7f, 0,                                     /* 4: (i32) -> () */
+        0x60, 2, 0x7f, 0x7e, 2, 0x7f, 0x7e,                   /* 5: (i32 i64) -> (i32 i64), for blocks */
     };
     static const uint8_t imports[] = {1, 3, 'e', 'n', 'v', 3, 'l', 'o', 'g', 0x00, 4};
     static const uint8_t table[] = {1, 0x70, 0x01, 4, 8};

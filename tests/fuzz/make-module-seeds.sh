@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes a seed corpus for tests/fuzz/fuzz_module.c in DIR, from sources only
 # (no binary is committed): the hand-written modules in tests/fuzz/seeds/
-# (wat2wasm), a few wasm-opt -ttf modules from fixed byte streams, and small
-# C programs built by clang-16 for wasm32. Never fails: a missing tool only
+# (wat2wasm), function bodies (seeds/bodies.hex), a few wasm-opt -ttf
+# modules from fixed byte streams, and small C programs built by clang-16
+# for wasm32. Never fails: a missing tool only
 # means fewer seeds.
 set -u
 dir=${1:?usage: make-module-seeds.sh DIR}
@@ -17,6 +18,13 @@ if command -v wat2wasm >/dev/null; then
       echo "make-module-seeds: $w does not assemble" >&2
   done
 fi
+
+# Function bodies for fuzz_module's wrapped use of an input (hex text).
+grep -v '^#' "$here/seeds/bodies.hex" | while read -r name type hex; do
+  [ -n "$hex" ] || continue
+  # shellcheck disable=SC2059
+  printf "$(printf '%s%s' "$type" "$hex" | sed 's/../\\x&/g')" >"$dir/body-$name.bin"
+done
 
 # Random-but-fixed bytes: AES-CTR of zeros under a key made from the seed.
 bytes() { head -c "$2" /dev/zero | openssl enc -aes-128-ctr -K "$(printf '%032x' "$1")" -iv 0 2>/dev/null; }
