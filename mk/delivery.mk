@@ -1,0 +1,6 @@
+# Delivery metrics (src/platform/agg.c, delivery*.c, usage_db.c; docs/delivery.md).
+# The unit test of the arithmetic links delivery_calc.c alone: it has no I/O,
+# and the platform is not part of libkiln.
+$(BUILD)/tests/delivery_calc: tests/unit/delivery_calc.c src/platform/delivery_calc.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/delivery_calc.c src/platform/delivery_calc.c $(LIB) $(LDFLAGS) $(LDLIBS)
