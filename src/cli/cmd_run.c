@@ -327,6 +327,8 @@ static int parse(int argc, char **argv, opts *o) {
         }
         if (is_opt(a, "--stats")) {
             /* Only the "=" form takes a value: the next argument is the module. */
+            if (!a[7] && i + 1 < argc && (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
+                return usage_error("--stats takes its format after '=': --stats=%s", argv[i + 1]);
             if (!a[7] || !strcmp(a + 7, "=table")) o->stats = 1;
             else if (!strcmp(a + 7, "=json")) o->stats = 2;
             else return usage_error("bad %s: want --stats, --stats=table or --stats=json", a);
