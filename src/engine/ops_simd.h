@@ -12,7 +12,8 @@
  *   shifts       d a b          b = an i32 count; the _k forms: d a k
  *   splat        d a            a = a scalar slot
  *   extract      d a l          replace d a b l   (b = the scalar)
- *   shuffle      d a b + 4 units holding the 16 lane indexes (< 32)
+ *   shuffle      d a b + 4 units holding the 16 lane indexes (< 32); its
+ *                faster forms are described beside them
  * Names follow wasm's, with '.' as '_'. f32x4 and f64x2 splat, extract and
  * replace share the integer ops of their width (they move bits).
  */
@@ -37,6 +38,9 @@
     KILN_SIMD_MEM_OPS(X, c)                                                          \
     X(global_get128, 2) X(global_set128, 2) /* d index / index a */                  \
     X(i8x16_shuffle, 7) X(i8x16_swizzle, 3)                                          \
+    /* shuffle forms the compiler picks: whole 32-bit lanes (k: four       \
+     * selectors 0..7 over a's lanes then b's); pshufb with two masks */    \
+    X(i32x4_shuffle, 4) X(i8x16_shuffle_pshufb, 11) X(i8x16_swizzle_pshufb, 3)       \
     X(i8x16_splat, 2) X(i16x8_splat, 2) X(i32x4_splat, 2) X(i64x2_splat, 2)          \
     X(i8x16_extract_lane_s, 3) X(i8x16_extract_lane_u, 3)                            \
     X(i16x8_extract_lane_s, 3) X(i16x8_extract_lane_u, 3)                            \

@@ -639,6 +639,51 @@ static inline v128 i8x16_swizzle(v128 a, v128 s) {
 #endif
 }
 
+/* The compiler may pick ops that use SSSE3's pshufb, through inline asm
+ * (which needs no -mssse3), when the CPU it runs on has it: the build's
+ * baseline stays SSE2, and pshufb is what shuffles need most. */
+static inline bool simd_cpu_has_pshufb(void) {
+#if defined(SIMD_SSE2) && !defined(SIMD_SSSE3) && defined(__x86_64__)
+    return __builtin_cpu_supports("ssse3");
+#else
+    return false;
+#endif
+}
+
+/* pshufb: each byte of m selects a byte of x by its low four bits, or
+ * zero when its bit 7 is set. */
+#ifdef SIMD_SSE2
+static inline __m128i pshufb(__m128i x, __m128i m) {
+#ifdef SIMD_SSSE3
+    return _mm_shuffle_epi8(x, m);
+#else
+    __asm__("pshufb %1, %0" : "+x"(x) : "x"(m));
+    return x;
+#endif
+}
+#endif
+
+/* A shuffle compiled to two pshufb masks (32 bytes at m): one picks from
+ * a, the other from b, bytes the other one picks are zero. */
+static inline v128 i8x16_shuffle_masks(v128 a, v128 b, const uint8_t *m) {
+#ifdef SIMD_SSE2
+    __m128i ma = _mm_loadu_si128((const __m128i *)m), mb = _mm_loadu_si128((const __m128i *)(m + 16));
+    return (v128)_mm_or_si128(pshufb(MI(a), ma), pshufb(MI(b), mb));
+#else
+    vu8 x = (vu8)a, y = (vu8)b, r = {0};
+    for (int k = 0; k < 16; k++)
+        r[k] = (uint8_t)((m[k] & 0x80 ? 0 : x[m[k] & 15]) | (m[k + 16] & 0x80 ? 0 : y[m[k + 16] & 15]));
+    return (v128)r;
+#endif
+}
+static inline v128 i8x16_swizzle_pshufb(v128 a, v128 s) {
+#ifdef SIMD_SSE2
+    return (v128)pshufb(MI(a), _mm_adds_epu8(MI(s), _mm_set1_epi8(0x70)));
+#else
+    return i8x16_swizzle(a, s);
+#endif
+}
+
 /* idx: 16 lane indexes < 32 (validated); 16.. select from b. */
 static inline v128 i8x16_shuffle(v128 a, v128 b, const uint8_t *idx) {
 #ifdef SIMD_SSSE3
@@ -648,11 +693,16 @@ static inline v128 i8x16_shuffle(v128 a, v128 b, const uint8_t *idx) {
     __m128i rb = _mm_shuffle_epi8(MI(b), _mm_adds_epu8(_mm_xor_si128(i, _mm_set1_epi8(0x10)), k70));
     return (v128)_mm_or_si128(ra, rb);
 #else
-    uint8_t both[32], out[16];
+    /* Built in registers: narrow stores then a wide load would stall. */
+    uint8_t both[32];
     memcpy(both, &a, 16);
     memcpy(both + 16, &b, 16);
-    for (int k = 0; k < 16; k++) out[k] = both[idx[k] & 31];
-    return v_ld(out);
+    uint64_t lo = 0, hi = 0;
+    for (int k = 0; k < 8; k++) {
+        lo |= (uint64_t)both[idx[k] & 31] << (8 * k);
+        hi |= (uint64_t)both[idx[k + 8] & 31] << (8 * k);
+    }
+    return (v128){lo, hi};
 #endif
 }
 
