@@ -11,6 +11,7 @@ int cmd_run(int argc, char **argv);
 int cmd_spectest(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_coredump(int argc, char **argv);
 /* The server and its client commands are in kiln-platform: cli/platform/commands.h. */
 
 /* Prints "kiln: <message>" on stderr; returns 1 (kiln's own-error status). */

@@ -14,6 +14,7 @@
 #include "kiln_meter.h"
 #include "kiln_wasi.h"
 #include "cli/cli.h"
+#include "cli/diagout.h"
 #include "diag/diag.h"
 
 #define TRAP_EXIT_STATUS 134 /* what a shell shows for SIGABRT; wasmtime uses it too */
@@ -147,6 +148,25 @@ static const char help[] =
     "        per_million_requests, per_gb_second, per_million_cpu_ms,\n"
     "        per_billion_instructions, per_gb_io (docs/metering.md).\n"
     "\n"
+    "DIAGNOSTICS\n"
+    "    --coredump=FILE\n"
+    "        When the guest traps (not when it exits), write a WebAssembly\n"
+    "        coredump to FILE: the frames with their locals, linear memory and\n"
+    "        globals, in the tool-conventions Coredump.md format. Read it with\n"
+    "        'kiln coredump FILE --module MODULE.wasm' (docs/diagnostics.md).\n"
+    "\n"
+    "    --profile=FILE\n"
+    "        Profile the run and write FILE when it ends (returned, trapped or\n"
+    "        exited): collapsed stacks (\"_start;main;f 1234\" lines, for\n"
+    "        flamegraph.pl or speedscope), or an SVG flame graph when FILE ends\n"
+    "        in .svg. Weights are fuel (weighted wasm instructions), so the\n"
+    "        same program and input give the same file. A table of the\n"
+    "        functions with the most self fuel goes to standard error.\n"
+    "\n"
+    "    --profile-format=collapsed|table|svg\n"
+    "        What --profile writes, whatever FILE's name: the table writes\n"
+    "        every function's self and total fuel, calls and percentages.\n"
+    "\n"
     "OTHER OPTIONS\n"
     "    --\n"
     "        End of options; the next argument is the module.\n"
@@ -197,6 +217,7 @@ typedef struct opts {
     const char *fuel_arg, *timeout_arg, *max_memory_arg, *max_stack_arg;
     int stats; /* 0: none, 1: table, 2: json */
     const char *prices;
+    cli_diagout *diag; /* --coredump, --profile */
 } opts;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -221,7 +242,8 @@ static bool is_opt(const char *a, const char *name) {
 }
 
 static const char *const known[] = {"--dir", "--env", "--invoke", "--help", "--fuel", "--timeout", "--max-memory",
-                                    "--max-table-elements", "--max-stack", "--stats", "--prices"};
+                                    "--max-table-elements", "--max-stack", "--stats", "--prices",
+                                    CLI_DIAGOUT_OPTIONS};
 
 /* --fuel and friends: "--opt VALUE" or "--opt=VALUE", parsed by `fn` into
  * *out. Returns -1 to go on, or an exit status. */
@@ -346,6 +368,9 @@ static int parse(int argc, char **argv, opts *o) {
             o->invoke = v;
             continue;
         }
+        int dst = cli_diagout_option(o->diag, argc, argv, &i);
+        if (dst < 0) return 1;
+        if (dst) continue;
         /* An unknown flag: suggest the option it most likely meant. */
         char flag[64];
         snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
@@ -504,6 +529,7 @@ static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const
         fflush(stdout);
         report_trap(trap, m, path);
         report_limit(trap, o);
+        cli_diagout_trap(o->diag, trap);
         code = TRAP_EXIT_STATUS;
     }
     kiln_trap_free(trap);
@@ -585,6 +611,7 @@ static int run(const opts *o) {
     if (!(w = kiln_wasi_new(&wc, &err))) { status = cli_fail("run", "%s", err.message); goto out; }
     if (!(s = kiln_store_new(engine, &o->limits, NULL))) { status = cli_fail("run", "out of memory"); goto out; }
     if (!kiln_wasi_attach(w, s, &err)) { status = cli_fail("run", "%s", err.message); goto out; }
+    if (!cli_diagout_start(o->diag, s, m, o->module)) goto out;
 
     /* Instantiation is metered too: data segments and the start function
      * are part of what a run costs. */
@@ -606,6 +633,7 @@ static int run(const opts *o) {
         }
         goto out;
     }
+    o->diag->instance = inst;
 
     kiln_func *init = kiln_instance_func(inst, "_initialize");
     kiln_func *start = kiln_instance_func(inst, "_start");
@@ -658,6 +686,7 @@ static int run(const opts *o) {
 out:
     fflush(stdout);
     if (metered) finish_meter(o, &meter, &prices);
+    if (!cli_diagout_finish(o->diag) && status == 0) status = 1;
     kiln_store_free(s);
     kiln_wasi_free(w);
     kiln_linker_free(l);
@@ -669,7 +698,8 @@ out:
 }
 
 int cmd_run(int argc, char **argv) {
-    opts o = {0};
+    cli_diagout diag = {0};
+    opts o = {.diag = &diag};
     int st = parse(argc, argv, &o);
     if (st < 0) st = run(&o);
     for (size_t i = 0; i < o.ndirs; i++) free((char *)o.dirs[i].host_path);
