@@ -474,13 +474,35 @@ static void print_val(const kiln_val *v) {
 /* ---------------------------------------------------------------- reports */
 
 /* THE TRAP REPORT CALL SITE. Every trap `kiln run` reports goes through
- * here; src/diag's diag_format_trap (a backtrace with function names and
- * source lines) is meant to replace the two lines below. */
+ * here: src/diag symbolicates the frames (function names from the name
+ * section, file:line:column and inline chains from DWARF, demangled C++),
+ * shows the trapping source line when the file is readable, and recognises
+ * a C stack overflow from the shadow stack pointer. The symbol index is
+ * built only now, on the first trap: debug info costs nothing until then.
+ * KILN_BACKTRACE=0|1|full sets the detail. */
 static void report_trap(const kiln_trap *t, const kiln_module *m, const char *module_path) {
-    (void)m;
     (void)module_path;
-    fprintf(stderr, "error: wasm trap: %s\n", t->message[0] ? t->message : kiln_trap_kind_message(t->kind));
-    if (t->detail[0]) fprintf(stderr, "  %s\n", t->detail);
+    size_t len;
+    const uint8_t *bytes = kiln_module_bytes(m, &len);
+    kiln_error err = {{0}};
+    diag_symbols *syms = diag_symbols_build(bytes, len, &err);
+    diag_report_opts ro = {.detail = diag_detail_from_env(), .module = m};
+    /* The shadow stack pointer's value now, when the trapping frame's
+     * instance has one: it tells a C stack overflow from a wild pointer. */
+    uint32_t spg = syms ? diag_symbols_stack_pointer_global(syms, NULL) : DIAG_NONE;
+    if (spg != DIAG_NONE && t->nframes && t->frames[0].instance) {
+        kiln_global *g = kiln_instance_global_at((kiln_instance *)t->frames[0].instance, spg);
+        kiln_val v;
+        if (g && (v = kiln_global_get(g)).type == KILN_I32) {
+            ro.stack_pointer_known = true;
+            ro.stack_pointer = (uint32_t)v.of.i32;
+        }
+    }
+    if (diag_format_trap(t, syms, &ro, stderr) != 0) {
+        fprintf(stderr, "error: wasm trap: %s\n", t->message[0] ? t->message : kiln_trap_kind_message(t->kind));
+        if (t->detail[0]) fprintf(stderr, "  %s\n", t->detail);
+    }
+    diag_symbols_free(syms);
 }
 
 static void list_exports(const kiln_module *m) {
