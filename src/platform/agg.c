@@ -35,9 +35,17 @@ typedef struct rec {
     int64_t module_id, version_id, start_ms;
     uint64_t total_ns, instructions, cpu_ns, wall_ns, peak, io, req_bytes, resp_bytes;
     double gib;
+    double cost, compute;     /* filled by the thread */
     uint16_t status;
-    uint8_t trap, metered;
+    uint8_t trap, metered, cpu_measured;
 } rec;
+
+/* A version's CPU per request so far (measured samples), for the requests
+ * whose CPU was not measured. Thread only. */
+typedef struct cpu_mean {
+    int64_t version_id;
+    uint64_t ns, samples;
+} cpu_mean;
 
 typedef struct probation {
     bool active;
@@ -54,7 +62,7 @@ typedef struct probation {
     /* cost regression: accumulated by the thread */
     bool regression_pending;
     double threshold;
-    uint64_t reg_requests, reg_instr, reg_cpu_ns;
+    uint64_t reg_requests, reg_instr, reg_cpu_ns, reg_cpu_n;
     double reg_compute;
 } probation;
 
@@ -87,6 +95,8 @@ struct agg {
     bool started;
     udb_row *pending;         /* rows whose write failed, retried next time (thread only) */
     size_t npending;
+    cpu_mean *means;          /* thread only */
+    size_t nmeans, capmeans;
     /* metrics: written by the thread, read by scrapes */
     pthread_mutex_t mlock;
     counter *ctr;
@@ -127,6 +137,7 @@ void agg_push(agg *a, const usage_record *u) {
     if (!r.version_id) return; /* resolved no version: nothing to charge it to */
     if (u->meter) {
         r.metered = 1;
+        r.cpu_measured = u->cpu_measured;
         r.instructions = u->meter->instructions;
         r.cpu_ns = u->meter->cpu_ns;
         r.wall_ns = u->meter->wall_ns;
@@ -210,8 +221,44 @@ static void name_version(agg *a, int64_t version_id, char module[72], int *versi
     }
 }
 
+static cpu_mean *mean_for(agg *a, int64_t version_id) {
+    for (size_t i = 0; i < a->nmeans; i++)
+        if (a->means[i].version_id == version_id) return &a->means[i];
+    if (a->nmeans == a->capmeans) {
+        size_t nc = a->capmeans ? a->capmeans * 2 : 16;
+        cpu_mean *nm = realloc(a->means, nc * sizeof *nm);
+        if (!nm) return NULL;
+        a->means = nm;
+        a->capmeans = nc;
+    }
+    cpu_mean *m = &a->means[a->nmeans++];
+    *m = (cpu_mean){.version_id = version_id};
+    return m;
+}
+
+/* Prices every record: CPU where measured, else the version's mean CPU
+ * per request over every sample since the server started (this batch's
+ * included). */
+static void price(agg *a, rec *batch, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (batch[i].cpu_measured) {
+            cpu_mean *m = mean_for(a, batch[i].version_id);
+            if (m) { m->ns += batch[i].cpu_ns; m->samples++; }
+        }
+    for (size_t i = 0; i < n; i++) {
+        rec *r = &batch[i];
+        uint64_t cpu = r->cpu_ns;
+        if (r->metered && !r->cpu_measured) {
+            cpu_mean *m = mean_for(a, r->version_id);
+            cpu = m && m->samples ? m->ns / m->samples : 0;
+        }
+        agg_cost(&a->cfg.prices, r->instructions, cpu, r->gib, r->io, &r->cost, &r->compute);
+    }
+}
+
 static void fold_and_write(agg *a, rec *batch, size_t n) {
     if (!n && !a->npending) return;
+    price(a, batch, n);
     qsort(batch, n, sizeof *batch, cmp_rec);
     size_t keys = 0;
     for (size_t i = 0; i < n; i++)
@@ -228,7 +275,6 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
     if (a->npending) memcpy(rows, a->pending, a->npending * sizeof *rows);
     size_t k = a->npending;
     udb_row *w = NULL;
-    const kiln_prices *p = &a->cfg.prices;
     for (size_t i = 0; i < n; i++) {
         const rec *r = &batch[i];
         if (i == 0 || cmp_rec(&batch[i - 1], r)) {
@@ -237,15 +283,16 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
             w->version_id = r->version_id;
             w->minute = r->start_ms / 60000;
         }
-        double cost, compute;
-        agg_cost(p, r->instructions, r->cpu_ns, r->gib, r->io, &cost, &compute);
         w->requests++;
         w->traps += r->trap;
         w->errors += r->status >= 500;
         w->metered += r->metered;
         w->latency_ns += r->total_ns;
         w->instructions += r->instructions;
-        w->cpu_ns += r->cpu_ns;
+        if (r->cpu_measured) {
+            w->cpu_ns += r->cpu_ns;
+            w->cpu_samples++;
+        }
         w->wall_ns += r->wall_ns;
         w->gib_seconds += r->gib;
         w->peak_sum += r->peak;
@@ -253,8 +300,8 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
         w->request_bytes += r->req_bytes;
         w->response_bytes += r->resp_bytes;
         w->io_bytes += r->io;
-        w->cost += cost;
-        w->compute_cost += compute;
+        w->cost += r->cost;
+        w->compute_cost += r->compute;
         w->hist[lat_bucket(r->total_ns)]++;
     }
     perr e = {0};
@@ -298,12 +345,10 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
         pthread_mutex_lock(&a->mlock);
         counter *c = counter_for(a, r);
         if (c) {
-            double cost, compute;
-            agg_cost(p, r->instructions, r->cpu_ns, r->gib, r->io, &cost, &compute);
             c->requests++;
             c->instructions += r->instructions;
-            c->cost += cost;
-            c->cpu_s += (double)r->cpu_ns / 1e9;
+            c->cost += r->cost;
+            c->cpu_s += (double)r->cpu_ns / 1e9; /* measured samples only */
             c->gib_s += r->gib;
         }
         pthread_mutex_unlock(&a->mlock);
@@ -386,13 +431,14 @@ static void do_regression(agg *a, const probation *p) {
              "instructions %.0f vs %.0f, CPU %.3f ms vs %.3f ms); threshold %.0f%%",
              p->version, (ratio - 1) * 100, p->baseline, by_cost ? "compute cost" : "instructions",
              by_cost ? new_c : new_i, by_cost ? base_c : base_i, nreq, breq, new_i, base_i,
-             (double)p->reg_cpu_ns / nreq / 1e6, (double)base.cpu_ns / breq / 1e6, p->threshold * 100);
+             p->reg_cpu_n ? (double)p->reg_cpu_ns / (double)p->reg_cpu_n / 1e6 : 0,
+             base.cpu_samples ? (double)base.cpu_ns / (double)base.cpu_samples / 1e6 : 0, p->threshold * 100);
     reg_add_event(a->s->reg, p->module, "kiln", "cost-regression", p->baseline, p->version, reason, &e);
 }
 
 static void probation_step(agg *a, const rec *batch, size_t n) {
     /* Regression sums: matched outside the lock against a snapshot. */
-    struct { uint64_t gen; int64_t version_id, since; uint64_t req, instr, cpu; double compute; } snap[MAX_PROBATION];
+    struct { uint64_t gen; int64_t version_id, since; uint64_t req, instr, cpu, cpu_n; double compute; } snap[MAX_PROBATION];
     size_t ns = 0;
     pthread_mutex_lock(&a->lock);
     for (size_t i = 0; i < MAX_PROBATION; i++)
@@ -400,7 +446,7 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
             snap[ns].gen = a->prob[i].gen;
             snap[ns].version_id = a->prob[i].version_id;
             snap[ns].since = a->prob[i].since_ms;
-            snap[ns].req = snap[ns].instr = snap[ns].cpu = 0;
+            snap[ns].req = snap[ns].instr = snap[ns].cpu = snap[ns].cpu_n = 0;
             snap[ns].compute = 0;
             ns++;
         }
@@ -410,12 +456,11 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
         if (!r->metered) continue;
         for (size_t j = 0; j < ns; j++)
             if (snap[j].version_id == r->version_id && r->start_ms >= snap[j].since) {
-                double cost, compute;
-                agg_cost(&a->cfg.prices, r->instructions, r->cpu_ns, r->gib, r->io, &cost, &compute);
                 snap[j].req++;
                 snap[j].instr += r->instructions;
-                snap[j].cpu += r->cpu_ns;
-                snap[j].compute += compute;
+                snap[j].cpu += r->cpu_measured ? r->cpu_ns : 0;
+                snap[j].cpu_n += r->cpu_measured;
+                snap[j].compute += r->compute;
             }
     }
     action acts[MAX_PROBATION * 2];
@@ -430,6 +475,7 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
                 p->reg_requests += snap[j].req;
                 p->reg_instr += snap[j].instr;
                 p->reg_cpu_ns += snap[j].cpu;
+                p->reg_cpu_n += snap[j].cpu_n;
                 p->reg_compute += snap[j].compute;
             }
         if (p->rollback && !p->rollback_done) {
@@ -591,6 +637,7 @@ void agg_stop(agg *a) {
     free(a->buf);
     free(a->spare);
     free(a->pending);
+    free(a->means);
     free(a->ctr);
     free(a->mctr);
     pthread_mutex_destroy(&a->lock);
@@ -627,8 +674,9 @@ bool agg_render_metrics(agg *a, char **buf, size_t *len, size_t *cap) {
         ok = metrics_appendf(buf, len, cap, "kiln_cost_total{module=\"%s\",version=\"v%d\",currency=\"%s\"} %.9g\n",
                              a->ctr[i].module, a->ctr[i].version, cur, a->ctr[i].cost);
     ok = ok && metrics_appendf(buf, len, cap,
-                               "# HELP kiln_guest_cpu_seconds_total CPU time of guests (instantiate and run), by "
-                               "module and version.\n# TYPE kiln_guest_cpu_seconds_total counter\n");
+                               "# HELP kiln_guest_cpu_seconds_total CPU time of guests (instantiate and run) in the "
+                               "requests whose CPU was measured (a sample, see kiln serve --cpu-sample), by module "
+                               "and version.\n# TYPE kiln_guest_cpu_seconds_total counter\n");
     for (size_t i = 0; ok && i < a->nctr; i++)
         ok = metrics_appendf(buf, len, cap, "kiln_guest_cpu_seconds_total{module=\"%s\",version=\"v%d\"} %.9f\n",
                              a->ctr[i].module, a->ctr[i].version, a->ctr[i].cpu_s);

@@ -84,7 +84,8 @@ static cJSON *sums_json(const udb_row *w, const kiln_prices *p) {
     if (pr) {
         /* Guest figures are over the requests whose guest ran; money over
          * all requests (the fee is charged on every one). */
-        cJSON_AddNumberToObject(pr, "cpu_ms", div0((double)w->cpu_ns, met) / 1e6);
+        /* CPU is measured on a sample of requests (kiln serve --cpu-sample). */
+        cJSON_AddNumberToObject(pr, "cpu_ms", div0((double)w->cpu_ns, (double)w->cpu_samples) / 1e6);
         cJSON_AddNumberToObject(pr, "instructions", div0((double)w->instructions, met));
         cJSON_AddNumberToObject(pr, "peak_memory_bytes", div0((double)w->peak_sum, met));
         cJSON_AddNumberToObject(pr, "gib_seconds", div0(w->gib_seconds, met));
@@ -92,7 +93,8 @@ static cJSON *sums_json(const udb_row *w, const kiln_prices *p) {
         cJSON_AddNumberToObject(pr, "compute_cost", div0(w->compute_cost, met));
         cJSON_AddNumberToObject(pr, "cost", div0(w->cost, req));
     }
-    cJSON_AddNumberToObject(o, "cpu_ms", (double)w->cpu_ns / 1e6);
+    cJSON_AddNumberToObject(o, "cpu_ms", div0((double)w->cpu_ns, (double)w->cpu_samples) * met / 1e6);
+    cJSON_AddNumberToObject(o, "cpu_samples", (double)w->cpu_samples);
     cJSON_AddNumberToObject(o, "instructions", (double)w->instructions);
     cJSON_AddNumberToObject(o, "gib_seconds", w->gib_seconds);
     cJSON_AddNumberToObject(o, "peak_memory_max_bytes", (double)w->peak_max);
@@ -187,7 +189,8 @@ static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, 
             cJSON *c = cJSON_AddObjectToObject(j, "change");
             double wm = (double)w->metered, bm = (double)b->metered;
             if (c) {
-                change(c, "cpu_ms", (double)w->cpu_ns / wm, (double)b->cpu_ns / bm);
+                change(c, "cpu_ms", div0((double)w->cpu_ns, (double)w->cpu_samples),
+                       div0((double)b->cpu_ns, (double)b->cpu_samples));
                 change(c, "instructions", (double)w->instructions / wm, (double)b->instructions / bm);
                 change(c, "peak_memory_bytes", (double)w->peak_sum / wm, (double)b->peak_sum / bm);
                 change(c, "gib_seconds", w->gib_seconds / wm, b->gib_seconds / bm);

@@ -85,7 +85,8 @@ static const char *const migrations[] = {
     "  minute INTEGER NOT NULL,"          /* unix seconds / 60 of the requests' arrival */
     "  requests INTEGER NOT NULL, traps INTEGER NOT NULL, errors INTEGER NOT NULL,"
     "  metered INTEGER NOT NULL,"         /* requests whose guest ran (have a usage record) */
-    "  latency_ns INTEGER NOT NULL, instructions INTEGER NOT NULL, cpu_ns INTEGER NOT NULL,"
+    "  latency_ns INTEGER NOT NULL, instructions INTEGER NOT NULL,"
+    "  cpu_ns INTEGER NOT NULL, cpu_samples INTEGER NOT NULL," /* CPU is measured on a sample */
     "  wall_ns INTEGER NOT NULL, gib_seconds REAL NOT NULL,"
     "  peak_memory_sum INTEGER NOT NULL, peak_memory_max INTEGER NOT NULL,"
     "  request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL, io_bytes INTEGER NOT NULL,"

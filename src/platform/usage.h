@@ -32,6 +32,7 @@ typedef struct usage_record {
     const kiln_wasi_usage *wasi;/* NULL when the guest never ran */
     const kiln_usage *meter;    /* the guest's metered usage (instantiate + run); NULL when it
                                    never ran or usage aggregation is off */
+    bool cpu_measured;          /* meter->cpu_ns was measured (CPU is sampled: server.h) */
 } usage_record;
 
 struct server;

@@ -46,14 +46,14 @@ bool udb_write(registry *r, const udb_row *rows, size_t n, perr *e) {
     su = prep(db,
               "INSERT INTO usage_minute(module_id, version_id, minute, requests, traps, errors, metered, latency_ns, "
               "instructions, cpu_ns, wall_ns, gib_seconds, peak_memory_sum, peak_memory_max, request_bytes, "
-              "response_bytes, io_bytes, cost, compute_cost) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-              "?15,?16,?17,?18,?19) ON CONFLICT(module_id, version_id, minute) DO UPDATE SET "
+              "response_bytes, io_bytes, cost, compute_cost, cpu_samples) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+              "?12,?13,?14,?15,?16,?17,?18,?19,?20) ON CONFLICT(module_id, version_id, minute) DO UPDATE SET "
               "requests=requests+?4, traps=traps+?5, errors=errors+?6, metered=metered+?7, "
               "latency_ns=latency_ns+?8, instructions=instructions+?9, cpu_ns=cpu_ns+?10, wall_ns=wall_ns+?11, "
               "gib_seconds=gib_seconds+?12, peak_memory_sum=peak_memory_sum+?13, "
               "peak_memory_max=MAX(peak_memory_max, ?14), request_bytes=request_bytes+?15, "
               "response_bytes=response_bytes+?16, io_bytes=io_bytes+?17, cost=cost+?18, "
-              "compute_cost=compute_cost+?19",
+              "compute_cost=compute_cost+?19, cpu_samples=cpu_samples+?20",
               e);
     sh = prep(db,
               "INSERT INTO usage_latency(module_id, version_id, minute, bucket, count) VALUES(?1,?2,?3,?4,?5) "
@@ -76,6 +76,7 @@ bool udb_write(registry *r, const udb_row *rows, size_t n, perr *e) {
         sqlite3_bind_int64(su, 17, (int64_t)w->io_bytes);
         sqlite3_bind_double(su, 18, w->cost);
         sqlite3_bind_double(su, 19, w->compute_cost);
+        sqlite3_bind_int64(su, 20, (int64_t)w->cpu_samples);
         if (sqlite3_step(su) != SQLITE_DONE) { fail(db, e, "usage write"); goto rollback; }
         sqlite3_reset(su);
         for (int b = 0; b < LAT_BUCKETS; b++) {
@@ -106,7 +107,7 @@ out:
 #define SUM_COLS                                                                                              \
     "SUM(requests), SUM(traps), SUM(errors), SUM(metered), SUM(latency_ns), SUM(instructions), SUM(cpu_ns), " \
     "SUM(wall_ns), SUM(gib_seconds), SUM(peak_memory_sum), MAX(peak_memory_max), SUM(request_bytes), "        \
-    "SUM(response_bytes), SUM(io_bytes), SUM(cost), SUM(compute_cost), MIN(minute), MAX(minute)"
+    "SUM(response_bytes), SUM(io_bytes), SUM(cost), SUM(compute_cost), MIN(minute), MAX(minute), SUM(cpu_samples)"
 
 static void load_sums(sqlite3_stmt *st, int c, udb_row *w) {
     uint64_t *f[] = {&w->requests, &w->traps, &w->errors, &w->metered, &w->latency_ns, &w->instructions,
@@ -122,6 +123,7 @@ static void load_sums(sqlite3_stmt *st, int c, udb_row *w) {
     w->compute_cost = sqlite3_column_double(st, c + 15);
     w->first_minute = sqlite3_column_int64(st, c + 16);
     w->last_minute = sqlite3_column_int64(st, c + 17);
+    w->cpu_samples = (uint64_t)sqlite3_column_int64(st, c + 18);
 }
 
 bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, udb_row **out, size_t *n,

@@ -20,7 +20,8 @@ typedef struct udb_row {
     int version;             /* read: the version number (by version) */
     int64_t day;             /* read: unix day (by day) */
     uint64_t requests, traps, errors, metered;
-    uint64_t latency_ns, instructions, cpu_ns, wall_ns;
+    uint64_t latency_ns, instructions, wall_ns;
+    uint64_t cpu_ns, cpu_samples; /* CPU of the requests whose CPU was measured, and how many */
     uint64_t peak_sum, peak_max, request_bytes, response_bytes, io_bytes;
     double gib_seconds, cost, compute_cost;
     int64_t first_minute, last_minute; /* read */

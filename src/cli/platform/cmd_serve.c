@@ -96,6 +96,11 @@ static const char help[] =
     "        How long usage records wait before they are written to the\n"
     "        registry, in batches (default 1s).\n"
     "\n"
+    "    --cpu-sample N\n"
+    "        Measure CPU time on one request in N per worker thread (default\n"
+    "        16; 1: every request); the others are charged their version's\n"
+    "        mean. Reading a thread's CPU clock is a system call.\n"
+    "\n"
     "    --no-usage\n"
     "        Neither meter requests nor aggregate usage (no kiln cost, no\n"
     "        auto-rollback); for benchmarks. KILN_USAGE=off does the same.\n"
@@ -134,7 +139,8 @@ static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
-               *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL;
+               *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
+               *cpu_sample = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -152,6 +158,7 @@ int cmd_serve(int argc, char **argv) {
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
         {"--no-usage", false, NULL, &no_usage},
+        {"--cpu-sample", true, &cpu_sample, NULL},
     };
     const char *pos[1];
     int npos;
@@ -183,6 +190,7 @@ int cmd_serve(int argc, char **argv) {
     NUM(max_conn, cfg.connection_limit, "--max-connections");
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
     NUM(cache, cfg.cache_capacity, "--cache");
+    NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
 #undef NUM
     if (max_body) {
         if (!client_parse_size(max_body, &v) || !v) return cli_fail("serve", "bad --max-body '%s': want a size such as 16MiB", max_body);

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench/delivery.sh — what usage aggregation (metering each request, the
+# buffer push, the background flushes) adds to request latency: kiln serve
+# with aggregation on against `--no-usage`, the hello-world module of
+# bench/serve.sh, wrk on 127.0.0.1 at concurrency 64.
+#
+# Runs alternate (on, off, on, off, ...), each against a freshly started
+# server whose data directory already holds the module, so drift of the
+# machine hits both sides alike; the report is the median of each side's
+# p50 and p99 latency and requests/s, and the relative difference.
+#
+# Usage: bench/delivery.sh   (env: BUILD, RUNS (default 7), BENCH_SECONDS (5),
+#                             CONC (64), KILN)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${BUILD:-build}
+runs=${RUNS:-7}
+secs=${BENCH_SECONDS:-5}
+conc=${CONC:-64}
+kiln=${KILN:-$root/$build/kiln}
+for tool in wrk curl jq python3; do
+    command -v $tool >/dev/null || { echo "bench/delivery.sh: $tool is missing (make deps)" >&2; exit 1; }
+done
+make -s BUILD="$build" all
+T=$(mktemp -d)
+KPID=
+cleanup() {
+    [ -n "$KPID" ] && kill "$KPID" 2>/dev/null && wait "$KPID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+"$root/$build/kiln-cc" -O2 -o "$T/hello.wasm" bench/serve_hello.c
+
+start() { # extra flags
+    "$kiln" serve --listen 127.0.0.1:0 --data "$T/data" "$@" >"$T/kiln.log" 2>&1 &
+    KPID=$!
+    port=
+    for _ in $(seq 100); do
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kiln.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$T/kiln.log" >&2; exit 1; }
+    export KILN_SERVER=http://127.0.0.1:$port KILN_DATA=$T/data
+}
+stop() { kill "$KPID"; wait "$KPID" 2>/dev/null || true; KPID=; }
+
+start
+"$kiln" deploy "$T/hello.wasm" --name hello --promote >/dev/null
+stop
+
+to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000000}}'; }
+one_run() { # flags... -> "rps p50_us p99_us"
+    start "$@"
+    curl -s -o /dev/null "$KILN_SERVER/run/hello/" # compile cache warm
+    local out
+    out=$(wrk -t"$(nproc)" -c"$conc" -d"${secs}s" --latency "$KILN_SERVER/run/hello/")
+    stop
+    local rps p50 p99
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out" | to_us)
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out" | to_us)
+    if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
+    echo "$rps $p50 $p99"
+}
+
+echo "kiln serve, hello world, wrk -c$conc on 127.0.0.1, ${secs}s per run, $runs runs per side, alternating; $(nproc) cores"
+printf '%-4s %-9s %12s %12s %12s\n' run usage "req/s" "p50 (us)" "p99 (us)"
+: >"$T/on"; : >"$T/off"
+for i in $(seq "$runs"); do
+    r=$(one_run); echo "$r" >>"$T/on"; printf '%-4s %-9s %12s %12s %12s\n' "$i" on $r
+    r=$(one_run --no-usage); echo "$r" >>"$T/off"; printf '%-4s %-9s %12s %12s %12s\n' "$i" off $r
+done
+# The usage really was aggregated in the "on" runs: every request is in the registry.
+start
+total=$(curl -s -H "Authorization: Bearer $(cat "$T/data/admin.token")" "$KILN_SERVER/api/v1/modules/hello/cost?since=1d" |
+        jq '[.modules[0].versions[].requests] | add')
+stop
+python3 - "$T/on" "$T/off" "$total" <<'EOF'
+import statistics, sys
+on = [list(map(float, l.split())) for l in open(sys.argv[1])]
+off = [list(map(float, l.split())) for l in open(sys.argv[2])]
+med = lambda rows, k: statistics.median(r[k] for r in rows)
+print()
+print(f"{'median':<14}{'req/s':>12}{'p50 (us)':>12}{'p99 (us)':>12}")
+for name, rows in (("usage on", on), ("usage off", off)):
+    print(f"{name:<14}{med(rows,0):>12.0f}{med(rows,1):>12.1f}{med(rows,2):>12.1f}")
+print(f"{'on vs off':<14}{(med(on,0)/med(off,0)-1)*100:>+11.2f}%{(med(on,1)/med(off,1)-1)*100:>+11.2f}%{(med(on,2)/med(off,2)-1)*100:>+11.2f}%")
+print(f"requests recorded in the registry by the 'on' runs: {sys.argv[3]} (warm-up requests included)")
+EOF
