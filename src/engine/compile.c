@@ -297,7 +297,6 @@ static void protect_local(C *c, uint32_t slot, uint32_t below) {
 static bool push_result(C *c, uint8_t type, uint32_t pos, const uint32_t *ins) {
     TRY(push(c, type));
     if (!c->dead && ins != c->scratch) c->last_dst_stack = pos;
-    (void)pos;
     return true;
 }
 
@@ -487,12 +486,7 @@ static bool enter_block(C *c, const kiln_valtype *params, uint32_t np) {
     if (c->sp - t->height < np) {
         /* Polymorphic: conjure the params. */
         uint32_t have = c->sp - t->height;
-        opnd saved[8];
-        (void)saved;
-        for (uint32_t i = have; i < np; i++) {
-            /* Insert typed values below the ones present. */
-            TRY(push(c, T_ANY));
-        }
+        for (uint32_t i = have; i < np; i++) TRY(push(c, T_ANY));
         for (uint32_t i = 0; i < np; i++) c->stack[c->sp - np + i].type = (uint8_t)params[i];
     }
     flush_stack(c);
@@ -1129,10 +1123,7 @@ static bool compile_body(C *c) {
         }
         case 0x0f: /* return */
             TRY(check_top(c, c->f->type->results, c->f->type->nresults));
-            if (!c->dead) {
-                if (c->sp - top_ctl(c)->height < c->f->type->nresults) { /* cannot happen when live */ }
-                emit_return(c);
-            }
+            if (!c->dead) emit_return(c);
             set_unreachable(c);
             break;
         case 0x10: { /* call */
