@@ -1,0 +1,145 @@
+;; Moving lanes around: swizzle with indexes at and past 16 (which select
+;; zero, up to 255), shuffles that take lanes from both operands, from one
+;; operand twice, in whole 32-bit lanes and byte by byte (kiln compiles
+;; these differently), splats that keep only the low bits, extract and
+;; replace at the first and last lane with sign and zero extension, and
+;; the lane tests (any_true, all_true, bitmask) with scalar results that
+;; Node checks too.
+
+(module
+  (func (export "swizzle") (param v128 v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 1)))
+  ;; The index vector is the data vector.
+  (func (export "swizzle_self") (param v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 0)))
+  (func (export "interleave_lo") (param v128 v128) (result v128)
+    (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get 0) (local.get 1)))
+  (func (export "reverse_b") (param v128 v128) (result v128)
+    (i8x16.shuffle 31 30 29 28 27 26 25 24 23 22 21 20 19 18 17 16 (local.get 0) (local.get 1)))
+  (func (export "edges") (param v128 v128) (result v128)
+    (i8x16.shuffle 15 16 0 31 15 16 0 31 15 16 0 31 15 16 0 31 (local.get 0) (local.get 1)))
+  (func (export "dwords") (param v128 v128) (result v128)
+    (i8x16.shuffle 12 13 14 15 16 17 18 19 0 1 2 3 28 29 30 31 (local.get 0) (local.get 1)))
+  (func (export "dwords_one") (param v128) (result v128)
+    (i8x16.shuffle 4 5 6 7 4 5 6 7 0 1 2 3 12 13 14 15 (local.get 0) (local.get 0)))
+  (func (export "qwords") (param v128 v128) (result v128)
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get 0) (local.get 1)))
+  ;; Unaligned 4-byte groups are not whole lanes.
+  (func (export "bytes_shifted") (param v128 v128) (result v128)
+    (i8x16.shuffle 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 (local.get 0) (local.get 1)))
+  (func (export "same_operand_b") (param v128) (result v128)
+    (i8x16.shuffle 16 0 17 1 18 2 19 3 31 15 30 14 29 13 28 12 (local.get 0) (local.get 0)))
+  (func (export "splat8") (param i32) (result v128) (i8x16.splat (local.get 0)))
+  (func (export "splat16") (param i32) (result v128) (i16x8.splat (local.get 0)))
+  (func (export "splat32f") (param f32) (result v128) (f32x4.splat (local.get 0)))
+  (func (export "splat64") (param i64) (result v128) (i64x2.splat (local.get 0)))
+  (func (export "replace8_0") (param v128 i32) (result v128) (i8x16.replace_lane 0 (local.get 0) (local.get 1)))
+  (func (export "replace8_15") (param v128 i32) (result v128) (i8x16.replace_lane 15 (local.get 0) (local.get 1)))
+  (func (export "replace16_7") (param v128 i32) (result v128) (i16x8.replace_lane 7 (local.get 0) (local.get 1)))
+  (func (export "replace64_1") (param v128 i64) (result v128) (i64x2.replace_lane 1 (local.get 0) (local.get 1)))
+  (func (export "replacef32_2") (param v128 f32) (result v128) (f32x4.replace_lane 2 (local.get 0) (local.get 1)))
+  (func (export "replacef64_0") (param v128 f64) (result v128) (f64x2.replace_lane 0 (local.get 0) (local.get 1)))
+  (func (export "extract8s_15") (param v128) (result i32) (i8x16.extract_lane_s 15 (local.get 0)))
+  (func (export "extract8u_15") (param v128) (result i32) (i8x16.extract_lane_u 15 (local.get 0)))
+  (func (export "extract16s_0") (param v128) (result i32) (i16x8.extract_lane_s 0 (local.get 0)))
+  (func (export "extract16u_7") (param v128) (result i32) (i16x8.extract_lane_u 7 (local.get 0)))
+  (func (export "extractf32_3") (param v128) (result f32) (f32x4.extract_lane 3 (local.get 0)))
+  (func (export "extractf64_1") (param v128) (result f64) (f64x2.extract_lane 1 (local.get 0)))
+  (func (export "extract64_1") (param v128) (result i64) (i64x2.extract_lane 1 (local.get 0)))
+)
+
+(assert_return (invoke "swizzle"
+    (v128.const i8x16 0x10 0x11 0x12 0x13 0x14 0x15 0x16 0x17 0x18 0x19 0x1a 0x1b 0x1c 0x1d 0x1e 0x1f)
+    (v128.const i8x16 0 15 16 17 31 32 127 128 255 1 2 3 14 13 12 240))
+  (v128.const i8x16 0x10 0x1f 0 0 0 0 0 0 0 0x11 0x12 0x13 0x1e 0x1d 0x1c 0))
+(assert_return (invoke "swizzle"
+    (v128.const i8x16 -1 -2 -3 -4 -5 -6 -7 -8 -9 -10 -11 -12 -13 -14 -15 -16)
+    (v128.const i8x16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0))
+  (v128.const i8x16 -16 -15 -14 -13 -12 -11 -10 -9 -8 -7 -6 -5 -4 -3 -2 -1))
+(assert_return (invoke "swizzle_self" (v128.const i8x16 3 0 1 2 16 0x80 15 7 8 9 10 11 12 13 14 0xf))
+  (v128.const i8x16 2 3 0 1 0 0 0xf 7 8 9 10 11 12 13 14 0xf))
+(assert_return (invoke "interleave_lo"
+    (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    (v128.const i8x16 -1 -2 -3 -4 -5 -6 -7 -8 -9 -10 -11 -12 -13 -14 -15 -16))
+  (v128.const i8x16 0 -1 1 -2 2 -3 3 -4 4 -5 5 -6 6 -7 7 -8))
+(assert_return (invoke "reverse_b"
+    (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)
+    (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
+  (v128.const i8x16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0))
+(assert_return (invoke "edges"
+    (v128.const i8x16 0xa0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 0xaf)
+    (v128.const i8x16 0xb0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 0xbf))
+  (v128.const i8x16 0xaf 0xb0 0xa0 0xbf 0xaf 0xb0 0xa0 0xbf 0xaf 0xb0 0xa0 0xbf 0xaf 0xb0 0xa0 0xbf))
+(assert_return (invoke "dwords" (v128.const i32x4 0 1 2 3) (v128.const i32x4 4 5 6 7))
+  (v128.const i32x4 3 4 0 7))
+(assert_return (invoke "dwords_one" (v128.const i32x4 10 11 12 13)) (v128.const i32x4 11 11 10 13))
+(assert_return (invoke "qwords" (v128.const i64x2 1 2) (v128.const i64x2 3 -4)) (v128.const i64x2 2 -4))
+(assert_return (invoke "bytes_shifted"
+    (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    (v128.const i8x16 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31))
+  (v128.const i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16))
+(assert_return (invoke "same_operand_b" (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
+  (v128.const i8x16 0 0 1 1 2 2 3 3 15 15 14 14 13 13 12 12))
+
+;; Splats keep the low bits of their operand.
+(assert_return (invoke "splat8" (i32.const 0x1ff)) (v128.const i8x16 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1))
+(assert_return (invoke "splat8" (i32.const -128)) (v128.const i8x16 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80))
+(assert_return (invoke "splat16" (i32.const 0x12345)) (v128.const i16x8 0x2345 0x2345 0x2345 0x2345 0x2345 0x2345 0x2345 0x2345))
+(assert_return (invoke "splat32f" (f32.const -nan:0x1)) (v128.const f32x4 -nan:0x1 -nan:0x1 -nan:0x1 -nan:0x1))
+(assert_return (invoke "splat64" (i64.const 0x8000000000000001)) (v128.const i64x2 0x8000000000000001 0x8000000000000001))
+
+;; Replacing one lane leaves every other bit alone.
+(assert_return (invoke "replace8_0" (v128.const i64x2 -1 -1) (i32.const 0x100)) (v128.const i8x16 0 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1))
+(assert_return (invoke "replace8_15" (v128.const i64x2 0 0) (i32.const -1)) (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 -1))
+(assert_return (invoke "replace16_7" (v128.const i64x2 0 0) (i32.const 0xabcd1234)) (v128.const i16x8 0 0 0 0 0 0 0 0x1234))
+(assert_return (invoke "replace64_1" (v128.const i64x2 5 6) (i64.const -7)) (v128.const i64x2 5 -7))
+(assert_return (invoke "replacef32_2" (v128.const f32x4 1 2 3 4) (f32.const nan:0x200000)) (v128.const f32x4 1 2 nan:0x200000 4))
+(assert_return (invoke "replacef64_0" (v128.const f64x2 1 2) (f64.const -0)) (v128.const f64x2 -0 2))
+
+(assert_return (invoke "extract8s_15" (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0x80)) (i32.const -128))
+(assert_return (invoke "extract8u_15" (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0x80)) (i32.const 128))
+(assert_return (invoke "extract16s_0" (v128.const i16x8 0xffff 1 1 1 1 1 1 1)) (i32.const -1))
+(assert_return (invoke "extract16u_7" (v128.const i16x8 0 0 0 0 0 0 0 0xfffe)) (i32.const 0xfffe))
+(assert_return (invoke "extractf32_3" (v128.const f32x4 0 0 0 nan:0x200000)) (f32.const nan:0x200000))
+(assert_return (invoke "extractf64_1" (v128.const f64x2 0 -nan:0x4000000000000)) (f64.const -nan:0x4000000000000))
+(assert_return (invoke "extract64_1" (v128.const i64x2 1 0x8000000000000000)) (i64.const 0x8000000000000000))
+
+;; Lane tests, with the vector built from scalars so Node can run them.
+(module
+  (func $v (param i64 i64) (result v128) (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1)))
+  (func (export "any_true") (param i64 i64) (result i32) (v128.any_true (call $v (local.get 0) (local.get 1))))
+  (func (export "all_true8") (param i64 i64) (result i32) (i8x16.all_true (call $v (local.get 0) (local.get 1))))
+  (func (export "all_true16") (param i64 i64) (result i32) (i16x8.all_true (call $v (local.get 0) (local.get 1))))
+  (func (export "all_true32") (param i64 i64) (result i32) (i32x4.all_true (call $v (local.get 0) (local.get 1))))
+  (func (export "all_true64") (param i64 i64) (result i32) (i64x2.all_true (call $v (local.get 0) (local.get 1))))
+  (func (export "bitmask8") (param i64 i64) (result i32) (i8x16.bitmask (call $v (local.get 0) (local.get 1))))
+  (func (export "bitmask16") (param i64 i64) (result i32) (i16x8.bitmask (call $v (local.get 0) (local.get 1))))
+  (func (export "bitmask32") (param i64 i64) (result i32) (i32x4.bitmask (call $v (local.get 0) (local.get 1))))
+  (func (export "bitmask64") (param i64 i64) (result i32) (i64x2.bitmask (call $v (local.get 0) (local.get 1))))
+  ;; swizzle through scalars: byte i of the result, from data and indexes.
+  (func (export "swizzle_byte") (param i64 i64 i64 i64 i32) (result i32)
+    (i8x16.extract_lane_u 0
+      (i8x16.swizzle (call $v (local.get 0) (local.get 1))
+                     (i8x16.replace_lane 0 (call $v (local.get 2) (local.get 3)) (local.get 4)))))
+)
+(assert_return (invoke "any_true" (i64.const 0) (i64.const 0)) (i32.const 0))
+(assert_return (invoke "any_true" (i64.const 0) (i64.const 0x8000000000000000)) (i32.const 1))
+(assert_return (invoke "any_true" (i64.const 1) (i64.const 0)) (i32.const 1))
+(assert_return (invoke "all_true8" (i64.const -1) (i64.const 0xff01010101010101)) (i32.const 1))
+(assert_return (invoke "all_true8" (i64.const -1) (i64.const 0x00ffffffffffffff)) (i32.const 0))
+(assert_return (invoke "all_true8" (i64.const 0xffffffffffff00ff) (i64.const -1)) (i32.const 0))
+(assert_return (invoke "all_true16" (i64.const 0x0001000100010100) (i64.const 0x8000000100010001)) (i32.const 1))
+(assert_return (invoke "all_true16" (i64.const 0x0001000100010100) (i64.const 0x0000ffffffffffff)) (i32.const 0))
+(assert_return (invoke "all_true32" (i64.const 0x0000000100000001) (i64.const 0x8000000000010000)) (i32.const 1))
+(assert_return (invoke "all_true32" (i64.const 0xffffffff00000000) (i64.const -1)) (i32.const 0))
+(assert_return (invoke "all_true64" (i64.const 0x100000000) (i64.const 1)) (i32.const 1))
+(assert_return (invoke "all_true64" (i64.const 1) (i64.const 0)) (i32.const 0))
+(assert_return (invoke "bitmask8" (i64.const 0x8000000000000080) (i64.const 0x7f80ff0000000001)) (i32.const 0x6081))
+(assert_return (invoke "bitmask16" (i64.const 0x8000000080000000) (i64.const 0x00ff7fffffff8001)) (i32.const 0x3a))
+(assert_return (invoke "bitmask32" (i64.const 0x80000000ffffffff) (i64.const 0x000000007fffffff)) (i32.const 0x3))
+(assert_return (invoke "bitmask32" (i64.const 0) (i64.const 0x8000000000000000)) (i32.const 0x8))
+(assert_return (invoke "bitmask64" (i64.const -1) (i64.const 0x7fffffffffffffff)) (i32.const 1))
+(assert_return (invoke "bitmask64" (i64.const 1) (i64.const 0x8000000000000000)) (i32.const 2))
+(assert_return (invoke "swizzle_byte" (i64.const 0x0706050403020100) (i64.const 0x0f0e0d0c0b0a0908) (i64.const 0) (i64.const 0) (i32.const 15)) (i32.const 15))
+(assert_return (invoke "swizzle_byte" (i64.const 0x0706050403020100) (i64.const 0x0f0e0d0c0b0a0908) (i64.const 0) (i64.const 0) (i32.const 16)) (i32.const 0))
+(assert_return (invoke "swizzle_byte" (i64.const 0x0706050403020100) (i64.const 0x0f0e0d0c0b0a0908) (i64.const 0) (i64.const 0) (i32.const 0x80)) (i32.const 0))
+(assert_return (invoke "swizzle_byte" (i64.const 0x0706050403020100) (i64.const 0x0f0e0d0c0b0a0908) (i64.const 0) (i64.const 0) (i32.const 0x8f)) (i32.const 0))
+(assert_return (invoke "swizzle_byte" (i64.const 0x0706050403020100) (i64.const 0x0f0e0d0c0b0a0908) (i64.const 0) (i64.const 0) (i32.const 0x70)) (i32.const 0))

@@ -1,0 +1,131 @@
+;; v128 memory accesses at the exact edges of a one-page memory: every load
+;; form (full, extending, splat, zero, lane) at the last address where it
+;; fits and the first where it does not; effective addresses past 2^32
+;; (address + offset must not wrap); stores and lane stores that would be
+;; partly out of bounds trap and write nothing (checked through scalar
+;; loads, which Node runs too); lane loads keep the other lanes; and after
+;; memory.grow the same accesses succeed.
+
+(module
+  (memory (export "mem") 1 2)
+  (data (i32.const 65520) "\f0\f1\f2\f3\f4\f5\f6\f7\f8\f9\fa\fb\fc\fd\fe\ff")
+  (data (i32.const 0) "\00\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f")
+
+  (func (export "load") (param i32) (result v128) (v128.load align=1 (local.get 0)))
+  (func (export "load_off") (param i32) (result v128) (v128.load offset=65520 (local.get 0)))
+  (func (export "load_big_off") (param i32) (result v128) (v128.load offset=0xfffffff0 (local.get 0)))
+  (func (export "load8x8_s") (param i32) (result v128) (v128.load8x8_s (local.get 0)))
+  (func (export "load16x4_u") (param i32) (result v128) (v128.load16x4_u (local.get 0)))
+  (func (export "load32x2_s") (param i32) (result v128) (v128.load32x2_s (local.get 0)))
+  (func (export "load8_splat") (param i32) (result v128) (v128.load8_splat (local.get 0)))
+  (func (export "load16_splat") (param i32) (result v128) (v128.load16_splat (local.get 0)))
+  (func (export "load32_splat") (param i32) (result v128) (v128.load32_splat (local.get 0)))
+  (func (export "load64_splat") (param i32) (result v128) (v128.load64_splat (local.get 0)))
+  (func (export "load32_zero") (param i32) (result v128) (v128.load32_zero (local.get 0)))
+  (func (export "load64_zero") (param i32) (result v128) (v128.load64_zero (local.get 0)))
+  (func (export "load8_lane15") (param i32 v128) (result v128) (v128.load8_lane 15 (local.get 0) (local.get 1)))
+  (func (export "load16_lane0") (param i32 v128) (result v128) (v128.load16_lane 0 (local.get 0) (local.get 1)))
+  (func (export "load32_lane2") (param i32 v128) (result v128) (v128.load32_lane offset=4 2 (local.get 0) (local.get 1)))
+  (func (export "load64_lane1") (param i32 v128) (result v128) (v128.load64_lane 1 (local.get 0) (local.get 1)))
+
+  ;; Stores take the vector as two i64 halves (low, high), so that Node,
+  ;; which cannot pass a v128, runs them too and sees the same memory.
+  (func $v (param i64 i64) (result v128) (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1)))
+  (func (export "store") (param i32 i64 i64) (v128.store align=1 (local.get 0) (call $v (local.get 1) (local.get 2))))
+  (func (export "store_off") (param i32 i64 i64) (v128.store offset=8 (local.get 0) (call $v (local.get 1) (local.get 2))))
+  (func (export "store8_lane15") (param i32 i64 i64) (v128.store8_lane 15 (local.get 0) (call $v (local.get 1) (local.get 2))))
+  (func (export "store16_lane7") (param i32 i64 i64) (v128.store16_lane 7 (local.get 0) (call $v (local.get 1) (local.get 2))))
+  (func (export "store32_lane0") (param i32 i64 i64) (v128.store32_lane 0 (local.get 0) (call $v (local.get 1) (local.get 2))))
+  (func (export "store64_lane1") (param i32 i64 i64) (v128.store64_lane offset=1 1 (local.get 0) (call $v (local.get 1) (local.get 2))))
+
+  ;; Scalar views of memory for the checks (and for Node).
+  (func (export "i64_at") (param i32) (result i64) (i64.load align=1 (local.get 0)))
+  (func (export "u8_at") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  ;; A store through scalars: fills 16 bytes at the address with 0xab.
+  (func (export "store_ab") (param i32) (v128.store (local.get 0) (v128.const i8x16 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab 0xab)))
+  (func (export "store64_lane_ab") (param i32) (v128.store64_lane 0 (local.get 0) (v128.const i64x2 0xabababababababab 0)))
+)
+
+(assert_return (invoke "load" (i32.const 65520)) (v128.const i8x16 0xf0 0xf1 0xf2 0xf3 0xf4 0xf5 0xf6 0xf7 0xf8 0xf9 0xfa 0xfb 0xfc 0xfd 0xfe 0xff))
+(assert_trap (invoke "load" (i32.const 65521)) "out of bounds memory access")
+(assert_trap (invoke "load" (i32.const -1)) "out of bounds memory access")
+(assert_return (invoke "load" (i32.const 1)) (v128.const i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 0))
+(assert_return (invoke "load_off" (i32.const 0)) (v128.const i64x2 0xf7f6f5f4f3f2f1f0 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "load_off" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "load_big_off" (i32.const 0x10)) "out of bounds memory access")
+(assert_trap (invoke "load_big_off" (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load8x8_s" (i32.const 65528)) (v128.const i16x8 -8 -7 -6 -5 -4 -3 -2 -1))
+(assert_trap (invoke "load8x8_s" (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "load16x4_u" (i32.const 65528)) (v128.const i32x4 0xf9f8 0xfbfa 0xfdfc 0xfffe))
+(assert_trap (invoke "load16x4_u" (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "load32x2_s" (i32.const 65528)) (v128.const i64x2 0xfffffffffbfaf9f8 0xfffffffffffefdfc))
+(assert_trap (invoke "load32x2_s" (i32.const 65530)) "out of bounds memory access")
+(assert_return (invoke "load8_splat" (i32.const 65535)) (v128.const i8x16 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1))
+(assert_trap (invoke "load8_splat" (i32.const 65536)) "out of bounds memory access")
+(assert_return (invoke "load16_splat" (i32.const 65534)) (v128.const i16x8 0xfffe 0xfffe 0xfffe 0xfffe 0xfffe 0xfffe 0xfffe 0xfffe))
+(assert_trap (invoke "load16_splat" (i32.const 65535)) "out of bounds memory access")
+(assert_return (invoke "load32_splat" (i32.const 65532)) (v128.const i32x4 0xfffefdfc 0xfffefdfc 0xfffefdfc 0xfffefdfc))
+(assert_trap (invoke "load32_splat" (i32.const 65533)) "out of bounds memory access")
+(assert_return (invoke "load64_splat" (i32.const 65528)) (v128.const i64x2 0xfffefdfcfbfaf9f8 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "load64_splat" (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "load32_zero" (i32.const 65532)) (v128.const i32x4 0xfffefdfc 0 0 0))
+(assert_trap (invoke "load32_zero" (i32.const 65533)) "out of bounds memory access")
+(assert_return (invoke "load64_zero" (i32.const 65528)) (v128.const i64x2 0xfffefdfcfbfaf9f8 0))
+(assert_trap (invoke "load64_zero" (i32.const 65529)) "out of bounds memory access")
+
+;; Lane loads replace one lane and keep the rest.
+(assert_return (invoke "load8_lane15" (i32.const 65535) (v128.const i64x2 0x1111111111111111 0x2222222222222222))
+  (v128.const i64x2 0x1111111111111111 0xff22222222222222))
+(assert_trap (invoke "load8_lane15" (i32.const 65536) (v128.const i64x2 0 0)) "out of bounds memory access")
+(assert_return (invoke "load16_lane0" (i32.const 65534) (v128.const i64x2 -1 -1)) (v128.const i64x2 0xfffffffffffffffe -1))
+(assert_trap (invoke "load16_lane0" (i32.const 65535) (v128.const i64x2 0 0)) "out of bounds memory access")
+(assert_return (invoke "load32_lane2" (i32.const 65528) (v128.const i32x4 1 2 3 4)) (v128.const i32x4 1 2 0xfffefdfc 4))
+(assert_trap (invoke "load32_lane2" (i32.const 65529) (v128.const i32x4 1 2 3 4)) "out of bounds memory access")
+(assert_return (invoke "load64_lane1" (i32.const 65528) (v128.const i64x2 7 8)) (v128.const i64x2 7 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "load64_lane1" (i32.const 65529) (v128.const i64x2 7 8)) "out of bounds memory access")
+(assert_trap (invoke "load64_lane1" (i32.const -8) (v128.const i64x2 7 8)) "out of bounds memory access")
+
+;; A store that does not fit writes nothing, even the part that would fit.
+(assert_trap (invoke "store" (i32.const 65521) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 65521)) (i64.const 0xf8f7f6f5f4f3f2f1))
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "store_ab" (i32.const 65528)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "store_ab" (i32.const 65535)) "out of bounds memory access")
+(assert_return (invoke "u8_at" (i32.const 65535)) (i32.const 0xff))
+(assert_trap (invoke "store_off" (i32.const 65513) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 65521)) (i64.const 0xf8f7f6f5f4f3f2f1))
+(assert_trap (invoke "store64_lane_ab" (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0xfffefdfcfbfaf9f8))
+(assert_trap (invoke "store64_lane1" (i32.const 65528) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0xfffefdfcfbfaf9f8))
+
+;; Stores that fit, to the last byte.
+(assert_return (invoke "store_ab" (i32.const 65520)))
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0xabababababababab))
+(assert_return (invoke "store" (i32.const 65520) (i64.const 0xf7f6f5f4f3f2f1f0) (i64.const 0xfffefdfcfbfaf9f8)))
+(assert_return (invoke "store_off" (i32.const 65512) (i64.const 0x1817161514131211) (i64.const 0x2827262524232221)))
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0x2827262524232221))
+(assert_return (invoke "store8_lane15" (i32.const 65535) (i64.const 0x0) (i64.const 0x5a00000000000000)))
+(assert_return (invoke "u8_at" (i32.const 65535)) (i32.const 0x5a))
+(assert_trap (invoke "store8_lane15" (i32.const 65536) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "store16_lane7" (i32.const 65534) (i64.const 0x0) (i64.const 0x1234000000000000)))
+(assert_return (invoke "u8_at" (i32.const 65534)) (i32.const 0x34))
+(assert_return (invoke "u8_at" (i32.const 65535)) (i32.const 0x12))
+(assert_trap (invoke "store16_lane7" (i32.const 65535) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "u8_at" (i32.const 65535)) (i32.const 0x12))
+(assert_return (invoke "store32_lane0" (i32.const 65532) (i64.const 0x501020304) (i64.const 0x700000006)))
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0x0102030424232221))
+(assert_trap (invoke "store32_lane0" (i32.const 65533) (i64.const 0x0) (i64.const 0x0)) "out of bounds memory access")
+(assert_return (invoke "store64_lane1" (i32.const 65527) (i64.const 0x0) (i64.const 0x807060504030201)))
+(assert_return (invoke "i64_at" (i32.const 65528)) (i64.const 0x0807060504030201))
+
+;; After growing, the same addresses are in bounds.
+(assert_return (invoke "grow" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "load" (i32.const 65521)) (v128.const i8x16 0x12 0x13 0x14 0x15 0x16 0x17 0x18 0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x00))
+(assert_return (invoke "store_ab" (i32.const 131056)))
+(assert_trap (invoke "store_ab" (i32.const 131057)) "out of bounds memory access")
+(assert_return (invoke "i64_at" (i32.const 131064)) (i64.const 0xabababababababab))
+(assert_return (invoke "load64_lane1" (i32.const 131064) (v128.const i64x2 7 8)) (v128.const i64x2 7 0xabababababababab))
+(assert_trap (invoke "load64_lane1" (i32.const 131065) (v128.const i64x2 7 8)) "out of bounds memory access")

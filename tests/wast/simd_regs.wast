@@ -1,0 +1,182 @@
+;; v128 values in kiln's register machine, where a v128 takes two 64-bit
+;; slots: locals and params interleaved with scalars, results retargeted
+;; into the local they read (a = a op b), tee, constants used twice and in
+;; loops, select (typed and not), blocks, ifs and loops that take and give
+;; v128 values, br_if and br_table carrying them, calls with v128 among
+;; scalar arguments and several results, globals (mutable, exported,
+;; imported, initialised from another global), and v128 code after
+;; unreachable that must still validate.
+
+(module $M
+  (memory 1)
+  (global $g (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+  (global $k (export "k") v128 (v128.const i64x2 -1 0x0123456789abcdef))
+  (func (export "get-g") (result v128) (global.get $g))
+  (func (export "set-g") (param v128) (global.set $g (local.get 0)))
+  ;; g += k, through a local
+  (func (export "bump-g") (result v128)
+    (local $t v128)
+    (local.set $t (global.get $g))
+    (global.set $g (i64x2.add (local.get $t) (global.get $k)))
+    (global.get $g))
+
+  ;; Params and locals of mixed widths: every value must keep its slots.
+  (func $mix (export "mix") (param $a i32) (param $v v128) (param $b i64) (param $w v128) (param $c f32) (result v128)
+    (local $x i32) (local $y v128) (local $z i64)
+    (local.set $x (i32.add (local.get $a) (i32.const 1)))
+    (local.set $y (i32x4.add (local.get $v) (local.get $w)))
+    (local.set $z (i64.add (local.get $b) (i64.const 1)))
+    (i32x4.replace_lane 0
+      (i64x2.replace_lane 1 (local.get $y) (local.get $z))
+      (i32.add (local.get $x) (i32.trunc_f32_s (local.get $c)))))
+
+  ;; The destination is one of the sources.
+  (func (export "self-add") (param $a v128) (param $b v128) (result v128)
+    (local.set $a (i32x4.add (local.get $a) (local.get $b)))
+    (local.set $a (i32x4.mul (local.get $a) (local.get $a)))
+    (local.set $b (i8x16.shuffle 16 17 18 19 0 1 2 3 20 21 22 23 4 5 6 7 (local.get $a) (local.get $b)))
+    (local.set $b (v128.bitselect (local.get $a) (local.get $b) (local.get $a)))
+    (local.get $b))
+  ;; Swap through a third local; tee keeps the value on the stack.
+  (func (export "swap-sub") (param $a v128) (param $b v128) (result v128)
+    (local $t v128)
+    (local.set $t (local.get $a))
+    (local.set $a (local.get $b))
+    (local.set $b (local.get $t))
+    (i32x4.sub (local.tee $t (local.get $a)) (i32x4.add (local.get $t) (local.get $b))))
+  ;; A local read twice after it is overwritten by an op that reads it.
+  (func (export "old-and-new") (param $a v128) (result v128)
+    (local.get $a)
+    (local.set $a (i32x4.shl (local.get $a) (i32.const 1)))
+    (local.get $a)
+    (i32x4.sub))
+
+  ;; A sum in a loop with a constant step: 1+2+...+n in each lane, scaled.
+  (func (export "loop-sum") (param $n i32) (result v128)
+    (local $acc v128) (local $i v128)
+    (local.set $i (v128.const i32x4 1 10 100 1000))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32x4.add (local.get $acc) (local.get $i)))
+        (local.set $i (i32x4.add (local.get $i) (v128.const i32x4 1 10 100 1000)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+
+  (func (export "select") (param v128 v128 i32) (result v128) (select (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "select-t") (param v128 v128 i32) (result v128) (select (result v128) (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "select-const") (param i32) (result v128)
+    (select (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8) (local.get 0)))
+
+  ;; Blocks with v128 params and results; branches carrying v128 values.
+  (func (export "block-param") (param v128) (result v128)
+    (local.get 0)
+    (block (param v128) (result v128)
+      (i32x4.neg)))
+  (func (export "if-v128") (param v128 i32) (result v128)
+    (local.get 0)
+    (if (param v128) (result v128) (local.get 1)
+      (then (i32x4.add (v128.const i32x4 1 1 1 1)))
+      (else (i32x4.sub (v128.const i32x4 1 1 1 1)))))
+  (func (export "br-if-v128") (param v128 i32) (result v128)
+    (block (result v128)
+      (i8x16.splat (i32.const 7))
+      (local.get 0)
+      (br_if 0 (local.get 1))
+      (i8x16.add)))
+  (func (export "br-table-v128") (param i32) (result v128)
+    (block (result v128)
+      (block (result v128)
+        (block (result v128)
+          (v128.const i32x4 10 20 30 40)
+          (br_table 0 1 2 (local.get 0)))
+        (i32x4.add (v128.const i32x4 1 1 1 1))
+        (br 1))
+      (i32x4.add (v128.const i32x4 2 2 2 2))))
+  (func (export "loop-param") (param v128) (result v128)
+    (local $n i32)
+    (local.get 0)
+    (loop (param v128) (result v128)
+      (i32x4.add (v128.const i32x4 1 2 3 4))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get $n) (i32.const 3)))))
+
+  ;; Calls: v128 among scalar arguments, several results.
+  (func $split (param i32 v128 i64) (result v128 i32 v128)
+    (local.get 1)
+    (local.get 0)
+    (i64x2.splat (local.get 2)))
+  (func (export "call-split") (param v128) (result v128)
+    (local $x v128) (local $y v128) (local $i i32)
+    (call $split (i32.const 5) (local.get 0) (i64.const -1))
+    (local.set $y)
+    (local.set $i)
+    (local.set $x)
+    (i32x4.replace_lane 3 (v128.and (local.get $x) (local.get $y)) (local.get $i)))
+  (func (export "call-mix") (result v128)
+    (call $mix (i32.const 1) (v128.const i32x4 1 2 3 4) (i64.const 41) (v128.const i32x4 10 20 30 40) (f32.const 2.5)))
+
+  ;; Valid after unreachable: the stack is polymorphic.
+  (func (export "dead") (result v128)
+    (unreachable)
+    (i32x4.add)
+    (i8x16.extract_lane_s 3)
+    (drop)
+    (v128.store8_lane 1)
+    (f32x4.splat (f32.const 1)))
+)
+
+(assert_return (invoke "get-g") (v128.const i32x4 1 2 3 4))
+(assert_return (get "k") (v128.const i64x2 -1 0x0123456789abcdef))
+(assert_return (invoke "bump-g") (v128.const i64x2 0x0000000200000000 0x0123456b89abcdf2))
+(assert_return (invoke "set-g" (v128.const f64x2 -0 nan:0x1)))
+(assert_return (get "g") (v128.const f64x2 -0 nan:0x1))
+(assert_return (invoke "mix" (i32.const 1) (v128.const i32x4 1 2 3 4) (i64.const 41) (v128.const i32x4 10 20 30 40) (f32.const 2.5))
+  (v128.const i32x4 4 22 42 0))
+(assert_return (invoke "call-mix") (v128.const i32x4 4 22 42 0))
+(assert_return (invoke "self-add" (v128.const i32x4 1 2 3 4) (v128.const i32x4 1 1 1 -4))
+  (v128.const i32x4 5 13 17 9))
+(assert_return (invoke "swap-sub" (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40))
+  (v128.const i32x4 -1 -2 -3 -4))
+(assert_return (invoke "old-and-new" (v128.const i32x4 1 -1 0x40000000 5)) (v128.const i32x4 -1 1 0xc0000000 -5))
+(assert_return (invoke "loop-sum" (i32.const 0)) (v128.const i32x4 0 0 0 0))
+(assert_return (invoke "loop-sum" (i32.const 100)) (v128.const i32x4 5050 50500 505000 5050000))
+(assert_return (invoke "select" (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8) (i32.const 1)) (v128.const i32x4 1 2 3 4))
+(assert_return (invoke "select" (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8) (i32.const 0)) (v128.const i32x4 5 6 7 8))
+(assert_return (invoke "select-t" (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8) (i32.const -1)) (v128.const i32x4 1 2 3 4))
+(assert_return (invoke "select-t" (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8) (i32.const 0)) (v128.const i32x4 5 6 7 8))
+(assert_return (invoke "select-const" (i32.const 0)) (v128.const i32x4 5 6 7 8))
+(assert_return (invoke "select-const" (i32.const 2)) (v128.const i32x4 1 2 3 4))
+(assert_return (invoke "block-param" (v128.const i32x4 1 -2 0 0x80000000)) (v128.const i32x4 -1 2 0 0x80000000))
+(assert_return (invoke "if-v128" (v128.const i32x4 1 2 3 4) (i32.const 1)) (v128.const i32x4 2 3 4 5))
+(assert_return (invoke "if-v128" (v128.const i32x4 1 2 3 4) (i32.const 0)) (v128.const i32x4 0 1 2 3))
+(assert_return (invoke "br-if-v128" (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) (i32.const 1))
+  (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
+(assert_return (invoke "br-if-v128" (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) (i32.const 0))
+  (v128.const i8x16 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22))
+(assert_return (invoke "br-table-v128" (i32.const 0)) (v128.const i32x4 11 21 31 41))
+(assert_return (invoke "br-table-v128" (i32.const 1)) (v128.const i32x4 12 22 32 42))
+(assert_return (invoke "br-table-v128" (i32.const 2)) (v128.const i32x4 10 20 30 40))
+(assert_return (invoke "br-table-v128" (i32.const 99)) (v128.const i32x4 10 20 30 40))
+(assert_return (invoke "loop-param" (v128.const i32x4 0 0 0 -1)) (v128.const i32x4 3 6 9 11))
+(assert_return (invoke "call-split" (v128.const i32x4 0xf0f0f0f0 1 2 3)) (v128.const i32x4 0xf0f0f0f0 1 2 5))
+(assert_trap (invoke "dead") "unreachable")
+
+;; Globals across instances: imported, re-exported, read in an initialiser.
+(register "M" $M)
+(module $N
+  (import "M" "g" (global $g (mut v128)))
+  (import "M" "k" (global $k v128))
+  (global $copy (export "copy") v128 (global.get $k))
+  (func (export "get-g") (result v128) (global.get $g))
+  (func (export "set-g-lane") (param i32)
+    (global.set $g (i32x4.replace_lane 2 (global.get $g) (local.get 0)))))
+(assert_return (get "copy") (v128.const i64x2 -1 0x0123456789abcdef))
+(assert_return (invoke $N "set-g-lane" (i32.const 77)))
+(assert_return (invoke $M "get-g") (v128.const i32x4 0 0x80000000 77 0x7ff00000))
+(assert_return (invoke $N "get-g") (v128.const i32x4 0 0x80000000 77 0x7ff00000))
+
+(assert_unlinkable
+  (module (import "M" "k" (global v128)) (import "M" "g" (global v128)))
+  "incompatible import type")
