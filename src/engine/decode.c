@@ -23,14 +23,14 @@ static int section_rank(uint8_t id) {
 
 #define FAIL(...) do { rd_fail(r, __VA_ARGS__); return false; } while (0)
 
-/* A wasm name as it may appear inside an error message. Names are any
- * UTF-8, newlines included, and an error must stay one line: control
- * characters, quotes and backslashes become \hh (as in the text format),
- * and a long name is cut with "...". */
-static const char *msg_name(const char *s, uint32_t len, char *buf, size_t size) {
+/* A wasm name as it may appear inside an error message (module.h). Names
+ * are any UTF-8, newlines included, and an error must stay one line:
+ * control characters, quotes and backslashes become \hh (as in the text
+ * format), and a long name is cut with "...". */
+const char *name_for_message(const char *s, size_t len, char *buf, size_t size) {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
-    for (uint32_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         bool esc = c < 0x20 || c == 0x7f || c == '"' || c == '\\';
         if (o + (esc ? 3 : 1) + 4 > size) { memcpy(buf + o, "...", 4); return buf; }
@@ -311,7 +311,7 @@ static bool sec_export(reader *r, kiln_module *m) {
         if (e->index >= limit) {
             char nb[96];
             FAIL("unknown %s %u in export \"%s\"", kiln_externkind_name((kiln_externkind)e->kind), e->index,
-                 msg_name(e->name, e->name_len, nb, sizeof nb));
+                 name_for_message(e->name, e->name_len, nb, sizeof nb));
         }
         if (e->kind == KILN_EXTERN_FUNC) m->func_declared[e->index] = 1;
     }
@@ -323,7 +323,7 @@ static bool sec_export(reader *r, kiln_module *m) {
     for (uint32_t i = 1; i < m->nexports; i++)
         if (!export_cmp(&sorted[i - 1], &sorted[i])) {
             char nb[96];
-            msg_name(sorted[i]->name, sorted[i]->name_len, nb, sizeof nb);
+            name_for_message(sorted[i]->name, sorted[i]->name_len, nb, sizeof nb);
             free(sorted);
             FAIL("duplicate export name \"%s\"", nb);
         }

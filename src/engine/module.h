@@ -198,4 +198,9 @@ void functype_count_slots(functype *t);
 bool valtype_is_valid(uint8_t t);
 bool valtype_is_ref(uint8_t t);
 
+/* A wasm name quoted inside a one-line message: control characters,
+ * quotes and backslashes as \hh, cut with "..." to fit `size` (at least 4).
+ * Returns buf. (decode.c) */
+const char *name_for_message(const char *s, size_t len, char *buf, size_t size);
+
 #endif

@@ -474,7 +474,10 @@ static void suggest(const kiln_linker *l, const import *im, char *buf, size_t n)
         unsigned d = edit_distance(e->name, im->name) + edit_distance(e->module, im->module);
         if (d < best) { best = d; pick = e; }
     }
-    if (pick) snprintf(buf, n, "; did you mean %s.%s?", pick->module, pick->name);
+    char qm[80], qn[80];
+    if (pick)
+        snprintf(buf, n, "; did you mean %s.%s?", name_for_message(pick->module, strlen(pick->module), qm, sizeof qm),
+                 name_for_message(pick->name, strlen(pick->name), qn, sizeof qn));
 }
 
 static bool limits_match(uint64_t have_min, uint64_t have_max, bool have_has_max, uint32_t want_min, uint32_t want_max, bool want_has_max) {
@@ -491,13 +494,18 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     const kiln_module *m = inst->module;
     kiln_extern ext;
     char want[256], have[256], hint[200];
+    /* Names are quoted escaped: they may hold newlines, and a link error
+     * must stay one line. */
+    char qm[80], qn[80];
+    name_for_message(im->module, strlen(im->module), qm, sizeof qm);
+    name_for_message(im->name, strlen(im->name), qn, sizeof qn);
     if (!l || !kiln_linker_get(l, im->module, im->name, &ext)) {
         suggest(l, im, hint, sizeof hint);
-        seterr(err, "unknown import: %s.%s (%s) is not defined%s", im->module, im->name, extern_desc(im, m, want, sizeof want), hint);
+        seterr(err, "unknown import: %s.%s (%s) is not defined%s", qm, qn, extern_desc(im, m, want, sizeof want), hint);
         return false;
     }
     if (ext.kind != im->kind) {
-        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", im->module, im->name,
+        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
     }
@@ -527,7 +535,7 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
         break;
     }
     if (!ok) {
-        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", im->module, im->name,
+        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
     }
