@@ -7,7 +7,11 @@
 # Runs alternate (on, off, on, off, ...), each against a freshly started
 # server whose data directory already holds the module, so drift of the
 # machine hits both sides alike; the report is the median of each side's
-# p50 and p99 latency and requests/s, and the relative difference.
+# p50 and p99 latency, requests/s and the server's CPU time per request
+# (utime+stime of the kiln process over the run / requests: at concurrency
+# 64 on a saturated server, latency is concurrency / throughput, and
+# throughput is cores / CPU per request, so the CPU per request is the
+# least noisy measure of what aggregation adds), and the relative difference.
 #
 # Usage: bench/delivery.sh   (env: BUILD, RUNS (default 7), BENCH_SECONDS (5),
 #                             CONC (64), KILN)
@@ -51,26 +55,31 @@ start
 stop
 
 to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000000}}'; }
-one_run() { # flags... -> "rps p50_us p99_us"
+hz=$(getconf CLK_TCK)
+one_run() { # flags... -> "rps p50_us p99_us cpu_us_per_request"
     start "$@"
     curl -s -o /dev/null "$KILN_SERVER/run/hello/" # compile cache warm
-    local out
+    local out c0 c1
+    c0=$(awk '{print $14 + $15}' "/proc/$KPID/stat")
     out=$(wrk -t"$(nproc)" -c"$conc" -d"${secs}s" --latency "$KILN_SERVER/run/hello/")
+    c1=$(awk '{print $14 + $15}' "/proc/$KPID/stat")
     stop
-    local rps p50 p99
+    local rps p50 p99 n cpu
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out" | to_us)
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out" | to_us)
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu=$(python3 -c "print(round(($c1 - $c0) * 1e6 / $hz / $n, 2))")
     if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
-    echo "$rps $p50 $p99"
+    echo "$rps $p50 $p99 $cpu"
 }
 
 echo "kiln serve, hello world, wrk -c$conc on 127.0.0.1, ${secs}s per run, $runs runs per side, alternating; $(nproc) cores"
-printf '%-4s %-9s %12s %12s %12s\n' run usage "req/s" "p50 (us)" "p99 (us)"
+printf '%-4s %-9s %12s %12s %12s %14s\n' run usage "req/s" "p50 (us)" "p99 (us)" "server CPU/req"
 : >"$T/on"; : >"$T/off"
 for i in $(seq "$runs"); do
-    r=$(one_run); echo "$r" >>"$T/on"; printf '%-4s %-9s %12s %12s %12s\n' "$i" on $r
-    r=$(one_run --no-usage); echo "$r" >>"$T/off"; printf '%-4s %-9s %12s %12s %12s\n' "$i" off $r
+    r=$(one_run); echo "$r" >>"$T/on"; printf '%-4s %-9s %12s %12s %12s %12s us\n' "$i" on $r
+    r=$(one_run --no-usage); echo "$r" >>"$T/off"; printf '%-4s %-9s %12s %12s %12s %12s us\n' "$i" off $r
 done
 # The usage really was aggregated in the "on" runs: every request is in the registry.
 start
@@ -83,9 +92,25 @@ on = [list(map(float, l.split())) for l in open(sys.argv[1])]
 off = [list(map(float, l.split())) for l in open(sys.argv[2])]
 med = lambda rows, k: statistics.median(r[k] for r in rows)
 print()
-print(f"{'median':<14}{'req/s':>12}{'p50 (us)':>12}{'p99 (us)':>12}")
+print(f"{'median':<14}{'req/s':>12}{'p50 (us)':>12}{'p99 (us)':>12}{'CPU/req (us)':>14}")
 for name, rows in (("usage on", on), ("usage off", off)):
-    print(f"{name:<14}{med(rows,0):>12.0f}{med(rows,1):>12.1f}{med(rows,2):>12.1f}")
-print(f"{'on vs off':<14}{(med(on,0)/med(off,0)-1)*100:>+11.2f}%{(med(on,1)/med(off,1)-1)*100:>+11.2f}%{(med(on,2)/med(off,2)-1)*100:>+11.2f}%")
+    print(f"{name:<14}{med(rows,0):>12.0f}{med(rows,1):>12.1f}{med(rows,2):>12.1f}{med(rows,3):>14.2f}")
+print(f"{'on vs off':<14}{(med(on,0)/med(off,0)-1)*100:>+11.2f}%{(med(on,1)/med(off,1)-1)*100:>+11.2f}%"
+      f"{(med(on,2)/med(off,2)-1)*100:>+11.2f}%{(med(on,3)/med(off,3)-1)*100:>+13.2f}%")
 print(f"requests recorded in the registry by the 'on' runs: {sys.argv[3]} (warm-up requests included)")
 EOF
+
+# The request path's added work in process, without HTTP (bench/agg_cost.c).
+cc -std=gnu11 -O2 -Iinclude -Isrc -o "$T/agg_cost" bench/agg_cost.c \
+    $build/src/platform/agg.o $build/src/platform/usage_db.o $build/src/platform/delivery_calc.o \
+    $build/src/platform/registry.o $build/src/platform/metrics.o "$build/libkiln.a" \
+    -lsqlite3 -lcjson -lm /usr/lib/x86_64-linux-gnu/libiberty.a -pthread
+mkdir -p "$T/aggdata"
+echo
+echo "in process (bench/agg_cost.c): what aggregation adds to one request"
+"$T/agg_cost" "$T/aggdata" | jq -r '
+  "  store + WASI counters read:        \(.store_and_wasi_reads_ns) ns",
+  "  agg_push, two threads at once:     \(.agg_push_ns_two_threads) ns",
+  "  kiln_meter start+stop (CPU clock): \(.meter_pair_ns) ns, on 1 request in 64",
+  "  added per request:                 \(.added_per_request_ns_at_1_in_64) ns",
+  "  (a flush of 2,000 records:         \(.flush_of_2000_records_s * 1000) ms on the aggregation thread)"'

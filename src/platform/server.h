@@ -41,7 +41,7 @@ typedef struct server_config {
     unsigned usage_flush_ms;      /* 0: 1000 */
     kiln_prices prices;           /* name "" : aws-lambda-x86 */
     double regression_threshold;  /* 0: 0.20 */
-    unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 16) */
+    unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 64) */
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
