@@ -15,6 +15,7 @@ pkgs=(
   wrk nginx-light                         # bench/serve.sh (nginx is the static-file ceiling)
   libiberty-dev                           # C++ demangling in backtraces
   nodejs                                  # second engine for differential tests
+  jq libxml2-utils                        # coredump/profile suites: JSON from the readers, xmllint for SVG
   openssl                                 # fixed pseudo-random bytes for tests/fuzz/diff.sh
   curl cmake
 )

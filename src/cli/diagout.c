@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/diagout.h"
@@ -78,6 +79,15 @@ bool cli_diagout_start(cli_diagout *d, kiln_store *s, const kiln_module *m, cons
         cli_fail("run", "--coredump and --profile name the same file '%s'", d->coredump_path);
         return false;
     }
+    /* "--coredump app.wasm other.wasm" would overwrite the module on a trap. */
+    const char *outs[] = {d->coredump_path, d->profile_path};
+    struct stat ms, os;
+    for (int i = 0; i < 2; i++)
+        if (outs[i] && stat(outs[i], &os) == 0 && stat(module_path, &ms) == 0 && os.st_dev == ms.st_dev &&
+            os.st_ino == ms.st_ino) {
+            cli_fail("run", "%s '%s' is the module itself", i ? "--profile" : "--coredump", outs[i]);
+            return false;
+        }
     if (d->coredump_path) kiln_store_capture_locals(s, true);
     if (d->profile_path) {
         if (!(d->profile = kiln_profile_new()) || !kiln_store_set_profile(s, d->profile)) {

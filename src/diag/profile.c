@@ -427,7 +427,7 @@ char *diag_profile_table(const diag_profile *p, uint32_t max_rows) {
     uint32_t rows = max_rows && max_rows < p->nfuncs ? max_rows : p->nfuncs;
     sb_printf(&out, "profile: %" PRIu64 " fuel (weighted wasm instructions) in %u function%s\n", p->total, p->nfuncs,
               p->nfuncs == 1 ? "" : "s");
-    sb_printf(&out, "%14s %8s %14s %8s %12s  %-10s %s\n", "self", "self%", "total", "total%", "calls", "index",
+    sb_printf(&out, "%14s %8s %14s %8s %12s  %-12s  %s\n", "self", "self%", "total", "total%", "calls", "index",
               "function");
     for (uint32_t r = 0; r < rows; r++) {
         const pfunc *f = &p->funcs[order[r].id];
@@ -436,7 +436,7 @@ char *diag_profile_table(const diag_profile *p, uint32_t max_rows) {
         pct(tp, sizeof tp, f->total, p->total);
         if (f->host_name) snprintf(idx, sizeof idx, "host");
         else snprintf(idx, sizeof idx, "func %u", f->index);
-        sb_printf(&out, "%14" PRIu64 " %8s %14" PRIu64 " %8s %12" PRIu64 "  %-10s %s\n", f->self, sp, f->total, tp,
+        sb_printf(&out, "%14" PRIu64 " %8s %14" PRIu64 " %8s %12" PRIu64 "  %-12s  %s\n", f->self, sp, f->total, tp,
                   f->calls, idx, p->names[f->name]);
     }
     if (rows < p->nfuncs)
