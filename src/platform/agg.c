@@ -330,29 +330,34 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
     }
     free(rows);
 
-    /* Counters for /metrics (per version since start). */
+    /* Counters for /metrics (per version since start): names looked up
+     * once per new version, then one lock for the whole batch (the batch
+     * is sorted, so a version's records are together). */
     for (size_t i = 0; i < n; i++) {
-        const rec *r = &batch[i];
+        if (i && batch[i].version_id == batch[i - 1].version_id) continue;
         pthread_mutex_lock(&a->mlock);
-        bool known = counter_for(a, r) != NULL;
+        bool known = counter_for(a, &batch[i]) != NULL;
         pthread_mutex_unlock(&a->mlock);
         if (!known) {
             char module[72];
             int version;
-            name_version(a, r->version_id, module, &version);
-            add_counter(a, r->version_id, module, version);
+            name_version(a, batch[i].version_id, module, &version);
+            add_counter(a, batch[i].version_id, module, version);
         }
-        pthread_mutex_lock(&a->mlock);
-        counter *c = counter_for(a, r);
-        if (c) {
-            c->requests++;
-            c->instructions += r->instructions;
-            c->cost += r->cost;
-            c->cpu_s += (double)r->cpu_ns / 1e9; /* measured samples only */
-            c->gib_s += r->gib;
-        }
-        pthread_mutex_unlock(&a->mlock);
     }
+    pthread_mutex_lock(&a->mlock);
+    counter *c = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const rec *r = &batch[i];
+        if (!c || c->version_id != r->version_id) c = counter_for(a, r);
+        if (!c) continue;
+        c->requests++;
+        c->instructions += r->instructions;
+        c->cost += r->cost;
+        c->cpu_s += (double)r->cpu_ns / 1e9; /* measured samples only */
+        c->gib_s += r->gib;
+    }
+    pthread_mutex_unlock(&a->mlock);
 }
 
 /* ---------------------------------------------------------------- probation */
