@@ -248,6 +248,10 @@ typedef struct kiln_limits {
     uint32_t max_call_depth;     /* default: 100,000 frames */
     uint64_t fuel;               /* 0: unlimited */
     uint64_t timeout_ns;         /* 0: none; measured from each kiln_call */
+    /* When true, timeout_ns runs from the store's first call and covers all
+     * of its calls together (the start function, _initialize, _start: a
+     * whole run or request), instead of restarting with each kiln_call. */
+    bool timeout_whole_store;
 } kiln_limits;
 
 kiln_store *kiln_store_new(kiln_engine *e, const kiln_limits *limits,

@@ -80,9 +80,9 @@ static const char help[] =
     "    --timeout DURATION\n"
     "        Stop the guest when DURATION of wall time has passed: 500ms, 2s,\n"
     "        1.5m (units ns, us, ms, s, m). Interrupts loops, the start\n"
-    "        function and blocking WASI calls (poll_oneoff, sleep). Each entry\n"
-    "        into the guest (the start function, _initialize, _start or the\n"
-    "        --invoke function) has DURATION of its own.\n"
+    "        function and blocking WASI calls (poll_oneoff, sleep). One\n"
+    "        deadline covers the whole run: the start function, _initialize\n"
+    "        and _start (or the --invoke function) together.\n"
     "\n"
     "    --max-memory SIZE\n"
     "        Cap linear memory at SIZE: bytes, or with a unit KiB, MiB, GiB\n"
@@ -319,6 +319,7 @@ static int parse(int argc, char **argv, opts *o) {
         }
         if (is_opt(a, "--timeout")) {
             int st = limit_opt(argc, argv, &i, "--timeout", &o->timeout_arg, kiln_parse_duration, &o->limits.timeout_ns);
+            o->limits.timeout_whole_store = true; /* one deadline for the whole run */
             if (st >= 0) return st;
             continue;
         }

@@ -775,7 +775,21 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
     kiln_trap *tr;
     /* The outermost call owns the deadline. */
     bool timed = ex->depth == 0 && s->limits.timeout_ns;
-    if (timed && !timer_arm(s, s->limits.timeout_ns)) { seterr(err, "cannot start the deadline timer"); return KILN_ERROR; }
+    uint64_t budget = s->limits.timeout_ns;
+    if (timed && s->limits.timeout_whole_store) {
+        uint64_t now = engine_now_ns();
+        if (!s->first_call_ns) s->first_call_ns = now;
+        uint64_t spent = now - s->first_call_ns;
+        if (spent >= budget) { /* the store's time is up before this call starts */
+            if (trap) {
+                *trap = trap_make(KILN_TRAP_TIMEOUT);
+                if (*trap) snprintf((*trap)->detail, sizeof (*trap)->detail, "the %.3f ms deadline had passed before this call", (double)budget / 1e6);
+            }
+            return KILN_TRAPPED;
+        }
+        budget -= spent;
+    }
+    if (timed && !timer_arm(s, budget)) { seterr(err, "cannot start the deadline timer"); return KILN_ERROR; }
     ex->depth++;
     s->calls++;
     if (f->kind == FUNC_HOST) {

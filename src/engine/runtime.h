@@ -124,6 +124,7 @@ struct kiln_store {
     store_data *data;
     uint32_t ndata;
     uint64_t deadline_ns;
+    uint64_t first_call_ns;        /* for limits.timeout_whole_store */
     uint64_t calls;
     /* Linear memory accounting (memory.c): bytes now, the peak, and the
      * integral of bytes over time up to mem_t. */

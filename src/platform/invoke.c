@@ -141,6 +141,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_limits kl = {
         .fuel = lim.fuel ? lim.fuel : def->fuel,
         .timeout_ns = (lim.timeout_ms ? lim.timeout_ms : def->timeout_ms) * 1000000ull,
+        .timeout_whole_store = true, /* one deadline for the whole request */
         .max_memory_bytes = lim.max_memory_bytes ? lim.max_memory_bytes : def->max_memory_bytes,
     };
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
