@@ -98,6 +98,17 @@ function runOne(path) {
   }
   out('compile ok');
   const sig = signatures(bytes);
+  // A kiln linker holds one typed definition per name, so a module that
+  // imports one name twice with different function types cannot link there;
+  // JS functions are untyped and V8 accepts it. Not an engine difference:
+  // report it as kiln does.
+  const seen = new Map();
+  for (const imp of sig.imports) {
+    if (imp.kind !== 0) continue;
+    const key = `${imp.module}\0${imp.name}`, t = JSON.stringify(imp.type);
+    if (seen.has(key) && seen.get(key) !== t) { out('instantiate error'); return; }
+    seen.set(key, t);
+  }
   const importObject = {};
   for (const imp of sig.imports) {
     const ns = (importObject[imp.module] ??= {});
@@ -128,6 +139,12 @@ function runOne(path) {
   for (const ex of sig.exports) {
     if (ex.kind !== 0) continue;
     const t = sig.funcs[ex.index];
+    if (ex.name.includes('\0')) {
+      // diffrun.c looks exports up by C string and cannot call these.
+      out(`call ${ex.name.slice(0, ex.name.indexOf('\0'))}`);
+      out('skipped');
+      continue;
+    }
     out(`call ${ex.name}`);
     let r;
     try {
