@@ -7,7 +7,7 @@
 # module runs on kiln (diffrun, with guard-page bounds checks and again with
 # explicit checks) and on Node (diffrun.mjs); the outputs must match.
 #
-# Usage: diff.sh [-n COUNT] [-s FIRST_SEED] [-k DIFFRUN] [-o FINDINGS] [-q]
+# Usage: diff.sh [-n COUNT] [-s FIRST_SEED] [-k DIFFRUN] [-o FINDINGS] [-f DIR] [-q]
 # Prints one line per difference and a summary; exits 1 when any is found.
 #
 # Deliberate normalisations (why outputs may otherwise differ legitimately):
@@ -21,13 +21,22 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-count=100 seed=1 diffrun="$root/build/fuzz/diffrun" findings="$root/build/fuzz/findings" quiet=0
-while getopts "n:s:k:o:q" o; do
+count=100 seed=1 diffrun="$root/build/fuzz/diffrun" findings="$root/build/fuzz/findings" quiet=0 fromdir=""
+while getopts "n:s:k:o:f:q" o; do
   case $o in
     n) count=$OPTARG ;; s) seed=$OPTARG ;; k) diffrun=$OPTARG ;; o) findings=$OPTARG ;; q) quiet=1 ;;
-    *) echo "usage: diff.sh [-n COUNT] [-s FIRST_SEED] [-k DIFFRUN] [-o FINDINGS] [-q]" >&2; exit 2 ;;
+    f) fromdir=$OPTARG ;;
+    *) echo "usage: diff.sh [-n COUNT] [-s FIRST_SEED] [-k DIFFRUN] [-o FINDINGS] [-f DIR] [-q]" >&2; exit 2 ;;
   esac
 done
+# -f DIR: compare on the files in DIR instead (a libFuzzer corpus, say:
+# mostly invalid modules, so this checks that both engines accept and
+# reject the same ones).
+files=()
+if [ -n "$fromdir" ]; then
+  for f in "$fromdir"/*; do [ -f "$f" ] && files+=("$f"); done
+  seed=0 count=${#files[@]}
+fi
 for t in wasm-opt node openssl "$diffrun"; do
   command -v "$t" >/dev/null || { echo "diff.sh: $t not found" >&2; exit 2; }
 done
@@ -84,6 +93,7 @@ for ((b = seed; b < seed + count; b += batch)); do
   rm -rf "$tmp/w"; mkdir -p "$tmp/w"
   list=()
   for ((s = b; s < b + batch && s < seed + count; s++)); do
+    if [ -n "$fromdir" ]; then cp "${files[s]}" "$tmp/w/$s-file.wasm" && list+=("$tmp/w/$s-file.wasm"); continue; fi
     bytes "$s" $((1000 + (s % 8) * 1000)) >"$tmp/in"
     for variant in ref noref opt; do
       flags=$FEATURES
