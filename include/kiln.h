@@ -146,6 +146,9 @@ kiln_trap *kiln_trap_new(kiln_trap_kind kind, const char *fmt, ...)
 kiln_trap *kiln_trap_exit(int code);
 void kiln_trap_free(kiln_trap *t);
 const char *kiln_trap_kind_message(kiln_trap_kind kind);
+/* A stable machine-readable name for a kind, for JSON and metrics:
+ * "memory_out_of_bounds", "out_of_fuel", ... ("none" for KILN_TRAP_NONE). */
+const char *kiln_trap_kind_id(kiln_trap_kind kind);
 /* The identifier spec tests expect for a kind, e.g. "integer divide by zero". */
 const char *kiln_trap_kind_spec_text(kiln_trap_kind kind);
 

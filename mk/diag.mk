@@ -16,9 +16,9 @@ DIAG_OBJ := $(DIAG_SRC:%.c=$(BUILD)/%.o)
 # with llvm-symbolizer. It links only the diag objects, so it builds even
 # while other areas are mid-change.
 DIAG_SYMTOOL := $(BUILD)/diag/diag-symtool
-$(DIAG_SYMTOOL): tests/diag/symtool.c $(DIAG_OBJ)
+$(DIAG_SYMTOOL): tests/diag/symtool.c $(DIAG_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(DIAG_OBJ) $(LDFLAGS) $(LIBIBERTY) -lcjson -lm
+	$(CC) $(CFLAGS) -o $@ $< $(DIAG_OBJ) $(LIB) $(LDFLAGS) $(LIBIBERTY) -lcjson -lm
 
 # Runs a WASI module in the engine and prints the report of its trap: the
 # end-to-end check of frames (engine) against symbols (diag).
@@ -39,9 +39,10 @@ FUZZ_DIR     ?= build-fuzz
 FUZZ_CC      ?= clang-16
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-$(FUZZ_DIR)/fuzz_symbols: tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/diag/*.h
+# src/engine/trap.c: the trap-kind names reports use (it needs nothing else).
+$(FUZZ_DIR)/fuzz_symbols: tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c src/diag/*.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_symbols.c $(DIAG_SRC) $(LIBIBERTY) -lcjson -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c $(LIBIBERTY) -lcjson -lpthread
 
 fuzz-symbols: $(FUZZ_DIR)/fuzz_symbols
 	@mkdir -p $(FUZZ_DIR)/corpus-symbols $(FUZZ_DIR)/seeds-symbols $(FUZZ_DIR)/artifacts

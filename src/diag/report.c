@@ -30,6 +30,7 @@ static const char *kind_text(kiln_trap_kind k)
     case KILN_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
     case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: return "indirect call type mismatch";
     case KILN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized table element";
+    case KILN_TRAP_UNDEFINED_ELEMENT: return "indirect call past the end of the table";
     case KILN_TRAP_CALL_STACK_EXHAUSTED: return "call stack exhausted";
     case KILN_TRAP_OUT_OF_FUEL: return "out of fuel";
     case KILN_TRAP_TIMEOUT: return "deadline exceeded";
@@ -39,25 +40,6 @@ static const char *kind_text(kiln_trap_kind k)
     }
 }
 
-static const char *kind_id(kiln_trap_kind k)
-{
-    switch (k) {
-    case KILN_TRAP_UNREACHABLE: return "unreachable";
-    case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: return "memory_out_of_bounds";
-    case KILN_TRAP_TABLE_OUT_OF_BOUNDS: return "table_out_of_bounds";
-    case KILN_TRAP_INTEGER_OVERFLOW: return "integer_overflow";
-    case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer_divide_by_zero";
-    case KILN_TRAP_INVALID_CONVERSION: return "invalid_conversion";
-    case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: return "indirect_call_type_mismatch";
-    case KILN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized_element";
-    case KILN_TRAP_CALL_STACK_EXHAUSTED: return "call_stack_exhausted";
-    case KILN_TRAP_OUT_OF_FUEL: return "out_of_fuel";
-    case KILN_TRAP_TIMEOUT: return "timeout";
-    case KILN_TRAP_HOST: return "host";
-    case KILN_TRAP_EXIT: return "exit";
-    default: return "unknown";
-    }
-}
 
 bool diag_detail_parse(const char *text, diag_detail *out)
 {
@@ -239,10 +221,14 @@ static const char *display_path(const char *path, const char *root)
 }
 
 /* wasi-libc renames the user's main to one of these and calls it from its
- * own main; users know it as main. */
-static const char *user_name(const char *fn)
+ * own main; users know it as main. An `int main(void)` becomes
+ * __original_main, and without DWARF that is the only name it has; wasi-libc
+ * has an __original_main of its own (startup code, which calls
+ * __main_void), but that one has DWARF: a file. */
+static const char *user_name(const char *fn, const char *file)
 {
-    if (fn && (!strcmp(fn, "__main_argc_argv") || !strcmp(fn, "__main_void")))
+    if (fn && (!strcmp(fn, "__main_argc_argv") || !strcmp(fn, "__main_void") ||
+               (!file && !strcmp(fn, "__original_main"))))
         return "main";
     return fn;
 }
@@ -252,7 +238,7 @@ static void frame_name(sbuf *b, const xframe *x)
     if (!x->f->module) {
         sb_printf(b, "<host function>");
     } else if (x->loc.function) {
-        sb_printf(b, "%s", user_name(x->loc.function));
+        sb_printf(b, "%s", user_name(x->loc.function, x->loc.file));
     } else {
         sb_printf(b, "wasm-function[%" PRIu32 "]", x->f->func_index);
     }
@@ -337,7 +323,7 @@ static bool is_startup(const xframe *x)
     };
     if (!x->f->module || !x->loc.function) return false;
     /* The user's own main (recursing, say) has debug info; libc's has not. */
-    if (x->loc.file && !strcmp(user_name(x->loc.function), "main")) return false;
+    if (x->loc.file && !strcmp(user_name(x->loc.function, x->loc.file), "main")) return false;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(x->loc.function, names[i])) return true;
     return false;
@@ -360,7 +346,7 @@ static bool same_block(const xframe *xs, size_t i, size_t j, size_t len)
 
 static void print_frame(sbuf *b, const xframe *xs, size_t i, size_t nx, size_t width,
                         const char *root, const diag_report_opts *opts, bool *any_file,
-                        bool *any_name)
+                        bool *any_name, bool *any_bare)
 {
     const xframe *x = &xs[i];
     sbuf name = {0};
@@ -373,6 +359,7 @@ static void print_frame(sbuf *b, const xframe *xs, size_t i, size_t nx, size_t w
         sb_printf(b, "%-*s at ", (int)width, nm);
         location(b, x, root);
     } else if (x->f->module) {
+        *any_bare = true;
         sb_printf(b, "%s", nm);
         if (x->have_body) sb_printf(b, "+0x%" PRIx32, x->f->code_offset - x->body_start);
         sb_printf(b, " (wasm offset 0x%" PRIx32 ")", x->f->module_offset);
@@ -380,7 +367,7 @@ static void print_frame(sbuf *b, const xframe *xs, size_t i, size_t nx, size_t w
         sb_printf(b, "%s", nm);
     }
     if (x->loc.inlined && i + 1 < nx && xs[i + 1].loc.function)
-        sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function));
+        sb_printf(b, "   (inlined into %s)", user_name(xs[i + 1].loc.function, xs[i + 1].loc.file));
     if (x->loc.file && opts->detail == DIAG_DETAIL_FULL && x->f->module && x->first_of_frame)
         sb_printf(b, "   [wasm offset 0x%" PRIx32 ", code offset 0x%" PRIx32 "]",
                   x->f->module_offset, x->f->code_offset);
@@ -428,7 +415,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
     if (t->detail[0]) sb_printf(b, "  %s\n", t->detail);
     if (hint) sb_printf(b, "  hint: %s\n", hint);
 
-    bool any_file = false, any_name = false;
+    bool any_file = false, any_name = false, any_bare = false;
     if (nx > 0) {
         sb_printf(b, "backtrace:\n");
         /* Startup frames of the C runtime below main say nothing to the
@@ -437,7 +424,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
         if (opts->detail != DIAG_DETAIL_FULL) {
             for (size_t i = 0; i < nx; i++) {
                 if (xs[i].loc.inlined || !xs[i].loc.function ||
-                    strcmp(user_name(xs[i].loc.function), "main") != 0)
+                    strcmp(user_name(xs[i].loc.function, xs[i].loc.file), "main") != 0)
                     continue;
                 size_t k = i + 1;
                 while (k < nx && is_startup(&xs[k])) k++;
@@ -470,7 +457,7 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
             }
             size_t end = i + (len ? len : 1);
             for (size_t j = i; j < end; j++)
-                print_frame(b, xs, j, nx, width, root, opts, &any_file, &any_name);
+                print_frame(b, xs, j, nx, width, root, opts, &any_file, &any_name, &any_bare);
             if (len) {
                 sb_printf(b, "  ... %s repeat%s %zu more time%s (frames %zu to %zu)\n",
                           len == 1 ? "the frame above" : "the frames above",
@@ -506,6 +493,12 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
     if (has_module_frames && !any_file)
         sb_printf(b, "  note: %s; build with -g (kiln-cc -g) for source lines\n",
                   any_name ? "no debug information" : "no function names or debug information");
+    else if (any_bare)
+        /* Some frames have lines and some not: wasi-libc ships DWARF for
+         * abort() and its startup code, so a program built without -g
+         * still shows a file for those; its own frames need the note. */
+        sb_printf(b, "  note: frames without a source line have no debug information; "
+                     "build with -g (kiln-cc -g) for source lines\n");
     free(xs);
 }
 
@@ -549,7 +542,7 @@ char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
     if (!root) return NULL;
     bool ok = true;
 #define ADD(expr) ok = ok && (expr) != NULL
-    ADD(cJSON_AddStringToObject(root, "kind", kind_id(t->kind)));
+    ADD(cJSON_AddStringToObject(root, "kind", kiln_trap_kind_id(t->kind)));
     ADD(cJSON_AddStringToObject(root, "message", t->message[0] ? t->message : kind_text(t->kind)));
     if (t->detail[0]) ADD(cJSON_AddStringToObject(root, "detail", t->detail));
     if (t->kind == KILN_TRAP_EXIT) ADD(cJSON_AddNumberToObject(root, "exit_code", t->exit_code));
@@ -558,7 +551,8 @@ char *diag_format_trap_json(const kiln_trap *t, diag_symbols *syms,
         ADD(cJSON_AddNumberToObject(root, "access_size", t->access_size));
         ADD(cJSON_AddNumberToObject(root, "memory_size", (double)t->memory_size));
     }
-    if (t->kind == KILN_TRAP_TABLE_OUT_OF_BOUNDS || t->kind == KILN_TRAP_UNINITIALIZED_ELEMENT) {
+    if (t->kind == KILN_TRAP_TABLE_OUT_OF_BOUNDS || t->kind == KILN_TRAP_UNINITIALIZED_ELEMENT ||
+        t->kind == KILN_TRAP_UNDEFINED_ELEMENT) {
         ADD(cJSON_AddNumberToObject(root, "table_index", t->table_index));
         ADD(cJSON_AddNumberToObject(root, "table_size", t->table_size));
         ADD(cJSON_AddNumberToObject(root, "element_index", t->element_index));

@@ -24,23 +24,28 @@ __thread exec *kiln_tls_exec;
 static const struct {
     const char *message; /* plain words, for people */
     const char *spec;    /* what the spec testsuite calls it */
+    const char *id;      /* for machines: JSON, metrics */
 } kinds[] = {
-    [KILN_TRAP_NONE] = {"no trap", ""},
-    [KILN_TRAP_UNREACHABLE] = {"unreachable code was reached", "unreachable"},
-    [KILN_TRAP_MEMORY_OUT_OF_BOUNDS] = {"out-of-bounds memory access", "out of bounds memory access"},
-    [KILN_TRAP_TABLE_OUT_OF_BOUNDS] = {"out-of-bounds table access", "out of bounds table access"},
-    [KILN_TRAP_INTEGER_OVERFLOW] = {"integer overflow", "integer overflow"},
-    [KILN_TRAP_INTEGER_DIVIDE_BY_ZERO] = {"integer divide by zero", "integer divide by zero"},
-    [KILN_TRAP_INVALID_CONVERSION] = {"invalid conversion to integer (NaN)", "invalid conversion to integer"},
-    [KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH] = {"indirect call signature mismatch", "indirect call type mismatch"},
-    [KILN_TRAP_UNINITIALIZED_ELEMENT] = {"indirect call through a null table element", "uninitialized element"},
-    [KILN_TRAP_UNDEFINED_ELEMENT] = {"indirect call past the end of the table", "undefined element"},
-    [KILN_TRAP_CALL_STACK_EXHAUSTED] = {"call stack exhausted", "call stack exhausted"},
-    [KILN_TRAP_OUT_OF_FUEL] = {"out of fuel", "out of fuel"},
-    [KILN_TRAP_TIMEOUT] = {"deadline exceeded (timeout)", "timeout"},
-    [KILN_TRAP_HOST] = {"host function failed", "host error"},
-    [KILN_TRAP_EXIT] = {"the guest exited", "exit"},
+    [KILN_TRAP_NONE] = {"no trap", "", "none"},
+    [KILN_TRAP_UNREACHABLE] = {"unreachable code was reached", "unreachable", "unreachable"},
+    [KILN_TRAP_MEMORY_OUT_OF_BOUNDS] = {"out-of-bounds memory access", "out of bounds memory access", "memory_out_of_bounds"},
+    [KILN_TRAP_TABLE_OUT_OF_BOUNDS] = {"out-of-bounds table access", "out of bounds table access", "table_out_of_bounds"},
+    [KILN_TRAP_INTEGER_OVERFLOW] = {"integer overflow", "integer overflow", "integer_overflow"},
+    [KILN_TRAP_INTEGER_DIVIDE_BY_ZERO] = {"integer divide by zero", "integer divide by zero", "integer_divide_by_zero"},
+    [KILN_TRAP_INVALID_CONVERSION] = {"invalid conversion to integer (NaN)", "invalid conversion to integer", "invalid_conversion"},
+    [KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH] = {"indirect call signature mismatch", "indirect call type mismatch", "indirect_call_type_mismatch"},
+    [KILN_TRAP_UNINITIALIZED_ELEMENT] = {"indirect call through a null table element", "uninitialized element", "uninitialized_element"},
+    [KILN_TRAP_UNDEFINED_ELEMENT] = {"indirect call past the end of the table", "undefined element", "undefined_element"},
+    [KILN_TRAP_CALL_STACK_EXHAUSTED] = {"call stack exhausted", "call stack exhausted", "call_stack_exhausted"},
+    [KILN_TRAP_OUT_OF_FUEL] = {"out of fuel", "out of fuel", "out_of_fuel"},
+    [KILN_TRAP_TIMEOUT] = {"deadline exceeded (timeout)", "timeout", "timeout"},
+    [KILN_TRAP_HOST] = {"host function failed", "host error", "host"},
+    [KILN_TRAP_EXIT] = {"the guest exited", "exit", "exit"},
 };
+
+const char *kiln_trap_kind_id(kiln_trap_kind k) {
+    return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k].id : "trap";
+}
 
 const char *kiln_trap_kind_message(kiln_trap_kind k) {
     return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k].message : "unknown trap";

@@ -83,23 +83,4 @@ uint64_t kiln_usage_io_bytes(const kiln_usage *u) {
            u->net_read_bytes + u->net_write_bytes;
 }
 
-const char *kiln_usage_trap_name(kiln_trap_kind k) {
-    switch (k) {
-    case KILN_TRAP_NONE: return "none";
-    case KILN_TRAP_UNREACHABLE: return "unreachable";
-    case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: return "memory_out_of_bounds";
-    case KILN_TRAP_TABLE_OUT_OF_BOUNDS: return "table_out_of_bounds";
-    case KILN_TRAP_INTEGER_OVERFLOW: return "integer_overflow";
-    case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer_divide_by_zero";
-    case KILN_TRAP_INVALID_CONVERSION: return "invalid_conversion";
-    case KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH: return "indirect_call_type_mismatch";
-    case KILN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized_element";
-    case KILN_TRAP_UNDEFINED_ELEMENT: return "undefined_element";
-    case KILN_TRAP_CALL_STACK_EXHAUSTED: return "call_stack_exhausted";
-    case KILN_TRAP_OUT_OF_FUEL: return "out_of_fuel";
-    case KILN_TRAP_TIMEOUT: return "timeout";
-    case KILN_TRAP_HOST: return "host";
-    case KILN_TRAP_EXIT: return "exit";
-    default: return "trap"; /* a kind added to the engine after this table */
-    }
-}
+const char *kiln_usage_trap_name(kiln_trap_kind k) { return kiln_trap_kind_id(k); }

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "kiln.h"
+#include "kiln_meter.h"
 #include "cli/cli.h"
 #include "cli/platform/client.h"
 
@@ -308,42 +309,14 @@ void client_table_free(client_table *t) {
 
 /* ---------------------------------------------------------------- units */
 
-bool client_parse_size(const char *s, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)*s)) return false;
-    double v = strtod(s, &end);
-    if (errno || end == s) return false;
-    static const struct { const char *suffix; double mult; } units[] = {
-        {"", 1}, {"B", 1}, {"k", 1e3}, {"K", 1e3}, {"KB", 1e3}, {"kB", 1e3}, {"KiB", 1024.0},
-        {"M", 1e6}, {"MB", 1e6}, {"MiB", 1048576.0}, {"G", 1e9}, {"GB", 1e9}, {"GiB", 1073741824.0},
-    };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (!strcmp(end, units[i].suffix)) {
-            double b = v * units[i].mult;
-            if (b > 1.8e19) return false;
-            *out = (uint64_t)b;
-            return true;
-        }
-    return false;
-}
+/* Sizes and durations are spelled as everywhere else in kiln (kiln run's
+ * --max-memory, --timeout): kiln_meter.h's parsers, binary units (1K = 1024). */
+bool client_parse_size(const char *s, uint64_t *out) { return kiln_parse_size(s, out, NULL); }
 
 bool client_parse_duration_ms(const char *s, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)*s)) return false;
-    double v = strtod(s, &end);
-    if (errno || end == s) return false;
-    double mult;
-    if (!*end || !strcmp(end, "ms")) mult = 1;
-    else if (!strcmp(end, "s")) mult = 1000;
-    else if (!strcmp(end, "m") || !strcmp(end, "min")) mult = 60000;
-    else if (!strcmp(end, "us")) mult = 0.001;
-    else return false;
-    double ms = v * mult;
-    if (ms > 1e15) return false;
-    *out = (uint64_t)(ms + 0.5);
-    if (*out == 0 && v > 0) *out = 1;
+    uint64_t ns;
+    if (!kiln_parse_duration(s, &ns, NULL)) return false;
+    *out = (ns + 999999) / 1000000; /* round up: 500us is not 0 ms */
     return true;
 }
 
