@@ -17,6 +17,7 @@ pkgs=(
   nodejs                                  # second engine for differential tests
   jq libxml2-utils                        # coredump/profile suites: JSON from the readers, xmllint for SVG
   openssl                                 # fixed pseudo-random bytes for tests/fuzz/diff.sh
+  gdb                                     # tests/suites/traps: the oracle for trap backtraces (native builds)
   curl cmake
 )
 missing=()

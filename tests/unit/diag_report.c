@@ -204,6 +204,37 @@ int main(void)
     unsetenv("KILN_BACKTRACE");
     CHECK(diag_detail_from_env() == DIAG_DETAIL_FRAMES, "default: frames");
 
+    /* Frames with and without DWARF in one backtrace (a program built
+     * without -g under a wasi-libc that has it): the bare frames still get
+     * the -g note. */
+    n = gen_module(w, 1, 1, dir);
+    s = diag_symbols_build(w, n, &err);
+    kiln_frame mixed[2] = {frame(1, CODE_BODY(1) + 5), frame(3, CODE_BODY(3) + 2)};
+    kiln_trap mt = {.kind = KILN_TRAP_UNREACHABLE, .nframes = 2, .frames = mixed};
+    o = (diag_report_opts){.detail = DIAG_DETAIL_FRAMES, .source_root = dir};
+    r = diag_format_trap_str(&mt, s, &o);
+    print_comment(r);
+    CHECK(r && strstr(r, "\n  2: wasm-function[3]+0x2 (wasm offset ") &&
+          strstr(r, "note: frames without a source line have no debug information; build with -g"),
+          "some frames with lines, one without: the -g note for that one");
+    free(r);
+    /* An indirect call past the table's end has its own kind id and its
+     * table operands in JSON. */
+    kiln_trap ut = {.kind = KILN_TRAP_UNDEFINED_ELEMENT, .table_size = 8, .element_index = 5000,
+                    .nframes = 1, .frames = mixed};
+    j = diag_format_trap_json(&ut, s, &o);
+    doc = j ? cJSON_Parse(j) : NULL;
+    CHECK(doc && streq_json(doc, "kind", "undefined_element") &&
+          streq_json(doc, "message", "indirect call past the end of the table"),
+          "JSON: undefined_element, in words when the message is empty");
+    CHECK(doc && cJSON_GetObjectItem(doc, "element_index") &&
+          cJSON_GetObjectItem(doc, "element_index")->valueint == 5000 &&
+          cJSON_GetObjectItem(doc, "table_size") && cJSON_GetObjectItem(doc, "table_size")->valueint == 8,
+          "JSON: undefined_element's element index and table size");
+    cJSON_Delete(doc);
+    free(j);
+    diag_symbols_free(s);
+
     /* Name suggestions. */
     const char *cands[] = {"wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.fd_read",
                            "wasi_snapshot_preview1.proc_exit", "env.memory", "wasi_unstable.fd_write"};
