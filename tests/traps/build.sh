@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the trap corpus (tests/traps/programs) into OUTDIR:
 #   NAME-O0.wasm NAME-O2.wasm   kiln-cc/kiln-c++ -O0 -g / -O2 -g
+#   NAME-O2d5.wasm              kiln-cc/kiln-c++ -O2 -gdwarf-5 (kiln-cc's default is 4)
 #   NAME-nog.wasm               kiln-cc/kiln-c++ -O2 (no -g: the name section only)
 #   NAME-O0.native NAME-O2.native   clang-16/clang++-16 -O0 -g / -O2 -g, for gdb
 # The native builds add -fno-optimize-sibling-calls: wasm (without the
@@ -43,7 +44,7 @@ build_one() { # NAME SOURCES... [-- LINKFLAGS...]
   tmp=$(mktemp -d) || return 1
   {
     set -e
-    for v in O0:"-O0 -g" O2:"-O2 -g" nog:"-O2"; do
+    for v in O0:"-O0 -g" O2:"-O2 -g" O2d5:"-O2 -gdwarf-5" nog:"-O2"; do
       local tag=${v%%:*} flags=${v#*:} objs=() nobjs=()
       for s in "${srcs[@]}"; do
         local b; b=$(basename "$s"); b=${b%.*}
@@ -52,7 +53,7 @@ build_one() { # NAME SOURCES... [-- LINKFLAGS...]
           *) "$root/tools/kiln-c++" $flags -std=c++17 -I"$here" -c "$s" -o "$tmp/$b.$tag.o" ;;
         esac
         objs+=("$tmp/$b.$tag.o")
-        if [ "$tag" != nog ]; then
+        if [ "$tag" = O0 ] || [ "$tag" = O2 ]; then
           case "$s" in
             *.c) clang-16 $flags $native -I"$here" -c "$s" -o "$tmp/$b.$tag.n.o" ;;
             *) clang++-16 $flags $native -std=c++17 -I"$here" -c "$s" -o "$tmp/$b.$tag.n.o" ;;
@@ -61,7 +62,7 @@ build_one() { # NAME SOURCES... [-- LINKFLAGS...]
         fi
       done
       "$wcc" $flags "${objs[@]}" ${ldflags[@]+"${ldflags[@]}"} -o "$out/$name-$tag.wasm"
-      if [ "$tag" != nog ]; then $ncc $flags "${nobjs[@]}" -o "$out/$name-$tag.native"; fi
+      if [ ${#nobjs[@]} -gt 0 ]; then $ncc $flags "${nobjs[@]}" -o "$out/$name-$tag.native"; fi
     done
     true
   } >"$log" 2>&1
