@@ -18,6 +18,7 @@ pkgs=(
   jq libxml2-utils                        # coredump/profile suites: JSON from the readers, xmllint for SVG
   openssl                                 # fixed pseudo-random bytes for tests/fuzz/diff.sh
   gdb                                     # tests/suites/traps: the oracle for trap backtraces (native builds)
+  python3                                 # small oracles in the delivery, metering and traps suites
   curl cmake
 )
 missing=()
