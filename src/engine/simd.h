@@ -76,7 +76,6 @@ static inline void v_st_mem(uint8_t *p, v128 v) {
     memcpy(p, &lo, 8);
 }
 
-static inline v128 v_splat64(uint64_t x) { return (v128){x, x}; }
 static inline uint64_t splat8(uint64_t x) { return (x & 0xff) * 0x0101010101010101ull; }
 static inline uint64_t splat16(uint64_t x) { return (x & 0xffff) * 0x0001000100010001ull; }
 static inline uint64_t splat32(uint64_t x) { return (x & 0xffffffffu) * 0x0000000100000001ull; }
@@ -1009,6 +1008,18 @@ static inline v128 f64x2_promote_low_f32x4(v128 a) {
 /* Widens lanes loaded from memory (load8x8 etc.): the 8 bytes are the low
  * half of a vector. */
 static inline v128 v_low64(uint64_t x) { return (v128){x, 0}; }
+
+/* The helper macros stay private to this header (it is included into
+ * interp.c and compile.c). */
+#undef LANEWISE
+#undef LANEWISE1
+#undef LANECVT
+#undef MINMAX
+#undef NOINTRIN
+#undef EXTEND_LANES
+#undef MI
+#undef MS
+#undef MD
 
 /* ------------------------------------------------------------ fault reports */
 
