@@ -97,6 +97,52 @@ typedef struct trapinfo {
     kiln_trap *host; /* a host function's own trap */
 } trapinfo;
 
+/* For an arithmetic trap, its operands in a sentence, read back from the
+ * trapping instruction's slots: "i32.div_s: 7 / 0", "i64.trunc_f64_s of
+ * 1.5e+20: out of i64's range". */
+static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc) {
+    if (!pc || !ex->fsp || ex->fsp < ex->frames) return;
+    const void *h;
+    memcpy(&h, pc, sizeof h);
+    int op = -1;
+    for (int i = OP_i32_div_s; i < OP__COUNT && op < 0; i++)
+        if (interp_handlers[i] == h) op = i;
+    if (op < 0) return;
+    const uint64_t *fp = ex->fsp->fp;
+    char name[32];
+    snprintf(name, sizeof name, "%s", op_names[op]);
+    char *us = strchr(name, '_');
+    if (us) *us = '.';
+    bool is64 = name[1] == '6';
+    bool div = strstr(name, ".div_") || strstr(name, ".rem_");
+    if (div) {
+        uint64_t a = fp[pc[3]], b = fp[pc[4]];
+        bool sgn = name[strlen(name) - 1] == 's';
+        char as[32], bs[32];
+        if (is64) {
+            if (sgn) { snprintf(as, sizeof as, "%lld", (long long)a); snprintf(bs, sizeof bs, "%lld", (long long)b); }
+            else { snprintf(as, sizeof as, "%llu", (unsigned long long)a); snprintf(bs, sizeof bs, "%llu", (unsigned long long)b); }
+        } else {
+            if (sgn) { snprintf(as, sizeof as, "%d", (int32_t)(uint32_t)a); snprintf(bs, sizeof bs, "%d", (int32_t)(uint32_t)b); }
+            else { snprintf(as, sizeof as, "%u", (uint32_t)a); snprintf(bs, sizeof bs, "%u", (uint32_t)b); }
+        }
+        const char *sym = strstr(name, ".div_") ? "/" : "%";
+        if (t->kind == KILN_TRAP_INTEGER_DIVIDE_BY_ZERO)
+            snprintf(t->detail, sizeof t->detail, "%s: %s %s %s: the divisor is zero", name, as, sym, bs);
+        else
+            snprintf(t->detail, sizeof t->detail, "%s: %s %s %s does not fit in %s", name, as, sym, bs, is64 ? "i64" : "i32");
+        return;
+    }
+    if (strstr(name, ".trunc_f")) {
+        uint64_t bits = fp[pc[3]];
+        double x;
+        if (strstr(name, "_f32_")) { float f; uint32_t u = (uint32_t)bits; memcpy(&f, &u, 4); x = f; }
+        else memcpy(&x, &bits, 8);
+        if (x != x) snprintf(t->detail, sizeof t->detail, "%s of NaN", name);
+        else snprintf(t->detail, sizeof t->detail, "%s of %.17g: outside %s's range", name, x, is64 ? "i64" : "i32");
+    }
+}
+
 static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, const trapinfo *ti) {
     kiln_trap *t = ti->host ? ti->host : trap_make(ti->kind);
     if (!t) return NULL;
@@ -138,6 +184,11 @@ static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, c
         snprintf(t->detail, sizeof t->detail, "the call expects %s but element %u of table %u is %s", a, ti->index, ti->table, b);
         break;
     }
+    case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO:
+    case KILN_TRAP_INTEGER_OVERFLOW:
+    case KILN_TRAP_INVALID_CONVERSION:
+        describe_arith(t, ex, pc);
+        break;
     case KILN_TRAP_CALL_STACK_EXHAUSTED:
         snprintf(t->detail, sizeof t->detail, "more than %u nested calls or %llu bytes of wasm stack",
                  ex->store->limits.max_call_depth, (unsigned long long)ex->store->limits.max_stack_bytes);
