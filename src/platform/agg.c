@@ -179,12 +179,17 @@ void agg_push(agg *a, const usage_record *u) {
 
 /* ---------------------------------------------------------------- folding and writing */
 
-static int cmp_rec(const void *x, const void *y) {
-    const rec *a = x, *b = y;
-    if (a->module_id != b->module_id) return a->module_id < b->module_id ? -1 : 1;
-    if (a->version_id != b->version_id) return a->version_id < b->version_id ? -1 : 1;
-    int64_t ma = a->start_ms / 60000, mb = b->start_ms / 60000;
-    return ma < mb ? -1 : ma > mb;
+/* The rows of one flush, found by (module, version, minute): open
+ * addressing over a power-of-two table of row indexes (+1; 0 is empty). */
+typedef struct rowmap {
+    uint32_t *slot;
+    size_t mask;
+} rowmap;
+
+static size_t row_hash(int64_t module_id, int64_t version_id, int64_t minute) {
+    uint64_t h = (uint64_t)module_id * 0x9E3779B97F4A7C15u ^ (uint64_t)version_id * 0xC2B2AE3D27D4EB4Fu ^
+                 (uint64_t)minute * 0x165667B19E3779F9u;
+    return (size_t)(h ^ h >> 29);
 }
 
 static counter *counter_for(agg *a, const rec *r) {
@@ -259,29 +264,58 @@ static void price(agg *a, rec *batch, size_t n) {
 static void fold_and_write(agg *a, rec *batch, size_t n) {
     if (!n && !a->npending) return;
     price(a, batch, n);
-    qsort(batch, n, sizeof *batch, cmp_rec);
-    size_t keys = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || cmp_rec(&batch[i - 1], &batch[i])) keys++;
-    udb_row *rows = NULL;
-    size_t total = a->npending + keys;
-    if (total) rows = calloc(total, sizeof *rows);
-    if (!rows) { /* out of memory: the records of this batch are lost, and say so */
+    /* One pass: each record is added to its (module, version, minute) row,
+     * found through a hash map. A batch has few distinct keys (versions x
+     * minutes) and a row is big (its latency histogram), so rows grow as
+     * keys appear. */
+    size_t cap = a->npending + 8;
+    udb_row *rows = calloc(cap, sizeof *rows);
+    rowmap map = {0};
+    size_t slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    if (n) map.slot = calloc(slots, sizeof *map.slot);
+    map.mask = slots - 1;
+    if (!rows || (n && !map.slot)) { /* out of memory: the records of this batch are lost, and say so */
+        free(rows);
+        free(map.slot);
         pthread_mutex_lock(&a->mlock);
-        a->lost_rows += keys;
+        a->lost_rows += n;
         pthread_mutex_unlock(&a->mlock);
         return;
     }
     if (a->npending) memcpy(rows, a->pending, a->npending * sizeof *rows);
-    size_t k = a->npending;
+    size_t first_new = a->npending, k = a->npending;
     udb_row *w = NULL;
     for (size_t i = 0; i < n; i++) {
         const rec *r = &batch[i];
-        if (i == 0 || cmp_rec(&batch[i - 1], r)) {
-            w = &rows[k++];
-            w->module_id = r->module_id;
-            w->version_id = r->version_id;
-            w->minute = r->start_ms / 60000;
+        int64_t minute = r->start_ms / 60000;
+        if (!w || w->version_id != r->version_id || w->module_id != r->module_id || w->minute != minute) {
+            size_t h = row_hash(r->module_id, r->version_id, minute) & map.mask;
+            for (;; h = (h + 1) & map.mask) {
+                if (!map.slot[h]) {
+                    if (k == cap) {
+                        udb_row *nr = realloc(rows, 2 * cap * sizeof *rows);
+                        if (!nr) { w = NULL; break; }
+                        memset(nr + cap, 0, cap * sizeof *nr);
+                        rows = nr;
+                        cap *= 2;
+                    }
+                    w = &rows[k];
+                    map.slot[h] = (uint32_t)(++k - first_new);
+                    w->module_id = r->module_id;
+                    w->version_id = r->version_id;
+                    w->minute = minute;
+                    break;
+                }
+                w = &rows[first_new + map.slot[h] - 1];
+                if (w->version_id == r->version_id && w->module_id == r->module_id && w->minute == minute) break;
+            }
+            if (!w) { /* out of memory for a new row: this record is lost, and counted */
+                pthread_mutex_lock(&a->mlock);
+                a->lost_rows++;
+                pthread_mutex_unlock(&a->mlock);
+                continue;
+            }
         }
         w->requests++;
         w->traps += r->trap;
@@ -303,6 +337,20 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
         w->cost += r->cost;
         w->compute_cost += r->compute;
         w->hist[lat_bucket(r->total_ns)]++;
+    }
+    free(map.slot);
+    /* Versions first seen in this batch get names for the metrics. */
+    for (size_t i = first_new; i < k; i++) {
+        if (i > first_new && rows[i].version_id == rows[i - 1].version_id) continue;
+        pthread_mutex_lock(&a->mlock);
+        bool known = counter_for(a, &(rec){.version_id = rows[i].version_id}) != NULL;
+        pthread_mutex_unlock(&a->mlock);
+        if (!known) {
+            char module[72];
+            int version;
+            name_version(a, rows[i].version_id, module, &version);
+            add_counter(a, rows[i].version_id, module, version);
+        }
     }
     perr e = {0};
     bool ok = udb_write(a->s->reg, rows, k, &e);
@@ -330,21 +378,8 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
     }
     free(rows);
 
-    /* Counters for /metrics (per version since start): names looked up
-     * once per new version, then one lock for the whole batch (the batch
-     * is sorted, so a version's records are together). */
-    for (size_t i = 0; i < n; i++) {
-        if (i && batch[i].version_id == batch[i - 1].version_id) continue;
-        pthread_mutex_lock(&a->mlock);
-        bool known = counter_for(a, &batch[i]) != NULL;
-        pthread_mutex_unlock(&a->mlock);
-        if (!known) {
-            char module[72];
-            int version;
-            name_version(a, batch[i].version_id, module, &version);
-            add_counter(a, batch[i].version_id, module, version);
-        }
-    }
+    /* Counters for /metrics (per version since start): one lock for the
+     * whole batch. */
     pthread_mutex_lock(&a->mlock);
     counter *c = NULL;
     for (size_t i = 0; i < n; i++) {
