@@ -18,7 +18,8 @@ int filter_grayscale(const image *src, image *dst, char *err);
 int filter_crop(const image *src, image *dst, int x, int y, int w, int h, char *err);
 /* Clockwise rotation by 90, 180 or 270 degrees. */
 int filter_rotate(const image *src, image *dst, int degrees, char *err);
-/* Resampling to w x h with stb_image_resize's default filters. */
+/* Resampling to w x h: a separable tent filter (area-averaging when
+ * shrinking, bilinear when enlarging), in fixed point; resample.c. */
 int filter_resize(const image *src, image *dst, int w, int h, char *err);
 
 #endif

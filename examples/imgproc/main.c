@@ -38,7 +38,7 @@ static void usage(FILE *f) {
           "  -h, --help       show this help\n"
           "\n"
           "Operations, applied left to right:\n"
-          "  resize WxH       resample to W x H (stb_image_resize); one side 0 keeps the aspect\n"
+          "  resize WxH       resample to W x H (tent filter); one side 0 keeps the aspect\n"
           "  blur R           box blur of radius R (R=1 is a 3x3 blur)\n"
           "  sharpen          3x3 sharpen\n"
           "  grayscale        to grey (BT.601 luma), keeping alpha\n"

@@ -17,7 +17,6 @@
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_RESIZE_IMPLEMENTATION
 
 /* Third-party code: keep our -Wall -Wextra -Werror for our own files only. */
 #if defined(__GNUC__)
@@ -31,7 +30,6 @@
 #endif
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
-#include <stb/stb_image_resize.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

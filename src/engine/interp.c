@@ -456,13 +456,15 @@ do_return: {
 L_copy:
     fp[O(0)] = S(1);
     NEXT(copy);
+/* A v128 is always written with one 16-byte store: written as two 8-byte
+ * halves, the next handler's 16-byte load of it could not be forwarded from
+ * the store buffer and would stall ~10 cycles (the SIMD loop's constants,
+ * copies and splats did this on every iteration). */
 L_copy128:
-    fp[O(0)] = S(1);
-    fp[O(0) + 1] = fp[O(1) + 1];
+    v_st(&fp[O(0)], v_ld(&fp[O(1)]));
     NEXT(copy128);
 L_const128:
-    fp[O(0)] = (uint64_t)O(2) << 32 | O(1);
-    fp[O(0) + 1] = (uint64_t)O(4) << 32 | O(3);
+    v_st(&fp[O(0)], (v128){(uint64_t)O(2) << 32 | O(1), (uint64_t)O(4) << 32 | O(3)});
     NEXT(const128);
 L_const32:
     fp[O(0)] = O(1);
@@ -475,9 +477,7 @@ L_select:
     NEXT(select);
 L_select128: {
     uint32_t src = (uint32_t)S(3) ? O(1) : O(2);
-    uint64_t lo = fp[src], hi = fp[src + 1];
-    fp[O(0)] = lo;
-    fp[O(0) + 1] = hi;
+    v_st(&fp[O(0)], v_ld(&fp[src]));
     NEXT(select128);
 }
 L_global_get:
