@@ -5,8 +5,8 @@
 #
 # The machine is shared and noisy, so the measure is user CPU time
 # (/usr/bin/time -f %U) of the whole `kiln run`, for a fixed amount of work,
-# over alternating runs (metered, unmetered, metered, ...); the medians and
-# their ratio are reported.
+# over alternating runs (metered, unmetered, unmetered, metered, ...); the
+# medians and their ratio are reported.
 #
 #   COREMARK_DIR=/path/to/eembc/coremark   (required; never part of kiln)
 #   BENCH_ROUNDS=7                         runs of each variant per workload
@@ -74,8 +74,15 @@ printf '%-44s %12s %12s %10s\n' workload metered unmetered overhead
 for w in coremark decode blur; do
     m="" n=""
     for ((r = 1; r <= rounds; r++)); do
-        m="$m $(run "$mb" $w)"
-        n="$n $(run "$nb" $w)"
+        # ABBA order: a drift of the machine during the series favours
+        # neither variant.
+        if ((r % 2)); then
+            m="$m $(run "$mb" $w)"
+            n="$n $(run "$nb" $w)"
+        else
+            n="$n $(run "$nb" $w)"
+            m="$m $(run "$mb" $w)"
+        fi
     done
     if [ $w = coremark ]; then
         # A run shorter than 10 s is not a valid CoreMark *score* (it says
