@@ -495,16 +495,20 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     kiln_extern ext;
     char want[256], have[256], hint[200];
     /* Names are quoted escaped: they may hold newlines, and a link error
-     * must stay one line. */
+     * must stay one line. Only an error needs them (an instantiation per
+     * request must not pay for it). */
     char qm[80], qn[80];
-    name_for_message(im->module, strlen(im->module), qm, sizeof qm);
-    name_for_message(im->name, strlen(im->name), qn, sizeof qn);
+#define QUOTE_NAMES()                                                  \
+    (name_for_message(im->module, strlen(im->module), qm, sizeof qm), \
+     name_for_message(im->name, strlen(im->name), qn, sizeof qn))
     if (!l || !kiln_linker_get(l, im->module, im->name, &ext)) {
+        QUOTE_NAMES();
         suggest(l, im, hint, sizeof hint);
         seterr(err, "unknown import: %s.%s (%s) is not defined%s", qm, qn, extern_desc(im, m, want, sizeof want), hint);
         return false;
     }
     if (ext.kind != im->kind) {
+        QUOTE_NAMES();
         seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
@@ -535,11 +539,13 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
         break;
     }
     if (!ok) {
+        QUOTE_NAMES();
         seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
     }
     return true;
+#undef QUOTE_NAMES
 }
 
 static uint64_t eval_const(const kiln_instance *inst, const constexpr *c) {

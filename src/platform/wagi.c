@@ -9,19 +9,33 @@
 
 #include "platform/wagi.h"
 
-bool wagi_strs_add(wagi_strs *l, const char *s) {
+/* Appends c, which the list then owns (freed here when it cannot). */
+static bool push_owned(wagi_strs *l, char *c) {
+    if (!c) return false;
     if (l->n + 1 >= l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         char **nv = realloc(l->v, cap * sizeof *nv);
-        if (!nv) return false;
+        if (!nv) { free(c); return false; }
         l->v = nv;
         l->cap = cap;
     }
-    char *c = strdup(s);
-    if (!c) return false;
     l->v[l->n++] = c;
     l->v[l->n] = NULL;
     return true;
+}
+
+bool wagi_strs_add(wagi_strs *l, const char *s) { return push_owned(l, strdup(s)); }
+
+/* "NAME=value" without printf: a request builds ~20 of these, and
+ * vasprintf was a sixth of a hello-world request's instructions. */
+static bool add_kv(wagi_strs *l, const char *name, const char *value) {
+    size_t n = strlen(name), v = strlen(value);
+    char *c = malloc(n + v + 2);
+    if (!c) return false;
+    memcpy(c, name, n);
+    c[n] = '=';
+    memcpy(c + n + 1, value, v + 1);
+    return push_owned(l, c);
 }
 
 bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) {
@@ -31,9 +45,7 @@ bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) {
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
     if (n < 0) return false;
-    bool ok = wagi_strs_add(l, s);
-    free(s);
-    return ok;
+    return push_owned(l, s);
 }
 
 void wagi_strs_free(wagi_strs *l) {
@@ -71,32 +83,34 @@ bool wagi_build_env(const wagi_request *r, wagi_strs *env) {
     char *path_info = wagi_url_decode(r->raw_path_info, strlen(r->raw_path_info), false);
     if (!path_info) return false;
     const char *scheme = "http";
-    bool ok = wagi_strs_addf(env, "REQUEST_METHOD=%s", r->method) &&
-              wagi_strs_add(env, "GATEWAY_INTERFACE=CGI/1.1") &&
-              wagi_strs_add(env, "SERVER_PROTOCOL=HTTP/1.1") &&
-              wagi_strs_addf(env, "SERVER_SOFTWARE=kiln") &&
-              wagi_strs_addf(env, "SERVER_NAME=%s", r->server_name) &&
-              wagi_strs_addf(env, "SERVER_PORT=%s", r->server_port) &&
-              wagi_strs_addf(env, "SCRIPT_NAME=%s", r->script_name) &&
-              wagi_strs_addf(env, "PATH_INFO=%s", path_info) &&
-              wagi_strs_addf(env, "PATH_TRANSLATED=%s", path_info) &&
-              wagi_strs_addf(env, "X_RAW_PATH_INFO=%s", r->raw_path_info) &&
-              wagi_strs_addf(env, "QUERY_STRING=%s", r->query) &&
-              wagi_strs_addf(env, "REMOTE_ADDR=%s", r->remote_addr) &&
-              wagi_strs_addf(env, "REMOTE_HOST=%s", r->remote_addr) &&
-              wagi_strs_addf(env, "X_MATCHED_ROUTE=%s", r->matched_route) &&
+    bool ok = add_kv(env, "REQUEST_METHOD", r->method) &&
+              add_kv(env, "GATEWAY_INTERFACE", "CGI/1.1") &&
+              add_kv(env, "SERVER_PROTOCOL", "HTTP/1.1") &&
+              add_kv(env, "SERVER_SOFTWARE", "kiln") &&
+              add_kv(env, "SERVER_NAME", r->server_name) &&
+              add_kv(env, "SERVER_PORT", r->server_port) &&
+              add_kv(env, "SCRIPT_NAME", r->script_name) &&
+              add_kv(env, "PATH_INFO", path_info) &&
+              add_kv(env, "PATH_TRANSLATED", path_info) &&
+              add_kv(env, "X_RAW_PATH_INFO", r->raw_path_info) &&
+              add_kv(env, "QUERY_STRING", r->query) &&
+              add_kv(env, "REMOTE_ADDR", r->remote_addr) &&
+              add_kv(env, "REMOTE_HOST", r->remote_addr) &&
+              add_kv(env, "X_MATCHED_ROUTE", r->matched_route) &&
               wagi_strs_addf(env, "X_FULL_URL=%s://%s%s%s%s", scheme,
                              r->host && *r->host ? r->host : r->server_name, r->raw_path, *r->query ? "?" : "",
                              r->query) &&
-              wagi_strs_addf(env, "X_KILN_MODULE=%s", r->module) &&
-              wagi_strs_addf(env, "X_KILN_VERSION=%s", r->version) &&
-              wagi_strs_addf(env, "X_REQUEST_ID=%s", r->request_id);
+              add_kv(env, "X_KILN_MODULE", r->module) &&
+              add_kv(env, "X_KILN_VERSION", r->version) &&
+              add_kv(env, "X_REQUEST_ID", r->request_id);
     free(path_info);
     if (!ok) return false;
     /* CGI gives the body's type and length as their own variables (always,
      * so a guest can rely on CONTENT_LENGTH), not as HTTP_ ones. */
-    if (!wagi_strs_addf(env, "CONTENT_TYPE=%s", r->content_type ? r->content_type : "")) return false;
-    if (!wagi_strs_addf(env, "CONTENT_LENGTH=%llu", (unsigned long long)r->content_length)) return false;
+    char clen[24];
+    snprintf(clen, sizeof clen, "%llu", (unsigned long long)r->content_length);
+    if (!add_kv(env, "CONTENT_TYPE", r->content_type ? r->content_type : "") || !add_kv(env, "CONTENT_LENGTH", clen))
+        return false;
     for (size_t i = 0; i < r->nheaders; i++) {
         const char *n = r->headers[i].name;
         if (!strcasecmp(n, "Content-Type") || !strcasecmp(n, "Content-Length")) continue;
@@ -109,7 +123,7 @@ bool wagi_build_env(const wagi_request *r, wagi_strs *env) {
             var[5 + k] = isalnum(c) ? (char)toupper(c) : '_';
         }
         var[5 + len] = 0;
-        bool added = wagi_strs_addf(env, "%s=%s", var, r->headers[i].value);
+        bool added = add_kv(env, var, r->headers[i].value);
         free(var);
         if (!added) return false;
     }
