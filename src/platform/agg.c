@@ -546,10 +546,12 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
     }
 }
 
-void agg_live_changed(agg *a, const char *module, int from, int to) {
+/* Puts `to` on probation from since_ms. `resumed`: the promote happened
+ * before this server started, so what the registry recorded of the version
+ * since then counts already (see resume_probations). */
+static void start_probation(agg *a, const char *module, int64_t mid, int from, int to, int64_t since_ms,
+                            bool resumed) {
     perr e = {0};
-    int64_t mid;
-    if (!udb_module(a->s->reg, module, &mid, NULL, NULL, &e)) return;
     int64_t vid = udb_version_id(a->s->reg, mid, to);
     if (vid < 0) return;
     udb_policy pol;
@@ -562,7 +564,7 @@ void agg_live_changed(agg *a, const char *module, int from, int to) {
     p.version_id = vid;
     p.version = to;
     p.baseline = from;
-    p.since_ms = reg_now_ms();
+    p.since_ms = since_ms;
     char why[256];
     if (pol.has_rollback && rollback_rule_parse(pol.rollback_spec, &p.rule, why, sizeof why)) {
         p.rollback = true;
@@ -570,6 +572,34 @@ void agg_live_changed(agg *a, const char *module, int from, int to) {
     }
     p.regression_pending = from > 0;
     p.threshold = pol.has_threshold ? pol.threshold : a->cfg.regression_threshold;
+    if (resumed) {
+        /* The version's requests since the promote, from the minutes the
+         * registry holds (from the promote's minute on: at most a minute
+         * of requests made through @vN before the promote counts too). */
+        udb_row sums;
+        if (!udb_version_sums(a->s->reg, vid, since_ms / 60000, &sums, &e)) return;
+        if (p.rollback) {
+            /* Only the first N requests count under a request window. */
+            p.requests = p.rule.requests && sums.requests > p.rule.requests ? p.rule.requests : sums.requests;
+            p.traps = sums.traps < p.requests ? sums.traps : p.requests;
+            probation_verdict v = rollback_rule_judge(&p.rule, p.requests, p.traps, reg_now_ms() - since_ms);
+            if (v == PROBATION_PASSED) p.rollback_done = true;
+            else if (v == PROBATION_FAILED) p.early = true; /* the thread acts at once */
+        }
+        if (p.regression_pending) {
+            udb_flag *flags = NULL;
+            size_t nf = 0;
+            if (udb_regressions(a->s->reg, mid, &flags, &nf, &e))
+                for (size_t i = 0; i < nf; i++)
+                    if (flags[i].version == to && flags[i].at_ms >= since_ms) p.regression_pending = false;
+            free(flags);
+            p.reg_requests = sums.metered;
+            p.reg_instr = sums.instructions;
+            p.reg_cpu_ns = sums.cpu_ns;
+            p.reg_cpu_n = sums.cpu_samples;
+            p.reg_compute = sums.compute_cost;
+        }
+    }
     pthread_mutex_lock(&a->lock);
     /* One probation per module: a newer promote replaces the older one. */
     probation *slot = NULL, *oldest = NULL;
@@ -593,6 +623,33 @@ void agg_live_changed(agg *a, const char *module, int from, int to) {
         slot->active = false;
     }
     pthread_mutex_unlock(&a->lock);
+}
+
+void agg_live_changed(agg *a, const char *module, int from, int to) {
+    perr e = {0};
+    int64_t mid;
+    if (!udb_module(a->s->reg, module, &mid, NULL, NULL, &e)) return;
+    start_probation(a, module, mid, from, to, reg_now_ms(), false);
+}
+
+/* Probations outlive a restart: for each module whose last change of live
+ * was a promote (or deploy --promote) by a person, the probation starts
+ * again from that promote's time, with the version's requests, traps and
+ * usage since then taken from the registry. A rule already decided is not
+ * judged twice (passed: nothing to watch; failed: rolled back at once), and
+ * a cost regression already flagged is not flagged again. */
+static void resume_probations(agg *a) {
+    perr e = {0};
+    udb_module_ref *mods = NULL;
+    size_t nm = 0;
+    if (!udb_modules(a->s->reg, &mods, &nm, &e)) return;
+    for (size_t i = 0; i < nm; i++) {
+        udb_live_change lc;
+        if (!udb_last_live_change(a->s->reg, mods[i].id, &lc, &e)) continue;
+        if (lc.by_kiln || lc.to <= 0 || (strcmp(lc.action, "promote") && strcmp(lc.action, "deploy"))) continue;
+        start_probation(a, mods[i].name, mods[i].id, lc.from, lc.to, lc.at_ms, true);
+    }
+    free(mods);
 }
 
 /* ---------------------------------------------------------------- the thread */
@@ -662,6 +719,8 @@ agg *agg_start(server *s, const agg_config *c, perr *e) {
         return NULL;
     }
     a->started = true;
+    resume_probations(a);
+    pthread_cond_signal(&a->wake); /* a probation that failed before the restart is acted on now */
     return a;
 }
 

@@ -524,3 +524,32 @@ bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, 
     else free(v);
     return ok;
 }
+
+bool udb_last_live_change(registry *r, int64_t module_id, udb_live_change *out, perr *e) {
+    memset(out, 0, sizeof *out);
+    sqlite3 *db = reg_lock(r);
+    bool found = false;
+    sqlite3_stmt *st = prep(db,
+                            "SELECT at, action, actor, from_version, to_version FROM history "
+                            "WHERE module_id=?1 AND alias='live' ORDER BY id DESC LIMIT 1",
+                            e);
+    if (st) {
+        sqlite3_bind_int64(st, 1, module_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const char *action = (const char *)sqlite3_column_text(st, 1);
+            const char *actor = (const char *)sqlite3_column_text(st, 2);
+            out->at_ms = sqlite3_column_int64(st, 0);
+            snprintf(out->action, sizeof out->action, "%s", action ? action : "");
+            out->by_kiln = actor && !strcmp(actor, "kiln");
+            out->from = sqlite3_column_int(st, 3);
+            out->to = sqlite3_column_int(st, 4);
+            found = true;
+        } else if (rc != SQLITE_DONE) {
+            fail(db, e, "history read");
+        }
+    }
+    sqlite3_finalize(st);
+    reg_unlock(r);
+    return found;
+}

@@ -76,6 +76,16 @@ typedef struct udb_flag {
 } udb_flag;
 bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, perr *e);
 
+/* The last change of a module's live alias in its history (to resume a
+ * probation after a restart). False when there is none or on error. */
+typedef struct udb_live_change {
+    int64_t at_ms;
+    char action[24]; /* deploy (with --promote), promote, pin, unpin, rollback */
+    bool by_kiln;
+    int from, to;
+} udb_live_change;
+bool udb_last_live_change(registry *r, int64_t module_id, udb_live_change *out, perr *e);
+
 /* Sum of cost of a module since a time (budgets). */
 bool udb_cost_since(registry *r, int64_t module_id, int64_t since_minute, double *cost, perr *e);
 
