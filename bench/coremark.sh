@@ -14,6 +14,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 : "${COREMARK_DIR:?set COREMARK_DIR to a checkout of eembc/coremark}"
 rounds=${BENCH_ROUNDS:-3}
 variants=${KILN_VARIANTS:-build}
@@ -46,7 +47,6 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 native=$(echo "${scores[native]}" | median)
 printf '%-22s %14s %12s\n' engine "iterations/s" "vs native"
 for e in "${order[@]}"; do

@@ -13,6 +13,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 : "${COREMARK_DIR:?set COREMARK_DIR to a checkout of eembc/coremark}"
 rounds=${BENCH_ROUNDS:-7}
 out=$root/build/bench
@@ -50,7 +51,6 @@ for ((r = 1; r <= rounds; r++)); do
     fi
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 g=$(echo "${times[g]}" | median)
 s=$(echo "${times[stripped]}" | median)
 printf 'CoreMark 4000 iterations, user CPU median of %d: -g %.2f s, stripped %.2f s, -g / stripped = %.3f\n' \

@@ -17,6 +17,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 build=${BUILD:-build}
 repeat=${BENCH_REPEAT:-3}
 kiln=${KILN:-$root/$build/kiln}
@@ -29,8 +30,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 # Inputs, generated once (deterministic, so a cached copy is the same file).
-[ -s "$data/big.jpg" ] || "$ex/imgproc-native" gen 4000x3000 --quality 90 -o "$data/big.jpg"
-[ -s "$data/1024.ppm" ] || "$ex/imgproc-native" gen 1024x1024 -o "$data/1024.ppm"
+imgproc_inputs "$data" "$ex"
 
 # An engine is a function run_NAME taking the imgproc arguments; stdin and
 # stdout are the image streams.

@@ -23,6 +23,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 : "${COREMARK_DIR:?set COREMARK_DIR to a checkout of eembc/coremark}"
 rounds=${BENCH_ROUNDS:-7}
 mb=${METER_BUILD:-build}
@@ -45,8 +46,7 @@ src=(core_list_join.c core_main.c core_matrix.c core_state.c core_util.c posix/c
       -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )
 
 ex=$root/$mb/examples
-[ -s "$out/big.jpg" ] || "$ex/imgproc-native" gen 4000x3000 --quality 90 -o "$out/big.jpg"
-[ -s "$out/1024.ppm" ] || "$ex/imgproc-native" gen 1024x1024 -o "$out/1024.ppm"
+imgproc_inputs "$out" "$ex"
 blur20=()
 for _ in $(seq 20); do blur20+=(blur 1); done
 
@@ -66,7 +66,6 @@ run() {
     tail -n 1 "$tf"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "metering overhead: user CPU seconds, median of $rounds alternating runs each"
 echo "machine: $(nproc) cpu, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,6 +19,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 build=${BUILD:-build}
 rounds=${BENCH_ROUNDS:-7}
 kiln=${KILN:-$root/$build/kiln}
@@ -30,8 +31,7 @@ mkdir -p "$data"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-[ -s "$data/big.jpg" ] || "$ex/imgproc-native" gen 4000x3000 --quality 90 -o "$data/big.jpg"
-[ -s "$data/1024.ppm" ] || "$ex/imgproc-native" gen 1024x1024 -o "$data/1024.ppm"
+imgproc_inputs "$data" "$ex"
 [ -s "$data/2000.ppm" ] || "$ex/imgproc-native" gen 2000x1500 -o "$data/2000.ppm"
 
 blur20=()
@@ -81,7 +81,6 @@ for r in $(seq "$rounds"); do
     echo "round $r/$rounds done" >&2
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 printf '%-40s %-6s %10s %10s %8s\n' workload engine scalar simd ratio
 for w in "${workloads[@]}"; do
     l=label_$w

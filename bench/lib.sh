@@ -1,0 +1,16 @@
+# bench/lib.sh — what the benchmark scripts share. Sourced, not run.
+
+# median: the median of the numbers on standard input (words or lines);
+# the mean of the two middle ones for an even count.
+median() {
+    tr ' ' '\n' | grep . | sort -g |
+        awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
+# imgproc_inputs DIR EXAMPLES: the imgproc benchmarks' inputs in DIR, made
+# once by the native build (deterministic, so a cached copy is the same file):
+# a 4000x3000 JPEG and a 1024x1024 PPM.
+imgproc_inputs() {
+    [ -s "$1/big.jpg" ] || "$2/imgproc-native" gen 4000x3000 --quality 90 -o "$1/big.jpg"
+    [ -s "$1/1024.ppm" ] || "$2/imgproc-native" gen 1024x1024 -o "$1/1024.ppm"
+}
