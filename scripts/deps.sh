@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(
   make gcc clang-16 lld-16 llvm-16        # host build, sanitizers, libFuzzer; llvm-ar-16 (kiln-ar), DWARF tools
+  libclang-rt-16-dev                      # ASan/UBSan/libFuzzer runtimes for clang-16 (make SAN=1, fuzz targets)
   g++                                     # native build of examples/cxx, the C++ oracle
   wabt binaryen                           # wast2json for tests, wasm-opt -ttf for fuzzing
   wasi-libc libclang-rt-16-dev-wasm32     # the guest C toolchain (kiln-cc)
@@ -25,10 +26,42 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Package names are not capabilities: a package can be present and still not
+# provide what the build links against (a dev machine once had the ASan
+# runtime from a manual install that deps.sh never named). Check what the
+# build and the tests actually do, and name the package that provides it.
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bad=0
+need() { # $1 what, $2 package(s), then the command
+  local what=$1 pkg=$2; shift 2
+  if ! "$@" >"$tmp/out.txt" 2>&1; then
+    echo "deps: cannot $what; install: apt-get install $pkg" >&2
+    sed -n '1,5s/^/deps:   /p' "$tmp/out.txt" >&2
+    bad=1
+  fi
+}
+printf 'int main(void){return 0;}\n' >"$tmp/t.c"
+printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$tmp/h.c"
+printf '#include <string>\n#include <vector>\nint main(){std::vector<std::string> v{"hi"};return (int)v.size()-1;}\n' >"$tmp/h.cc"
+need "link an ASan+UBSan program with clang-16" libclang-rt-16-dev \
+  clang-16 -fsanitize=address,undefined "$tmp/t.c" -o "$tmp/t"
+need "link a libFuzzer program with clang-16" libclang-rt-16-dev \
+  clang-16 -fsanitize=fuzzer -x c - -o "$tmp/f" <<<'#include <stdint.h>
+#include <stddef.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n){(void)d;(void)n;return 0;}'
+need "compile C to wasm32-wasi with kiln-cc" "wasi-libc libclang-rt-16-dev-wasm32 lld-16" \
+  "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
+need "compile C++ to wasm32-wasi with kiln-c++" "libc++-16-dev-wasm32 libc++abi-16-dev-wasm32" \
+  "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
+[ "$bad" -eq 0 ] || { echo "deps: the machine lacks what the build needs (above)" >&2; exit 1; }
