@@ -26,6 +26,7 @@
 #include "engine/runtime.h"
 #include "engine/cost.h"
 #include "engine/simd.h"
+#include "engine/arith.h"
 
 const void *const *interp_handlers;
 
@@ -34,57 +35,6 @@ enum {
     KILN_OPS(OPN)
 #undef OPN
 };
-
-static inline float f32_of(uint64_t v) { uint32_t u = (uint32_t)v; float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t of_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline double f64_of(uint64_t v) { double d; memcpy(&d, &v, 8); return d; }
-static inline uint64_t of_f64(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-
-/* Wasm's min and max: NaN in, NaN out; -0 is less than +0. */
-static inline float fmin32(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float fmax32(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double fmin64(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double fmax64(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-/* Saturating float-to-int conversions. */
-static inline uint32_t sat_s32(double x) {
-    if (x != x) return 0;
-    if (x <= -2147483649.0) return (uint32_t)INT32_MIN;
-    if (x >= 2147483648.0) return (uint32_t)INT32_MAX;
-    return (uint32_t)(int32_t)x;
-}
-static inline uint32_t sat_u32(double x) {
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 4294967296.0) return UINT32_MAX;
-    return (uint32_t)x;
-}
-static inline uint64_t sat_s64(double x) {
-    if (x != x) return 0;
-    if (x < -9223372036854775808.0) return (uint64_t)INT64_MIN;
-    if (x >= 9223372036854775808.0) return (uint64_t)INT64_MAX;
-    return (uint64_t)(int64_t)x;
-}
-static inline uint64_t sat_u64(double x) {
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 18446744073709551616.0) return UINT64_MAX;
-    return (uint64_t)x;
-}
 
 /* Details of a trap raised inside run(), filled in before `goto trap`. */
 typedef struct trapinfo {
@@ -526,25 +476,11 @@ L_global_set:
         memcpy(mem + ea_, &v_, sizeof v_);                                   \
         NEXT(c##name);                                                       \
     }
-#define MEMOPS(L, S_)                                                        \
-    L(load_i32, uint32_t, (uint64_t)v_)                                      \
-    L(load_i64, uint64_t, v_)                                                \
-    L(load_i32_8s, int8_t, (uint32_t)(int32_t)v_)                            \
-    L(load_i32_8u, uint8_t, (uint64_t)v_)                                    \
-    L(load_i32_16s, int16_t, (uint32_t)(int32_t)v_)                          \
-    L(load_i32_16u, uint16_t, (uint64_t)v_)                                  \
-    L(load_i64_8s, int8_t, (uint64_t)(int64_t)v_)                            \
-    L(load_i64_8u, uint8_t, (uint64_t)v_)                                    \
-    L(load_i64_16s, int16_t, (uint64_t)(int64_t)v_)                          \
-    L(load_i64_16u, uint16_t, (uint64_t)v_)                                  \
-    L(load_i64_32s, int32_t, (uint64_t)(int64_t)v_)                          \
-    L(load_i64_32u, uint32_t, (uint64_t)v_)                                  \
-    S_(store_i32, uint32_t)                                                  \
-    S_(store_i64, uint64_t)                                                  \
-    S_(store_8, uint8_t)                                                     \
-    S_(store_16, uint16_t)
-    MEMOPS(LOAD, STORE)
-    MEMOPS(CLOAD, CSTORE)
+/* The accesses, from their one definition (ops_mem.def): each row twice,
+ * unchecked and with an explicit check. */
+#define LOADOP(name, T, conv) LOAD(name, T, conv) CLOAD(name, T, conv)
+#define STOREOP(name, T) STORE(name, T) CSTORE(name, T)
+#include "engine/ops_mem.def"
 
 L_memory_size:
     fp[O(0)] = inst->memory->size >> 16;
@@ -646,7 +582,9 @@ L_ref_is_null:
     fp[O(0)] = S(1) == 0;
     NEXT(ref_is_null);
 
-    /* ------------------------------------------------------------ integers */
+    /* ------------------------------------------------------------ numbers */
+/* The numeric instructions, from their one definition (ops_scalar.def):
+ * each shape becomes a handler that reads its operands from slots. */
 #define UN32(name, expr) L_##name: { uint32_t a = (uint32_t)S(1); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
 #define BIN32(name, expr) L_##name: { uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
 #define BIN32K(name, expr) L_##name: { uint32_t a = (uint32_t)S(1), b = O(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
@@ -655,147 +593,22 @@ L_ref_is_null:
 #define BIN64K(name, expr) L_##name: { uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
 #define CMP64(name, expr) L_##name: { uint64_t a = S(1), b = S(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
 #define CMP64K(name, expr) L_##name: { uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2); fp[O(0)] = (uint32_t)(expr); NEXT(name); }
-#define I32S(x) ((int32_t)(x))
-#define I64S(x) ((int64_t)(x))
-
-    UN32(i32_eqz, a == 0)
-    BIN32(i32_eq, a == b) BIN32(i32_ne, a != b)
-    BIN32(i32_lt_s, I32S(a) < I32S(b)) BIN32(i32_lt_u, a < b)
-    BIN32(i32_gt_s, I32S(a) > I32S(b)) BIN32(i32_gt_u, a > b)
-    BIN32(i32_le_s, I32S(a) <= I32S(b)) BIN32(i32_le_u, a <= b)
-    BIN32(i32_ge_s, I32S(a) >= I32S(b)) BIN32(i32_ge_u, a >= b)
-    UN32(i32_clz, a ? __builtin_clz(a) : 32)
-    UN32(i32_ctz, a ? __builtin_ctz(a) : 32)
-    UN32(i32_popcnt, __builtin_popcount(a))
-    BIN32(i32_add, a + b) BIN32(i32_sub, a - b) BIN32(i32_mul, a * b)
-L_i32_div_s: {
-    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    if (a == 0x80000000u && b == 0xffffffffu) TRAP(KILN_TRAP_INTEGER_OVERFLOW);
-    fp[O(0)] = (uint32_t)(I32S(a) / I32S(b));
-    NEXT(i32_div_s);
-}
-L_i32_div_u: {
-    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = a / b;
-    NEXT(i32_div_u);
-}
-L_i32_rem_s: {
-    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = b == 0xffffffffu ? 0 : (uint32_t)(I32S(a) % I32S(b));
-    NEXT(i32_rem_s);
-}
-L_i32_rem_u: {
-    uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = a % b;
-    NEXT(i32_rem_u);
-}
-    BIN32(i32_and, a & b) BIN32(i32_or, a | b) BIN32(i32_xor, a ^ b)
-    BIN32(i32_shl, a << (b & 31)) BIN32(i32_shr_s, I32S(a) >> (b & 31)) BIN32(i32_shr_u, a >> (b & 31))
-    BIN32(i32_rotl, (a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
-    BIN32(i32_rotr, (a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
-    BIN32K(i32_eq_k, a == b) BIN32K(i32_ne_k, a != b)
-    BIN32K(i32_lt_s_k, I32S(a) < I32S(b)) BIN32K(i32_lt_u_k, a < b)
-    BIN32K(i32_gt_s_k, I32S(a) > I32S(b)) BIN32K(i32_gt_u_k, a > b)
-    BIN32K(i32_le_s_k, I32S(a) <= I32S(b)) BIN32K(i32_le_u_k, a <= b)
-    BIN32K(i32_ge_s_k, I32S(a) >= I32S(b)) BIN32K(i32_ge_u_k, a >= b)
-    BIN32K(i32_add_k, a + b) BIN32K(i32_mul_k, a * b) BIN32K(i32_and_k, a & b)
-    BIN32K(i32_or_k, a | b) BIN32K(i32_xor_k, a ^ b)
-    BIN32K(i32_shl_k, a << (b & 31)) BIN32K(i32_shr_s_k, I32S(a) >> (b & 31)) BIN32K(i32_shr_u_k, a >> (b & 31))
-
-    UN64(i64_eqz, (uint32_t)(a == 0))
-    CMP64(i64_eq, a == b) CMP64(i64_ne, a != b)
-    CMP64(i64_lt_s, I64S(a) < I64S(b)) CMP64(i64_lt_u, a < b)
-    CMP64(i64_gt_s, I64S(a) > I64S(b)) CMP64(i64_gt_u, a > b)
-    CMP64(i64_le_s, I64S(a) <= I64S(b)) CMP64(i64_le_u, a <= b)
-    CMP64(i64_ge_s, I64S(a) >= I64S(b)) CMP64(i64_ge_u, a >= b)
-    UN64(i64_clz, a ? __builtin_clzll(a) : 64)
-    UN64(i64_ctz, a ? __builtin_ctzll(a) : 64)
-    UN64(i64_popcnt, __builtin_popcountll(a))
-    BIN64(i64_add, a + b) BIN64(i64_sub, a - b) BIN64(i64_mul, a * b)
-L_i64_div_s: {
-    uint64_t a = S(1), b = S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    if (a == 0x8000000000000000ull && b == ~0ull) TRAP(KILN_TRAP_INTEGER_OVERFLOW);
-    fp[O(0)] = (uint64_t)(I64S(a) / I64S(b));
-    NEXT(i64_div_s);
-}
-L_i64_div_u: {
-    uint64_t a = S(1), b = S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = a / b;
-    NEXT(i64_div_u);
-}
-L_i64_rem_s: {
-    uint64_t a = S(1), b = S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = b == ~0ull ? 0 : (uint64_t)(I64S(a) % I64S(b));
-    NEXT(i64_rem_s);
-}
-L_i64_rem_u: {
-    uint64_t a = S(1), b = S(2);
-    if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
-    fp[O(0)] = a % b;
-    NEXT(i64_rem_u);
-}
-    BIN64(i64_and, a & b) BIN64(i64_or, a | b) BIN64(i64_xor, a ^ b)
-    BIN64(i64_shl, a << (b & 63)) BIN64(i64_shr_s, I64S(a) >> (b & 63)) BIN64(i64_shr_u, a >> (b & 63))
-    BIN64(i64_rotl, (a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
-    BIN64(i64_rotr, (a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
-    BIN64K(i64_add_k, a + b) BIN64K(i64_and_k, a & b)
-    BIN64K(i64_shl_k, a << (b & 63)) BIN64K(i64_shr_s_k, I64S(a) >> (b & 63)) BIN64K(i64_shr_u_k, a >> (b & 63))
-    CMP64K(i64_eq_k, a == b) CMP64K(i64_ne_k, a != b)
-    CMP64K(i64_lt_s_k, I64S(a) < I64S(b)) CMP64K(i64_lt_u_k, a < b)
-    CMP64K(i64_gt_s_k, I64S(a) > I64S(b)) CMP64K(i64_gt_u_k, a > b)
-
-    /* ------------------------------------------------------------ floats */
 #define FCMP32(name, op) L_##name: { float a = f32_of(S(1)), b = f32_of(S(2)); fp[O(0)] = (uint32_t)(a op b); NEXT(name); }
 #define FCMP64(name, op) L_##name: { double a = f64_of(S(1)), b = f64_of(S(2)); fp[O(0)] = (uint32_t)(a op b); NEXT(name); }
 #define FUN32(name, expr) L_##name: { float a = f32_of(S(1)); fp[O(0)] = of_f32(expr); NEXT(name); }
 #define FUN64(name, expr) L_##name: { double a = f64_of(S(1)); fp[O(0)] = of_f64(expr); NEXT(name); }
 #define FBIN32(name, expr) L_##name: { float a = f32_of(S(1)), b = f32_of(S(2)); fp[O(0)] = of_f32(expr); NEXT(name); }
 #define FBIN64(name, expr) L_##name: { double a = f64_of(S(1)), b = f64_of(S(2)); fp[O(0)] = of_f64(expr); NEXT(name); }
-
-    FCMP32(f32_eq, ==) FCMP32(f32_ne, !=) FCMP32(f32_lt, <) FCMP32(f32_gt, >) FCMP32(f32_le, <=) FCMP32(f32_ge, >=)
-L_f32_abs:
-    fp[O(0)] = (uint32_t)S(1) & 0x7fffffffu;
-    NEXT(f32_abs);
-L_f32_neg:
-    fp[O(0)] = (uint32_t)S(1) ^ 0x80000000u;
-    NEXT(f32_neg);
-    /* libm passes a signaling NaN through unchanged; wasm wants it quieted. */
-    FUN32(f32_ceil, a != a ? a + a : ceilf(a)) FUN32(f32_floor, a != a ? a + a : floorf(a))
-    FUN32(f32_trunc, a != a ? a + a : truncf(a))
-    FUN32(f32_nearest, nearbyintf(a)) FUN32(f32_sqrt, sqrtf(a))
-    FBIN32(f32_add, a + b) FBIN32(f32_sub, a - b) FBIN32(f32_mul, a * b) FBIN32(f32_div, a / b)
-    FBIN32(f32_min, fmin32(a, b)) FBIN32(f32_max, fmax32(a, b))
-L_f32_copysign:
-    fp[O(0)] = ((uint32_t)S(1) & 0x7fffffffu) | ((uint32_t)S(2) & 0x80000000u);
-    NEXT(f32_copysign);
-
-    FCMP64(f64_eq, ==) FCMP64(f64_ne, !=) FCMP64(f64_lt, <) FCMP64(f64_gt, >) FCMP64(f64_le, <=) FCMP64(f64_ge, >=)
-L_f64_abs:
-    fp[O(0)] = S(1) & 0x7fffffffffffffffull;
-    NEXT(f64_abs);
-L_f64_neg:
-    fp[O(0)] = S(1) ^ 0x8000000000000000ull;
-    NEXT(f64_neg);
-    FUN64(f64_ceil, a != a ? a + a : ceil(a)) FUN64(f64_floor, a != a ? a + a : floor(a))
-    FUN64(f64_trunc, a != a ? a + a : trunc(a))
-    FUN64(f64_nearest, nearbyint(a)) FUN64(f64_sqrt, sqrt(a))
-    FBIN64(f64_add, a + b) FBIN64(f64_sub, a - b) FBIN64(f64_mul, a * b) FBIN64(f64_div, a / b)
-    FBIN64(f64_min, fmin64(a, b)) FBIN64(f64_max, fmax64(a, b))
-L_f64_copysign:
-    fp[O(0)] = (S(1) & 0x7fffffffffffffffull) | (S(2) & 0x8000000000000000ull);
-    NEXT(f64_copysign);
-
-    /* ------------------------------------------------------------ conversions */
-L_i32_wrap_i64:
-    fp[O(0)] = (uint32_t)S(1);
-    NEXT(i32_wrap_i64);
+#define CONV(name, expr) L_##name: { uint64_t x = S(1); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
+#define BITS2(name, expr) L_##name: { uint64_t x = S(1), y = S(2); fp[O(0)] = (uint64_t)(expr); NEXT(name); }
+#define IDIV(name, T, overflows, expr)                                  \
+    L_##name: {                                                        \
+        T a = (T)S(1), b = (T)S(2);                                    \
+        if (b == 0) TRAP(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);            \
+        if (overflows) TRAP(KILN_TRAP_INTEGER_OVERFLOW);               \
+        fp[O(0)] = (T)(expr);                                          \
+        NEXT(name);                                                    \
+    }
 #define TRUNC(name, FT, of, lo_ok, hi_ok, conv)                        \
     L_##name: {                                                        \
         FT x = of(S(1));                                               \
@@ -804,43 +617,7 @@ L_i32_wrap_i64:
         fp[O(0)] = conv;                                               \
         NEXT(name);                                                    \
     }
-    TRUNC(i32_trunc_f32_s, float, f32_of, x >= -2147483648.0f, x < 2147483648.0f, (uint32_t)(int32_t)x)
-    TRUNC(i32_trunc_f32_u, float, f32_of, x > -1.0f, x < 4294967296.0f, (uint32_t)x)
-    TRUNC(i32_trunc_f64_s, double, f64_of, x > -2147483649.0, x < 2147483648.0, (uint32_t)(int32_t)x)
-    TRUNC(i32_trunc_f64_u, double, f64_of, x > -1.0, x < 4294967296.0, (uint32_t)x)
-L_i64_extend_i32_s:
-    fp[O(0)] = (uint64_t)(int64_t)(int32_t)S(1);
-    NEXT(i64_extend_i32_s);
-L_i64_extend_i32_u:
-    fp[O(0)] = (uint32_t)S(1);
-    NEXT(i64_extend_i32_u);
-    TRUNC(i64_trunc_f32_s, float, f32_of, x >= -9223372036854775808.0f, x < 9223372036854775808.0f, (uint64_t)(int64_t)x)
-    TRUNC(i64_trunc_f32_u, float, f32_of, x > -1.0f, x < 18446744073709551616.0f, (uint64_t)x)
-    TRUNC(i64_trunc_f64_s, double, f64_of, x >= -9223372036854775808.0, x < 9223372036854775808.0, (uint64_t)(int64_t)x)
-    TRUNC(i64_trunc_f64_u, double, f64_of, x > -1.0, x < 18446744073709551616.0, (uint64_t)x)
-L_f32_convert_i32_s: fp[O(0)] = of_f32((float)(int32_t)S(1)); NEXT(f32_convert_i32_s);
-L_f32_convert_i32_u: fp[O(0)] = of_f32((float)(uint32_t)S(1)); NEXT(f32_convert_i32_u);
-L_f32_convert_i64_s: fp[O(0)] = of_f32((float)(int64_t)S(1)); NEXT(f32_convert_i64_s);
-L_f32_convert_i64_u: fp[O(0)] = of_f32((float)S(1)); NEXT(f32_convert_i64_u);
-L_f32_demote_f64: fp[O(0)] = of_f32((float)f64_of(S(1))); NEXT(f32_demote_f64);
-L_f64_convert_i32_s: fp[O(0)] = of_f64((double)(int32_t)S(1)); NEXT(f64_convert_i32_s);
-L_f64_convert_i32_u: fp[O(0)] = of_f64((double)(uint32_t)S(1)); NEXT(f64_convert_i32_u);
-L_f64_convert_i64_s: fp[O(0)] = of_f64((double)(int64_t)S(1)); NEXT(f64_convert_i64_s);
-L_f64_convert_i64_u: fp[O(0)] = of_f64((double)S(1)); NEXT(f64_convert_i64_u);
-L_f64_promote_f32: fp[O(0)] = of_f64((double)f32_of(S(1))); NEXT(f64_promote_f32);
-L_i32_extend8_s: fp[O(0)] = (uint32_t)(int32_t)(int8_t)S(1); NEXT(i32_extend8_s);
-L_i32_extend16_s: fp[O(0)] = (uint32_t)(int32_t)(int16_t)S(1); NEXT(i32_extend16_s);
-L_i64_extend8_s: fp[O(0)] = (uint64_t)(int64_t)(int8_t)S(1); NEXT(i64_extend8_s);
-L_i64_extend16_s: fp[O(0)] = (uint64_t)(int64_t)(int16_t)S(1); NEXT(i64_extend16_s);
-L_i64_extend32_s: fp[O(0)] = (uint64_t)(int64_t)(int32_t)S(1); NEXT(i64_extend32_s);
-L_i32_trunc_sat_f32_s: fp[O(0)] = sat_s32(f32_of(S(1))); NEXT(i32_trunc_sat_f32_s);
-L_i32_trunc_sat_f32_u: fp[O(0)] = sat_u32(f32_of(S(1))); NEXT(i32_trunc_sat_f32_u);
-L_i32_trunc_sat_f64_s: fp[O(0)] = sat_s32(f64_of(S(1))); NEXT(i32_trunc_sat_f64_s);
-L_i32_trunc_sat_f64_u: fp[O(0)] = sat_u32(f64_of(S(1))); NEXT(i32_trunc_sat_f64_u);
-L_i64_trunc_sat_f32_s: fp[O(0)] = sat_s64(f32_of(S(1))); NEXT(i64_trunc_sat_f32_s);
-L_i64_trunc_sat_f32_u: fp[O(0)] = sat_u64(f32_of(S(1))); NEXT(i64_trunc_sat_f32_u);
-L_i64_trunc_sat_f64_s: fp[O(0)] = sat_s64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_s);
-L_i64_trunc_sat_f64_u: fp[O(0)] = sat_u64(f64_of(S(1))); NEXT(i64_trunc_sat_f64_u);
+#include "engine/ops_scalar.def"
 
 #include "engine/interp_simd.inc"
 

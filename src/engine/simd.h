@@ -63,6 +63,11 @@ typedef vu64 v128;
  * through memcpy (an unaligned 16-byte move). */
 static inline v128 v_ld(const void *p) { v128 v; memcpy(&v, p, 16); return v; }
 static inline void v_st(void *p, v128 v) { memcpy(p, &v, 16); }
+static inline uint64_t ld_u8(const uint8_t *p) { return *p; }
+static inline uint64_t ld_u16(const uint8_t *p) { uint16_t x; memcpy(&x, p, 2); return x; }
+static inline uint64_t ld_u32(const uint8_t *p) { uint32_t x; memcpy(&x, p, 4); return x; }
+static inline uint64_t ld_u64(const uint8_t *p) { uint64_t x; memcpy(&x, p, 8); return x; }
+static inline v128 v_splat(uint64_t s) { return (v128){s, s}; }
 
 /* A store into linear memory: the high half first. Memory that is not
  * accessible lies above memory that is, so if the high half faults nothing
