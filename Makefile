@@ -20,7 +20,7 @@ ifeq ($(SAN),1)
 endif
 
 # The library: everything below the CLI and the platform.
-LIB_DIRS := src/engine src/wasi src/diag src/meter
+LIB_DIRS := src/engine src/engine/native src/wasi src/diag src/meter
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 # The kiln program: the CLI (src/cli/*.c), on the library alone, so that
 # `kiln run` starts fast. The server and its client commands are a second

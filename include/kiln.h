@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -427,6 +428,53 @@ bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err);
  * development; the format is not stable. NULL for an imported function.
  * Free with free(). */
 char *kiln_module_disassemble(const kiln_module *m, uint32_t func_index);
+
+/* ---------------------------------------------------------------- native tier */
+
+/* The native tier translates a module's compiled code to C, compiles it with
+ * the system's C compiler into a shared object and runs that instead of the
+ * interpreter, with the same results, traps, fuel counts and backtraces
+ * (docs/ARCHITECTURE.md, "The native tier"). Instances made after a module
+ * has native code run it; instances made before keep interpreting. */
+typedef struct kiln_native_options {
+    const char *cc;           /* the C compiler; NULL: $KILN_CC, else "gcc" */
+    const char *cache_dir;    /* artifacts by key; NULL: no cache */
+    bool no_compile;          /* only load from the cache; fail when absent */
+    bool no_meter;            /* compile fuel accounting out (benchmarks) */
+    uint32_t timeout_ms;      /* the compiler's limit; 0: 300,000 */
+    uint64_t memory_limit;    /* the compiler's address space; 0: 4 GiB */
+    const int *cancel;        /* when set and *cancel becomes nonzero, the
+                                 compile stops (kiln_module_compile_native
+                                 then fails) */
+} kiln_native_options;
+
+typedef struct kiln_native_info {
+    bool from_cache;          /* loaded from the cache, not compiled now */
+    double seconds;           /* wall time: translate + compile + load */
+    size_t c_bytes;           /* size of the generated C (when compiled) */
+    size_t so_bytes;          /* size of the shared object */
+    char key[65];             /* the artifact's cache key (hex) */
+} kiln_native_info;
+
+/* Gives m native code: from the cache when a valid artifact is there,
+ * otherwise by compiling (and storing the artifact when a cache is set).
+ * A corrupt, truncated or foreign artifact is never loaded: it is replaced.
+ * Thread-safe; a module gets native code at most once. */
+bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *opts, kiln_native_info *info,
+                                kiln_error *err);
+/* Switches a running instance of a module that now has native code to it:
+ * from the next call on (a call from the interpreter enters native code; a
+ * function already running goes on interpreting until it returns). May be
+ * called from another thread while the instance runs. False when the
+ * module has no native code. */
+bool kiln_instance_use_native(kiln_instance *i);
+/* Whether m has native code (instances made from now on run it). */
+bool kiln_module_is_native(const kiln_module *m);
+/* The per-user cache directory: $XDG_CACHE_HOME/kiln or ~/.cache/kiln
+ * (written into buf; false when neither can be found). */
+bool kiln_native_default_cache(char *buf, size_t n);
+/* Writes the C translation of m (for inspection; kiln compiles it itself). */
+bool kiln_module_native_source(const kiln_module *m, const kiln_native_options *opts, FILE *out, kiln_error *err);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@
 #include "kiln_wasi.h"
 #include "cli/cli.h"
 #include "cli/diagout.h"
+#include "cli/tier.h"
 #include "diag/diag.h"
 
 #define TRAP_EXIT_STATUS 134 /* what a shell shows for SIGABRT; wasmtime uses it too */
@@ -167,6 +168,8 @@ static const char help[] =
     "        What --profile writes, whatever FILE's name: the table writes\n"
     "        every function's self and total fuel, calls and percentages.\n"
     "\n"
+    "EXECUTION TIER\n"
+    CLI_TIER_HELP
     "OTHER OPTIONS\n"
     "    --\n"
     "        End of options; the next argument is the module.\n"
@@ -218,6 +221,7 @@ typedef struct opts {
     int stats; /* 0: none, 1: table, 2: json */
     const char *prices;
     cli_diagout *diag; /* --coredump, --profile */
+    cli_tier tier;     /* --tier, --cache, --no-cache, --cc */
 } opts;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -243,7 +247,7 @@ static bool is_opt(const char *a, const char *name) {
 
 static const char *const known[] = {"--dir", "--env", "--invoke", "--help", "--fuel", "--timeout", "--max-memory",
                                     "--max-table-elements", "--max-stack", "--stats", "--prices",
-                                    CLI_DIAGOUT_OPTIONS};
+                                    CLI_DIAGOUT_OPTIONS, CLI_TIER_OPTIONS};
 
 /* --fuel and friends: "--opt VALUE" or "--opt=VALUE", parsed by `fn` into
  * *out. Returns -1 to go on, or an exit status. */
@@ -372,6 +376,9 @@ static int parse(int argc, char **argv, opts *o) {
         int dst = cli_diagout_option(o->diag, argc, argv, &i);
         if (dst < 0) return 1;
         if (dst) continue;
+        int tr = cli_tier_parse(&o->tier, "run", argc, argv, &i);
+        if (tr > 0) return 1;
+        if (tr == 0) continue;
         /* An unknown flag: suggest the option it most likely meant. */
         char flag[64];
         snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
@@ -594,7 +601,7 @@ static void finish_meter(const opts *o, kiln_meter *mt, const kiln_prices *price
     free(text);
 }
 
-static int run(const opts *o) {
+static int run(opts *o) {
     int status = 1;
     size_t len;
     unsigned char *bytes = cli_read_file(o->module, &len);
@@ -620,6 +627,7 @@ static int run(const opts *o) {
         status = cli_fail("run", "%s: not a valid WebAssembly module: %s", o->module, err.message);
         goto out;
     }
+    if (!cli_tier_prepare(&o->tier, "run", m)) { status = 1; goto out; }
     if (!(l = kiln_linker_new(engine))) { status = cli_fail("run", "out of memory"); goto out; }
     if (!kiln_wasi_define(l, &err)) { status = cli_fail("run", "%s", err.message); goto out; }
 
@@ -657,6 +665,7 @@ static int run(const opts *o) {
         goto out;
     }
     o->diag->instance = inst;
+    cli_tier_attach(&o->tier, inst);
 
     kiln_func *init = kiln_instance_func(inst, "_initialize");
     kiln_func *start = kiln_instance_func(inst, "_start");
@@ -708,6 +717,7 @@ static int run(const opts *o) {
     status = outcome(st, trap, &err, m, o->module, o->invoke, o, &meter);
 out:
     fflush(stdout);
+    cli_tier_finish(&o->tier);
     if (metered) finish_meter(o, &meter, &prices);
     if (!cli_diagout_finish(o->diag) && status == 0) status = 1;
     kiln_store_free(s);

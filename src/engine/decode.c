@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/module.h"
+#include "engine/native/native.h"
 #include "engine/reader.h"
 
 static const char *const section_names[] = {
@@ -592,6 +593,8 @@ kiln_module *module_decode(kiln_engine *e, const uint8_t *bytes, size_t len, kil
 }
 
 void module_free_contents(kiln_module *m) {
+    native_unload(m->native);
+    m->native = NULL;
     /* A count is read before its array is allocated: when decoding stops in
      * between (a count larger than its section), the count is set and the
      * array is NULL. Hence the array checks below. */

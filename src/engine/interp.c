@@ -27,6 +27,7 @@
 #include "engine/cost.h"
 #include "engine/simd.h"
 #include "engine/arith.h"
+#include "engine/native/native.h"
 
 const void *const *interp_handlers;
 
@@ -36,21 +37,10 @@ enum {
 #undef OPN
 };
 
-/* Details of a trap raised inside run(), filled in before `goto trap`. */
-typedef struct trapinfo {
-    kiln_trap_kind kind;
-    uint64_t addr;
-    uint32_t size;
-    int is_store;
-    uint32_t index, limit, table;
-    uint32_t want_type, have_type;
-    kiln_trap *host; /* a host function's own trap */
-} trapinfo;
-
 /* For an arithmetic trap, its operands in a sentence, read back from the
  * trapping instruction's slots: "i32.div_s: 7 / 0", "i64.trunc_f64_s of
  * 1.5e+20: out of i64's range". */
-static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc) {
+static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc, const trapinfo *ti) {
     if (!pc || !ex->fsp || ex->fsp < ex->frames) return;
     const void *h;
     memcpy(&h, pc, sizeof h);
@@ -66,7 +56,7 @@ static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc) {
     bool is64 = name[1] == '6';
     bool div = strstr(name, ".div_") || strstr(name, ".rem_");
     if (div) {
-        uint64_t a = fp[pc[3]], b = fp[pc[4]];
+        uint64_t a = ti->has_operands ? ti->a : fp[pc[3]], b = ti->has_operands ? ti->b : fp[pc[4]];
         bool sgn = name[strlen(name) - 1] == 's';
         char as[32], bs[32];
         if (is64) {
@@ -84,7 +74,7 @@ static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc) {
         return;
     }
     if (strstr(name, ".trunc_f")) {
-        uint64_t bits = fp[pc[3]];
+        uint64_t bits = ti->has_operands ? ti->a : fp[pc[3]];
         double x;
         if (strstr(name, "_f32_")) { float f; uint32_t u = (uint32_t)bits; memcpy(&f, &u, 4); x = f; }
         else memcpy(&x, &bits, 8);
@@ -93,7 +83,7 @@ static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc) {
     }
 }
 
-static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, const trapinfo *ti) {
+kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const trapinfo *ti) {
     kiln_trap *t = ti->host ? ti->host : trap_make(ti->kind);
     if (!t) return NULL;
     switch (ti->kind) {
@@ -137,7 +127,7 @@ static kiln_trap *make_trap(exec *ex, const uint32_t *pc, kiln_instance *inst, c
     case KILN_TRAP_INTEGER_DIVIDE_BY_ZERO:
     case KILN_TRAP_INTEGER_OVERFLOW:
     case KILN_TRAP_INVALID_CONVERSION:
-        describe_arith(t, ex, pc);
+        describe_arith(t, ex, pc, ti);
         break;
     case KILN_TRAP_CALL_STACK_EXHAUSTED:
         snprintf(t->detail, sizeof t->detail, "more than %u nested calls or %llu bytes of wasm stack",
@@ -354,6 +344,16 @@ enter: {
     frame *nf = ex->fsp + 1;
     if (__builtin_expect(nf >= ex->frames_end || nfp + ncallee->frame_slots > ex->stack_end, 0))
         TRAP(KILN_TRAP_CALL_STACK_EXHAUSTED);
+    /* The instance switched to native code (kiln_instance_use_native):
+     * the callee runs there; this function goes on interpreting. */
+    if (__builtin_expect(__atomic_load_n(&ninst->native, __ATOMIC_RELAXED) != NULL, 0)) {
+        SAVE_FUEL();
+        kiln_trap *t = native_call_from(ex, &ninst->own[ncallee->index - ninst->module->nfunc_imports], nfp, ret);
+        LOAD_FUEL();
+        if (t) return t;
+        pc = ret;
+        DISPATCH();
+    }
     nf->fn = ncallee;
     nf->inst = ninst;
     nf->fp = nfp;
@@ -621,6 +621,10 @@ L_ref_is_null:
 
 #include "engine/interp_simd.inc"
 
+L_step_end:
+    SAVE_FUEL();
+    return NULL;
+
 #ifndef KILN_NO_METER
 out_of_fuel:
     /* Pairs with the timer's release store of the floor. */
@@ -632,32 +636,69 @@ out_of_fuel:
 trap:
     SAVE_FUEL();
     ex->pc = pc;
-    return make_trap(ex, pc, inst, &ti);
+    return trap_build(ex, pc, inst, &ti);
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void do_init(void) { run(NULL, NULL, NULL, NULL, true); }
 void interp_init(void) { pthread_once(&init_once, do_init); }
 
+bool interp_access_info(const uint32_t *pc, uint32_t *size, int *is_store, uint32_t *addr_operand) {
+    const void *h;
+    memcpy(&h, pc, sizeof h);
+    static const uint8_t sizes[] = {4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 4, 8, 1, 2};
+    _Static_assert(sizeof sizes == OP_store_16 - OP_load_i32 + 1, "one size per scalar access op");
+    for (int op = OP_load_i32; op <= OP_store_16; op++) {
+        if (interp_handlers[op] != h) continue;
+        *is_store = op >= OP_store_i32;
+        *addr_operand = *is_store ? 0 : 1;
+        *size = sizes[op - OP_load_i32];
+        return true;
+    }
+    for (int op = OP_v128_load; op <= OP_v128_store64_lane; op++) {
+        if (interp_handlers[op] != h) continue;
+        *is_store = op >= OP_v128_store;
+        *addr_operand = *is_store ? 0 : 1;
+        *size = simd_access_size[op - OP_v128_load];
+        return true;
+    }
+    return false;
+}
+
 /* The memory access at `pc` faulted: say which, where, and how big. */
 static kiln_trap *fault_trap(exec *ex) {
     const uint32_t *pc = ex->pc;
     frame *f = ex->fsp;
     trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS};
+    uint32_t ai;
+    if (interp_access_info(pc, &ti.size, &ti.is_store, &ai))
+        ti.addr = (uint64_t)(uint32_t)f->fp[pc[2 + ai]] + pc[4];
+    return trap_build(ex, pc, f->inst, &ti);
+}
+
+kiln_trap *interp_step(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_t *fp) {
+    /* The instruction, followed by step_end, in a buffer: run() executes
+     * exactly this one. Its operands are slot indexes and immediates, never
+     * pc-relative (the native tier steps no branch). */
     const void *h;
     memcpy(&h, pc, sizeof h);
-    static const uint8_t sizes[] = {4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 4, 8, 1, 2};
-    for (int op = OP_load_i32; op <= OP_store_16; op++) {
-        if (interp_handlers[op] != h) continue;
-        bool store = op >= OP_store_i32;
-        uint32_t slot = store ? pc[2] : pc[3];
-        ti.addr = (uint64_t)(uint32_t)f->fp[slot] + pc[4];
-        ti.size = sizes[op - OP_load_i32];
-        ti.is_store = store;
-        break;
+    int op = -1;
+    for (int i = 0; i < OP__COUNT && op < 0; i++)
+        if (interp_handlers[i] == h) op = i;
+    uint32_t buf[16];
+    if (op < 0 || op_units[op] + op_units[OP_step_end] > 16) {
+        trapinfo ti = {.kind = KILN_TRAP_UNREACHABLE};
+        return trap_build(ex, pc, inst, &ti);
     }
-    if (!ti.size) simd_fault_info(h, pc, f->fp, &ti.addr, &ti.size, &ti.is_store);
-    return make_trap(ex, pc, f->inst, &ti);
+    memcpy(buf, pc, op_units[op] * sizeof *buf);
+    const void *end = interp_handlers[OP_step_end];
+    memcpy(buf + op_units[op], &end, sizeof end);
+    kiln_trap *t = run(ex, inst, buf, fp, false);
+    if (t) {
+        ex->pc = pc;
+        trap_backtrace(t, ex, pc); /* frames named from the real code, not the buffer */
+    }
+    return t;
 }
 
 kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
@@ -665,7 +706,7 @@ kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
     frame *base = ex->fsp + 1;
     if (base >= ex->frames_end || fp + fn->frame_slots > ex->stack_end) {
         trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
-        return make_trap(ex, NULL, f->inst, &ti);
+        return trap_build(ex, NULL, f->inst, &ti);
     }
     base->fn = fn;
     base->inst = f->inst;

@@ -174,6 +174,10 @@ struct kiln_module {
     /* functions referenced outside function bodies (exports, elem segments,
      * globals): only these may be the target of ref.func in code. */
     uint8_t *func_declared;
+
+    /* The native tier's code for this module, once compiled or loaded
+     * (native/rt.c). Set once, atomically; everything above stays immutable. */
+    struct native_code *native;
 };
 
 /* decode.c: parses and validates everything but function bodies, then calls

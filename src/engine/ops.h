@@ -158,7 +158,9 @@
     X(cload_i64_32u, 3)                                                      \
     X(cstore_i32, 3) X(cstore_i64, 3) X(cstore_8, 3) X(cstore_16, 3)         \
     /* v128 (ops_simd.h) */                                                  \
-    KILN_SIMD_OPS(X)
+    KILN_SIMD_OPS(X)                                                         \
+    /* never compiled: ends interp_step's one-instruction run */             \
+    X(step_end, 0)
 
 enum kiln_op {
 #define KILN_OP_ENUM(name, n) OP_##name,

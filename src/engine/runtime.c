@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/runtime.h"
 #include "engine/timer.h"
+#include "engine/native/native.h"
 
 static void seterr(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void seterr(kiln_error *err, const char *fmt, ...) {
@@ -617,6 +618,9 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
         f->inst = inst;
         inst->funcs[m->nfunc_imports + i] = f;
     }
+    /* The native tier, when the module has native code by now. */
+    if ((inst->native = native_of(m)))
+        for (uint32_t i = 0; i < ndef; i++) inst->own[i].native = inst->native->mod->funcs[i];
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         const tabletype *t = &m->tables[i];
         if (!(inst->tables[i] = table_create(s, t->elem, t->min, t->max, t->has_max, err))) return NULL;
@@ -803,7 +807,7 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
         ex->sp = slots + need;
         tr = f->host(&cl, f->env, slots);
     } else {
-        tr = interp_call(ex, f, slots);
+        tr = f->inst->native ? native_call(ex, f, slots) : interp_call(ex, f, slots);
     }
     ex->depth--;
     if (timed) timer_disarm(s);

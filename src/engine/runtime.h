@@ -23,6 +23,8 @@ struct kiln_func {
     kiln_host_fn host;         /* host */
     void *env;
     char *name;                /* host: "module.name", for backtraces */
+    void *native;              /* wasm, native tier: the generated function
+                                  (its C signature follows the type) */
 };
 
 struct kiln_memory {
@@ -67,6 +69,8 @@ struct kiln_instance {
     uint8_t *elem_dropped;
     uint8_t *data_dropped;
     kiln_instance *next;
+    const struct native_code *native; /* the module's native code, when this
+                                         instance runs it */
 };
 
 /* One activation on the call stack: the callee, where its frame starts, and
@@ -103,6 +107,9 @@ typedef struct exec {
     kiln_profile *prof;            /* NULL unless profiling */
     uint32_t prof_cur;             /* the current call-tree node */
     int64_t prof_mark;             /* fuel when it was last charged */
+    void *fault_addr;              /* the faulting address (signal handler) */
+    kiln_trap *native_trap;        /* a trap raised by native code, on its
+                                      way back to native_call */
 } exec;
 
 typedef struct store_data {
@@ -167,6 +174,27 @@ void prof_unwind(exec *ex, int64_t fuel, uint32_t cur);
 /* interp.c: runs `f` with its arguments in slots[] (results come back there);
  * returns NULL or a trap. */
 kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *slots);
+/* Runs the one instruction at pc on the frame's slots fp (the native tier's
+ * way to run rare instructions exactly as the interpreter does). */
+kiln_trap *interp_step(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_t *fp);
+
+/* Details of a trap, from which trap_build makes the kiln_trap. */
+typedef struct trapinfo {
+    kiln_trap_kind kind;
+    uint64_t addr;
+    uint32_t size;
+    int is_store;
+    uint32_t index, limit, table;
+    uint32_t want_type, have_type;
+    kiln_trap *host;    /* a host function's own trap */
+    bool has_operands;  /* arithmetic: a and b below, not read from slots */
+    uint64_t a, b;
+} trapinfo;
+/* interp.c: the trap for ti at pc (frames from ex->fsp down). */
+kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const trapinfo *ti);
+/* interp.c: the unchecked access at pc (scalar or v128): its size and
+ * whether it stores; false if pc is no such access. */
+bool interp_access_info(const uint32_t *pc, uint32_t *size, int *is_store, uint32_t *addr_operand);
 
 /* trap.c */
 kiln_trap *trap_make(kiln_trap_kind kind);

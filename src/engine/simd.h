@@ -1033,21 +1033,6 @@ static inline v128 v_low64(uint64_t x) { return (v128){x, 0}; }
 /* The bytes each unchecked access touches, in ops_simd.h's order. */
 static const uint8_t simd_access_size[] = {16, 8, 8, 8, 8, 8, 8, 1, 2, 4, 8, 4, 8, 1, 2, 4, 8, 16, 1, 2, 4, 8};
 
-/* For the fault handler: if handler h is an unchecked v128 memory access,
- * the address and size it accessed. Loads are d a k ..., stores a b k ...;
- * the checked twins never fault. */
-static inline bool simd_fault_info(const void *h, const uint32_t *pc, const uint64_t *fp, uint64_t *addr,
-                                   uint32_t *size, int *store) {
-    _Static_assert(sizeof simd_access_size == OP_v128_store64_lane - OP_v128_load + 1, "one size per access op");
-    for (int op = OP_v128_load; op <= OP_v128_store64_lane; op++) {
-        if (interp_handlers[op] != h) continue;
-        int st = op >= OP_v128_store;
-        *addr = (uint64_t)(uint32_t)fp[pc[st ? 2 : 3]] + pc[4];
-        *size = simd_access_size[op - OP_v128_load];
-        *store = st;
-        return true;
-    }
-    return false;
-}
+_Static_assert(sizeof simd_access_size == OP_v128_store64_lane - OP_v128_load + 1, "one size per access op");
 
 #endif

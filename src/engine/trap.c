@@ -163,7 +163,10 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
     if (ex && ex->jmp && ex->fsp && ex->fsp >= ex->frames) {
         kiln_memory *m = ex->fsp->inst->memory;
         uint8_t *a = si->si_addr;
-        if (m && a >= m->base && a < m->base + m->reserved) siglongjmp(*ex->jmp, 1);
+        if (m && a >= m->base && a < m->base + m->reserved) {
+            ex->fault_addr = a;
+            siglongjmp(*ex->jmp, 1);
+        }
     }
     chain(sig, si, uc);
 }

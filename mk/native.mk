@@ -1,0 +1,19 @@
+# The native tier (src/engine/native): its files join the library, and the
+# headers that generated C includes are embedded into kiln (native_files in
+# $(BUILD)/gen/native_embed.c), so an installed kiln needs no source tree.
+# The list is every header the prelude reaches; a missing one fails the
+# native tests at once (the C compiler says which).
+NATIVE_EMBED := include/kiln.h src/engine/module.h src/engine/runtime.h src/engine/arith.h \
+                src/engine/simd.h src/engine/ops.h src/engine/ops_simd.h src/engine/ops_scalar.def \
+                src/engine/ops_mem.def src/engine/ops_simd.def src/engine/ops_simd_mem.def \
+                src/engine/native/prelude.h src/engine/native/abi.h
+NATIVE_EMBED_C := $(BUILD)/gen/native_embed.c
+$(LIB): $(BUILD)/gen/native_embed.o
+LDLIBS  += -lcrypto
+
+$(NATIVE_EMBED_C): $(NATIVE_EMBED) mk/embed.sh mk/native.mk
+	@mkdir -p $(dir $@)
+	mk/embed.sh $(NATIVE_EMBED) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/native_embed.o: $(NATIVE_EMBED_C)
+	$(CC) $(CFLAGS) -c $< -o $@

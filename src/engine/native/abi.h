@@ -1,0 +1,62 @@
+/*
+ * abi.h — the contract between kiln and the native code it generates: what
+ * a compiled artifact (a shared object) exports, and the helpers kiln hands
+ * it. Included by the generated C (embedded, see prelude.h) and by the
+ * engine, so both sides read one definition; an artifact records the hash of
+ * the headers it was built against and kiln refuses any other.
+ *
+ * Native code keeps the interpreter's view of execution exact where it is
+ * observable: it pushes the same frames (ex->fsp, with ret_pc pointing into
+ * the register code), charges the same fuel at the same places, checks the
+ * fuel floor where the interpreter does, and before an unchecked memory
+ * access stores the access's register-code position in ex->pc. A trap is
+ * therefore built by the same code from the same state (trap.c, interp.c).
+ */
+#ifndef KILN_NATIVE_ABI_H
+#define KILN_NATIVE_ABI_H
+
+#include <stdint.h>
+
+#include "engine/runtime.h"
+
+/* Helpers native code calls. The trap_* ones never return: they build the
+ * trap and jump back to native_call. The others return the fuel left
+ * (they may charge, and may run guest code that charges). */
+typedef struct knat_helpers {
+    void (*trap)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, int kind,
+                 uint64_t a, uint64_t b) __attribute__((noreturn));
+    void (*trap_oob)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint64_t addr,
+                     uint32_t size, int is_store) __attribute__((noreturn));
+    void (*trap_table)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, int kind,
+                       uint32_t index, uint32_t limit, uint32_t table) __attribute__((noreturn));
+    void (*trap_sig)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint32_t index,
+                     uint32_t table, uint32_t want, uint32_t have) __attribute__((noreturn));
+    void (*out_of_fuel)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) __attribute__((noreturn));
+    /* A call the generated code does not make itself: a host function, or
+     * a wasm function without native code. Arguments are in fp[argstart..],
+     * results come back there. */
+    int64_t (*call_slow)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
+                         uint32_t argstart, int64_t fuel);
+    /* Runs the one register-code instruction at pc the interpreter's way,
+     * on the slots in fp (rare instructions: bulk memory, tables, grow). */
+    int64_t (*step)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel);
+    void (*prof_enter)(exec *ex, int64_t fuel, const kiln_func *f);
+    void (*prof_leave)(exec *ex, int64_t fuel);
+} knat_helpers;
+
+/* The entry of a defined function, from the host's side: arguments in
+ * fp[0..], results written back to fp[0..]; the caller has pushed its frame. */
+typedef void (*knat_entry)(exec *ex, kiln_instance *inst, uint64_t *fp);
+
+/* What an artifact exports, as the symbol kiln_native_module. */
+typedef struct knat_module {
+    uint64_t abi;                /* KILN_NATIVE_ABI of the headers it was built with */
+    uint32_t nfuncs;             /* defined functions */
+    /* Called once per load, before any call: the helpers, and the module's
+     * functions and types (the artifact is loaded once per kiln_module). */
+    void (*bind)(const knat_helpers *h, const funcdef *defs, const functype *types);
+    const knat_entry *entries;   /* nfuncs */
+    void *const *funcs;          /* nfuncs: the functions themselves, for kiln_func.native */
+} knat_module;
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * build.c — compiling a module's C translation with the system's C compiler,
+ * and the artifact cache.
+ *
+ * A module is hostile input, and now so is the C made from it (gen.c lets
+ * only numbers through). The compiler runs without a shell, from a private
+ * temporary directory (mode 0700) holding only what it needs, with a minimal
+ * environment, in its own process group, under limits on address space,
+ * CPU time and file size, and is killed with its whole group at the
+ * wall-clock limit.
+ *
+ * Cache: an artifact is the shared object behind a header that repeats its
+ * key and the SHA-256 of the object. The key is the SHA-256 of everything
+ * the object depends on: the module's bytes, kiln's version, the hash of the
+ * headers the C was compiled against, the compiler's identity and flags,
+ * the engine configuration and CPU features that change the code. A file
+ * whose header, length or digest does not match is never loaded (it is
+ * rebuilt), and a cache directory or file that another user could write is
+ * refused: loading it would run their code.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "engine/engine.h"
+#include "engine/native/native.h"
+
+static bool fail(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(kiln_error *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+uint64_t native_abi(void) {
+    static uint64_t h;
+    if (__atomic_load_n(&h, __ATOMIC_ACQUIRE)) return h;
+    uint64_t x = 1469598103934665603ull; /* FNV-1a over every path and byte */
+    for (unsigned i = 0; i < native_nfiles; i++) {
+        for (const char *p = native_files[i].path; *p; p++) x = (x ^ (uint8_t)*p) * 1099511628211ull;
+        for (unsigned k = 0; k < native_files[i].len; k++) x = (x ^ native_files[i].data[k]) * 1099511628211ull;
+    }
+    if (!x) x = 1;
+    __atomic_store_n(&h, x, __ATOMIC_RELEASE);
+    return x;
+}
+
+/* ------------------------------------------------------------ the compiler */
+
+static const char *default_cc(const char *cc) {
+    if (cc && *cc) return cc;
+    const char *e = getenv("KILN_CC");
+    return e && *e ? e : "gcc";
+}
+
+/* Resolves a compiler name on PATH to an absolute, real path. */
+static bool resolve_cc(const char *cc, char *out, size_t n, kiln_error *err) {
+    char cand[PATH_MAX];
+    if (strchr(cc, '/')) {
+        if (!realpath(cc, out) || access(out, X_OK)) return fail(err, "native: the C compiler %s is not executable", cc);
+        (void)n;
+        return true;
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, ':');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l && l + strlen(cc) + 2 < sizeof cand) {
+            snprintf(cand, sizeof cand, "%.*s/%s", (int)l, p, cc);
+            if (access(cand, X_OK) == 0 && realpath(cand, out)) return true;
+        }
+        p += l;
+        if (*p == ':') p++;
+    }
+    return fail(err, "native: the C compiler '%s' was not found on PATH (install gcc, or set KILN_CC or --cc)", cc);
+}
+
+bool native_compiler_id(const char *cc, char *out, size_t n, kiln_error *err) {
+    char real[PATH_MAX];
+    if (!resolve_cc(default_cc(cc), real, sizeof real, err)) return false;
+    struct stat st;
+    if (stat(real, &st)) return fail(err, "native: %s: %s", real, strerror(errno));
+    snprintf(out, n, "%s:%lld:%lld.%09ld", real, (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    return true;
+}
+
+/* The flags every artifact is built with. -ffp-contract=off: no fused
+ * multiply-add (wasm rounds every operation). -fno-math-errno changes no
+ * result (errno is invisible to wasm) and lets sqrt be one instruction.
+ * Strict aliasing stays off: slots and memory are reinterpreted freely. */
+static const char *const cflags[] = {
+    "-std=gnu11", "-O2", "-fPIC", "-shared", "-fno-strict-aliasing", "-ffp-contract=off",
+    "-fno-math-errno", "-fvisibility=hidden", "-fno-semantic-interposition", "-g0", "-w", "-I.",
+};
+
+static bool write_file(const char *dir, const char *rel, const void *data, size_t len, kiln_error *err) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *s = strchr(path + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = 0;
+        if (mkdir(path, 0700) && errno != EEXIST) return fail(err, "native: mkdir %s: %s", path, strerror(errno));
+        *s = '/';
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(err, "native: %s: %s", path, strerror(errno));
+    const uint8_t *p = data;
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { close(fd); return fail(err, "native: writing %s: %s", path, strerror(errno)); }
+        off += (size_t)w;
+    }
+    return close(fd) == 0 || fail(err, "native: writing %s: %s", path, strerror(errno));
+}
+
+static bool read_all(const char *path, uint8_t **data, size_t *len, size_t max, kiln_error *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return fail(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+        close(fd);
+        return fail(err, "%s: not a regular file of at most %zu bytes", path, max);
+    }
+    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf) { close(fd); return fail(err, "out of memory"); }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != (size_t)st.st_size) { free(buf); return fail(err, "%s: short read", path); }
+    *data = buf;
+    *len = got;
+    return true;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st; (void)flag; (void)ftw;
+    remove(p);
+    return 0;
+}
+
+static void rm_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Runs the compiler in dir; its output goes to dir/cc.log. */
+static bool run_cc(const char *cc_path, const char *dir, const native_options *opt, kiln_error *err) {
+    const char *argv[sizeof cflags / sizeof cflags[0] + 8];
+    size_t n = 0;
+    argv[n++] = cc_path;
+    for (size_t i = 0; i < sizeof cflags / sizeof cflags[0]; i++) argv[n++] = cflags[i];
+    argv[n++] = "-o";
+    argv[n++] = "out.so";
+    argv[n++] = "mod.c";
+    argv[n++] = "-lm";
+    argv[n] = NULL;
+    char tmpdir[PATH_MAX + 8];
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", dir);
+    char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", tmpdir, NULL};
+    uint64_t timeout = opt->timeout_ms ? opt->timeout_ms : 300000;
+    rlim_t as = opt->memory_limit ? opt->memory_limit : (rlim_t)4 << 30;
+
+    pid_t pid = fork();
+    if (pid < 0) return fail(err, "native: fork: %s", strerror(errno));
+    if (pid == 0) {
+        /* Only async-signal-safe calls until exec: the parent may have threads. */
+        setpgid(0, 0);
+        struct rlimit r = {as, as};
+        setrlimit(RLIMIT_AS, &r);
+        r.rlim_cur = r.rlim_max = (rlim_t)(timeout / 1000 + 2);
+        setrlimit(RLIMIT_CPU, &r);
+        r.rlim_cur = r.rlim_max = (rlim_t)1 << 30;
+        setrlimit(RLIMIT_FSIZE, &r);
+        r.rlim_cur = r.rlim_max = 0;
+        setrlimit(RLIMIT_CORE, &r);
+        if (chdir(dir)) _exit(126);
+        int in = open("/dev/null", O_RDONLY);
+        int log = open("cc.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || log < 0) _exit(126);
+        dup2(in, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        execve(cc_path, (char *const *)argv, envp);
+        _exit(127);
+    }
+    setpgid(pid, pid); /* also here: no race with the child's own call */
+    uint64_t deadline = now_ms() + timeout;
+    int status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        if (w < 0 && errno != EINTR) return fail(err, "native: waitpid: %s", strerror(errno));
+        if (opt->cancel && __atomic_load_n(opt->cancel, __ATOMIC_RELAXED)) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return fail(err, "native: compile cancelled");
+        }
+        if (now_ms() >= deadline) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return fail(err, "native: the C compiler took longer than %llu ms; stopped", (unsigned long long)timeout);
+        }
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-pid, SIGKILL); /* anything it left behind */
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    /* The compiler's last line says why. */
+    char path[PATH_MAX + 16], line[256] = "", last[256] = "";
+    snprintf(path, sizeof path, "%s/cc.log", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            if (*line) snprintf(last, sizeof last, "%s", line);
+        }
+        fclose(f);
+    }
+    if (WIFSIGNALED(status))
+        return fail(err, "native: the C compiler was killed by signal %d (a limit?)%s%s", WTERMSIG(status),
+                    *last ? ": " : "", last);
+    return fail(err, "native: the C compiler failed (exit %d)%s%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                *last ? ": " : "", last);
+}
+
+bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so, size_t *so_len, size_t *c_len,
+                  kiln_error *err) {
+    char cc_path[PATH_MAX];
+    if (!resolve_cc(default_cc(opt->cc), cc_path, sizeof cc_path, err)) return false;
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/kiln-native-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return fail(err, "native: cannot make a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    bool ok = true;
+    for (unsigned i = 0; i < native_nfiles && ok; i++)
+        ok = write_file(dir, native_files[i].path, native_files[i].data, native_files[i].len, err);
+    if (ok) {
+        char *c = NULL;
+        size_t clen = 0;
+        FILE *f = open_memstream(&c, &clen);
+        if (!f) ok = fail(err, "out of memory");
+        else {
+            ok = native_generate(m, opt, native_abi(), f, err);
+            if (fclose(f)) ok = ok && fail(err, "out of memory");
+            if (ok) ok = write_file(dir, "mod.c", c, clen, err);
+            *c_len = clen;
+            free(c);
+        }
+    }
+    if (ok) ok = run_cc(cc_path, dir, opt, err);
+    if (ok) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/out.so", dir);
+        ok = read_all(path, so, so_len, (size_t)1 << 30, err);
+    }
+    rm_tree(dir);
+    return ok;
+}
+
+/* ------------------------------------------------------------ cache */
+
+#define ART_MAGIC "KILNART1"
+enum { ART_HEADER = 8 + 64 + 32 + 8 };
+
+static bool sha256(const void *data, size_t len, uint8_t out[32]) {
+    unsigned int n = 0;
+    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) && n == 32;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out) {
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) { out[2 * i] = d[b[i] >> 4]; out[2 * i + 1] = d[b[i] & 15]; }
+    out[2 * n] = 0;
+}
+
+static bool artifact_key(const kiln_module *m, const native_options *opt, char key[65], kiln_error *err) {
+    char ccid[PATH_MAX + 64];
+    if (!native_compiler_id(opt->cc, ccid, sizeof ccid, err)) return false;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c) return fail(err, "out of memory");
+    char head[PATH_MAX + 512];
+    int hl = snprintf(head, sizeof head, "kiln-native\n%s\nabi %016llx\ncc %s\nflags", KILN_VERSION,
+                      (unsigned long long)native_abi(), ccid);
+    for (size_t i = 0; i < sizeof cflags / sizeof cflags[0] && hl < (int)sizeof head - 64; i++)
+        hl += snprintf(head + hl, sizeof head - (size_t)hl, " %s", cflags[i]);
+    hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d\n",
+                   engine_explicit_bounds(m->engine), !opt->no_meter, __builtin_cpu_supports("ssse3") ? 1 : 0);
+    uint8_t md[32];
+    unsigned int n = 0;
+    bool ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, head, (size_t)hl) &&
+              EVP_DigestUpdate(c, m->bytes, m->len) && EVP_DigestFinal_ex(c, md, &n) && n == 32;
+    EVP_MD_CTX_free(c);
+    if (!ok) return fail(err, "native: sha256 failed");
+    hex(md, 32, key);
+    return true;
+}
+
+/* A cache directory must be ours and writable by nobody else. */
+static bool safe_dir(const char *dir, bool create, kiln_error *err) {
+    struct stat st;
+    if (lstat(dir, &st)) {
+        if (errno != ENOENT || !create) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s", dir);
+        for (char *s = strchr(tmp + 1, '/'); s; s = strchr(s + 1, '/')) {
+            *s = 0;
+            mkdir(tmp, 0700);
+            *s = '/';
+        }
+        if (mkdir(tmp, 0700) && errno != EEXIST) return fail(err, "native: cannot make the cache %s: %s", dir, strerror(errno));
+        if (lstat(dir, &st)) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) return fail(err, "native: cache %s is not a directory", dir);
+    if (st.st_uid != geteuid()) return fail(err, "native: refusing the cache %s: it belongs to another user", dir);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return fail(err, "native: refusing the cache %s: other users can write to it (chmod go-w)", dir);
+    return true;
+}
+
+/* Reads and checks an artifact; false (with a reason) when it is absent or
+ * not exactly what this key names. */
+static bool cache_get(const char *dir, const char *key, uint8_t **so, size_t *so_len, kiln_error *why) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.kso", dir, key);
+    struct stat st;
+    if (lstat(path, &st)) return fail(why, "absent");
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        return fail(why, "%s is not a private regular file of this user", path);
+    uint8_t *buf;
+    size_t len;
+    if (!read_all(path, &buf, &len, (size_t)1 << 30, why)) return false;
+    uint64_t plen = 0;
+    uint8_t md[32];
+    bool ok = len >= ART_HEADER && !memcmp(buf, ART_MAGIC, 8) && !memcmp(buf + 8, key, 64);
+    if (ok) {
+        memcpy(&plen, buf + 8 + 64 + 32, 8);
+        ok = plen == len - ART_HEADER && sha256(buf + ART_HEADER, (size_t)plen, md) && !memcmp(md, buf + 8 + 64, 32);
+    }
+    if (!ok) { free(buf); return fail(why, "%s is corrupt, truncated or not for this module", path); }
+    memmove(buf, buf + ART_HEADER, (size_t)plen);
+    *so = buf;
+    *so_len = (size_t)plen;
+    return true;
+}
+
+static bool cache_put(const char *dir, const char *key, const uint8_t *so, size_t len, kiln_error *err) {
+    uint8_t head[ART_HEADER];
+    memcpy(head, ART_MAGIC, 8);
+    memcpy(head + 8, key, 64);
+    if (!sha256(so, len, head + 8 + 64)) return fail(err, "native: sha256 failed");
+    uint64_t l = len;
+    memcpy(head + 8 + 64 + 32, &l, 8);
+    char tmp[PATH_MAX], path[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, key);
+    snprintf(path, sizeof path, "%s/%s.kso", dir, key);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+    bool ok = true;
+    const uint8_t *parts[2] = {head, so};
+    size_t lens[2] = {sizeof head, len};
+    for (int k = 0; k < 2 && ok; k++)
+        for (size_t off = 0; off < lens[k] && ok;) {
+            ssize_t w = write(fd, parts[k] + off, lens[k] - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) ok = false;
+            else off += (size_t)w;
+        }
+    /* Whole or absent: the data reaches the disk before the name does. */
+    if (ok) ok = fsync(fd) == 0;
+    if (close(fd)) ok = false;
+    if (ok) ok = rename(tmp, path) == 0;
+    if (!ok) { unlink(tmp); return fail(err, "native: cannot store the artifact in %s: %s", dir, strerror(errno)); }
+    return true;
+}
+
+/* ------------------------------------------------------------ public API */
+
+static void to_internal(const kiln_native_options *o, native_options *n) {
+    memset(n, 0, sizeof *n);
+    if (!o) return;
+    n->cc = o->cc;
+    n->no_meter = o->no_meter;
+    n->timeout_ms = o->timeout_ms;
+    n->memory_limit = o->memory_limit;
+    n->cancel = o->cancel;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, kiln_native_info *info, kiln_error *err) {
+    kiln_native_info dummy;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    if (native_of(m)) return true;
+    double t0 = now_s();
+    native_options opt;
+    to_internal(o, &opt);
+    if (!artifact_key(m, &opt, info->key, err)) return false;
+    const char *dir = o ? o->cache_dir : NULL;
+    uint8_t *so = NULL;
+    size_t len = 0;
+    if (dir) {
+        if (!safe_dir(dir, !(o && o->no_compile), err)) return false;
+        kiln_error why = {{0}};
+        if (cache_get(dir, info->key, &so, &len, &why)) {
+            bool ok = native_load(m, so, len, err);
+            info->so_bytes = len;
+            free(so);
+            if (ok) {
+                info->from_cache = true;
+                info->seconds = now_s() - t0;
+                return true;
+            }
+            /* A valid file that will not load (built for another kiln that
+             * hashed the same): rebuild it. */
+        } else if (o && o->no_compile) {
+            return fail(err, "native: no cached native code for this module (%s)", why.message);
+        }
+    } else if (o && o->no_compile) {
+        return fail(err, "native: no cache directory to load native code from");
+    }
+    if (!native_build(m, &opt, &so, &len, &info->c_bytes, err)) return false;
+    info->so_bytes = len;
+    kiln_error perr = {{0}};
+    if (dir && !cache_put(dir, info->key, so, len, &perr)) {
+        /* Running matters more than caching: go on, and say so. */
+        snprintf(err->message, sizeof err->message, "%s", perr.message);
+    }
+    bool ok = native_load(m, so, len, err);
+    free(so);
+    info->seconds = now_s() - t0;
+    return ok;
+}
+
+bool kiln_module_is_native(const kiln_module *m) { return native_of(m) != NULL; }
+
+bool kiln_native_default_cache(char *buf, size_t n) {
+    const char *x = getenv("XDG_CACHE_HOME");
+    if (x && x[0] == '/') return (size_t)snprintf(buf, n, "%s/kiln", x) < n;
+    const char *h = getenv("HOME");
+    if (h && h[0] == '/') return (size_t)snprintf(buf, n, "%s/.cache/kiln", h) < n;
+    return false;
+}
+
+bool kiln_module_native_source(const kiln_module *m, const kiln_native_options *o, FILE *out, kiln_error *err) {
+    native_options opt;
+    to_internal(o, &opt);
+    kiln_error e2 = {{0}};
+    return native_generate(m, &opt, native_abi(), out, err ? err : &e2);
+}

@@ -1,0 +1,636 @@
+/*
+ * gen.c — the native tier's translator: a compiled module's register code
+ * (ops.h) to C, which the system's C compiler turns into a shared object
+ * (build.c).
+ *
+ * Why from the register code and not from the wasm: it is already validated
+ * and already carries what must be identical across tiers. Its fuel amounts
+ * sit in the instructions that end blocks, so charging them at the same
+ * places gives the same counts, the same out-of-fuel points and the same
+ * deadline checks by construction; every position that can trap or call has
+ * its wasm offset in the function's pcmap, so traps and backtraces name the
+ * same instructions; local.get/const/local.set are already gone. What each
+ * numeric or memory instruction computes comes from the same .def rows the
+ * interpreter expands (prelude.h), so the two tiers share their semantics
+ * rather than agree on them.
+ *
+ * Shape of the output: every slot of a frame is a C local (uint64_t s<N>, a
+ * v128 is two of them); every branch target is a label; each defined
+ * function is a static C function taking its parameters as arguments and
+ * returning its results (a struct when there are several). Calls push the
+ * interpreter's frame (ex->fsp) so that backtraces, profiles and depth
+ * limits are the interpreter's. Rare instructions (bulk memory, tables,
+ * memory.grow) spill their operands to the frame's real slots and ask the
+ * interpreter to run that one instruction (knat_helpers.step).
+ *
+ * Nothing of the module reaches the C text except numbers: names, strings
+ * and data never do, so a hostile module cannot inject C.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/native/native.h"
+#include "engine/ops.h"
+#include "engine/runtime.h"
+
+/* ------------------------------------------------------------ op shapes */
+
+enum {
+    SH_NONE,
+    SH_UN32, SH_BIN32, SH_BIN32K, SH_UN64, SH_BIN64, SH_BIN64K, SH_CMP64, SH_CMP64K,
+    SH_FCMP32, SH_FCMP64, SH_FUN32, SH_FUN64, SH_FBIN32, SH_FBIN64, SH_CONV, SH_BITS2,
+    SH_IDIV, SH_TRUNC, SH_LOAD, SH_STORE,
+    SH_SIMD_UN, SH_SIMD_BIN, SH_SIMD_TEST, SH_SIMD_SHIFT, SH_SIMD_SHIFT_K, SH_SPLAT,
+    SH_EXTRACT, SH_REPLACE, SH_VLOAD, SH_VLOAD_LANE, SH_VSTORE, SH_VSTORE_LANE,
+};
+
+static uint8_t shape[OP__COUNT];
+static uint8_t access_size[OP__COUNT]; /* memory ops: bytes accessed */
+
+static void shapes_init(void) {
+#define ROW(name, sh) shape[OP_##name] = (sh);
+#define UN32(name, expr) ROW(name, SH_UN32)
+#define BIN32(name, expr) ROW(name, SH_BIN32)
+#define BIN32K(name, expr) ROW(name, SH_BIN32K)
+#define UN64(name, expr) ROW(name, SH_UN64)
+#define BIN64(name, expr) ROW(name, SH_BIN64)
+#define BIN64K(name, expr) ROW(name, SH_BIN64K)
+#define CMP64(name, expr) ROW(name, SH_CMP64)
+#define CMP64K(name, expr) ROW(name, SH_CMP64K)
+#define FCMP32(name, op) ROW(name, SH_FCMP32)
+#define FCMP64(name, op) ROW(name, SH_FCMP64)
+#define FUN32(name, expr) ROW(name, SH_FUN32)
+#define FUN64(name, expr) ROW(name, SH_FUN64)
+#define FBIN32(name, expr) ROW(name, SH_FBIN32)
+#define FBIN64(name, expr) ROW(name, SH_FBIN64)
+#define CONV(name, expr) ROW(name, SH_CONV)
+#define BITS2(name, expr) ROW(name, SH_BITS2)
+#define IDIV(name, T, ovf, expr) ROW(name, SH_IDIV)
+#define TRUNC(name, FT, of, lo, hi, conv) ROW(name, SH_TRUNC)
+#include "engine/ops_scalar.def"
+#define LOADOP(name, T, conv) ROW(name, SH_LOAD) ROW(c##name, SH_LOAD) \
+    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
+#define STOREOP(name, T) ROW(name, SH_STORE) ROW(c##name, SH_STORE) \
+    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
+#include "engine/ops_mem.def"
+#define SIMD_UN(name, expr) ROW(name, SH_SIMD_UN)
+#define SIMD_BIN(name, expr) ROW(name, SH_SIMD_BIN)
+#define SIMD_TEST(name, expr) ROW(name, SH_SIMD_TEST)
+#define SIMD_SHIFT(name, fn, mask) ROW(name, SH_SIMD_SHIFT) ROW(name##_k, SH_SIMD_SHIFT_K)
+#define VCMP(name, VT, op) ROW(name, SH_SIMD_BIN)
+#define SPLAT(name, expr) ROW(name, SH_SPLAT)
+#define EXTRACT(name, T, conv) ROW(name, SH_EXTRACT)
+#define REPLACE(name, T) ROW(name, SH_REPLACE)
+#include "engine/ops_simd.def"
+#define VLOAD(name, n, expr) ROW(name, SH_VLOAD) ROW(c##name, SH_VLOAD) \
+    access_size[OP_##name] = access_size[OP_c##name] = (n);
+#define VLOAD_LANE(name, T) ROW(name, SH_VLOAD_LANE) ROW(c##name, SH_VLOAD_LANE) \
+    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
+#define VSTORE(name, n) ROW(name, SH_VSTORE) ROW(c##name, SH_VSTORE) \
+    access_size[OP_##name] = access_size[OP_c##name] = (n);
+#define VSTORE_LANE(name, T) ROW(name, SH_VSTORE_LANE) ROW(c##name, SH_VSTORE_LANE) \
+    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
+#include "engine/ops_simd_mem.def"
+#undef ROW
+}
+
+/* Instructions run through knat_helpers.step: the operands (indexes into
+ * the instruction's operand units) that are slots it reads and writes. A
+ * v128 operand is not among them (none of these has one). */
+typedef struct stepfmt {
+    int op;
+    int8_t reads[4], writes[1]; /* -1 ends */
+} stepfmt;
+
+static const stepfmt step_ops[] = {
+    {OP_memory_grow, {1, -1}, {0}},
+    {OP_memory_fill, {0, 1, 2, -1}, {-1}},
+    {OP_memory_copy, {0, 1, 2, -1}, {-1}},
+    {OP_memory_init, {1, 2, 3, -1}, {-1}},
+    {OP_data_drop, {-1}, {-1}},
+    {OP_table_get, {2, -1}, {0}},
+    {OP_table_set, {1, 2, -1}, {-1}},
+    {OP_table_size, {-1}, {0}},
+    {OP_table_grow, {2, 3, -1}, {0}},
+    {OP_table_fill, {1, 2, 3, -1}, {-1}},
+    {OP_table_copy, {2, 3, 4, -1}, {-1}},
+    {OP_table_init, {2, 3, 4, -1}, {-1}},
+    {OP_elem_drop, {-1}, {-1}},
+    {OP_ref_func, {-1}, {0}},
+    {OP_i32x4_shuffle, {1, 2, -1}, {0}}, /* v128 in and out: handled below */
+};
+
+static const stepfmt *step_fmt(int op) {
+    for (size_t i = 0; i < sizeof step_ops / sizeof step_ops[0]; i++)
+        if (step_ops[i].op == op) return &step_ops[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ generator */
+
+typedef struct G {
+    FILE *o;
+    const kiln_module *m;
+    const funcdef *f;
+    uint32_t j;           /* f's index among defined functions */
+    const native_options *opt;
+    uint8_t *target;      /* per code unit: a branch lands here */
+    uint8_t *gused;       /* per global: read or written in this function */
+    uint8_t *rkinds;      /* result slot counts that need a struct type */
+    const char *err;
+} G;
+
+static int op_at(const uint32_t *pc) {
+    const void *h;
+    memcpy(&h, pc, sizeof h);
+    for (int i = 0; i < OP__COUNT; i++)
+        if (interp_handlers[i] == h) return i;
+    return -1;
+}
+
+static uint32_t units_at(const uint32_t *pc, int op) {
+    uint32_t u = op_units[op];
+    if (op == OP_br_table) u += pc[3] + 1;
+    return u;
+}
+
+/* Branch-offset operand of an op, or -1 (br_table is separate). */
+static int branch_field(int op) {
+    if (op == OP_br || op == OP_br_back) return 0;
+    if (op == OP_br_z || op == OP_br_nz || op == OP_br_z_back || op == OP_br_nz_back) return 1;
+    if ((op >= OP_br_eq_i32 && op <= OP_br_ge_u_i32_k) || (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back))
+        return 2;
+    return -1;
+}
+
+static bool is_back(int op) {
+    return op == OP_br_back || op == OP_br_z_back || op == OP_br_nz_back ||
+           (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back);
+}
+
+#define P(...) fprintf(g->o, __VA_ARGS__)
+
+static void charge(G *g, uint32_t f) {
+    if (g->opt->no_meter || !f) return;
+    P("  fuel -= %u;\n", f);
+}
+
+static void charge_check(G *g, uint32_t f, uint32_t at) {
+    if (g->opt->no_meter) return;
+    if (f) P("  fuel -= %u;\n", f);
+    P("  if (KN_UNLIKELY(fuel < __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED))) H->out_of_fuel(ex, inst, code + %u, fuel);\n", at);
+}
+
+/* The C type a function returns for n result slots. */
+static void ret_type(G *g, uint32_t n) {
+    if (n == 0) P("void");
+    else if (n == 1) P("uint64_t");
+    else P("knr%u", n);
+}
+
+static void proto(G *g, uint32_t j, bool decl_only) {
+    const funcdef *f = &g->m->funcs[j];
+    P("static ");
+    if (decl_only) P("__attribute__((unused)) ");
+    ret_type(g, f->type->result_slots);
+    P(" f%u(exec *ex, kiln_instance *inst, uint64_t *fp", j);
+    for (uint32_t i = 0; i < f->type->param_slots; i++) P(", uint64_t a%u", i);
+    P(")");
+}
+
+/* A pointer type for calling a function of this type through kiln_func.native. */
+static void fnptr_type(G *g, const functype *t) {
+    P("(");
+    ret_type(g, t->result_slots);
+    P(" (*)(exec *, kiln_instance *, uint64_t *");
+    for (uint32_t i = 0; i < t->param_slots; i++) P(", uint64_t");
+    P("))");
+}
+
+/* Pushes the callee's frame as the interpreter's `enter` does. `def` and
+ * `cinst` are C expressions for the callee's funcdef and instance. */
+static void enter(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
+                  uint32_t argstart) {
+    P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
+    P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
+      " H->trap(ex, inst, code + %u, fuel, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
+    P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = code + %u;\n", def, cinst, at + units);
+    P("    ex->fsp = nf_; ex->fuel = fuel;\n");
+}
+
+static void call_args(G *g, const functype *t, uint32_t argstart) {
+    for (uint32_t i = 0; i < t->param_slots; i++) P(", s%u", argstart + i);
+}
+
+static void take_results(G *g, const functype *t, uint32_t argstart) {
+    P("    fuel = ex->fuel;\n");
+    if (t->result_slots == 1) P("    s%u = r_;\n", argstart);
+    else for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = r_.r[%u];\n", argstart + i, i);
+}
+
+/* A call through kiln_func f_ (a C variable): native when it has native
+ * code, else through the slow helper with the operands in memory. */
+static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, uint32_t argstart) {
+    P("    if (KN_LIKELY(f_->native != NULL)) {\n");
+    enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart);
+    P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, fuel, f_);\n");
+    P("    ");
+    if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
+    fnptr_type(g, t);
+    P("f_->native)(ex, f_->inst, nfp_");
+    call_args(g, t, argstart);
+    P(");\n");
+    take_results(g, t, argstart);
+    P("    } else {\n");
+    for (uint32_t i = 0; i < t->param_slots; i++) P("    fp[%u] = s%u;\n", argstart + i, argstart + i);
+    P("    fuel = H->call_slow(ex, inst, fp, code + %u, f_, %u, fuel);\n", at, argstart);
+    for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
+    P("    }\n");
+}
+
+static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *index) {
+    for (uint32_t k = 0; k < m->ntypes; k++)
+        if (m->types[k].id == id) { *index = k; return &m->types[k]; }
+    return NULL;
+}
+
+static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
+    charge_check(g, fuel, at);
+    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, fuel);\n");
+    P("  ex->fsp--; ex->fuel = fuel;\n");
+    uint32_t n = g->f->type->result_slots;
+    if (n == 0) P("  return;\n");
+    else if (n == 1) P("  return s%u;\n", slot >= 0 ? (uint32_t)slot : 0u);
+    else {
+        P("  { knr%u r_; ", n);
+        for (uint32_t i = 0; i < n; i++) P("r_.r[%u] = s%u; ", i, i);
+        P("return r_; }\n");
+    }
+}
+
+#define O(i) (pc[2 + (i)])
+
+/* Effective address of a memory access: unchecked (guard pages; ex->pc names
+ * the access for the fault handler) or checked against the memory's size. */
+static void mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t offset, bool is_store) {
+    const char *cname = op_names[op];
+    bool checked = cname[0] == 'c';
+    if (!checked) {
+        P("  ex->pc = code + %u;\n", at);
+        P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
+    } else {
+        P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
+        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, fuel, ea_, %u, %d);\n",
+          access_size[op], at, access_size[op], is_store);
+        P("  uint8_t *p_ = mem + ea_;\n");
+    }
+}
+
+/* The kop_ name of an op: the unchecked twin's for checked accesses. */
+static const char *kop(int op) {
+    const char *n = op_names[op];
+    return n[0] == 'c' && (shape[op] == SH_LOAD || shape[op] == SH_STORE || shape[op] >= SH_VLOAD) ? n + 1 : n;
+}
+
+static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
+    uint32_t units = units_at(pc, op);
+    int bf = branch_field(op);
+    if (bf >= 0) {
+        uint32_t fuel = O(bf + 1), dest = at + O(bf);
+        if (is_back(op)) charge_check(g, fuel, at);
+        else charge(g, fuel);
+        if (op == OP_br || op == OP_br_back) { P("  goto L%u;\n", dest); return true; }
+        if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) goto L%u;\n", O(0), dest); return true; }
+        if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) goto L%u;\n", O(0), dest); return true; }
+        /* fused compare and branch */
+        const char *n = op_names[op] + 3; /* after "br_" */
+        static const struct { const char *pre, *op; bool sgn; } cmp[] = {
+            {"eq", "==", false}, {"ne", "!=", false}, {"lt_s", "<", true}, {"lt_u", "<", false},
+            {"gt_s", ">", true}, {"gt_u", ">", false}, {"le_s", "<=", true}, {"le_u", "<=", false},
+            {"ge_s", ">=", true}, {"ge_u", ">=", false},
+        };
+        for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++) {
+            size_t l = strlen(cmp[i].pre);
+            if (strncmp(n, cmp[i].pre, l) || n[l] != '_') continue;
+            bool k = strstr(n, "_k") != NULL;
+            const char *T = cmp[i].sgn ? "int32_t" : "uint32_t";
+            if (k) P("  if ((%s)(uint32_t)s%u %s (%s)%uu) goto L%u;\n", T, O(0), cmp[i].op, T, O(1), dest);
+            else P("  if ((%s)(uint32_t)s%u %s (%s)(uint32_t)s%u) goto L%u;\n", T, O(0), cmp[i].op, T, O(1), dest);
+            return true;
+        }
+        g->err = "unknown branch";
+        return false;
+    }
+    switch (op) {
+    case OP_unreachable:
+        P("  H->trap(ex, inst, code + %u, fuel, KILN_TRAP_UNREACHABLE, 0, 0);\n", at);
+        return true;
+    case OP_charge:
+        charge(g, O(0));
+        return true;
+    case OP_br_table: {
+        charge_check(g, O(2), at);
+        uint32_t n = O(1);
+        P("  switch ((uint32_t)s%u) {\n", O(0));
+        for (uint32_t i = 0; i < n; i++) P("  case %u: goto L%u;\n", i, at + pc[2 + 3 + i]);
+        P("  default: goto L%u;\n  }\n", at + pc[2 + 3 + n]);
+        return true;
+    }
+    case OP_call: {
+        const funcdef *t;
+        memcpy(&t, pc + 2, sizeof t);
+        uint32_t cj = t->index - g->m->nfunc_imports, argstart = O(2);
+        charge_check(g, O(3), at);
+        char def[64], fs[16];
+        snprintf(def, sizeof def, "&defs[%u]", cj);
+        snprintf(fs, sizeof fs, "%u", t->frame_slots);
+        P("  {\n");
+        enter(g, def, "inst", fs, at, units, argstart);
+        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, fuel, inst->funcs[%u]);\n", t->index);
+        P("    ");
+        if (t->type->result_slots) { ret_type(g, t->type->result_slots); P(" r_ = "); }
+        P("f%u(ex, inst, nfp_", cj);
+        call_args(g, t->type, argstart);
+        P(");\n");
+        take_results(g, t->type, argstart);
+        P("  }\n");
+        return true;
+    }
+    case OP_call_import: {
+        uint32_t fi = O(0), argstart = O(1);
+        const functype *t = &g->m->types[g->m->func_types[fi]];
+        charge_check(g, O(2), at);
+        P("  { kiln_func *f_ = inst->funcs[%u];\n", fi);
+        call_func_var(g, t, at, units, argstart);
+        P("  }\n");
+        return true;
+    }
+    case OP_call_indirect: {
+        uint32_t tab = O(0), tid = O(1), argstart = O(2), ei = O(3), ti = 0;
+        const functype *t = type_of_id(g->m, tid, &ti);
+        if (!t) { g->err = "call_indirect of a type the module does not declare"; return false; }
+        charge_check(g, O(4), at);
+        P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
+        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, fuel, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
+        P("    kiln_func *f_ = tb_->elems[i_];\n");
+        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, fuel, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, fuel, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
+        call_func_var(g, t, at, units, argstart);
+        P("  }\n");
+        return true;
+    }
+    case OP_ret:
+        ret(g, at, O(0), -1);
+        return true;
+    case OP_ret_slot:
+        ret(g, at, O(1), (int)O(0));
+        return true;
+    case OP_copy: P("  s%u = s%u;\n", O(0), O(1)); return true;
+    case OP_copy128: P("  { uint64_t lo_ = s%u, hi_ = s%u; s%u = lo_; s%u = hi_; }\n", O(1), O(1) + 1, O(0), O(0) + 1); return true;
+    case OP_const128:
+        P("  s%u = 0x%" PRIx64 "ull; s%u = 0x%" PRIx64 "ull;\n", O(0), (uint64_t)O(2) << 32 | O(1), O(0) + 1,
+          (uint64_t)O(4) << 32 | O(3));
+        return true;
+    case OP_const32: P("  s%u = %uu;\n", O(0), O(1)); return true;
+    case OP_const64: P("  s%u = 0x%" PRIx64 "ull;\n", O(0), (uint64_t)O(2) << 32 | O(1)); return true;
+    case OP_select: P("  s%u = (uint32_t)s%u ? s%u : s%u;\n", O(0), O(3), O(1), O(2)); return true;
+    case OP_select128:
+        P("  { int c_ = (uint32_t)s%u != 0; uint64_t lo_ = c_ ? s%u : s%u, hi_ = c_ ? s%u : s%u; s%u = lo_; s%u = hi_; }\n",
+          O(3), O(1), O(2), O(1) + 1, O(2) + 1, O(0), O(0) + 1);
+        return true;
+    case OP_global_get: g->gused[O(1)] = 1; P("  s%u = g%u->bits;\n", O(0), O(1)); return true;
+    case OP_global_set: g->gused[O(0)] = 1; P("  g%u->bits = s%u;\n", O(0), O(1)); return true;
+    case OP_global_get128: g->gused[O(1)] = 1; P("  s%u = g%u->bits; s%u = g%u->hi;\n", O(0), O(1), O(0) + 1, O(1)); return true;
+    case OP_global_set128:
+        g->gused[O(0)] = 1;
+        P("  g%u->bits = s%u; g%u->hi = s%u;\n", O(0), O(1), O(0), O(1) + 1);
+        return true;
+    case OP_memory_size: P("  s%u = inst->memory->size >> 16;\n", O(0)); return true;
+    case OP_ref_is_null: P("  s%u = s%u == 0;\n", O(0), O(1)); return true;
+    case OP_v128_bitselect:
+        P("  { v128 r_ = v_blend(KV(s%u, s%u), KV(s%u, s%u), KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n",
+          O(3), O(3) + 1, O(1), O(1) + 1, O(2), O(2) + 1, O(0), O(0) + 1);
+        return true;
+    case OP_i8x16_shuffle:
+    case OP_i8x16_shuffle_pshufb: {
+        uint32_t nk = op == OP_i8x16_shuffle ? 4 : 8;
+        P("  { static const uint32_t k_[%u] = {", nk);
+        for (uint32_t i = 0; i < nk; i++) P("%s%uu", i ? ", " : "", O(3 + i));
+        P("};\n    v128 r_ = %s(KV(s%u, s%u), KV(s%u, s%u), (const uint8_t *)k_); s%u = r_[0]; s%u = r_[1]; }\n",
+          op == OP_i8x16_shuffle ? "i8x16_shuffle" : "i8x16_shuffle_masks", O(1), O(1) + 1, O(2), O(2) + 1, O(0),
+          O(0) + 1);
+        return true;
+    }
+    default:
+        break;
+    }
+
+    const char *name = kop(op);
+    switch (shape[op]) {
+    case SH_UN32: case SH_UN64: case SH_FUN32: case SH_FUN64: case SH_CONV:
+        P("  s%u = kop_%s(s%u);\n", O(0), name, O(1));
+        return true;
+    case SH_BIN32: case SH_BIN64: case SH_CMP64: case SH_FCMP32: case SH_FCMP64: case SH_FBIN32: case SH_FBIN64:
+    case SH_BITS2:
+        P("  s%u = kop_%s(s%u, s%u);\n", O(0), name, O(1), O(2));
+        return true;
+    case SH_BIN32K: case SH_BIN64K: case SH_CMP64K:
+        P("  s%u = kop_%s(s%u, %uu);\n", O(0), name, O(1), O(2));
+        return true;
+    case SH_IDIV:
+        P("  { uint64_t r_; int k_ = kop_%s(s%u, s%u, &r_);\n", name, O(1), O(2));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, fuel, k_, s%u, s%u);\n    s%u = r_; }\n", at, O(1), O(2), O(0));
+        return true;
+    case SH_TRUNC:
+        P("  { uint64_t r_; int k_ = kop_%s(s%u, &r_);\n", name, O(1));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, fuel, k_, s%u, 0);\n    s%u = r_; }\n", at, O(1), O(0));
+        return true;
+    case SH_LOAD:
+        mem_addr(g, op, at, O(1), O(2), false);
+        P("  s%u = kop_%s(p_); }\n", O(0), name);
+        return true;
+    case SH_STORE:
+        mem_addr(g, op, at, O(0), O(2), true);
+        P("  kop_%s(p_, s%u); }\n", name, O(1));
+        return true;
+    case SH_VLOAD:
+        mem_addr(g, op, at, O(1), O(2), false);
+        P("  v128 r_ = kop_%s(p_); s%u = r_[0]; s%u = r_[1]; }\n", name, O(0), O(0) + 1);
+        return true;
+    case SH_VLOAD_LANE:
+        mem_addr(g, op, at, O(1), O(2), false);
+        P("  v128 r_ = kop_%s(p_, KV(s%u, s%u), %uu); s%u = r_[0]; s%u = r_[1]; }\n", name, O(3), O(3) + 1, O(4), O(0),
+          O(0) + 1);
+        return true;
+    case SH_VSTORE:
+        mem_addr(g, op, at, O(0), O(2), true);
+        P("  kop_%s(p_, KV(s%u, s%u)); }\n", name, O(1), O(1) + 1);
+        return true;
+    case SH_VSTORE_LANE:
+        mem_addr(g, op, at, O(0), O(2), true);
+        P("  kop_%s(p_, KV(s%u, s%u), %uu); }\n", name, O(1), O(1) + 1, O(3));
+        return true;
+    case SH_SIMD_UN:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1, O(0), O(0) + 1);
+        return true;
+    case SH_SIMD_BIN:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u), KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1,
+          O(2), O(2) + 1, O(0), O(0) + 1);
+        return true;
+    case SH_SIMD_TEST:
+        P("  s%u = kop_%s(KV(s%u, s%u));\n", O(0), name, O(1), O(1) + 1);
+        return true;
+    case SH_SIMD_SHIFT:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u), s%u); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1, O(2), O(0),
+          O(0) + 1);
+        return true;
+    case SH_SIMD_SHIFT_K:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u), %uu); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1, O(2), O(0),
+          O(0) + 1);
+        return true;
+    case SH_SPLAT:
+        P("  { v128 r_ = kop_%s(s%u); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(0), O(0) + 1);
+        return true;
+    case SH_EXTRACT:
+        P("  s%u = kop_%s(KV(s%u, s%u), %uu);\n", O(0), name, O(1), O(1) + 1, O(2));
+        return true;
+    case SH_REPLACE:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u), s%u, %uu); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1, O(2),
+          O(3), O(0), O(0) + 1);
+        return true;
+    default:
+        break;
+    }
+
+    const stepfmt *sf = step_fmt(op);
+    if (sf) {
+        bool v = op == OP_i32x4_shuffle; /* v128 operands: two slots each */
+        for (int i = 0; i < 4 && sf->reads[i] >= 0; i++) {
+            uint32_t s = O(sf->reads[i]);
+            P("  fp[%u] = s%u;\n", s, s);
+            if (v) P("  fp[%u] = s%u;\n", s + 1, s + 1);
+        }
+        P("  fuel = H->step(ex, inst, fp, code + %u, fuel);\n", at);
+        if (sf->writes[0] >= 0) {
+            uint32_t s = O(sf->writes[0]);
+            P("  s%u = fp[%u];\n", s, s);
+            if (v) P("  s%u = fp[%u];\n", s + 1, s + 1);
+        }
+        return true;
+    }
+    g->err = op_names[op];
+    return false;
+}
+
+static bool gen_func(G *g, uint32_t j) {
+    const funcdef *f = &g->m->funcs[j];
+    g->f = f;
+    g->j = j;
+    const uint32_t *code = f->code;
+    memset(g->target, 0, f->code_len + 1);
+    memset(g->gused, 0, g->m->nglobals);
+    /* Labels: every branch target. */
+    for (uint32_t at = 0; at < f->code_len;) {
+        int op = op_at(code + at);
+        if (op < 0) { g->err = "unknown instruction"; return false; }
+        const uint32_t *pc = code + at;
+        int bf = branch_field(op);
+        if (bf >= 0) g->target[at + O(bf)] = 1;
+        if (op == OP_br_table)
+            for (uint32_t i = 0; i <= O(1); i++) g->target[at + pc[2 + 3 + i]] = 1;
+        at += units_at(pc, op);
+    }
+    /* The body into a buffer first: its globals are declared at the top. */
+    FILE *saved = g->o;
+    char *body = NULL;
+    size_t blen = 0;
+    g->o = open_memstream(&body, &blen);
+    if (!g->o) { g->o = saved; g->err = "out of memory"; return false; }
+    bool ok = true;
+    for (uint32_t at = 0; at < f->code_len && ok;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (g->target[at]) P(" L%u:;\n", at);
+        ok = gen_op(g, pc, at, op);
+        at += units_at(pc, op);
+    }
+    fclose(g->o);
+    g->o = saved;
+    if (!ok) { free(body); return false; }
+
+    proto(g, j, false);
+    P(" {\n");
+    P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base; int64_t fuel = ex->fuel;\n", j);
+    P("  (void)code; (void)mem; (void)fuel;\n");
+    for (uint32_t i = 0; i < f->frame_slots; i++) {
+        if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
+        else P("  uint64_t s%u = 0;\n", i);
+    }
+    for (uint32_t k = 0; k < g->m->nglobals; k++)
+        if (g->gused[k]) P("  kiln_global *g%u = inst->globals[%u];\n", k, k);
+    fwrite(body, 1, blen, g->o);
+    free(body);
+    P("}\n\n");
+    return true;
+}
+
+bool native_generate(const kiln_module *m, const native_options *opt, uint64_t abi, FILE *out, kiln_error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, shapes_init);
+    interp_init();
+    uint32_t nd = m->nfuncs - m->nfunc_imports;
+    uint32_t maxlen = 0;
+    for (uint32_t j = 0; j < nd; j++)
+        if (m->funcs[j].code_len > maxlen) maxlen = m->funcs[j].code_len;
+    G gg = {.o = out, .m = m, .opt = opt}, *g = &gg;
+    g->target = calloc((size_t)maxlen + 2, 1);
+    g->gused = calloc((size_t)m->nglobals + 1, 1);
+    g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
+    if (!g->target || !g->gused || !g->rkinds) {
+        free(g->target); free(g->gused); free(g->rkinds);
+        snprintf(err->message, sizeof err->message, "native: out of memory");
+        return false;
+    }
+    P("/* Generated by kiln from a WebAssembly module: native tier. */\n");
+    P("#include \"engine/native/prelude.h\"\n\n");
+    P("static const knat_helpers *H;\n");
+    P("static const funcdef *defs; static const functype *types;\n\n");
+    /* Result structs, one per count of result slots above one. */
+    for (uint32_t k = 0; k < m->ntypes; k++) {
+        uint32_t n = m->types[k].result_slots;
+        if (n > 1 && !g->rkinds[n]) { g->rkinds[n] = 1; P("typedef struct { uint64_t r[%u]; } knr%u;\n", n, n); }
+    }
+    for (uint32_t j = 0; j < nd; j++) { proto(g, j, true); P(";\n"); }
+    P("\n");
+    bool ok = true;
+    for (uint32_t j = 0; j < nd && ok; j++) ok = gen_func(g, j);
+    if (!ok) {
+        snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
+                 g->err ? g->err : "?");
+        free(g->target); free(g->gused); free(g->rkinds);
+        return false;
+    }
+    /* Entry thunks: from slots, as native_call passes them. */
+    for (uint32_t j = 0; j < nd; j++) {
+        const functype *t = m->funcs[j].type;
+        P("static void e%u(exec *ex, kiln_instance *inst, uint64_t *fp) {\n  ", j);
+        if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
+        P("f%u(ex, inst, fp", j);
+        for (uint32_t i = 0; i < t->param_slots; i++) P(", fp[%u]", i);
+        P(");\n");
+        if (t->result_slots == 1) P("  fp[0] = r_;\n");
+        else for (uint32_t i = 0; i < t->result_slots; i++) P("  fp[%u] = r_.r[%u];\n", i, i);
+        P("}\n");
+    }
+    P("\nstatic const knat_entry entries[%u] = {", nd ? nd : 1);
+    for (uint32_t j = 0; j < nd; j++) P("%se%u", j % 8 ? ", " : "\n  ", j);
+    P("};\nstatic void *const funcs[%u] = {", nd ? nd : 1);
+    for (uint32_t j = 0; j < nd; j++) P("%s(void *)f%u", j % 8 ? ", " : "\n  ", j);
+    P("};\nstatic void bind(const knat_helpers *h, const funcdef *d, const functype *t) { H = h; defs = d; types = t; }\n");
+    P("__attribute__((visibility(\"default\"))) const knat_module kiln_native_module = {\n");
+    P("  0x%" PRIx64 "ull, %u, bind, entries, funcs,\n};\n", abi, nd);
+    free(g->target); free(g->gused); free(g->rkinds);
+    return true;
+}

@@ -1,0 +1,96 @@
+/*
+ * prelude.h — the top of every C file the native tier generates (gen.c).
+ * kiln embeds this file and the engine headers it includes into itself
+ * (mk/native.mk) and writes them beside the generated file, so that the C
+ * compiler sees exactly the definitions this kiln was built with; the
+ * artifact cache key covers their text.
+ *
+ * The numeric and memory instructions are the rows of the .def files the
+ * interpreter expands too: here each row becomes an inline function over raw
+ * 64-bit slot values (kop_NAME), so both tiers compute with the same
+ * expressions. Generated code keeps every slot in a C local (uint64_t s<N>)
+ * and leaves register allocation to the C compiler.
+ */
+#ifndef KILN_NATIVE_PRELUDE_H
+#define KILN_NATIVE_PRELUDE_H
+
+#include "engine/runtime.h"
+#include "engine/arith.h"
+#include "engine/simd.h"
+#include "engine/native/abi.h"
+
+#define KN_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ------------------------------------------------------------ numbers */
+#define UN32(name, expr) static inline uint64_t kop_##name(uint64_t x_) { uint32_t a = (uint32_t)x_; return (uint32_t)(expr); }
+#define BIN32(name, expr) static inline uint64_t kop_##name(uint64_t x_, uint64_t y_) { uint32_t a = (uint32_t)x_, b = (uint32_t)y_; return (uint32_t)(expr); }
+#define BIN32K(name, expr) static inline uint64_t kop_##name(uint64_t x_, uint32_t b) { uint32_t a = (uint32_t)x_; return (uint32_t)(expr); }
+#define UN64(name, expr) static inline uint64_t kop_##name(uint64_t a) { return (uint64_t)(expr); }
+#define BIN64(name, expr) static inline uint64_t kop_##name(uint64_t a, uint64_t b) { return (uint64_t)(expr); }
+#define BIN64K(name, expr) static inline uint64_t kop_##name(uint64_t a, uint32_t k_) { uint64_t b = (uint64_t)(int64_t)(int32_t)k_; return (uint64_t)(expr); }
+#define CMP64(name, expr) static inline uint64_t kop_##name(uint64_t a, uint64_t b) { return (uint32_t)(expr); }
+#define CMP64K(name, expr) static inline uint64_t kop_##name(uint64_t a, uint32_t k_) { uint64_t b = (uint64_t)(int64_t)(int32_t)k_; return (uint32_t)(expr); }
+#define FCMP32(name, op) static inline uint64_t kop_##name(uint64_t x_, uint64_t y_) { float a = f32_of(x_), b = f32_of(y_); return (uint32_t)(a op b); }
+#define FCMP64(name, op) static inline uint64_t kop_##name(uint64_t x_, uint64_t y_) { double a = f64_of(x_), b = f64_of(y_); return (uint32_t)(a op b); }
+#define FUN32(name, expr) static inline uint64_t kop_##name(uint64_t x_) { float a = f32_of(x_); return of_f32(expr); }
+#define FUN64(name, expr) static inline uint64_t kop_##name(uint64_t x_) { double a = f64_of(x_); return of_f64(expr); }
+#define FBIN32(name, expr) static inline uint64_t kop_##name(uint64_t x_, uint64_t y_) { float a = f32_of(x_), b = f32_of(y_); return of_f32(expr); }
+#define FBIN64(name, expr) static inline uint64_t kop_##name(uint64_t x_, uint64_t y_) { double a = f64_of(x_), b = f64_of(y_); return of_f64(expr); }
+#define CONV(name, expr) static inline uint64_t kop_##name(uint64_t x) { return (uint64_t)(expr); }
+#define BITS2(name, expr) static inline uint64_t kop_##name(uint64_t x, uint64_t y) { return (uint64_t)(expr); }
+/* Trapping ones return the trap kind (0: none) and the result through r. */
+#define IDIV(name, T, overflows, expr)                                                  \
+    static inline int kop_##name(uint64_t x_, uint64_t y_, uint64_t *r) {               \
+        T a = (T)x_, b = (T)y_;                                                         \
+        if (b == 0) return KILN_TRAP_INTEGER_DIVIDE_BY_ZERO;                            \
+        if (overflows) return KILN_TRAP_INTEGER_OVERFLOW;                               \
+        *r = (T)(expr);                                                                 \
+        return 0;                                                                       \
+    }
+#define TRUNC(name, FT, of, lo_ok, hi_ok, conv)                                         \
+    static inline int kop_##name(uint64_t x_, uint64_t *r) {                            \
+        FT x = of(x_);                                                                  \
+        if (x != x) return KILN_TRAP_INVALID_CONVERSION;                                \
+        if (!(lo_ok && hi_ok)) return KILN_TRAP_INTEGER_OVERFLOW;                       \
+        *r = conv;                                                                      \
+        return 0;                                                                       \
+    }
+#include "engine/ops_scalar.def"
+
+/* ------------------------------------------------------------ memory */
+#define LOADOP(name, T, conv) static inline uint64_t kop_##name(const uint8_t *p_) { T v_; memcpy(&v_, p_, sizeof v_); return conv; }
+#define STOREOP(name, T) static inline void kop_##name(uint8_t *p_, uint64_t x_) { T v_ = (T)x_; memcpy(p_, &v_, sizeof v_); }
+#include "engine/ops_mem.def"
+
+/* ------------------------------------------------------------ v128 */
+#define SIMD_UN(name, expr) static inline v128 kop_##name(v128 a) { return (expr); }
+#define SIMD_BIN(name, expr) static inline v128 kop_##name(v128 a, v128 b) { return (expr); }
+#define SIMD_TEST(name, expr) static inline uint64_t kop_##name(v128 a) { return (uint32_t)(expr); }
+#define SIMD_SHIFT(name, fn, mask)                                                      \
+    static inline v128 kop_##name(v128 a, uint64_t c_) { unsigned n = (uint32_t)c_ & (mask); return fn(a, n); } \
+    static inline v128 kop_##name##_k(v128 a, uint32_t n) { return fn(a, n); }
+#define VCMP(name, VT, op) SIMD_BIN(name, (v128)((VT)a op (VT)b))
+#define SPLAT(name, expr) static inline v128 kop_##name(uint64_t x) { uint64_t s_ = (expr); return (v128){s_, s_}; }
+#define EXTRACT(name, T, conv)                                                          \
+    static inline uint64_t kop_##name(v128 v, uint32_t lane) {                          \
+        T x_; memcpy(&x_, (const uint8_t *)&v + (size_t)lane * sizeof x_, sizeof x_); return (conv); }
+#define REPLACE(name, T)                                                                \
+    static inline v128 kop_##name(v128 v, uint64_t s, uint32_t lane) {                  \
+        T x_ = (T)s; memcpy((uint8_t *)&v + (size_t)lane * sizeof x_, &x_, sizeof x_); return v; }
+#include "engine/ops_simd.def"
+
+#define VLOAD(name, n, expr) static inline v128 kop_##name(const uint8_t *p_) { return (expr); }
+#define VLOAD_LANE(name, T)                                                             \
+    static inline v128 kop_##name(const uint8_t *p_, v128 v, uint32_t lane) {           \
+        T x_; memcpy(&x_, p_, sizeof x_); memcpy((uint8_t *)&v + (size_t)lane * sizeof x_, &x_, sizeof x_); return v; }
+#define VSTORE(name, n) static inline void kop_##name(uint8_t *p_, v128 v) { v_st_mem(p_, v); }
+#define VSTORE_LANE(name, T)                                                            \
+    static inline void kop_##name(uint8_t *p_, v128 v, uint32_t lane) {                 \
+        memcpy(p_, (const uint8_t *)&v + (size_t)lane * sizeof(T), sizeof(T)); }
+#include "engine/ops_simd_mem.def"
+
+/* Slot pairs <-> v128 */
+#define KV(lo, hi) ((v128){(lo), (hi)})
+
+#endif

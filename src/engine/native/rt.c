@@ -1,0 +1,234 @@
+/*
+ * rt.c — the native tier at run time: loading an artifact, entering native
+ * code, and the helpers native code calls (knat_helpers). Every trap is
+ * built by the interpreter's trap_build from the same state the interpreter
+ * would have: the frames native code pushed, the register-code position it
+ * names, and the fuel it held.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine/native/native.h"
+
+static __attribute__((noreturn)) void raise_trap(exec *ex, kiln_trap *t) {
+    ex->native_trap = t ? t : trap_make(KILN_TRAP_HOST);
+    siglongjmp(*ex->jmp, 2);
+}
+
+static __attribute__((noreturn)) void raise_info(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel,
+                                                 const trapinfo *ti) {
+    ex->fuel = fuel;
+    ex->pc = pc;
+    raise_trap(ex, trap_build(ex, pc, inst, ti));
+}
+
+static __attribute__((noreturn)) void h_trap(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, int kind,
+                                             uint64_t a, uint64_t b) {
+    trapinfo ti = {.kind = (kiln_trap_kind)kind, .has_operands = true, .a = a, .b = b};
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+static __attribute__((noreturn)) void h_trap_oob(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel,
+                                                 uint64_t addr, uint32_t size, int is_store) {
+    trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS, .addr = addr, .size = size, .is_store = is_store};
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+static __attribute__((noreturn)) void h_trap_table(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel,
+                                                   int kind, uint32_t index, uint32_t limit, uint32_t table) {
+    trapinfo ti = {.kind = (kiln_trap_kind)kind, .index = index, .limit = limit, .table = table};
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+static __attribute__((noreturn)) void h_trap_sig(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel,
+                                                 uint32_t index, uint32_t table, uint32_t want, uint32_t have) {
+    trapinfo ti = {.kind = KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH, .index = index, .table = table,
+                   .want_type = want, .have_type = have};
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+static __attribute__((noreturn)) void h_out_of_fuel(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
+    /* As the interpreter's out_of_fuel: pairs with the timer's release store. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    trapinfo ti = {.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL};
+    if (fuel < 0) fuel = 0;
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+/* As the interpreter's host_call; a wasm function without native code runs
+ * in the interpreter, nested (its backtrace ends at this call). */
+static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
+                           uint32_t argstart, int64_t fuel) {
+    uint64_t *nfp = fp + argstart;
+    ex->fuel = fuel;
+    ex->pc = pc;
+    if (f->kind == FUNC_HOST) {
+        ex->sp = fp + ex->fsp->fn->frame_slots;
+        kiln_caller cl = {ex, inst};
+        ex->host_calls++;
+        if (ex->prof) prof_enter(ex, fuel, NULL, 0, f->name);
+        kiln_trap *t = f->host(&cl, f->env, nfp);
+        fuel = ex->fuel;
+        if (ex->prof) prof_leave(ex, fuel);
+        if (t) {
+            trapinfo ti = {.kind = t->kind, .host = t};
+            raise_info(ex, inst, pc, fuel, &ti);
+        }
+        return fuel;
+    }
+    sigjmp_buf *saved = ex->jmp;
+    kiln_trap *t = f->inst->native ? native_call(ex, f, nfp) : interp_call(ex, f, nfp);
+    ex->jmp = saved;
+    if (t) raise_trap(ex, t);
+    return ex->fuel;
+}
+
+static int64_t h_step(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel) {
+    ex->fuel = fuel;
+    sigjmp_buf *saved = ex->jmp;
+    kiln_trap *t = interp_step(ex, inst, pc, fp);
+    ex->jmp = saved;
+    if (t) raise_trap(ex, t);
+    return ex->fuel;
+}
+
+static void h_prof_enter(exec *ex, int64_t fuel, const kiln_func *f) {
+    prof_enter(ex, fuel, f->inst->module, f->def->index, NULL);
+}
+
+static void h_prof_leave(exec *ex, int64_t fuel) { prof_leave(ex, fuel); }
+
+static const knat_helpers helpers = {
+    .trap = h_trap,
+    .trap_oob = h_trap_oob,
+    .trap_table = h_trap_table,
+    .trap_sig = h_trap_sig,
+    .out_of_fuel = h_out_of_fuel,
+    .call_slow = h_call_slow,
+    .step = h_step,
+    .prof_enter = h_prof_enter,
+    .prof_leave = h_prof_leave,
+};
+
+/* A fault in linear memory under native code: ex->pc names the access
+ * (native code stores it first), the signal handler kept the address. The
+ * first byte that faulted is where the access starts, except when the
+ * access straddles the end of memory: then it is the end itself. */
+static kiln_trap *fault_trap(exec *ex) {
+    const uint32_t *pc = ex->pc;
+    frame *f = ex->fsp;
+    trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS};
+    uint32_t ai;
+    kiln_memory *m = f->inst->memory;
+    if (pc && interp_access_info(pc, &ti.size, &ti.is_store, &ai) && m)
+        ti.addr = (uint64_t)((uint8_t *)ex->fault_addr - m->base);
+    return trap_build(ex, pc, f->inst, &ti);
+}
+
+kiln_trap *native_call(exec *ex, kiln_func *f, uint64_t *fp) { return native_call_from(ex, f, fp, NULL); }
+
+kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t *ret_pc) {
+    const funcdef *fn = f->def;
+    const struct native_code *nc = __atomic_load_n(&f->inst->native, __ATOMIC_ACQUIRE);
+    frame *base = ex->fsp + 1;
+    if (base >= ex->frames_end || fp + fn->frame_slots > ex->stack_end) {
+        trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
+        return trap_build(ex, NULL, f->inst, &ti);
+    }
+    base->fn = fn;
+    base->inst = f->inst;
+    base->fp = fp;
+    base->ret_pc = ret_pc;
+    ex->fsp = base;
+
+    sigjmp_buf jb;
+    sigjmp_buf *saved_jmp = ex->jmp;
+    exec *saved_tls = kiln_tls_exec;
+    uint32_t prof_cur = ex->prof_cur;
+    if (ex->prof) prof_enter(ex, ex->fuel, f->inst->module, fn->index, NULL);
+    kiln_trap *t = NULL;
+    int how = sigsetjmp(jb, 0);
+    if (how == 2) {
+        t = ex->native_trap;
+        ex->native_trap = NULL;
+    } else if (how == 1) {
+        t = fault_trap(ex);
+    } else {
+        ex->jmp = &jb;
+        kiln_tls_exec = ex;
+        nc->mod->entries[fn->index - f->inst->module->nfunc_imports](ex, f->inst, fp);
+    }
+    if (t && ex->prof) prof_unwind(ex, ex->fuel, prof_cur);
+    ex->fsp = base - 1;
+    ex->jmp = saved_jmp;
+    kiln_tls_exec = saved_tls;
+    return t;
+}
+
+bool kiln_instance_use_native(kiln_instance *inst) {
+    const struct native_code *nc = native_of(inst->module);
+    if (!nc) return false;
+    if (__atomic_load_n(&inst->native, __ATOMIC_ACQUIRE)) return true;
+    uint32_t nd = inst->module->nfuncs - inst->module->nfunc_imports;
+    for (uint32_t i = 0; i < nd; i++) __atomic_store_n(&inst->own[i].native, nc->mod->funcs[i], __ATOMIC_RELAXED);
+    /* Last, with release: whoever sees inst->native sees the functions. */
+    __atomic_store_n(&inst->native, nc, __ATOMIC_RELEASE);
+    return true;
+}
+
+const struct native_code *native_of(const kiln_module *m) {
+    return __atomic_load_n(&m->native, __ATOMIC_ACQUIRE);
+}
+
+/* Loads a shared object from bytes already verified: through a memfd, so
+ * that what is loaded is exactly what was checked (no path another process
+ * could swap between the check and dlopen). */
+bool native_load(kiln_module *m, const uint8_t *so, size_t len, kiln_error *err) {
+    int fd = memfd_create("kiln-native", MFD_CLOEXEC);
+    if (fd < 0) { snprintf(err->message, sizeof err->message, "native: memfd_create: %s", strerror(errno)); return false; }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, so + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            snprintf(err->message, sizeof err->message, "native: writing the artifact: %s", strerror(errno));
+            close(fd);
+            return false;
+        }
+        off += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    close(fd);
+    if (!dl) { snprintf(err->message, sizeof err->message, "native: cannot load the artifact: %s", dlerror()); return false; }
+    const knat_module *mod = dlsym(dl, "kiln_native_module");
+    uint32_t nd = m->nfuncs - m->nfunc_imports;
+    if (!mod || mod->abi != native_abi() || mod->nfuncs != nd) {
+        snprintf(err->message, sizeof err->message, "native: the artifact was not built for this module and this kiln");
+        dlclose(dl);
+        return false;
+    }
+    struct native_code *nc = calloc(1, sizeof *nc);
+    if (!nc) { dlclose(dl); snprintf(err->message, sizeof err->message, "out of memory"); return false; }
+    nc->dl = dl;
+    nc->mod = mod;
+    mod->bind(&helpers, m->funcs, m->types);
+    struct native_code *none = NULL;
+    if (!__atomic_compare_exchange_n(&m->native, &none, nc, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+        native_unload(nc); /* someone else loaded it first: keep theirs */
+    }
+    return true;
+}
+
+void native_unload(struct native_code *nc) {
+    if (!nc) return;
+    dlclose(nc->dl);
+    free(nc);
+}
