@@ -5,6 +5,7 @@
 #                  its top-level *.wast files are run (not proposals/)
 #   KILN           the kiln binary
 #   SPEC_JSON      where converted scripts are cached (wast2json output)
+#   KILN_SPEC_ARGS extra options for kiln spectest (e.g. "--tier native")
 #   tests/spec.sh [--tap]
 #
 # Each .wast is converted with wast2json once (again only when the .wast is
@@ -69,7 +70,7 @@ failed=$nconv
 if [ $tap = 1 ]; then
   for j in "${plain[@]}" "${simd[@]}"; do
     name=$(basename "$j" .json)
-    timeout 600 "$kiln" spectest "$j" >"$out" 2>&1
+    timeout 600 "$kiln" spectest ${KILN_SPEC_ARGS:-} "$j" >"$out" 2>&1
     rc=$?
     s=$(summary "$out")
     if [ $rc -eq 0 ] && [ -n "$s" ]; then echo "ok - spec/$name.wast: $s"
@@ -78,14 +79,14 @@ if [ $tap = 1 ]; then
   exit 0
 fi
 
-timeout 1200 "$kiln" spectest "${plain[@]}" >"$out" 2>&1
+timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${plain[@]}" >"$out" 2>&1
 rc=$?
 grep '^FAIL' "$out" | head -100
 s=$(summary "$out")
 echo "spec (${#plain[@]} files, non-SIMD): ${s:-no summary (exit status $rc)}"
 [ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
 if [ ${#simd[@]} -gt 0 ]; then
-  timeout 1200 "$kiln" spectest "${simd[@]}" >"$out" 2>&1
+  timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${simd[@]}" >"$out" 2>&1
   rc=$?
   grep '^FAIL' "$out" | head -100
   s=$(summary "$out")

@@ -9,6 +9,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_spectest(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_coredump(int argc, char **argv);

@@ -17,6 +17,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
+#include "cli/tier.h"
 
 typedef struct named {
     char *name;
@@ -322,12 +323,21 @@ static unsigned char *load(script *s, const char *file, size_t *len) {
     return cli_read_file(path, len);
 }
 
+/* --tier native: every module also compiled to native code (default: interp). */
+static cli_tier spec_tier = {.tier = TIER_INTERP};
+
 static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     size_t len;
     unsigned char *bytes = load(s, file, &len);
     if (!bytes) { snprintf(err->message, sizeof err->message, "cannot read %s/%s: %s", s->dir, file, strerror(errno)); return NULL; }
     kiln_module *m = kiln_module_new(s->engine, bytes, len, err);
     free(bytes);
+    if (m && spec_tier.tier == TIER_NATIVE) {
+        char cache[4096];
+        kiln_native_options o;
+        cli_tier_native_options(&spec_tier, &o, cache, sizeof cache);
+        if (!kiln_module_compile_native(m, &o, NULL, err)) { kiln_module_free(m); return NULL; }
+    }
     if (m) {
         kiln_module **nm = realloc(s->modules, (size_t)(s->nmodules + 1) * sizeof *nm);
         if (!nm) { kiln_module_free(m); snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
@@ -577,6 +587,11 @@ static void usage(FILE *f) {
             "  --explicit-bounds-checks\n"
             "                  compile memory accesses with explicit bounds checks\n"
             "                  (kiln_config.explicit_bounds_checks) instead of guard pages\n"
+            "  --tier interp|native\n"
+            "                  which engine runs the modules (default interp); native\n"
+            "                  compiles each with the C compiler (see kiln run --help)\n"
+            "  --cache DIR, --no-cache, --cc COMPILER\n"
+            "                  the native tier's artifact cache and compiler\n"
             "  -h, --help      this text\n\n"
             "Output: one line per failure (FAIL script:line: what happened), then\n"
             "\"N passed, N failed, N skipped\".\n"
@@ -585,7 +600,9 @@ static void usage(FILE *f) {
 
 int cmd_spectest(int argc, char **argv) {
     static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-                                         {"explicit-bounds-checks", no_argument, NULL, 'B'}, {0}};
+                                         {"explicit-bounds-checks", no_argument, NULL, 'B'},
+                                         {"tier", required_argument, NULL, 'T'}, {"cache", required_argument, NULL, 'C'},
+                                         {"no-cache", no_argument, NULL, 'N'}, {"cc", required_argument, NULL, 'K'}, {0}};
     bool verbose = false, explicit_bounds = false;
     int o;
     optind = 1;
@@ -593,6 +610,14 @@ int cmd_spectest(int argc, char **argv) {
         if (o == 'v') verbose = true;
         else if (o == 'h') { usage(stdout); return 0; }
         else if (o == 'B') explicit_bounds = true;
+        else if (o == 'T') {
+            if (!strcmp(optarg, "native")) spec_tier.tier = TIER_NATIVE;
+            else if (!strcmp(optarg, "interp")) spec_tier.tier = TIER_INTERP;
+            else return cli_fail("spectest", "bad --tier '%s': want interp or native", optarg);
+        }
+        else if (o == 'C') spec_tier.cache = optarg;
+        else if (o == 'N') spec_tier.no_cache = true;
+        else if (o == 'K') spec_tier.cc = optarg;
         else { usage(stderr); return 1; }
     }
     if (optind >= argc) { usage(stderr); return 1; }

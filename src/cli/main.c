@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "run a WebAssembly module (WASI command or --invoke FUNC)"},
+    {"compile", cmd_compile, "compile a module to native code ahead of time (the artifact cache)"},
     {"inspect", cmd_inspect, "show a module's sections, imports, exports, features and debug info"},
     {"coredump", cmd_coredump, "list a Wasm coredump (kiln run --coredump): frames, locals, memory, globals"},
     {"spectest", cmd_spectest, "run spec test scripts converted by wast2json"},

@@ -16,6 +16,16 @@ static inline uint64_t of_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u
 static inline double f64_of(uint64_t v) { double d; memcpy(&d, &v, 8); return d; }
 static inline uint64_t of_f64(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 
+/* A value the C compiler must not reason through. The native tier's C
+ * compiler folds f32.demote_f64(f64.promote_f32(x)) into x even with
+ * -fsignaling-nans, which lets a signaling NaN through unquieted; the
+ * interpreter computes each instruction on its own and needs no barrier. */
+#ifdef KILN_NATIVE_PRELUDE
+static inline double opaque_f64(double d) { __asm__("" : "+x"(d)); return d; }
+#else
+static inline double opaque_f64(double d) { return d; }
+#endif
+
 #define I32S(x) ((int32_t)(x))
 #define I64S(x) ((int64_t)(x))
 

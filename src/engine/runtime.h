@@ -110,6 +110,8 @@ typedef struct exec {
     void *fault_addr;              /* the faulting address (signal handler) */
     kiln_trap *native_trap;        /* a trap raised by native code, on its
                                       way back to native_call */
+    char *native_stack_limit;      /* native code traps (call stack
+                                      exhausted) below this stack address */
 } exec;
 
 typedef struct store_data {

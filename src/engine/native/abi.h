@@ -50,7 +50,8 @@ typedef void (*knat_entry)(exec *ex, kiln_instance *inst, uint64_t *fp);
 
 /* What an artifact exports, as the symbol kiln_native_module. */
 typedef struct knat_module {
-    uint64_t abi;                /* KILN_NATIVE_ABI of the headers it was built with */
+    uint64_t abi;                /* native_abi() of the headers it was built with */
+    const char *key;             /* the artifact key it was built for (build.c) */
     uint32_t nfuncs;             /* defined functions */
     /* Called once per load, before any call: the helpers, and the module's
      * functions and types (the artifact is loaded once per kiln_module). */

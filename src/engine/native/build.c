@@ -104,12 +104,14 @@ bool native_compiler_id(const char *cc, char *out, size_t n, kiln_error *err) {
 }
 
 /* The flags every artifact is built with. -ffp-contract=off: no fused
- * multiply-add (wasm rounds every operation). -fno-math-errno changes no
- * result (errno is invisible to wasm) and lets sqrt be one instruction.
- * Strict aliasing stays off: slots and memory are reinterpreted freely. */
+ * multiply-add (wasm rounds every operation). -fsignaling-nans: no folding
+ * of x * 1, x / 1 or x - 0 into x, which would let a signaling NaN through
+ * where wasm wants it quieted. -fno-math-errno changes no result (errno is
+ * invisible to wasm) and lets sqrt be one instruction. Strict aliasing
+ * stays off: slots and memory are reinterpreted freely. */
 static const char *const cflags[] = {
     "-std=gnu11", "-O2", "-fPIC", "-shared", "-fno-strict-aliasing", "-ffp-contract=off",
-    "-fno-math-errno", "-fvisibility=hidden", "-fno-semantic-interposition", "-g0", "-w", "-I.",
+    "-fno-math-errno", "-fsignaling-nans", "-fvisibility=hidden", "-fno-semantic-interposition", "-g0", "-w", "-I.",
 };
 
 static bool write_file(const char *dir, const char *rel, const void *data, size_t len, kiln_error *err) {
@@ -436,7 +438,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
         if (!safe_dir(dir, !(o && o->no_compile), err)) return false;
         kiln_error why = {{0}};
         if (cache_get(dir, info->key, &so, &len, &why)) {
-            bool ok = native_load(m, so, len, err);
+            bool ok = native_load(m, so, len, info->key, err);
             info->so_bytes = len;
             free(so);
             if (ok) {
@@ -452,6 +454,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
     } else if (o && o->no_compile) {
         return fail(err, "native: no cache directory to load native code from");
     }
+    opt.key = info->key;
     if (!native_build(m, &opt, &so, &len, &info->c_bytes, err)) return false;
     info->so_bytes = len;
     kiln_error perr = {{0}};
@@ -459,7 +462,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
         /* Running matters more than caching: go on, and say so. */
         snprintf(err->message, sizeof err->message, "%s", perr.message);
     }
-    bool ok = native_load(m, so, len, err);
+    bool ok = native_load(m, so, len, info->key, err);
     free(so);
     info->seconds = now_s() - t0;
     return ok;

@@ -238,6 +238,7 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, fuel, f_);\n");
     P("    ");
     if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
+    P("(");
     fnptr_type(g, t);
     P("f_->native)(ex, f_->inst, nfp_");
     call_args(g, t, argstart);
@@ -449,7 +450,9 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         return true;
     case SH_LOAD:
         mem_addr(g, op, at, O(1), O(2), false);
-        P("  s%u = kop_%s(p_); }\n", O(0), name);
+        P("  s%u = kop_%s(p_);", O(0), name);
+        if (op_names[op][0] != 'c') P(" KN_FORCE(s%u);", O(0)); /* unchecked: must fault even if unused */
+        P(" }\n");
         return true;
     case SH_STORE:
         mem_addr(g, op, at, O(0), O(2), true);
@@ -457,12 +460,13 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         return true;
     case SH_VLOAD:
         mem_addr(g, op, at, O(1), O(2), false);
-        P("  v128 r_ = kop_%s(p_); s%u = r_[0]; s%u = r_[1]; }\n", name, O(0), O(0) + 1);
+        P("  v128 r_ = kop_%s(p_);%s s%u = r_[0]; s%u = r_[1]; }\n", name, op_names[op][0] != 'c' ? " KN_FORCE_V(r_);" : "",
+          O(0), O(0) + 1);
         return true;
     case SH_VLOAD_LANE:
         mem_addr(g, op, at, O(1), O(2), false);
-        P("  v128 r_ = kop_%s(p_, KV(s%u, s%u), %uu); s%u = r_[0]; s%u = r_[1]; }\n", name, O(3), O(3) + 1, O(4), O(0),
-          O(0) + 1);
+        P("  v128 r_ = kop_%s(p_, KV(s%u, s%u), %uu);%s s%u = r_[0]; s%u = r_[1]; }\n", name, O(3), O(3) + 1, O(4),
+          op_names[op][0] != 'c' ? " KN_FORCE_V(r_);" : "", O(0), O(0) + 1);
         return true;
     case SH_VSTORE:
         mem_addr(g, op, at, O(0), O(2), true);
@@ -564,6 +568,9 @@ static bool gen_func(G *g, uint32_t j) {
     P(" {\n");
     P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base; int64_t fuel = ex->fuel;\n", j);
     P("  (void)code; (void)mem; (void)fuel;\n");
+    /* Native frames live on the C stack: stop before it runs out. */
+    P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
+      " H->trap(ex, inst, code, fuel, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
         if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
         else P("  uint64_t s%u = 0;\n", i);
@@ -625,12 +632,16 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
         P("}\n");
     }
     P("\nstatic const knat_entry entries[%u] = {", nd ? nd : 1);
-    for (uint32_t j = 0; j < nd; j++) P("%se%u", j % 8 ? ", " : "\n  ", j);
+    for (uint32_t j = 0; j < nd; j++) P("%se%u,", j % 8 ? " " : "\n  ", j);
     P("};\nstatic void *const funcs[%u] = {", nd ? nd : 1);
-    for (uint32_t j = 0; j < nd; j++) P("%s(void *)f%u", j % 8 ? ", " : "\n  ", j);
+    for (uint32_t j = 0; j < nd; j++) P("%s(void *)f%u,", j % 8 ? " " : "\n  ", j);
     P("};\nstatic void bind(const knat_helpers *h, const funcdef *d, const functype *t) { H = h; defs = d; types = t; }\n");
     P("__attribute__((visibility(\"default\"))) const knat_module kiln_native_module = {\n");
-    P("  0x%" PRIx64 "ull, %u, bind, entries, funcs,\n};\n", abi, nd);
+    /* The key is hex digits only (build.c), so it is safe in a C string. */
+    const char *key = opt->key ? opt->key : "";
+    for (const char *k = key; *k; k++)
+        if (!strchr("0123456789abcdef", *k)) key = "";
+    P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs,\n};\n", abi, key, nd);
     free(g->target); free(g->gused); free(g->rkinds);
     return true;
 }

@@ -19,11 +19,14 @@ typedef struct native_options {
     uint32_t timeout_ms;   /* the compiler's wall-clock limit */
     uint64_t memory_limit; /* the compiler's address-space limit, bytes */
     const int *cancel;     /* stop when it becomes nonzero */
+    const char *key;       /* the artifact key, recorded in the artifact */
 } native_options;
 
 /* A loaded artifact: one per kiln_module. */
 struct native_code {
     void *dl;
+    int fd;  /* the memfd it was loaded from: open while loaded, so that its
+                /proc/self/fd name (which the dynamic loader goes by) stays unique */
     const knat_module *mod;
 };
 
@@ -49,7 +52,7 @@ bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so,
 bool native_compiler_id(const char *cc, char *out, size_t n, kiln_error *err);
 
 /* rt.c */
-bool native_load(kiln_module *m, const uint8_t *so, size_t len, kiln_error *err);
+bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key, kiln_error *err);
 void native_unload(struct native_code *nc);
 kiln_trap *native_call(exec *ex, kiln_func *f, uint64_t *fp);
 /* The same, from the interpreter: ret_pc is where its caller continues, so

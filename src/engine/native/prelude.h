@@ -14,6 +14,7 @@
 #ifndef KILN_NATIVE_PRELUDE_H
 #define KILN_NATIVE_PRELUDE_H
 
+#define KILN_NATIVE_PRELUDE 1
 #include "engine/runtime.h"
 #include "engine/arith.h"
 #include "engine/simd.h"
@@ -89,6 +90,11 @@
     static inline void kop_##name(uint8_t *p_, v128 v, uint32_t lane) {                 \
         memcpy(p_, (const uint8_t *)&v + (size_t)lane * sizeof(T), sizeof(T)); }
 #include "engine/ops_simd_mem.def"
+
+/* A load whose value is never used must still trap when out of bounds: the
+ * empty asm makes the value needed, so the C compiler cannot drop the load. */
+#define KN_FORCE(v) __asm__("" ::"r"(v))
+#define KN_FORCE_V(v) __asm__("" ::"x"(v))
 
 /* Slot pairs <-> v128 */
 #define KV(lo, hi) ((v128){(lo), (hi)})

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include "engine/native/native.h"
 
@@ -134,6 +135,29 @@ static kiln_trap *fault_trap(exec *ex) {
 
 kiln_trap *native_call(exec *ex, kiln_func *f, uint64_t *fp) { return native_call_from(ex, f, fp, NULL); }
 
+/* Native code's frames are on the thread's own stack: the lowest address
+ * it may use, leaving room for host functions and the signal handler. */
+#define STACK_RESERVE (256u * 1024u)
+static char *stack_limit(void) {
+    static __thread char *limit;
+    if (limit) return limit;
+    pthread_attr_t a;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        pthread_attr_getstack(&a, &lo, &size);
+        pthread_attr_destroy(&a);
+    }
+    if (!lo || size <= 2 * STACK_RESERVE) {
+        /* Unknown: allow 1 MiB below here. */
+        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+        limit = (char *)(here - (1u << 20));
+    } else {
+        limit = (char *)lo + STACK_RESERVE;
+    }
+    return limit;
+}
+
 kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t *ret_pc) {
     const funcdef *fn = f->def;
     const struct native_code *nc = __atomic_load_n(&f->inst->native, __ATOMIC_ACQUIRE);
@@ -147,6 +171,7 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
     base->fp = fp;
     base->ret_pc = ret_pc;
     ex->fsp = base;
+    ex->native_stack_limit = stack_limit();
 
     sigjmp_buf jb;
     sigjmp_buf *saved_jmp = ex->jmp;
@@ -190,7 +215,7 @@ const struct native_code *native_of(const kiln_module *m) {
 /* Loads a shared object from bytes already verified: through a memfd, so
  * that what is loaded is exactly what was checked (no path another process
  * could swap between the check and dlopen). */
-bool native_load(kiln_module *m, const uint8_t *so, size_t len, kiln_error *err) {
+bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key, kiln_error *err) {
     int fd = memfd_create("kiln-native", MFD_CLOEXEC);
     if (fd < 0) { snprintf(err->message, sizeof err->message, "native: memfd_create: %s", strerror(errno)); return false; }
     for (size_t off = 0; off < len;) {
@@ -206,18 +231,23 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, kiln_error *err)
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    close(fd);
-    if (!dl) { snprintf(err->message, sizeof err->message, "native: cannot load the artifact: %s", dlerror()); return false; }
+    if (!dl) {
+        snprintf(err->message, sizeof err->message, "native: cannot load the artifact: %s", dlerror());
+        close(fd);
+        return false;
+    }
     const knat_module *mod = dlsym(dl, "kiln_native_module");
     uint32_t nd = m->nfuncs - m->nfunc_imports;
-    if (!mod || mod->abi != native_abi() || mod->nfuncs != nd) {
+    if (!mod || mod->abi != native_abi() || mod->nfuncs != nd || !mod->key || strcmp(mod->key, key)) {
         snprintf(err->message, sizeof err->message, "native: the artifact was not built for this module and this kiln");
         dlclose(dl);
+        close(fd);
         return false;
     }
     struct native_code *nc = calloc(1, sizeof *nc);
-    if (!nc) { dlclose(dl); snprintf(err->message, sizeof err->message, "out of memory"); return false; }
+    if (!nc) { dlclose(dl); close(fd); snprintf(err->message, sizeof err->message, "out of memory"); return false; }
     nc->dl = dl;
+    nc->fd = fd;
     nc->mod = mod;
     mod->bind(&helpers, m->funcs, m->types);
     struct native_code *none = NULL;
@@ -230,5 +260,6 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, kiln_error *err)
 void native_unload(struct native_code *nc) {
     if (!nc) return;
     dlclose(nc->dl);
+    close(nc->fd);
     free(nc);
 }
