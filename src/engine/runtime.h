@@ -112,6 +112,9 @@ typedef struct exec {
                                       way back to native_call */
     char *native_stack_limit;      /* native code traps (call stack
                                       exhausted) below this stack address */
+    uint32_t native_site;          /* native code: the register-code position
+                                      of the unchecked access it is making, in
+                                      the function of ex->fsp (for faults) */
 } exec;
 
 typedef struct store_data {

@@ -19,6 +19,19 @@
 
 #include "engine/runtime.h"
 
+/* Native code compares fuel with a limit held in a register, not with the
+ * store's floor in memory (which the deadline timer raises): the limit is
+ * at least the floor, so running out of fuel is seen at exactly the charge
+ * point where the interpreter sees it, and it is at most this much fuel
+ * above the current count, so the floor is read again at least every
+ * KNAT_POLL units: a deadline is noticed within about a millisecond. */
+#define KNAT_POLL (1 << 20)
+static inline int64_t knat_limit(const exec *ex, int64_t fuel) {
+    int64_t floor = __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED);
+    int64_t l = fuel > INT64_MIN + KNAT_POLL ? fuel - KNAT_POLL : INT64_MIN;
+    return l > floor ? l : floor;
+}
+
 /* Helpers native code calls. The trap_* ones never return: they build the
  * trap and jump back to native_call. The others return the fuel left
  * (they may charge, and may run guest code that charges). */
@@ -31,7 +44,10 @@ typedef struct knat_helpers {
                        uint32_t index, uint32_t limit, uint32_t table) __attribute__((noreturn));
     void (*trap_sig)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint32_t index,
                      uint32_t table, uint32_t want, uint32_t have) __attribute__((noreturn));
-    void (*out_of_fuel)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) __attribute__((noreturn));
+    /* A charge point found fuel below the function's local limit: traps
+     * when it is below the store's floor (out of fuel, or the deadline
+     * raised the floor), else returns the next local limit. */
+    int64_t (*poll)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel);
     /* A call the generated code does not make itself: a host function, or
      * a wasm function without native code. Arguments are in fp[argstart..],
      * results come back there. */

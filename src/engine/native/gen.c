@@ -174,13 +174,13 @@ static bool is_back(int op) {
 
 static void charge(G *g, uint32_t f) {
     if (g->opt->no_meter || !f) return;
-    P("  fuel -= %u;\n", f);
+    P("  fr -= %u;\n", f);
 }
 
 static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter) return;
-    if (f) P("  fuel -= %u;\n", f);
-    P("  if (KN_UNLIKELY(fuel < __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED))) H->out_of_fuel(ex, inst, code + %u, fuel);\n", at);
+    if (f) P("  fr -= %u;\n", f);
+    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; lim = H->poll(ex, inst, code + %u, f_); fr = f_ - lim; }\n", at);
 }
 
 /* The C type a function returns for n result slots. */
@@ -215,9 +215,9 @@ static void enter(G *g, const char *def, const char *cinst, const char *slots_ex
                   uint32_t argstart) {
     P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
     P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
-      " H->trap(ex, inst, code + %u, fuel, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
+      " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
     P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = code + %u;\n", def, cinst, at + units);
-    P("    ex->fsp = nf_; ex->fuel = fuel;\n");
+    P("    ex->fsp = nf_; ex->fuel = KN_FUEL;\n");
 }
 
 static void call_args(G *g, const functype *t, uint32_t argstart) {
@@ -225,7 +225,7 @@ static void call_args(G *g, const functype *t, uint32_t argstart) {
 }
 
 static void take_results(G *g, const functype *t, uint32_t argstart) {
-    P("    fuel = ex->fuel;\n");
+    P("    fr = ex->fuel - lim;\n");
     if (t->result_slots == 1) P("    s%u = r_;\n", argstart);
     else for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = r_.r[%u];\n", argstart + i, i);
 }
@@ -235,7 +235,7 @@ static void take_results(G *g, const functype *t, uint32_t argstart) {
 static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, uint32_t argstart) {
     P("    if (KN_LIKELY(f_->native != NULL)) {\n");
     enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart);
-    P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, fuel, f_);\n");
+    P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, f_);\n");
     P("    ");
     if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
     P("(");
@@ -246,7 +246,7 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     take_results(g, t, argstart);
     P("    } else {\n");
     for (uint32_t i = 0; i < t->param_slots; i++) P("    fp[%u] = s%u;\n", argstart + i, argstart + i);
-    P("    fuel = H->call_slow(ex, inst, fp, code + %u, f_, %u, fuel);\n", at, argstart);
+    P("    fr = H->call_slow(ex, inst, fp, code + %u, f_, %u, KN_FUEL) - lim;\n", at, argstart);
     for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
     P("    }\n");
 }
@@ -259,8 +259,8 @@ static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *i
 
 static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     charge_check(g, fuel, at);
-    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, fuel);\n");
-    P("  ex->fsp--; ex->fuel = fuel;\n");
+    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
+    P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
     uint32_t n = g->f->type->result_slots;
     if (n == 0) P("  return;\n");
     else if (n == 1) P("  return s%u;\n", slot >= 0 ? (uint32_t)slot : 0u);
@@ -279,11 +279,11 @@ static void mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
     const char *cname = op_names[op];
     bool checked = cname[0] == 'c';
     if (!checked) {
-        P("  ex->pc = code + %u;\n", at);
+        P("  ex->native_site = %u;\n", at);
         P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
-        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, fuel, ea_, %u, %d);\n",
+        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, KN_FUEL, ea_, %u, %d);\n",
           access_size[op], at, access_size[op], is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
@@ -326,7 +326,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     switch (op) {
     case OP_unreachable:
-        P("  H->trap(ex, inst, code + %u, fuel, KILN_TRAP_UNREACHABLE, 0, 0);\n", at);
+        P("  H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNREACHABLE, 0, 0);\n", at);
         return true;
     case OP_charge:
         charge(g, O(0));
@@ -349,7 +349,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         snprintf(fs, sizeof fs, "%u", t->frame_slots);
         P("  {\n");
         enter(g, def, "inst", fs, at, units, argstart);
-        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, fuel, inst->funcs[%u]);\n", t->index);
+        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
         P("    ");
         if (t->type->result_slots) { ret_type(g, t->type->result_slots); P(" r_ = "); }
         P("f%u(ex, inst, nfp_", cj);
@@ -374,10 +374,10 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         if (!t) { g->err = "call_indirect of a type the module does not declare"; return false; }
         charge_check(g, O(4), at);
         P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
-        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, fuel, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
         P("    kiln_func *f_ = tb_->elems[i_];\n");
-        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, fuel, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
-        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, fuel, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
+        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
         call_func_var(g, t, at, units, argstart);
         P("  }\n");
         return true;
@@ -442,11 +442,11 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         return true;
     case SH_IDIV:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, s%u, &r_);\n", name, O(1), O(2));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, fuel, k_, s%u, s%u);\n    s%u = r_; }\n", at, O(1), O(2), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, KN_FUEL, k_, s%u, s%u);\n    s%u = r_; }\n", at, O(1), O(2), O(0));
         return true;
     case SH_TRUNC:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, &r_);\n", name, O(1));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, fuel, k_, s%u, 0);\n    s%u = r_; }\n", at, O(1), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, KN_FUEL, k_, s%u, 0);\n    s%u = r_; }\n", at, O(1), O(0));
         return true;
     case SH_LOAD:
         mem_addr(g, op, at, O(1), O(2), false);
@@ -516,7 +516,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             P("  fp[%u] = s%u;\n", s, s);
             if (v) P("  fp[%u] = s%u;\n", s + 1, s + 1);
         }
-        P("  fuel = H->step(ex, inst, fp, code + %u, fuel);\n", at);
+        P("  fr = H->step(ex, inst, fp, code + %u, KN_FUEL) - lim;\n", at);
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
             P("  s%u = fp[%u];\n", s, s);
@@ -566,11 +566,14 @@ static bool gen_func(G *g, uint32_t j) {
 
     proto(g, j, false);
     P(" {\n");
-    P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base; int64_t fuel = ex->fuel;\n", j);
-    P("  (void)code; (void)mem; (void)fuel;\n");
+    P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base;\n", j);
+    /* fr: the fuel above lim, so that a charge point is a subtraction and
+     * a sign test (abi.h, knat_limit). */
+    P("  int64_t lim = knat_limit(ex, ex->fuel), fr = ex->fuel - lim;\n");
+    P("  (void)code; (void)mem; (void)fr; (void)lim;\n");
     /* Native frames live on the C stack: stop before it runs out. */
     P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
-      " H->trap(ex, inst, code, fuel, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
+      " H->trap(ex, inst, code, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
         if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
         else P("  uint64_t s%u = 0;\n", i);

@@ -96,6 +96,9 @@
 #define KN_FORCE(v) __asm__("" ::"r"(v))
 #define KN_FORCE_V(v) __asm__("" ::"x"(v))
 
+/* The fuel left, in a function that keeps it as fr above lim (gen.c). */
+#define KN_FUEL (fr + lim)
+
 /* Slot pairs <-> v128 */
 #define KV(lo, hi) ((v128){(lo), (hi)})
 

@@ -55,7 +55,8 @@ static __attribute__((noreturn)) void h_trap_sig(exec *ex, kiln_instance *inst, 
     raise_info(ex, inst, pc, fuel, &ti);
 }
 
-static __attribute__((noreturn)) void h_out_of_fuel(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
+static int64_t h_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
+    if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) return knat_limit(ex, fuel);
     /* As the interpreter's out_of_fuel: pairs with the timer's release store. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     trapinfo ti = {.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL};
@@ -111,7 +112,7 @@ static const knat_helpers helpers = {
     .trap_oob = h_trap_oob,
     .trap_table = h_trap_table,
     .trap_sig = h_trap_sig,
-    .out_of_fuel = h_out_of_fuel,
+    .poll = h_poll,
     .call_slow = h_call_slow,
     .step = h_step,
     .prof_enter = h_prof_enter,
@@ -123,8 +124,8 @@ static const knat_helpers helpers = {
  * first byte that faulted is where the access starts, except when the
  * access straddles the end of memory: then it is the end itself. */
 static kiln_trap *fault_trap(exec *ex) {
-    const uint32_t *pc = ex->pc;
     frame *f = ex->fsp;
+    const uint32_t *pc = f->fn->code + ex->native_site;
     trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS};
     uint32_t ai;
     kiln_memory *m = f->inst->memory;
