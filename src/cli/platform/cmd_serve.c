@@ -45,8 +45,11 @@ static const char help[] =
     "    /healthz, /metrics (Prometheus text).\n"
     "\n"
     "    The data directory holds registry.db (SQLite, WAL), blobs/ (module\n"
-    "    binaries by sha256) and admin.token (made at first start, mode 0600;\n"
-    "    the CLI reads it from --data or takes KILN_TOKEN).\n"
+    "    binaries by sha256), admin.token (made at first start, mode 0600;\n"
+    "    the CLI reads it from --data or takes KILN_TOKEN) and serve.lock: a\n"
+    "    server holds it while it runs, so a second server on the same data\n"
+    "    directory exits with the first one's PID. One server per address\n"
+    "    too: a busy --listen address is an error, never shared.\n"
     "\n"
     "OPTIONS\n"
     "    --listen ADDR:PORT\n"
@@ -79,6 +82,10 @@ static const char help[] =
     "        Limits for versions deployed without their own (defaults 30s,\n"
     "        unlimited, 1GiB).\n"
     "\n"
+    "    --max-table-elements N\n"
+    "        The most elements a module's tables may hold (default\n"
+    "        10000000). A deploy whose tables need more at start is refused.\n"
+    "\n"
     "    --cache N\n"
     "        Compiled modules kept in memory (default 64).\n"
     "\n"
@@ -107,8 +114,9 @@ static const char help[] =
     "        auto-rollback); for benchmarks. KILN_USAGE=off does the same.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 after a clean shutdown; 1 when the server cannot start (address in\n"
-    "    use, data directory unusable, bad option).\n"
+    "    0 after a clean shutdown; 1 when the server cannot start: its address\n"
+    "    is already in use, another kiln serve holds its data directory, the\n"
+    "    directory is unusable, or an option is bad.\n"
     "\n"
     "EXAMPLES\n"
     "    kiln serve --data /var/lib/kiln --listen 0.0.0.0:8080\n"
@@ -141,7 +149,7 @@ int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
-               *cpu_sample = NULL;
+               *cpu_sample = NULL, *max_table = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -155,6 +163,7 @@ int cmd_serve(int argc, char **argv) {
         {"--default-fuel", true, &def_fuel, NULL},
         {"--default-max-memory", true, &def_mem, NULL},
         {"--cache", true, &cache, NULL},
+        {"--max-table-elements", true, &max_table, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
@@ -174,7 +183,7 @@ int cmd_serve(int argc, char **argv) {
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
         .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
-        .cache_capacity = 64,
+        .cache_capacity = 64, .max_table_elements = 10000000,
     };
     if (!parse_listen(listen, host, sizeof host, &cfg.port))
         return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
@@ -192,6 +201,9 @@ int cmd_serve(int argc, char **argv) {
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
     NUM(cache, cfg.cache_capacity, "--cache");
     NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
+    NUM(max_table, cfg.max_table_elements, "--max-table-elements");
+    if (max_table && !cfg.max_table_elements)
+        return cli_fail("serve", "bad --max-table-elements '0': want a number of elements, 1 or more");
 #undef NUM
     if (max_body) {
         if (!client_parse_size(max_body, &v) || !v) return cli_fail("serve", "bad --max-body '%s': want a size such as 16MiB", max_body);
