@@ -57,8 +57,11 @@ static const char help[] =
     "    0 when the version was stored; 1 otherwise (the reason is printed).\n"
     "\n"
     "EXAMPLES\n"
-    "    kiln deploy build/hello.wasm --name hello --promote\n"
-    "    kiln deploy app.wasm --name app --commit $(git rev-parse HEAD) \\\n"
+    "    In a kiln checkout, after 'make all examples', with a server running\n"
+    "    (kiln serve --help):\n"
+    "\n"
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --promote\n"
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --commit $(git rev-parse HEAD) \\\n"
     "        --commit-time $(git show -s --format=%cI) --timeout 500ms --max-memory 64MiB\n";
 
 static const char synopsis[] = "kiln deploy FILE.wasm --name NAME [--promote] [OPTIONS]";

@@ -119,8 +119,11 @@ static const char help[] =
     "    directory is unusable, or an option is bad.\n"
     "\n"
     "EXAMPLES\n"
-    "    kiln serve --data /var/lib/kiln --listen 0.0.0.0:8080\n"
-    "    kiln deploy hello.wasm --name hello --promote\n"
+    "    In a kiln checkout, after 'make all examples' (examples/wagi-hello is\n"
+    "    a WAGI program: it answers with a CGI header and a greeting):\n"
+    "\n"
+    "    kiln serve --data ./kiln-data --listen 127.0.0.1:8080 &\n"
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --promote\n"
     "    curl 'http://127.0.0.1:8080/run/hello/greet?name=ada'\n";
 
 static const char synopsis[] = "kiln serve [--listen ADDR:PORT] [--data DIR] [OPTIONS]";
