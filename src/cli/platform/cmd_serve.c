@@ -1,6 +1,7 @@
 /* cmd_serve.c — `kiln serve`: runs the platform server in the foreground
  * until SIGINT or SIGTERM. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -148,6 +149,36 @@ static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port
     return true;
 }
 
+/* Prints s for a POSIX shell: as it is when it needs no quoting. */
+static void print_shell_word(const char *s) {
+    if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%,=") == strlen(s)) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('\'');
+    for (; *s; s++) {
+        if (*s == '\'') fputs("'\\''", stdout);
+        else putchar(*s);
+    }
+    putchar('\'');
+}
+
+/* The exact `kiln login` line for this server: a URL a client on this
+ * machine can reach (the wildcard addresses become loopback) and the
+ * token file's absolute path. */
+static void print_login_line(const char *host, unsigned port, const char *data_dir) {
+    char url[200], dir[PATH_MAX], token[PATH_MAX + 16];
+    bool v6 = strchr(host, ':') != NULL;
+    if (!strcmp(host, "0.0.0.0")) host = "127.0.0.1";
+    else if (!strcmp(host, "::")) host = "::1";
+    snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    if (!realpath(data_dir, dir)) snprintf(dir, sizeof dir, "%s", data_dir);
+    snprintf(token, sizeof token, "%s/admin.token", dir);
+    printf("kiln serve: to use it from any shell: kiln login %s --token-file ", url);
+    print_shell_word(token);
+    putchar('\n');
+}
+
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
@@ -268,6 +299,7 @@ int cmd_serve(int argc, char **argv) {
     bool v6 = strchr(host, ':') != NULL;
     printf("kiln serve: listening on http://%s%s%s:%u (data %s, %u threads)\n", v6 ? "[" : "", host, v6 ? "]" : "",
            s->port, cfg.data_dir, s->cfg.threads);
+    print_login_line(host, s->port, cfg.data_dir);
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
