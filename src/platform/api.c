@@ -151,8 +151,18 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     if (!reg_deploy_limits(s->reg, &d, &lim, &e) || !deploy_check(s, m, &lim, why, sizeof why)) {
         pthread_mutex_unlock(&deploy_lock);
         kiln_module_free(m);
-        if (e.status) reply_error(r, e.status, "%s", e.message);
-        else reply_error(r, 422, "%s", why);
+        if (e.status) {
+            reply_error(r, e.status, "%s", e.message);
+        } else {
+            reply_error(r, 422, "%s", why);
+            cJSON *f = cJSON_CreateObject();
+            if (f) {
+                cJSON_AddStringToObject(f, "module", name);
+                cJSON_AddStringToObject(f, "actor", actor);
+                cJSON_AddStringToObject(f, "error", why);
+            }
+            server_log(s, "deploy-refused", f);
+        }
         metrics_admin(s->metrics, name, "deploy", false);
         return;
     }
@@ -169,6 +179,7 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     /* The first request to it need not compile it again. */
     mc_entry *en = mc_adopt(s->cache, digest, m, &e);
     mc_release(s->cache, en);
+    server_log_change(s, "deploy", name, actor, d.reason ? d.reason : d.message, out);
     delivery_after_deploy(s, rq, name, actor, out);
     reply_json(r, 201, out);
 }
@@ -235,6 +246,7 @@ static void alias_op(server *s, const http_request *rq, const char *name, const 
         ok = reg_rollback(s->reg, name, alias, to, actor, reason, force, &res, &e);
     }
     metrics_admin(s->metrics, name, op, ok);
+    if (ok) server_log_change(s, op, name, actor, reason, res);
     if (ok) delivery_after_alias(s, name, op, res);
     if (ok) reply_json(r, 200, res);
     else reply_error(r, e.status, "%s", e.message);

@@ -43,6 +43,7 @@ typedef struct server_config {
     kiln_prices prices;           /* name "" : aws-lambda-x86 */
     double regression_threshold;  /* 0: 0.20 */
     unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 64) */
+    bool log_json;                /* the event log (events.c) as JSON lines, not text */
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
@@ -84,6 +85,16 @@ void server_kiln_limits(const server *s, const reg_limits *version, kiln_limits 
  * memory or table larger than its limits at start, a trap while
  * instantiating), written to why; true when it can. */
 bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, char *why, size_t size);
+
+/* events.c: the server's log on stdout, one line per event: the time,
+ * the event's name and its fields (string, number or bool members of
+ * fields, in order; taken and freed), as logfmt text or JSON. */
+void server_log(server *s, const char *event, cJSON *fields);
+/* A change's line, its fields taken from the registry's answer (res):
+ * event "deploy" (reg_add_version's) or an alias change (promote, pin,
+ * unpin, rollback, auto-rollback: reg_set_alias's and reg_rollback's). */
+void server_log_change(server *s, const char *event, const char *module, const char *actor, const char *reason,
+                       const cJSON *res);
 
 /* A fresh request id: 16 hex digits. */
 void server_request_id(server *s, char out[17]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/platform/client.h"
@@ -110,6 +111,14 @@ static const char help[] =
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
     "\n"
+    "    --log-format text|json\n"
+    "        How the server's log on stdout is written (default text). It has\n"
+    "        one line per deploy, refused deploy, promote, pin, unpin,\n"
+    "        rollback and auto-rollback: the time (UTC), the event, then\n"
+    "        module, version or alias/from/to, actor and reason, as key=value\n"
+    "        pairs, or as one JSON object per line with json (the start and\n"
+    "        shutdown lines too). Requests are not logged: see /metrics.\n"
+    "\n"
     "    --no-usage\n"
     "        Neither meter requests nor aggregate usage (no kiln cost, no\n"
     "        auto-rollback); for benchmarks. KILN_USAGE=off does the same.\n"
@@ -149,41 +158,41 @@ static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port
     return true;
 }
 
-/* Prints s for a POSIX shell: as it is when it needs no quoting. */
-static void print_shell_word(const char *s) {
+/* Appends s to buf, quoted for a POSIX shell when it needs quoting. */
+static void shell_word(const char *s, char *buf, size_t size) {
+    size_t n = strlen(buf);
     if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%,=") == strlen(s)) {
-        fputs(s, stdout);
+        snprintf(buf + n, size - n, "%s", s);
         return;
     }
-    putchar('\'');
-    for (; *s; s++) {
-        if (*s == '\'') fputs("'\\''", stdout);
-        else putchar(*s);
+    if (n + 1 < size) buf[n++] = '\'';
+    for (; *s && n + 5 < size; s++) {
+        if (*s == '\'') { memcpy(buf + n, "'\\''", 4); n += 4; }
+        else buf[n++] = *s;
     }
-    putchar('\'');
+    if (n + 1 < size) buf[n++] = '\'';
+    buf[n] = 0;
 }
 
 /* The exact `kiln login` line for this server: a URL a client on this
  * machine can reach (the wildcard addresses become loopback) and the
  * token file's absolute path. */
-static void print_login_line(const char *host, unsigned port, const char *data_dir) {
-    char url[200], dir[PATH_MAX], token[PATH_MAX + 16];
+static void login_line(const char *host, unsigned port, const char *data_dir, char *buf, size_t size) {
+    char dir[PATH_MAX], token[PATH_MAX + 16];
     bool v6 = strchr(host, ':') != NULL;
     if (!strcmp(host, "0.0.0.0")) host = "127.0.0.1";
     else if (!strcmp(host, "::")) host = "::1";
-    snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
     if (!realpath(data_dir, dir)) snprintf(dir, sizeof dir, "%s", data_dir);
     snprintf(token, sizeof token, "%s/admin.token", dir);
-    printf("kiln serve: to use it from any shell: kiln login %s --token-file ", url);
-    print_shell_word(token);
-    putchar('\n');
+    snprintf(buf, size, "kiln login http://%s%s%s:%u --token-file ", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    shell_word(token, buf, size);
 }
 
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
-               *cpu_sample = NULL, *max_table = NULL;
+               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -198,6 +207,7 @@ int cmd_serve(int argc, char **argv) {
         {"--default-max-memory", true, &def_mem, NULL},
         {"--cache", true, &cache, NULL},
         {"--max-table-elements", true, &max_table, NULL},
+        {"--log-format", true, &log_format, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
@@ -262,6 +272,12 @@ int cmd_serve(int argc, char **argv) {
         cfg.default_limits.max_memory_bytes = v;
     }
 
+    if (log_format) {
+        if (strcmp(log_format, "text") && strcmp(log_format, "json"))
+            return cli_fail("serve", "bad --log-format '%s': want text or json", log_format);
+        cfg.log_json = !strcmp(log_format, "json");
+    }
+
     const char *usage_env = getenv("KILN_USAGE");
     cfg.usage_off = no_usage || (usage_env && (!strcmp(usage_env, "off") || !strcmp(usage_env, "0")));
     if (prices) {
@@ -297,14 +313,35 @@ int cmd_serve(int argc, char **argv) {
     server *s = server_start(&cfg, &e);
     if (!s) return cli_fail("serve", "%s", e.message);
     bool v6 = strchr(host, ':') != NULL;
-    printf("kiln serve: listening on http://%s%s%s:%u (data %s, %u threads)\n", v6 ? "[" : "", host, v6 ? "]" : "",
-           s->port, cfg.data_dir, s->cfg.threads);
-    print_login_line(host, s->port, cfg.data_dir);
-    fflush(stdout);
+    char url[200], login[PATH_MAX + 300];
+    snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", s->port);
+    login_line(host, s->port, cfg.data_dir, login, sizeof login);
+    if (cfg.log_json) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) {
+            cJSON_AddStringToObject(f, "url", url);
+            cJSON_AddStringToObject(f, "data", cfg.data_dir);
+            cJSON_AddNumberToObject(f, "threads", s->cfg.threads);
+            cJSON_AddNumberToObject(f, "pid", (double)getpid());
+            cJSON_AddStringToObject(f, "login", login);
+        }
+        server_log(s, "listening", f);
+    } else {
+        printf("kiln serve: listening on %s (data %s, %u threads)\n", url, cfg.data_dir, s->cfg.threads);
+        printf("kiln serve: to use it from any shell: %s\n", login);
+        fflush(stdout);
+    }
     int sig = 0;
     sigwait(&set, &sig);
-    printf("kiln serve: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    fflush(stdout);
+    const char *signame = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (cfg.log_json) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) cJSON_AddStringToObject(f, "signal", signame);
+        server_log(s, "shutdown", f);
+    } else {
+        printf("kiln serve: %s: shutting down\n", signame);
+        fflush(stdout);
+    }
     server_stop(s);
     return 0;
 }
