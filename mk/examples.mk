@@ -1,6 +1,7 @@
 # The example guest programs, each built for wasm32-wasi with kiln-cc or
 # kiln-c++ and, where tests compare outputs, natively from the same source:
-#   $(BUILD)/examples/hello.wasm
+#   $(BUILD)/examples/hello.wasm       (kiln run)
+#   $(BUILD)/examples/wagi-hello.wasm  (kiln serve: a WAGI program)
 #   $(BUILD)/examples/imgproc.wasm   $(BUILD)/examples/imgproc-native
 #   $(BUILD)/examples/imgproc-simd.wasm (the same source with -msimd128)
 #   $(BUILD)/examples/stl_tour.wasm  $(BUILD)/examples/stl_tour-native
@@ -17,7 +18,7 @@ EX_NATIVE_CXX ?= g++
 IMGPROC_SRC := $(wildcard examples/imgproc/*.c)
 IMGPROC_DEP := $(IMGPROC_SRC) $(wildcard examples/imgproc/*.h)
 
-EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/imgproc.wasm $(EX_OUT)/imgproc-native \
+EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/wagi-hello.wasm $(EX_OUT)/imgproc.wasm $(EX_OUT)/imgproc-native \
             $(EX_OUT)/imgproc-simd.wasm \
             $(EX_OUT)/stl_tour.wasm $(EX_OUT)/stl_tour-native
 
@@ -25,6 +26,10 @@ EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/imgproc.wasm $(EX_OUT)/imgproc-native
 examples: $(EXAMPLES)
 
 $(EX_OUT)/hello.wasm: examples/hello/hello.c $(BUILD)/kiln-cc
+	@mkdir -p $(dir $@)
+	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $<
+
+$(EX_OUT)/wagi-hello.wasm: examples/wagi-hello/wagi-hello.c $(BUILD)/kiln-cc
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $<
 

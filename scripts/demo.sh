@@ -46,7 +46,10 @@ echo
 echo "== kiln serve: immutable versions behind HTTP"
 say "build/kiln serve --listen $listen --data $data &"
 if ! start_server "$listen"; then
-  echo "   ($listen is not free; taking any free port)"
+  # kiln serve exits 1 on a busy address (it never shares a port); anything
+  # else that stops it is reported as it is.
+  grep -q "already in use" "$work/server.log" || { cat "$work/server.log"; echo "kiln serve did not start" >&2; exit 1; }
+  echo "   ($listen is already in use; taking any free port)"
   spid=
   start_server "${listen%:*}:0" || { cat "$work/server.log"; echo "kiln serve did not start" >&2; exit 1; }
 fi

@@ -421,6 +421,19 @@ static void count_auto_rollback(agg *a, const char *module) {
     pthread_mutex_unlock(&a->mlock);
 }
 
+static void log_skipped(server *s, const probation *p, const char *why) {
+    cJSON *f = cJSON_CreateObject();
+    if (f) {
+        char v[24];
+        snprintf(v, sizeof v, "v%d", p->version);
+        cJSON_AddStringToObject(f, "module", p->module);
+        cJSON_AddStringToObject(f, "version", v);
+        cJSON_AddStringToObject(f, "actor", "kiln");
+        cJSON_AddStringToObject(f, "reason", why);
+    }
+    server_log(s, "auto-rollback-skipped", f);
+}
+
 static void do_rollback(agg *a, const probation *p) {
     char reason[768];
     double rate = p->requests ? 100.0 * (double)p->traps / (double)p->requests : 0;
@@ -433,10 +446,12 @@ static void do_rollback(agg *a, const probation *p) {
         char why[1024];
         snprintf(why, sizeof why, "%.900s; not rolled back: no version was live before v%d", reason, p->version);
         reg_add_event(a->s->reg, p->module, "kiln", "auto-rollback-skipped", 0, p->version, why, &e);
+        log_skipped(a->s, p, why);
         return;
     }
     cJSON *res = NULL;
     if (reg_rollback_from(a->s->reg, p->module, "live", p->version, p->baseline, "kiln", reason, &res, &e)) {
+        server_log_change(a->s, "auto-rollback", p->module, "kiln", reason, res);
         cJSON_Delete(res);
         count_auto_rollback(a, p->module);
         metrics_admin(a->s->metrics, p->module, "auto-rollback", true);
@@ -448,6 +463,7 @@ static void do_rollback(agg *a, const probation *p) {
     snprintf(why, sizeof why, "%s; not rolled back: %.1000s", reason, e.message);
     perr e2 = {0};
     reg_add_event(a->s->reg, p->module, "kiln", "auto-rollback-skipped", 0, p->version, why, &e2);
+    log_skipped(a->s, p, why);
     metrics_admin(a->s->metrics, p->module, "auto-rollback", false);
 }
 

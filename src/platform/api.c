@@ -102,37 +102,6 @@ static bool text_arg(const http_request *rq, const char *name, size_t max, const
 
 /* ---------------------------------------------------------------- deploy */
 
-/* Why a module cannot serve WAGI requests, or NULL when it can. */
-static const char *wasi_entry_problem(server *s, const kiln_module *m, char *buf, size_t size) {
-    kiln_externdesc d;
-    if (!kiln_module_find_export(m, "_start", &d) || d.kind != KILN_EXTERN_FUNC) {
-        bool reactor = kiln_module_find_export(m, "_initialize", &d);
-        snprintf(buf, size,
-                 "the module has no WASI entry point: it exports no _start function%s. kiln serve runs WASI "
-                 "commands (a C/C++ program with main(), built with kiln-cc)",
-                 reactor ? " (it is a reactor: it exports _initialize)" : "");
-        return buf;
-    }
-    if (d.func.nparams || d.func.nresults) {
-        char sig[128];
-        kiln_functype_format(&d.func, sig, sizeof sig);
-        snprintf(buf, size, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
-                 sig);
-        return buf;
-    }
-    uint32_t n = kiln_module_import_count(m);
-    for (uint32_t i = 0; i < n; i++) {
-        kiln_module_import(m, i, &d);
-        kiln_extern ext;
-        if (!kiln_linker_get(s->linker, d.module_name, d.name, &ext)) {
-            snprintf(buf, size, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
-                                "wasi_snapshot_preview1)", d.module_name, d.name, kiln_externkind_name(d.kind));
-            return buf;
-        }
-    }
-    return NULL;
-}
-
 static void deploy(server *s, const http_request *rq, const char *name, http_reply *r) {
     char actor[129];
     actor_of(rq, actor);
@@ -170,17 +139,33 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
         metrics_admin(s->metrics, name, "deploy", false);
         return;
     }
-    char why[512];
-    if (wasi_entry_problem(s, m, why, sizeof why)) {
-        kiln_module_free(m);
-        reply_error(r, 400, "%s", why);
-        metrics_admin(s->metrics, name, "deploy", false);
-        return;
-    }
 
     perr e = {0};
     cJSON *out = NULL;
     pthread_mutex_lock(&deploy_lock);
+    /* Under the lock: the limits it inherits cannot change before it is
+     * stored. A module that could not answer one request is refused (422:
+     * a well-formed module this server cannot run). */
+    reg_limits lim;
+    char why[768];
+    if (!reg_deploy_limits(s->reg, &d, &lim, &e) || !deploy_check(s, m, &lim, why, sizeof why)) {
+        pthread_mutex_unlock(&deploy_lock);
+        kiln_module_free(m);
+        if (e.status) {
+            reply_error(r, e.status, "%s", e.message);
+        } else {
+            reply_error(r, 422, "%s", why);
+            cJSON *f = cJSON_CreateObject();
+            if (f) {
+                cJSON_AddStringToObject(f, "module", name);
+                cJSON_AddStringToObject(f, "actor", actor);
+                cJSON_AddStringToObject(f, "error", why);
+            }
+            server_log(s, "deploy-refused", f);
+        }
+        metrics_admin(s->metrics, name, "deploy", false);
+        return;
+    }
     bool existed = blobs_exists(s->blobs, digest);
     bool ok = blobs_put(s->blobs, digest, rq->body, rq->body_len, &e) && reg_add_version(s->reg, &d, &out, &e);
     if (!ok && !existed && !reg_has_digest(s->reg, digest)) blobs_remove(s->blobs, digest);
@@ -194,6 +179,7 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     /* The first request to it need not compile it again. */
     mc_entry *en = mc_adopt(s->cache, digest, m, &e);
     mc_release(s->cache, en);
+    server_log_change(s, "deploy", name, actor, d.reason ? d.reason : d.message, out);
     delivery_after_deploy(s, rq, name, actor, out);
     reply_json(r, 201, out);
 }
@@ -260,6 +246,7 @@ static void alias_op(server *s, const http_request *rq, const char *name, const 
         ok = reg_rollback(s->reg, name, alias, to, actor, reason, force, &res, &e);
     }
     metrics_admin(s->metrics, name, op, ok);
+    if (ok) server_log_change(s, op, name, actor, reason, res);
     if (ok) delivery_after_alias(s, name, op, res);
     if (ok) reply_json(r, 200, res);
     else reply_error(r, e.status, "%s", e.message);

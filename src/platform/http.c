@@ -340,28 +340,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 }
 
 bool http_start(server *s, perr *e) {
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t sl;
+    /* The socket is listen.c's (bound without SO_REUSEPORT, so a busy port
+     * was already an error); MHD owns it from here and closes it at stop. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, s->cfg.listen_host, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons(s->cfg.port);
-        sl = sizeof *a4;
-    } else if (inet_pton(AF_INET6, s->cfg.listen_host, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons(s->cfg.port);
-        sl = sizeof *a6;
-        flags |= MHD_USE_IPv6;
-    } else {
-        return perr_set(e, 400, "cannot listen on '%s': give a numeric IPv4 or IPv6 address", s->cfg.listen_host);
-    }
-    (void)sl;
+    if (strchr(s->cfg.listen_host, ':')) flags |= MHD_USE_IPv6;
     unsigned threads = s->cfg.threads;
-    s->mhd = MHD_start_daemon(flags, s->cfg.port, NULL, NULL, on_request, s,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+    s->mhd = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
+                              MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
                               MHD_OPTION_THREAD_POOL_SIZE, threads,
                               MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.connection_timeout_s,
                               MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
@@ -369,13 +354,11 @@ bool http_start(server *s, perr *e) {
                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
-                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
                               MHD_OPTION_END);
     if (!s->mhd)
-        return perr_set(e, 500, "cannot listen on %s:%u (in use, or not an address of this machine?)",
-                        s->cfg.listen_host, s->cfg.port);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : s->cfg.port;
+        return perr_set(e, 500, "cannot start the HTTP server on %s:%u (out of memory or threads?)",
+                        s->cfg.listen_host, s->port);
+    s->listen_fd = -1;
     snprintf(s->port_str, sizeof s->port_str, "%u", s->port);
     return true;
 }

@@ -136,14 +136,8 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
             {.kind = KILN_WASI_STDIO_BUFFER, .max_bytes = STDERR_MAX},
         },
     };
-    reg_limits lim = t.limits;
-    const reg_limits *def = &s->cfg.default_limits;
-    kiln_limits kl = {
-        .fuel = lim.fuel ? lim.fuel : def->fuel,
-        .timeout_ns = (lim.timeout_ms ? lim.timeout_ms : def->timeout_ms) * 1000000ull,
-        .timeout_whole_store = true, /* one deadline for the whole request */
-        .max_memory_bytes = lim.max_memory_bytes ? lim.max_memory_bytes : def->max_memory_bytes,
-    };
+    kiln_limits kl;
+    server_kiln_limits(s, &t.limits, &kl);
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
         !kiln_wasi_attach(w, st, &err)) {
         reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");

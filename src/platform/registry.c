@@ -550,6 +550,31 @@ static cJSON *change_json(const char *module, const char *alias, const char *act
     return o;
 }
 
+bool reg_deploy_limits(registry *r, const reg_deploy *d, reg_limits *out, perr *e) {
+    *out = (reg_limits){0};
+    pthread_mutex_lock(&r->db_lock);
+    sqlite3_stmt *st = prep(r, "SELECT v.fuel, v.timeout_ms, v.max_memory FROM versions v JOIN modules m "
+                               "ON m.id=v.module_id WHERE m.name=? ORDER BY v.number DESC LIMIT 1", e);
+    bool ok = st != NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, d->module, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            out->fuel = (uint64_t)sqlite3_column_int64(st, 0);
+            out->timeout_ms = (uint64_t)sqlite3_column_int64(st, 1);
+            out->max_memory_bytes = (uint64_t)sqlite3_column_int64(st, 2);
+        } else if (rc != SQLITE_DONE) {
+            ok = db_fail(r, e, "version limits");
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&r->db_lock);
+    if (d->has_fuel) out->fuel = d->limits.fuel;
+    if (d->has_timeout) out->timeout_ms = d->limits.timeout_ms;
+    if (d->has_memory) out->max_memory_bytes = d->limits.max_memory_bytes;
+    return ok;
+}
+
 bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     *out = NULL;
     pthread_mutex_lock(&r->db_lock);

@@ -72,6 +72,12 @@ bool reg_resolve(registry *r, const char *module, const char *selector, reg_targ
  * promote is asked and live is pinned (unless force). */
 bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e);
 
+/* The limits version d would get: its own where given (has_*), else the
+ * previous version's (0 for a module's first: the server default). Deploys
+ * ask before storing, to refuse a module that cannot start under them; they
+ * are serialised, so the answer still holds at reg_add_version. */
+bool reg_deploy_limits(registry *r, const reg_deploy *d, reg_limits *out, perr *e);
+
 /* Points ALIAS (NULL: live) of MODULE at version N. action is "promote" or
  * "pin" (pin also holds the alias there). A pinned alias refuses promote,
  * pin elsewhere and rollback with 409 naming who pinned it, when and why,

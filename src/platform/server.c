@@ -18,6 +18,7 @@ server *server_start(const server_config *cfg, perr *e) {
     server *s = calloc(1, sizeof *s);
     if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
     s->cfg = *cfg;
+    s->lock_fd = s->listen_fd = -1;
     if (!s->cfg.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         s->cfg.threads = n > 0 ? (unsigned)n : 2;
@@ -26,6 +27,11 @@ server *server_start(const server_config *cfg, perr *e) {
         perr_set(e, 500, "cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
         goto fail;
     }
+    /* Before anything in the directory is read or changed. */
+    if ((s->lock_fd = datadir_lock(cfg->data_dir, e)) < 0) goto fail;
+    /* Bound early, so a busy port fails before any recovery work; requests
+     * wait in the backlog until http_start. */
+    if ((s->listen_fd = listen_socket(cfg->listen_host, cfg->port, &s->port, e)) < 0) goto fail;
     if (!token_load_or_create(cfg->data_dir, s->token, e)) goto fail;
     if (!(s->reg = reg_open(cfg->data_dir, e))) goto fail;
     if (!(s->blobs = blobs_open(cfg->data_dir, e))) goto fail;
@@ -67,7 +73,20 @@ void server_stop(server *s) {
     if (s->engine) kiln_engine_free(s->engine);
     blobs_close(s->blobs);
     reg_close(s->reg);
+    if (s->listen_fd >= 0) close(s->listen_fd);
+    if (s->lock_fd >= 0) close(s->lock_fd); /* releases the lock: last, after the registry is closed */
     free(s);
+}
+
+void server_kiln_limits(const server *s, const reg_limits *lim, kiln_limits *out) {
+    const reg_limits *def = &s->cfg.default_limits;
+    *out = (kiln_limits){
+        .fuel = lim->fuel ? lim->fuel : def->fuel,
+        .timeout_ns = (lim->timeout_ms ? lim->timeout_ms : def->timeout_ms) * 1000000ull,
+        .timeout_whole_store = true, /* one deadline for the whole request */
+        .max_memory_bytes = lim->max_memory_bytes ? lim->max_memory_bytes : def->max_memory_bytes,
+        .max_table_elements = s->cfg.max_table_elements,
+    };
 }
 
 void server_request_id(server *s, char out[17]) {

@@ -35,6 +35,7 @@ typedef struct server_config {
     unsigned connection_limit;    /* total concurrent connections */
     unsigned per_ip_limit;        /* concurrent connections from one address (0: none) */
     reg_limits default_limits;    /* for versions deployed without their own */
+    uint32_t max_table_elements;  /* every version's table limit (0: the engine's, 10,000,000) */
     size_t cache_capacity;        /* compiled modules kept */
     /* Usage aggregation and delivery metrics (agg.h, docs/delivery.md). */
     bool usage_off;               /* no metering, no aggregation (benchmarks) */
@@ -42,6 +43,7 @@ typedef struct server_config {
     kiln_prices prices;           /* name "" : aws-lambda-x86 */
     double regression_threshold;  /* 0: 0.20 */
     unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 64) */
+    bool log_json;                /* the event log (events.c) as JSON lines, not text */
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
@@ -59,6 +61,8 @@ typedef struct server {
     kiln_engine *engine;
     kiln_linker *linker;   /* WASI, defined once; shared by all requests */
     char token[65];        /* the admin bearer token */
+    int lock_fd;           /* DATA/serve.lock, held (datalock.c); -1 when not */
+    int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
     uint16_t port;         /* the port actually bound */
     char port_str[8];
@@ -72,10 +76,38 @@ server *server_start(const server_config *cfg, perr *e);
 /* Stops accepting, finishes the requests in flight, frees everything. */
 void server_stop(server *s);
 
+/* The store limits a version runs under: its own, else the server's
+ * defaults (reg_limits 0 fields). */
+void server_kiln_limits(const server *s, const reg_limits *version, kiln_limits *out);
+
+/* deploycheck.c: why a compiled module cannot serve requests under the
+ * limits it would run with (no _start, an import kiln does not provide, a
+ * memory or table larger than its limits at start, a trap while
+ * instantiating), written to why; true when it can. */
+bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, char *why, size_t size);
+
+/* events.c: the server's log on stdout, one line per event: the time,
+ * the event's name and its fields (string, number or bool members of
+ * fields, in order; taken and freed), as logfmt text or JSON. */
+void server_log(server *s, const char *event, cJSON *fields);
+/* A change's line, its fields taken from the registry's answer (res):
+ * event "deploy" (reg_add_version's) or an alias change (promote, pin,
+ * unpin, rollback, auto-rollback: reg_set_alias's and reg_rollback's). */
+void server_log_change(server *s, const char *event, const char *module, const char *actor, const char *reason,
+                       const cJSON *res);
+
 /* A fresh request id: 16 hex digits. */
 void server_request_id(server *s, char out[17]);
 
 /* ---- the pieces, each in its own file */
+
+/* datalock.c: takes DATA/serve.lock (flock, exclusive, PID inside) for the
+ * life of the process. The fd, or -1 with e naming the holder's PID. */
+int datadir_lock(const char *data_dir, perr *e);
+/* listen.c: a listening TCP socket on a numeric address, without
+ * SO_REUSEPORT (a busy port is an error, "address ... is already in use").
+ * *bound receives the port bound (port 0 picks one). The fd, or -1. */
+int listen_socket(const char *host, uint16_t port, uint16_t *bound, perr *e);
 
 /* token.c: reads DATA/admin.token, creating it (0600, 32 random bytes as hex)
  * on first start. */

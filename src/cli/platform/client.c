@@ -32,13 +32,35 @@ static int usage_error(const char *cmd, const char *synopsis, const char *fmt, c
     return 1;
 }
 
+/* The config, read at most once per process. */
+static client_config config;
+static bool config_read;
+
+static const client_config *get_config(void) {
+    if (!config_read) {
+        config_read = true;
+        client_config_read(&config);
+    }
+    return config.loaded ? &config : NULL;
+}
+
+/* Two server URLs that differ at most in trailing slashes. */
+static bool same_server(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    while (la && a[la - 1] == '/') la--;
+    while (lb && b[lb - 1] == '/') lb--;
+    return la == lb && !strncmp(a, b, la);
+}
+
 int client_parse(const char *cmd, const char *help, const char *synopsis, int argc, char **argv,
                  const client_flag *flags, size_t nflags, const char **pos, int min_pos, int max_pos, int *npos,
                  client_opts *o) {
     o->server = getenv("KILN_SERVER");
-    if (!o->server || !*o->server) o->server = CLIENT_DEFAULT_SERVER;
+    if (o->server && !*o->server) o->server = NULL;
     o->data_dir = getenv("KILN_DATA");
-    if (!o->data_dir || !*o->data_dir) o->data_dir = CLIENT_DEFAULT_DATA;
+    o->data_given = o->data_dir && *o->data_dir;
+    if (!o->data_given) o->data_dir = CLIENT_DEFAULT_DATA;
+    o->token = NULL;
     o->json = false;
     *npos = 0;
     bool options_done = false;
@@ -57,6 +79,7 @@ int client_parse(const char *cmd, const char *help, const char *synopsis, int ar
                     iv = argv[++i];
                 }
                 *common_target = iv;
+                if (common_target == &o->data_dir) o->data_given = true;
                 continue;
             }
             bool matched = false;
@@ -81,6 +104,10 @@ int client_parse(const char *cmd, const char *help, const char *synopsis, int ar
         pos[(*npos)++] = a;
     }
     if (*npos < min_pos) return usage_error(cmd, synopsis, "%s", "missing argument(s)");
+    if (!o->server) {
+        const client_config *c = get_config();
+        o->server = c ? c->server : CLIENT_DEFAULT_SERVER;
+    }
     return -1;
 }
 
@@ -109,10 +136,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     return n;
 }
 
-/* The admin token: KILN_TOKEN, else DATA/admin.token. NULL when neither. */
+/* The admin token, in the order client.h gives. NULL when none is found. */
 static char *load_token(const client_opts *o) {
+    if (o->token) return strdup(o->token);
     const char *env = getenv("KILN_TOKEN");
     if (env && *env) return strdup(env);
+    if (!o->data_given) {
+        const client_config *c = get_config();
+        if (c && c->token[0] && same_server(c->server, o->server)) return strdup(c->token);
+    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/admin.token", o->data_dir);
     FILE *f = fopen(path, "r");
@@ -204,7 +236,8 @@ bool client_call(const char *cmd, const client_opts *o, const char *method, cons
             else cli_fail(cmd, "the server answered %ld%s%.*s", out->status, out->len ? ": " : "",
                           (int)(out->len > 300 ? 300 : out->len), out->body ? out->body : "");
             if (out->status == 401 && !token)
-                fprintf(stderr, "(no admin token found: set KILN_TOKEN, or --data DIR where DIR/admin.token is)\n");
+                fprintf(stderr, "(no admin token found: run 'kiln login %s --token-file DATA/admin.token' once (kiln "
+                                "serve prints that line), or set KILN_TOKEN, or give --data DATA)\n", o->server);
         }
     }
     free(b.p);

@@ -15,10 +15,35 @@
 #define CLIENT_DEFAULT_DATA "./kiln-data"
 
 typedef struct client_opts {
-    const char *server;   /* --server, KILN_SERVER, or the default */
+    const char *server;   /* --server, KILN_SERVER, the config's (kiln login), or the default */
     const char *data_dir; /* --data, KILN_DATA, or ./kiln-data: where admin.token is */
+    bool data_given;      /* --data or KILN_DATA: its admin.token comes before the config's */
+    const char *token;    /* when set, the token to send, whatever else says (kiln login) */
     bool json;            /* --json: print the server's JSON as it came */
 } client_opts;
+
+/* The per-user client configuration written by kiln login (config.c):
+ * $XDG_CONFIG_HOME/kiln/config, else ~/.config/kiln/config, mode 0600.
+ *
+ * Where the client finds its server: --server, KILN_SERVER, the config,
+ * http://127.0.0.1:8080. Its token: KILN_TOKEN; DIR/admin.token when --data
+ * DIR or KILN_DATA is given; the config's, only when the server is the
+ * config's (a token is never sent to another server); ./kiln-data/admin.token. */
+typedef struct client_config {
+    bool loaded;
+    char path[4096];
+    char server[1024];
+    char token[257];
+} client_config;
+bool client_config_path(char *buf, size_t size);
+/* False when there is none (or it is readable by others: then a warning
+ * is printed and it is not used). */
+bool client_config_read(client_config *c);
+/* Writes server and token, mode 0600, replacing the file. Refuses (false,
+ * err filled) when the file exists and others can read it, or when others
+ * can write its directory. path receives the file's path. */
+bool client_config_write(const char *server, const char *token, char *path, size_t path_size, char *err,
+                         size_t err_size);
 
 /* A command's own flag. A flag without a value sets *set; one with a value
  * stores it in *value (and sets *set when set is not NULL). */

@@ -1,11 +1,13 @@
 /* cmd_serve.c — `kiln serve`: runs the platform server in the foreground
  * until SIGINT or SIGTERM. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/platform/client.h"
@@ -45,8 +47,18 @@ static const char help[] =
     "    /healthz, /metrics (Prometheus text).\n"
     "\n"
     "    The data directory holds registry.db (SQLite, WAL), blobs/ (module\n"
-    "    binaries by sha256) and admin.token (made at first start, mode 0600;\n"
-    "    the CLI reads it from --data or takes KILN_TOKEN).\n"
+    "    binaries by sha256), admin.token (made at first start, mode 0600;\n"
+    "    the CLI reads it from --data or takes KILN_TOKEN) and serve.lock: a\n"
+    "    server holds it while it runs, so a second server on the same data\n"
+    "    directory exits with the first one's PID. One server per address\n"
+    "    too: a busy --listen address is an error, never shared.\n"
+    "\n"
+    "    At start it prints the address it listens on and the exact 'kiln\n"
+    "    login' line that lets every shell of this user reach it without\n"
+    "    KILN_SERVER or KILN_DATA (kiln login --help); then one log line per\n"
+    "    deploy, promote, pin, unpin, rollback and auto-rollback\n"
+    "    (--log-format). Deploys of modules that could not start under their\n"
+    "    limits are refused (kiln deploy --help).\n"
     "\n"
     "OPTIONS\n"
     "    --listen ADDR:PORT\n"
@@ -79,6 +91,10 @@ static const char help[] =
     "        Limits for versions deployed without their own (defaults 30s,\n"
     "        unlimited, 1GiB).\n"
     "\n"
+    "    --max-table-elements N\n"
+    "        The most elements a module's tables may hold (default\n"
+    "        10000000). A deploy whose tables need more at start is refused.\n"
+    "\n"
     "    --cache N\n"
     "        Compiled modules kept in memory (default 64).\n"
     "\n"
@@ -102,17 +118,29 @@ static const char help[] =
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
     "\n"
+    "    --log-format text|json\n"
+    "        How the server's log on stdout is written (default text). It has\n"
+    "        one line per deploy, refused deploy, promote, pin, unpin,\n"
+    "        rollback and auto-rollback: the time (UTC), the event, then\n"
+    "        module, version or alias/from/to, actor and reason, as key=value\n"
+    "        pairs, or as one JSON object per line with json (the start and\n"
+    "        shutdown lines too). Requests are not logged: see /metrics.\n"
+    "\n"
     "    --no-usage\n"
     "        Neither meter requests nor aggregate usage (no kiln cost, no\n"
     "        auto-rollback); for benchmarks. KILN_USAGE=off does the same.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 after a clean shutdown; 1 when the server cannot start (address in\n"
-    "    use, data directory unusable, bad option).\n"
+    "    0 after a clean shutdown; 1 when the server cannot start: its address\n"
+    "    is already in use, another kiln serve holds its data directory, the\n"
+    "    directory is unusable, or an option is bad.\n"
     "\n"
     "EXAMPLES\n"
-    "    kiln serve --data /var/lib/kiln --listen 0.0.0.0:8080\n"
-    "    kiln deploy hello.wasm --name hello --promote\n"
+    "    In a kiln checkout, after 'make all examples' (examples/wagi-hello is\n"
+    "    a WAGI program: it answers with a CGI header and a greeting):\n"
+    "\n"
+    "    kiln serve --data ./kiln-data --listen 127.0.0.1:8080 &\n"
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --promote\n"
     "    curl 'http://127.0.0.1:8080/run/hello/greet?name=ada'\n";
 
 static const char synopsis[] = "kiln serve [--listen ADDR:PORT] [--data DIR] [OPTIONS]";
@@ -137,11 +165,41 @@ static bool parse_listen(const char *s, char *host, size_t hsize, uint16_t *port
     return true;
 }
 
+/* Appends s to buf, quoted for a POSIX shell when it needs quoting. */
+static void shell_word(const char *s, char *buf, size_t size) {
+    size_t n = strlen(buf);
+    if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%,=") == strlen(s)) {
+        snprintf(buf + n, size - n, "%s", s);
+        return;
+    }
+    if (n + 1 < size) buf[n++] = '\'';
+    for (; *s && n + 5 < size; s++) {
+        if (*s == '\'') { memcpy(buf + n, "'\\''", 4); n += 4; }
+        else buf[n++] = *s;
+    }
+    if (n + 1 < size) buf[n++] = '\'';
+    buf[n] = 0;
+}
+
+/* The exact `kiln login` line for this server: a URL a client on this
+ * machine can reach (the wildcard addresses become loopback) and the
+ * token file's absolute path. */
+static void login_line(const char *host, unsigned port, const char *data_dir, char *buf, size_t size) {
+    char dir[PATH_MAX], token[PATH_MAX + 16];
+    bool v6 = strchr(host, ':') != NULL;
+    if (!strcmp(host, "0.0.0.0")) host = "127.0.0.1";
+    else if (!strcmp(host, "::")) host = "::1";
+    if (!realpath(data_dir, dir)) snprintf(dir, sizeof dir, "%s", data_dir);
+    snprintf(token, sizeof token, "%s/admin.token", dir);
+    snprintf(buf, size, "kiln login http://%s%s%s:%u --token-file ", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    shell_word(token, buf, size);
+}
+
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
-               *cpu_sample = NULL;
+               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -155,6 +213,8 @@ int cmd_serve(int argc, char **argv) {
         {"--default-fuel", true, &def_fuel, NULL},
         {"--default-max-memory", true, &def_mem, NULL},
         {"--cache", true, &cache, NULL},
+        {"--max-table-elements", true, &max_table, NULL},
+        {"--log-format", true, &log_format, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
@@ -174,7 +234,7 @@ int cmd_serve(int argc, char **argv) {
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
         .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
-        .cache_capacity = 64,
+        .cache_capacity = 64, .max_table_elements = 10000000,
     };
     if (!parse_listen(listen, host, sizeof host, &cfg.port))
         return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
@@ -192,6 +252,9 @@ int cmd_serve(int argc, char **argv) {
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
     NUM(cache, cfg.cache_capacity, "--cache");
     NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
+    NUM(max_table, cfg.max_table_elements, "--max-table-elements");
+    if (max_table && !cfg.max_table_elements)
+        return cli_fail("serve", "bad --max-table-elements '0': want a number of elements, 1 or more");
 #undef NUM
     if (max_body) {
         if (!client_parse_size(max_body, &v) || !v) return cli_fail("serve", "bad --max-body '%s': want a size such as 16MiB", max_body);
@@ -214,6 +277,12 @@ int cmd_serve(int argc, char **argv) {
     if (def_mem) {
         if (!client_parse_size(def_mem, &v) || !v) return cli_fail("serve", "bad --default-max-memory '%s': want a size such as 256MiB", def_mem);
         cfg.default_limits.max_memory_bytes = v;
+    }
+
+    if (log_format) {
+        if (strcmp(log_format, "text") && strcmp(log_format, "json"))
+            return cli_fail("serve", "bad --log-format '%s': want text or json", log_format);
+        cfg.log_json = !strcmp(log_format, "json");
     }
 
     const char *usage_env = getenv("KILN_USAGE");
@@ -251,13 +320,35 @@ int cmd_serve(int argc, char **argv) {
     server *s = server_start(&cfg, &e);
     if (!s) return cli_fail("serve", "%s", e.message);
     bool v6 = strchr(host, ':') != NULL;
-    printf("kiln serve: listening on http://%s%s%s:%u (data %s, %u threads)\n", v6 ? "[" : "", host, v6 ? "]" : "",
-           s->port, cfg.data_dir, s->cfg.threads);
-    fflush(stdout);
+    char url[200], login[PATH_MAX + 300];
+    snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", s->port);
+    login_line(host, s->port, cfg.data_dir, login, sizeof login);
+    if (cfg.log_json) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) {
+            cJSON_AddStringToObject(f, "url", url);
+            cJSON_AddStringToObject(f, "data", cfg.data_dir);
+            cJSON_AddNumberToObject(f, "threads", s->cfg.threads);
+            cJSON_AddNumberToObject(f, "pid", (double)getpid());
+            cJSON_AddStringToObject(f, "login", login);
+        }
+        server_log(s, "listening", f);
+    } else {
+        printf("kiln serve: listening on %s (data %s, %u threads)\n", url, cfg.data_dir, s->cfg.threads);
+        printf("kiln serve: to use it from any shell: %s\n", login);
+        fflush(stdout);
+    }
     int sig = 0;
     sigwait(&set, &sig);
-    printf("kiln serve: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    fflush(stdout);
+    const char *signame = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (cfg.log_json) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) cJSON_AddStringToObject(f, "signal", signame);
+        server_log(s, "shutdown", f);
+    } else {
+        printf("kiln serve: %s: shutting down\n", signame);
+        fflush(stdout);
+    }
     server_stop(s);
     return 0;
 }
