@@ -263,6 +263,8 @@ static int limit_opt(int argc, char **argv, int *i, const char *name, const char
     return -1;
 }
 
+static bool parse_fuel(const char *s, uint64_t *n, kiln_error *err) { return kiln_parse_fuel(s, false, n, err); }
+
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, opts *o) {
     int i = 1;
@@ -313,7 +315,7 @@ static int parse(int argc, char **argv, opts *o) {
             continue;
         }
         if (is_opt(a, "--fuel")) {
-            int st = limit_opt(argc, argv, &i, "--fuel", &o->fuel_arg, kiln_parse_count, &o->limits.fuel);
+            int st = limit_opt(argc, argv, &i, "--fuel", &o->fuel_arg, parse_fuel, &o->limits.fuel);
             if (st >= 0) return st;
             continue;
         }
