@@ -244,14 +244,21 @@ uint32_t kiln_module_code_section_offset(const kiln_module *m);
 
 /* ---------------------------------------------------------------- stores */
 
+/* The most fuel a store can hold: the counter is signed 64-bit. A larger
+ * kiln_limits.fuel counts as this much (292 years at 1e9 units a second);
+ * the option parsers (kiln_parse_fuel) refuse it instead. */
+#define KILN_MAX_FUEL ((uint64_t)INT64_MAX)
+
 /* Limits of a store. Zero means "the default" for every field. */
 typedef struct kiln_limits {
     uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum) */
     uint32_t max_table_elements; /* default: 10,000,000 */
     uint64_t max_stack_bytes;    /* value stack; default: 8 MiB */
     uint32_t max_call_depth;     /* default: 100,000 frames */
-    uint64_t fuel;               /* 0: unlimited */
-    uint64_t timeout_ns;         /* 0: none; measured from each kiln_call */
+    uint64_t fuel;               /* 0: unlimited; at most KILN_MAX_FUEL */
+    uint64_t timeout_ns;         /* 0: none; measured from each kiln_call;
+                                  * a deadline past the clock's range
+                                  * never comes */
     /* When true, timeout_ns runs from the store's first call and covers all
      * of its calls together (the start function, _initialize, _start: a
      * whole run or request), instead of restarting with each kiln_call. */

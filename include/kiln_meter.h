@@ -149,6 +149,12 @@ bool kiln_parse_size(const char *s, uint64_t *bytes, kiln_error *err);
 /* A positive decimal integer (digits only; "1_000_000" and "1,000,000" are
  * not accepted) that fits in 64 bits. */
 bool kiln_parse_count(const char *s, uint64_t *n, kiln_error *err);
+/* A fuel limit: a count of at most KILN_MAX_FUEL, or with allow_zero, 0
+ * ("no limit of its own"). Larger values are refused, not saturated. */
+bool kiln_parse_fuel(const char *s, bool allow_zero, uint64_t *n, kiln_error *err);
+/* The longest timeout in whole milliseconds whose nanoseconds fit in 64
+ * bits (about 584 years): servers that keep timeouts in ms refuse longer. */
+#define KILN_MAX_TIMEOUT_MS (UINT64_MAX / 1000000u)
 
 #ifdef __cplusplus
 }

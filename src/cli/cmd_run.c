@@ -4,6 +4,7 @@
  * kiln's own errors (bad flag, unreadable or invalid module, link error). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,37 @@ static int limit_opt(int argc, char **argv, int *i, const char *name, const char
     return -1;
 }
 
+/* A preopen is the user's decision, but some directories give away more
+ * than their name suggests: say so (on stderr, once per --dir). The path
+ * is resolved first, so a symlink to /proc or /proc/self warns too. */
+static void warn_system_dir(const char *host) {
+    static const struct { const char *dir, *what; } system_dirs[] = {
+        {"/proc", "the host's process information: every process's command line, and for your own processes "
+                  "their environment variables, memory maps and open files"},
+        {"/sys", "the host's kernel, hardware and device information"},
+        {"/dev", "the host's device files (terminals, disks where permissions allow)"},
+    };
+    char real[PATH_MAX];
+    if (!realpath(host, real)) return; /* the preopen itself will say what is wrong */
+    char shown[2 * PATH_MAX + 4];
+    if (strcmp(host, real)) snprintf(shown, sizeof shown, "%s (%s)", host, real);
+    else snprintf(shown, sizeof shown, "%s", host);
+    if (!strcmp(real, "/")) {
+        fprintf(stderr, "kiln run: warning: --dir %s gives the guest the whole host filesystem, including /proc "
+                        "(%s), /sys and /dev\n", shown, system_dirs[0].what);
+        return;
+    }
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) {
+        size_t n = strlen(system_dirs[i].dir);
+        if (!strncmp(real, system_dirs[i].dir, n) && (real[n] == 0 || real[n] == '/')) {
+            fprintf(stderr, "kiln run: warning: --dir %s gives the guest %s\n", shown, system_dirs[i].what);
+            return;
+        }
+    }
+}
+
+static bool parse_fuel(const char *s, uint64_t *n, kiln_error *err) { return kiln_parse_fuel(s, false, n, err); }
+
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, opts *o) {
     int i = 1;
@@ -297,6 +329,7 @@ static int parse(int argc, char **argv, opts *o) {
                 }
             }
             o->dirs[o->ndirs++] = (kiln_wasi_preopen){host, guest};
+            warn_system_dir(host);
             continue;
         }
         if (is_opt(a, "--env")) {
@@ -317,7 +350,7 @@ static int parse(int argc, char **argv, opts *o) {
             continue;
         }
         if (is_opt(a, "--fuel")) {
-            int st = limit_opt(argc, argv, &i, "--fuel", &o->fuel_arg, kiln_parse_count, &o->limits.fuel);
+            int st = limit_opt(argc, argv, &i, "--fuel", &o->fuel_arg, parse_fuel, &o->limits.fuel);
             if (st >= 0) return st;
             continue;
         }

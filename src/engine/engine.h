@@ -15,6 +15,9 @@ struct kiln_engine {
     uint32_t nbuckets;
     struct timer *timer;       /* deadlines (timer.c); made on first use */
     struct pool *pool;         /* recycled memories and stacks (pool.c) */
+    /* Which pages are resident (mincore's contract); NULL means mincore.
+     * A seam for tests: swap cannot be forced, a lying probe can. */
+    int (*residency)(void *addr, size_t len, unsigned char *vec);
 };
 
 #endif

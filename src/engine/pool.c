@@ -7,8 +7,10 @@
  * hundreds of microseconds on a VM (page faults and TLB shootdowns are
  * expensive there), far more than running a small guest. So a released
  * memory goes back to the engine with its pages still resident, and the next
- * store resets it in place: mincore() tells which pages the last guest
- * touched, and only those are zeroed. Pages past the new size are made
+ * store resets it in place: mincore() tells which pages are resident, and
+ * those are zeroed with memset; the others are dropped (MADV_DONTNEED), which
+ * is nearly free for pages never touched and, for pages swapped out, throws
+ * the last guest's bytes away instead of reading them back. Pages past the new size are made
  * inaccessible and dropped (MADV_DONTNEED), so the invariant holds that
  * every page of a reservation beyond its accessible size is zero.
  *
@@ -54,8 +56,19 @@ static struct pool *pool_get(kiln_engine *e) {
     return p;
 }
 
-/* Zeroes the resident pages of [base, base + len). */
-static void zero_touched(uint8_t *base, size_t len) {
+/* Makes every page of [base, base + len) read as zero. Residency only
+ * chooses how: a resident page is cheaper to memset than to fault in again,
+ * and a page mincore calls not resident is dropped with MADV_DONTNEED, which
+ * on a private anonymous mapping discards its contents wherever they are
+ * (never touched, or swapped out with the last guest's bytes) so that it
+ * reads as zero. Trusting "not resident" to mean "never written" leaked one
+ * tenant's swapped-out pages to the next (docs/security.md). */
+static void zero_pages(uint8_t *at, size_t len, bool resident) {
+    if (resident || madvise(at, len, MADV_DONTNEED) != 0) memset(at, 0, len);
+}
+
+static void zero_reused(kiln_engine *e, uint8_t *base, size_t len) {
+    int (*resident_probe)(void *, size_t, unsigned char *) = e->residency ? e->residency : mincore;
     size_t pg = os_page(), npages = (len + pg - 1) / pg;
     if (!npages) return;
     unsigned char vec[4096];
@@ -64,17 +77,17 @@ static void zero_touched(uint8_t *base, size_t len) {
         uint8_t *at = base + first * pg;
         size_t span = n * pg;
         if (first * pg + span > len) span = len - first * pg;
-        if (mincore(at, span, vec) != 0) { memset(at, 0, span); continue; }
+        if (resident_probe(at, span, vec) != 0) { memset(at, 0, span); continue; }
         size_t resident = 0;
         for (size_t i = 0; i < n; i++) resident += vec[i] & 1;
-        if (resident * pg > ZERO_BY_MEMSET_MAX) { madvise(at, span, MADV_DONTNEED); continue; }
-        for (size_t i = 0; i < n; i++) {
-            if (!(vec[i] & 1)) continue;
+        if (resident * pg > ZERO_BY_MEMSET_MAX) { zero_pages(at, span, false); continue; }
+        for (size_t i = 0; i < n; i++) { /* runs of equal residency */
+            bool in = vec[i] & 1;
             size_t j = i;
-            while (j + 1 < n && (vec[j + 1] & 1)) j++;
+            while (j + 1 < n && (bool)(vec[j + 1] & 1) == in) j++;
             size_t off = i * pg, end = (j + 1) * pg;
             if (end > span) end = span;
-            memset(at + off, 0, end - off);
+            zero_pages(at + off, end - off, in);
             i = j;
         }
     }
@@ -94,7 +107,7 @@ bool pool_take_memory(kiln_engine *e, size_t reserve, size_t want, uint8_t **bas
         return false;
     }
     pthread_mutex_unlock(&p->lock);
-    zero_touched(b, have < want ? have : want);
+    zero_reused(e, b, have < want ? have : want);
     if (have > want) {
         mprotect(b + want, have - want, PROT_NONE);
         madvise(b + want, have - want, MADV_DONTNEED);

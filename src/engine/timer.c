@@ -93,7 +93,10 @@ bool timer_arm(kiln_store *s, uint64_t timeout_ns) {
     }
     s->ex.interrupted = 0;
     s->ex.fuel_floor = 0;
-    s->deadline_ns = engine_now_ns() + timeout_ns;
+    /* Saturate: a deadline that wrapped would lie in the past. UINT64_MAX
+     * is never reached, so the timer thread never wakes for it. */
+    uint64_t now = engine_now_ns();
+    s->deadline_ns = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
     t->due[t->n++] = s;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);

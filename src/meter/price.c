@@ -275,7 +275,7 @@ bool kiln_parse_size(const char *s, uint64_t *bytes, kiln_error *err) {
     return false;
 }
 
-bool kiln_parse_count(const char *s, uint64_t *n, kiln_error *err) {
+static bool parse_u64(const char *s, uint64_t *n, kiln_error *err) {
     if (!s || !*s) { seterr(err, "a number is needed"); return false; }
     uint64_t v = 0;
     for (const char *p = s; *p; p++) {
@@ -284,6 +284,28 @@ bool kiln_parse_count(const char *s, uint64_t *n, kiln_error *err) {
         if (v > (UINT64_MAX - d) / 10) { seterr(err, "'%s' is too large", s); return false; }
         v = v * 10 + d;
     }
+    *n = v;
+    return true;
+}
+
+bool kiln_parse_fuel(const char *s, bool allow_zero, uint64_t *n, kiln_error *err) {
+    uint64_t v;
+    if (!parse_u64(s, &v, err)) {
+        if (s && *s && strspn(s, "0123456789") == strlen(s)) v = UINT64_MAX; /* too large for 64 bits */
+        else return false;
+    }
+    if (!v && !allow_zero) { seterr(err, "'%s': must be at least 1", s); return false; }
+    if (v > KILN_MAX_FUEL) {
+        seterr(err, "'%s' is more fuel than a store can hold (at most %llu)", s, (unsigned long long)KILN_MAX_FUEL);
+        return false;
+    }
+    *n = v;
+    return true;
+}
+
+bool kiln_parse_count(const char *s, uint64_t *n, kiln_error *err) {
+    uint64_t v;
+    if (!parse_u64(s, &v, err)) return false;
     if (!v) { seterr(err, "'%s': must be at least 1", s); return false; }
     *n = v;
     return true;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln_meter.h"
 #include "platform/delivery.h"
 #include "platform/server.h"
 #include "platform/sha256.h"
@@ -47,16 +48,30 @@ static bool arg_bool(const http_request *rq, const char *name) {
     return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !*v);
 }
 
-/* A non-negative integer argument. *present tells whether it was given. */
-static bool arg_u64(const http_request *rq, const char *name, uint64_t *out, bool *present, http_reply *r) {
+/* A non-negative integer argument of at most max. *present tells whether
+ * it was given. Out of range is an error, never a wrap or a saturation:
+ * a limit that overflows where it is used becomes no limit. */
+static bool arg_u64(const http_request *rq, const char *name, uint64_t max, const char *why_max, uint64_t *out,
+                    bool *present, http_reply *r) {
     const char *v = http_arg(rq, name);
     *present = v != NULL;
     if (!v) return true;
-    char *end;
-    if (!isdigit((unsigned char)*v) || (*out = strtoull(v, &end, 10), *end)) {
-        reply_error(r, 400, "'%s' must be a non-negative integer, not '%s'", name, v);
+    uint64_t n = 0;
+    const char *p = v;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (max - d) / 10) {
+            reply_error(r, 400, "'%s' is %.40s%s, more than %llu (%s)", name, v, strlen(v) > 40 ? "..." : "",
+                        (unsigned long long)max, why_max);
+            return false;
+        }
+        n = n * 10 + d;
+    }
+    if (p == v || *p) {
+        reply_error(r, 400, "'%s' must be a non-negative integer, not '%.40s'", name, v);
         return false;
     }
+    *out = n;
     return true;
 }
 
@@ -113,9 +128,10 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
         reply_error(r, 400, "commit_time '%s' is not an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)", d.commit_time);
         return;
     }
-    if (!arg_u64(rq, "fuel", &d.limits.fuel, &d.has_fuel, r) ||
-        !arg_u64(rq, "timeout_ms", &d.limits.timeout_ms, &d.has_timeout, r) ||
-        !arg_u64(rq, "max_memory", &d.limits.max_memory_bytes, &d.has_memory, r))
+    if (!arg_u64(rq, "fuel", KILN_MAX_FUEL, "the most a store's fuel counter holds", &d.limits.fuel, &d.has_fuel, r) ||
+        !arg_u64(rq, "timeout_ms", KILN_MAX_TIMEOUT_MS, "the longest whose nanoseconds fit in 64 bits",
+                 &d.limits.timeout_ms, &d.has_timeout, r) ||
+        !arg_u64(rq, "max_memory", INT64_MAX, "the registry's limit", &d.limits.max_memory_bytes, &d.has_memory, r))
         return;
     d.promote = arg_bool(rq, "promote");
     d.force = arg_bool(rq, "force");
@@ -204,6 +220,22 @@ static int json_version(cJSON *o, const char *k) {
     return -1;
 }
 
+/* A field of the wrong type is an error, not an absent field: {"alias": 1}
+ * read as "no alias" would move live. null counts as absent. */
+static bool json_types_ok(cJSON *o, http_reply *r) {
+    static const struct { const char *key; bool boolean; } fields[] = {
+        {"alias", false}, {"reason", false}, {"force", true},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        cJSON *v = cJSON_GetObjectItem(o, fields[i].key);
+        if (!v || cJSON_IsNull(v)) continue;
+        if (fields[i].boolean ? cJSON_IsBool(v) : cJSON_IsString(v)) continue;
+        reply_error(r, 400, "'%s' must be %s", fields[i].key, fields[i].boolean ? "true or false" : "a string");
+        return false;
+    }
+    return true;
+}
+
 static void alias_op(server *s, const http_request *rq, const char *name, const char *op, http_reply *r) {
     cJSON *body = NULL;
     if (rq->body_len) {
@@ -211,6 +243,10 @@ static void alias_op(server *s, const http_request *rq, const char *name, const 
         if (!body || !cJSON_IsObject(body)) {
             cJSON_Delete(body);
             reply_error(r, 400, "the request body must be a JSON object");
+            return;
+        }
+        if (!json_types_ok(body, r)) {
+            cJSON_Delete(body);
             return;
         }
     }

@@ -16,9 +16,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -218,11 +220,76 @@ static void remote_addr(struct MHD_Connection *c, char *buf, size_t size) {
     else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
+/* ---------------------------------------------------------------- request heads kiln refuses */
+
+typedef struct framing {
+    unsigned n_length, n_encoding;
+    const char *length, *other_length, *encoding;
+} framing;
+
+static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    framing *f = cls;
+    if (!value) value = "";
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (!f->n_length++) f->length = value;
+        else if (strcmp(value, f->length)) f->other_length = value;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        if (!f->n_encoding++) f->encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* Why a request's head is refused (400, connection closed), or false.
+ * These are the places where two HTTP parsers can disagree about where a
+ * request ends or what it names: a proxy in front of kiln reading one
+ * thing and kiln another is how requests are smuggled (RFC 9112 6.3, 3.2).
+ * libmicrohttpd accepts them all: it frames by Transfer-Encoding when both
+ * are present, takes the first of two Content-Lengths, reads a body of
+ * unknown coding to the end of the connection, and hands on a request
+ * target cut at a NUL byte. */
+static bool head_problem(struct MHD_Connection *c, const char *url, const char *version, const char *raw_uri,
+                         char *why, size_t size) {
+    for (const unsigned char *p = (const unsigned char *)raw_uri; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f) {
+            snprintf(why, size, "the request target contains the control character 0x%02x (it must be "
+                                "percent-encoded)", *p);
+            return true;
+        }
+    /* The target arrives NUL-terminated, so a NUL inside it is invisible in
+     * the string. libmicrohttpd 0.9 parses the request line in place: the
+     * target starts at url and ends where the version begins, less the one
+     * separator (which it overwrote with the terminator). A longer span than
+     * the string means the string stopped early, at a NUL. */
+    uintptr_t u = (uintptr_t)url, v = (uintptr_t)version;
+    if (url && version && v > u && v - u <= 65536 && version[-1] == '\0' && v - u - 1 > strlen(raw_uri)) {
+        snprintf(why, size, "the request target contains a NUL byte (it must be percent-encoded)");
+        return true;
+    }
+    framing f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, note_framing, &f);
+    if (f.n_length && f.n_encoding) {
+        snprintf(why, size, "the request has both Content-Length and Transfer-Encoding, so where its body ends "
+                            "is ambiguous: send one of them");
+        return true;
+    }
+    if (f.other_length) {
+        snprintf(why, size, "the request has conflicting Content-Length headers ('%.40s' and '%.40s')", f.length,
+                 f.other_length);
+        return true;
+    }
+    if (f.n_encoding > 1 || (f.n_encoding && strcasecmp(f.encoding, "chunked"))) {
+        snprintf(why, size, "Transfer-Encoding '%.60s'%s is not supported: kiln reads request bodies sent with "
+                            "Content-Length or 'Transfer-Encoding: chunked' alone", f.encoding,
+                 f.n_encoding > 1 ? " (and more)" : "");
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
-    (void)url;
-    (void)version;
     server *s = cls;
     request_ctx *ctx = *con_cls;
     if (!ctx) return MHD_NO; /* the URI callback failed to allocate */
@@ -234,7 +301,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->start_ns = plat_now_ns();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         http_reply r = {.status = 0};
-        if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
+        char why[256];
+        if (head_problem(c, url, version, ctx->raw_uri, why, sizeof why)) {
+            reply_error(&r, 400, "%s", why);
+            /* Whatever follows on this connection cannot be framed. */
+            reply_add_header(&r, MHD_HTTP_HEADER_CONNECTION, "close");
+        } else if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
             reply_error(&r, 413, "request body of %s bytes is larger than the limit of %llu bytes", cl,
                         (unsigned long long)s->cfg.max_body_bytes);
         } else if (!strncmp(ctx->raw_uri, "/api/v1", 7)) {
@@ -314,7 +386,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     (void)c;
     request_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
-    ctx->raw_uri = strdup(uri);
+    ctx->raw_uri = strdup(uri ? uri : "");
     if (!ctx->raw_uri) { free(ctx); return NULL; }
     return ctx;
 }

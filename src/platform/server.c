@@ -80,9 +80,12 @@ void server_stop(server *s) {
 
 void server_kiln_limits(const server *s, const reg_limits *lim, kiln_limits *out) {
     const reg_limits *def = &s->cfg.default_limits;
+    /* Deploy refuses longer timeouts; one stored before it did saturates
+     * (a far deadline) instead of wrapping to a near one or to none. */
+    uint64_t timeout_ms = lim->timeout_ms ? lim->timeout_ms : def->timeout_ms;
     *out = (kiln_limits){
         .fuel = lim->fuel ? lim->fuel : def->fuel,
-        .timeout_ns = (lim->timeout_ms ? lim->timeout_ms : def->timeout_ms) * 1000000ull,
+        .timeout_ns = timeout_ms > KILN_MAX_TIMEOUT_MS ? UINT64_MAX : timeout_ms * 1000000ull,
         .timeout_whole_store = true, /* one deadline for the whole request */
         .max_memory_bytes = lim->max_memory_bytes ? lim->max_memory_bytes : def->max_memory_bytes,
         .max_table_elements = s->cfg.max_table_elements,

@@ -224,6 +224,16 @@ bool wagi_parse_output(const uint8_t *out, size_t len, wagi_response *resp) {
                 free(name); free(value);
                 return fail(resp, "the module's Status header \"%s\" is not a status code", msg);
             }
+            /* A 1xx is interim: sent as the final response it would leave
+             * the client (or a proxy) waiting for another response, or
+             * switch protocols on it (101). 600-999 are not HTTP. */
+            if (code < 200 || code > 599) {
+                free(name); free(value);
+                return fail(resp, "the module's Status header \"%ld\" is %s: a WAGI response needs a final "
+                                  "status, 200 to 599", code,
+                            code < 200 ? "an informational (1xx) status, which cannot end a response"
+                                       : "not an HTTP status");
+            }
             status = (int)code;
             have_status = true;
         } else if (!strcasecmp(name, "Content-Type")) {

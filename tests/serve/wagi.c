@@ -3,6 +3,7 @@
  *   /args     prints argv[1..], one a line
  *   /echo     copies stdin to the body
  *   /status   answers "Status: 404 Not Found" with a body
+ *   /setstatus answers "Status: QUERY_STRING" with a body (e.g. ?101)
  *   /redirect answers "Location: /elsewhere" (no Status: a 302)
  *   /noheader prints a body with no CGI header block
  *   /stderr   writes to stderr, answers normally
@@ -41,6 +42,9 @@ int main(int argc, char **argv) {
         while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) fwrite(buf, 1, n, stdout);
     } else if (!strcmp(p, "/status")) {
         printf("Status: 404 Not Found\nContent-Type: text/plain\n\nnothing here\n");
+    } else if (!strcmp(p, "/setstatus")) {
+        const char *q = getenv("QUERY_STRING");
+        printf("Status: %s\nContent-Type: text/plain\n\nstatus %s\n", q ? q : "", q ? q : "");
     } else if (!strcmp(p, "/redirect")) {
         printf("Location: /elsewhere\n\n");
     } else if (!strcmp(p, "/noheader")) {

@@ -31,7 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "kiln.h"
+#include "engine/engine.h" /* the residency seam */
 #include "tap.h"
 
 static const unsigned char wasm[] = {
@@ -85,6 +89,40 @@ static int64_t round_trip(kiln_engine *e, kiln_module *m, int32_t n, int32_t g, 
     return r.of.i64;
 }
 
+/* Residency probes that report pages the last guest wrote as not resident,
+ * as mincore does when they have been swapped out: the reset must zero
+ * them all the same (the bytes come back from swap on the next read). */
+static int all_swapped(void *addr, size_t len, unsigned char *vec) {
+    if (mincore(addr, len, vec) != 0) return -1;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < (len + pg - 1) / pg; i++) vec[i] &= (unsigned char)~1u;
+    return 0;
+}
+static int odd_swapped(void *addr, size_t len, unsigned char *vec) {
+    if (mincore(addr, len, vec) != 0) return -1;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 1; i < (len + pg - 1) / pg; i += 2) vec[i] &= (unsigned char)~1u;
+    return 0;
+}
+
+static void swapped_pages(int (*probe)(void *, size_t, unsigned char *), const char *what) {
+    kiln_error err = {{0}};
+    kiln_engine *e = kiln_engine_new(NULL, &err);
+    kiln_module *m = e ? kiln_module_new(e, wasm, sizeof wasm, &err) : NULL;
+    if (!m) { CHECK(0, "engine for the swap case (%s)", err.message); return; }
+    e->residency = probe;
+    static const struct { int32_t n, g; } cases[] = {{131072, 0}, {131072, 3}, {4096, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t pages, seed;
+        int64_t sum = round_trip(e, m, cases[i].n, cases[i].g, &pages, &seed);
+        CHECK(sum == 0 && pages == 2 && seed == 0x64656573,
+              "%s: after a store dirtied %d bytes and grew %d pages, the next store reads zeros everywhere (sum %lld, %d pages)",
+              what, cases[i].n, cases[i].g, (long long)sum, pages);
+    }
+    kiln_module_free(m);
+    kiln_engine_free(e);
+}
+
 int main(void) {
     kiln_error err = {{0}};
     kiln_engine *e = kiln_engine_new(NULL, &err);
@@ -128,5 +166,9 @@ int main(void) {
 
     kiln_module_free(m);
     kiln_engine_free(e);
+
+    /* Swap cannot be forced in a test; a probe that says what swap would. */
+    swapped_pages(all_swapped, "pages swapped out");
+    swapped_pages(odd_swapped, "every other page swapped out");
     TAP_DONE();
 }

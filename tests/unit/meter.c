@@ -521,6 +521,15 @@ static void parse_tests(void) {
         kiln_error err = {{0}};
         T(!kiln_parse_count(bad_c[i], &n, &err) && err.message[0], "count '%s' refused: %s", bad_c[i], err.message);
     }
+    /* Fuel: a limit that saturated would be no limit (docs/security.md). */
+    T(kiln_parse_fuel("9223372036854775807", false, &n, NULL) && n == KILN_MAX_FUEL, "fuel: the most a store holds");
+    T(kiln_parse_fuel("0", true, &n, NULL) && n == 0, "fuel: 0 where allowed (no limit of its own)");
+    const char *bad_f[] = {"0", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+                           "99999999999999999999999", "1e9", ""};
+    for (size_t i = 0; i < sizeof bad_f / sizeof bad_f[0]; i++) {
+        kiln_error err = {{0}};
+        T(!kiln_parse_fuel(bad_f[i], false, &n, &err) && err.message[0], "fuel '%s' refused: %s", bad_f[i], err.message);
+    }
 }
 
 int main(void) {

@@ -349,7 +349,9 @@ bool client_parse_size(const char *s, uint64_t *out) { return kiln_parse_size(s,
 bool client_parse_duration_ms(const char *s, uint64_t *out) {
     uint64_t ns;
     if (!kiln_parse_duration(s, &ns, NULL)) return false;
-    *out = (ns + 999999) / 1000000; /* round up: 500us is not 0 ms */
+    uint64_t ms = ns / 1000000 + (ns % 1000000 != 0); /* round up: 500us is not 0 ms */
+    if (ms > KILN_MAX_TIMEOUT_MS) return false;   /* the server converts back to ns */
+    *out = ms;
     return true;
 }
 

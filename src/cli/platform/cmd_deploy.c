@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln_meter.h"
 #include "cli/cli.h"
 #include "cli/platform/client.h"
 
@@ -122,16 +123,16 @@ int cmd_deploy(int argc, char **argv) {
     if (auto_rollback) ok = ok && add_q(&q, &qlen, &qcap, "auto_rollback", auto_rollback);
     uint64_t v;
     if (fuel) {
-        char *end;
-        v = strtoull(fuel, &end, 10);
-        if (!*fuel || *end) { free(q); return cli_fail("deploy", "bad --fuel '%s': want a number", fuel); }
+        kiln_error err = {{0}};
+        if (!kiln_parse_fuel(fuel, true, &v, &err)) { free(q); return cli_fail("deploy", "bad --fuel: %s", err.message); }
         snprintf(num, sizeof num, "%llu", (unsigned long long)v);
         ok = ok && add_q(&q, &qlen, &qcap, "fuel", num);
     }
     if (timeout) {
         if (!client_parse_duration_ms(timeout, &v)) {
             free(q);
-            return cli_fail("deploy", "bad --timeout '%s': want a duration such as 500ms, 2s or 1m", timeout);
+            return cli_fail("deploy", "bad --timeout '%s': want a duration such as 500ms, 2s or 1m, at most %llu ms",
+                            timeout, (unsigned long long)KILN_MAX_TIMEOUT_MS);
         }
         snprintf(num, sizeof num, "%llu", (unsigned long long)v);
         ok = ok && add_q(&q, &qlen, &qcap, "timeout_ms", num);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kiln_meter.h"
 #include "cli/cli.h"
 #include "cli/platform/client.h"
 #include "platform/server.h"
@@ -265,13 +266,12 @@ int cmd_serve(int argc, char **argv) {
         cfg.max_output_bytes = v;
     }
     if (def_timeout) {
-        if (!client_parse_duration_ms(def_timeout, &v)) return cli_fail("serve", "bad --default-timeout '%s': want a duration such as 500ms or 30s", def_timeout);
+        if (!client_parse_duration_ms(def_timeout, &v)) return cli_fail("serve", "bad --default-timeout '%s': want a duration such as 500ms or 30s, at most %llu ms", def_timeout, (unsigned long long)KILN_MAX_TIMEOUT_MS);
         cfg.default_limits.timeout_ms = v;
     }
     if (def_fuel) {
-        char *end;
-        v = strtoull(def_fuel, &end, 10);
-        if (!*def_fuel || *end) return cli_fail("serve", "bad --default-fuel '%s': want a number", def_fuel);
+        kiln_error err = {{0}};
+        if (!kiln_parse_fuel(def_fuel, true, &v, &err)) return cli_fail("serve", "bad --default-fuel: %s", err.message);
         cfg.default_limits.fuel = v;
     }
     if (def_mem) {
