@@ -65,7 +65,7 @@ static bool copy_file(const char *from, const char *to) {
 }
 
 int cmd_compile(int argc, char **argv) {
-    cli_tier t = {.tier = TIER_NATIVE};
+    cli_tier t = {.tier = TIER_NATIVE, .set = true};
     const char *out = NULL, *emit = NULL, *module = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

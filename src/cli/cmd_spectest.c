@@ -324,7 +324,7 @@ static unsigned char *load(script *s, const char *file, size_t *len) {
 }
 
 /* --tier native: every module also compiled to native code (default: interp). */
-static cli_tier spec_tier = {.tier = TIER_INTERP};
+static cli_tier spec_tier = {.tier = TIER_INTERP, .set = true};
 
 static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     size_t len;

@@ -46,6 +46,7 @@ int cli_tier_parse(cli_tier *t, const char *cmd, int argc, char **argv, int *i) 
     const char *a = argv[*i], *v;
     if (is(a, "--tier")) {
         if (!(v = opt_value(cmd, argc, argv, i, "--tier"))) return 1;
+        t->set = true;
         if (!strcmp(v, "auto")) t->tier = TIER_AUTO;
         else if (!strcmp(v, "interp")) t->tier = TIER_INTERP;
         else if (!strcmp(v, "native")) t->tier = TIER_NATIVE;
@@ -76,9 +77,16 @@ void cli_tier_native_options(const cli_tier *t, kiln_native_options *o, char *ca
     o->cc = t->cc;
     const char *nm = getenv("KILN_NATIVE_NO_METER");
     o->no_meter = nm && !strcmp(nm, "1");
+    const char *to = getenv("KILN_NATIVE_TIMEOUT_MS");
+    if (to && *to) o->timeout_ms = (uint32_t)strtoul(to, NULL, 10);
     if (t->no_cache) return;
     if (t->cache) { snprintf(cache_buf, n, "%s", t->cache); o->cache_dir = cache_buf; }
     else if (kiln_native_default_cache(cache_buf, n)) o->cache_dir = cache_buf;
+}
+
+static void say(const char *cmd, const char *what) {
+    const char *v = getenv("KILN_TIER_VERBOSE");
+    if (v && *v && strcmp(v, "0")) fprintf(stderr, "kiln %s: tier: %s\n", cmd, what);
 }
 
 static void *bg_main(void *arg) {
@@ -96,7 +104,7 @@ static void *bg_main(void *arg) {
         kiln_error err = {{0}};
         if (kiln_module_compile_native(b->m, &b->o, NULL, &err)) {
             pthread_mutex_lock(&b->mu);
-            if (b->inst && !b->cancel) kiln_instance_use_native(b->inst);
+            if (b->inst && !b->cancel && kiln_instance_use_native(b->inst)) say("run", "switched to native");
             pthread_mutex_unlock(&b->mu);
         } else if (!__atomic_load_n(&b->cancel, __ATOMIC_RELAXED) && getenv("KILN_TIER_VERBOSE")) {
             fprintf(stderr, "kiln: the background native compile failed: %s\n", err.message);
@@ -109,19 +117,29 @@ static void *bg_main(void *arg) {
 }
 
 bool cli_tier_prepare(cli_tier *t, const char *cmd, kiln_module *m) {
-    if (t->tier == TIER_INTERP) return true;
+    if (!t->set) {
+        /* KILN_TIER sets the default (test suites run everything natively
+         * with it); --tier wins. */
+        const char *e = getenv("KILN_TIER");
+        if (e && !strcmp(e, "native")) t->tier = TIER_NATIVE;
+        else if (e && !strcmp(e, "interp")) t->tier = TIER_INTERP;
+    }
+    if (t->tier == TIER_INTERP) { say(cmd, "interp"); return true; }
     char cache[4096];
     kiln_native_options o;
     cli_tier_native_options(t, &o, cache, sizeof cache);
     kiln_error err = {{0}};
+    kiln_native_info info;
     if (t->tier == TIER_NATIVE) {
-        if (!kiln_module_compile_native(m, &o, NULL, &err)) { cli_fail(cmd, "%s", err.message); return false; }
+        if (!kiln_module_compile_native(m, &o, &info, &err)) { cli_fail(cmd, "%s", err.message); return false; }
+        say(cmd, info.from_cache ? "native (from the cache)" : "native (compiled)");
         return true;
     }
     /* auto: the cache, or the interpreter now and a compile behind it */
-    if (!o.cache_dir) return true;
+    if (!o.cache_dir) { say(cmd, "interp (auto, no cache)"); return true; }
     o.no_compile = true;
-    if (kiln_module_compile_native(m, &o, NULL, &err)) return true;
+    if (kiln_module_compile_native(m, &o, &info, &err)) { say(cmd, "native (auto, from the cache)"); return true; }
+    say(cmd, "interp (auto; compiling in the background)");
     bg *b = calloc(1, sizeof *b);
     if (!b) return true;
     pthread_mutex_init(&b->mu, NULL);

@@ -12,6 +12,7 @@ enum { TIER_AUTO, TIER_INTERP, TIER_NATIVE };
 
 typedef struct cli_tier {
     int tier;               /* TIER_*; default auto */
+    bool set;               /* --tier given (else $KILN_TIER may choose) */
     const char *cache;      /* --cache DIR; NULL: the per-user default */
     bool no_cache;          /* --no-cache */
     const char *cc;         /* --cc COMPILER */
@@ -32,7 +33,8 @@ typedef struct cli_tier {
     "        the cache has it; otherwise start in the interpreter and compile in\n"    \
     "        the background, switching to native code at the next call once it is\n"  \
     "        ready (and caching it for the next run). Results, traps, fuel counts\n"   \
-    "        and backtraces are the same on every tier.\n"                             \
+    "        and backtraces are the same on every tier. $KILN_TIER sets the\n"        \
+    "        default; KILN_TIER_VERBOSE=1 says which tier ran.\n"                     \
     "\n"                                                                               \
     "    --cache DIR\n"                                                                \
     "        Where native artifacts are kept (default: $XDG_CACHE_HOME/kiln, or\n"     \
