@@ -18,7 +18,10 @@ Error.stackTraceLimit = Infinity;
 async function frames(path, args) {
   const wasi = new WASI({ version: 'preview1', args: [path, ...args], env: {}, returnOnExit: true });
   const mod = await WebAssembly.compile(readFileSync(path));
-  const inst = await WebAssembly.instantiate(mod, wasi.getImportObject());
+  // getImportObject() is Node 20's; Node 18 (Debian 12) has only wasiImport.
+  const imports = typeof wasi.getImportObject === 'function'
+    ? wasi.getImportObject() : { wasi_snapshot_preview1: wasi.wasiImport };
+  const inst = await WebAssembly.instantiate(mod, imports);
   try {
     if (inst.exports.memory) wasi.start(inst);
     else inst.exports._start();

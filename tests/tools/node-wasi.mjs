@@ -103,10 +103,49 @@ const wasi = new WASI({
   stderr: 2,
 });
 
+// The imports for the module. Node 20 has getImportObject(); Node 18 (Debian
+// 12's nodejs) only the wasiImport property, the same preview1 namespace.
+//
+// uvwasi before 0.0.21 (Node 18 ships 0.0.19) counts the '\0' it writes after
+// a link's target in path_readlink's bufused: readlink("soft") returns 12 for
+// "renamed.txt". uvwasi fixed it in 0.0.21 (nodejs/uvwasi#263, commit
+// 38d124c: "*bufused = len"). The bug is exact (success always reports len+1),
+// so we report len, as uvwasi now does, and Node stays a usable oracle for
+// everything else path_readlink returns (the target, the errors).
+let memory = null;
+function importObject(wasi) {
+  const ns = typeof wasi.getImportObject === 'function'
+    ? wasi.getImportObject().wasi_snapshot_preview1
+    : wasi.wasiImport;
+  if (!uvwasiBefore(0, 0, 21)) return { wasi_snapshot_preview1: ns };
+  const readlink = ns.path_readlink;
+  const fixed = {
+    ...ns,
+    path_readlink(fd, path, pathLen, buf, bufLen, bufusedPtr) {
+      const errno = readlink(fd, path, pathLen, buf, bufLen, bufusedPtr);
+      if (errno === 0 && memory) {
+        const view = new DataView(memory.buffer);
+        const used = view.getUint32(bufusedPtr, true);
+        if (used > 0) view.setUint32(bufusedPtr, used - 1, true);
+      }
+      return errno;
+    },
+  };
+  return { wasi_snapshot_preview1: fixed };
+}
+function uvwasiBefore(...want) {
+  const have = (process.versions.uvwasi || '').split('.').map(Number);
+  for (let k = 0; k < want.length; k++) {
+    if ((have[k] || 0) !== want[k]) return (have[k] || 0) < want[k];
+  }
+  return false;
+}
+
 let code;
 try {
   const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  const instance = await WebAssembly.instantiate(module, importObject(wasi));
+  memory = instance.exports.memory;
   code = wasi.start(instance);
 } catch (e) {
   // A trap (RuntimeError) or a link/validation failure.
