@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# bench/native.sh — kiln's native tier against native C, Node (V8) and
+# kiln's interpreter, in one run, as CPU-time ratios to native gcc -O2.
+#
+# Workloads: CoreMark (COREMARK_DIR, a checkout of eembc/coremark, never part
+# of kiln; skipped when unset), the seed's imgproc pipelines (scalar and
+# SIMD builds), and numeric kernels written for this bench (bench/kernels:
+# matrix multiply, stencil, dynamic programming, n-body).
+#
+# Engines: native (gcc -O2 from the same C), node, kiln-interp (--tier=interp),
+# kiln-native (--tier=native, warm artifact cache: compiled once before the
+# rounds, so compile time is not in the runs; it is reported on its own),
+# and kiln-nometer (the same with fuel accounting compiled out, to show what
+# metering costs). Each cell is the median CPU time (user+sys) of
+# BENCH_ROUNDS rounds; engines interleave within a round so that machine load
+# hits every column alike. Outputs are compared with native's: a fast wrong
+# answer fails the bench.
+#
+# Env: COREMARK_DIR, BENCH_ROUNDS (default 3), BENCH_ENGINES (default all),
+#      BENCH_SKIP_INTERP=1 (the interpreter is slow: skip its column).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. bench/lib.sh
+rounds=${BENCH_ROUNDS:-3}
+make -s all examples >/dev/null
+kiln=$root/build/kiln
+out=$root/build/bench/native
+mkdir -p "$out"
+cache=$out/cache
+rm -rf "$cache" "$cache-nm"
+ex=$root/build/examples
+imgproc_inputs "$root/build/bench" "$ex"
+
+# ---------------------------------------------------------------- builds
+declare -A native wasm args
+add() { native[$1]=$2; wasm[$1]=$3; args[$1]=$4; }
+kcc=$root/build/kiln-cc
+for k in matmul stencil lcs nbody; do
+  cc -O2 -o "$out/$k" bench/kernels/$k.c -lm
+  "$kcc" -O2 -o "$out/$k.wasm" bench/kernels/$k.c
+done
+add matmul "$out/matmul" "$out/matmul.wasm" "256 8"
+add stencil "$out/stencil" "$out/stencil.wasm" "512 100"
+add lcs "$out/lcs" "$out/lcs.wasm" "4000 6"
+add nbody "$out/nbody" "$out/nbody.wasm" "200 400"
+if [ -n "${COREMARK_DIR:-}" ]; then
+  src=(core_list_join.c core_main.c core_matrix.c core_state.c core_util.c posix/core_portme.c)
+  defs=(-DPERFORMANCE_RUN=1 -DITERATIONS=40000)
+  ( cd "$COREMARK_DIR" &&
+    cc -O2 "${defs[@]}" -DFLAGS_STR='"gcc -O2"' -Iposix -I. "${src[@]}" -o "$out/coremark" &&
+    "$kcc" -O2 "${defs[@]}" -DFLAGS_STR='"clang-16 -O2 wasm32-wasi"' -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )
+  add coremark "$out/coremark" "$out/coremark.wasm" ""
+fi
+# imgproc: the JPEG pipeline and the blur loop of bench/imgproc.sh, scalar and SIMD.
+img=$root/build/bench
+add imgproc-jpeg "$ex/imgproc-native" "$ex/imgproc.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg"
+add imgproc-blur "$ex/imgproc-native" "$ex/imgproc.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm"
+add imgproc-simd-jpeg "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg"
+add imgproc-simd-blur "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm"
+order=(matmul stencil lcs nbody)
+[ -n "${COREMARK_DIR:-}" ] && order+=(coremark)
+order+=(imgproc-jpeg imgproc-blur imgproc-simd-jpeg imgproc-simd-blur)
+
+# Compile every module once (warm cache), and report how long it took.
+echo "compile (gcc -O2, into the cache):" >&2
+for w in "${order[@]}"; do
+  f=${wasm[$w]}
+  line=$("$kiln" compile --cache "$cache" "$f" | head -1)
+  KILN_NATIVE_NO_METER=1 "$kiln" compile --cache "$cache-nm" "$f" >/dev/null
+  echo "  $w: $line" >&2
+done
+
+engines=(${BENCH_ENGINES:-native node kiln-interp kiln-native kiln-nometer})
+[ "${BENCH_SKIP_INTERP:-}" = 1 ] && engines=("${engines[@]/kiln-interp}")
+cmd_for() { # engine workload
+  local e=$1 w=$2 dirs="--dir $img::$img"
+  case $e in
+    native) echo "${native[$w]} ${args[$w]}" ;;
+    node) echo "node $root/tests/tools/node-wasi.mjs ${wasm[$w]} ${args[$w]}" ;;
+    kiln-interp) echo "$kiln run --tier=interp ${wasm[$w]} ${args[$w]}" ;;
+    kiln-native) echo "$kiln run --tier=native --cache $cache ${wasm[$w]} ${args[$w]}" ;;
+    kiln-nometer) echo "KILN_NATIVE_NO_METER=1 $kiln run --tier=native --cache $cache-nm ${wasm[$w]} ${args[$w]}" ;;
+  esac
+}
+cpu_of() { # command line -> CPU seconds (bash's time: user + sys of the children); output into $2
+  local TIMEFORMAT='%3U %3S' t
+  t=$( { time bash -c "$1" >"$2" 2>/dev/null; } 2>&1 | tail -1)
+  awk -v s="$t" 'BEGIN{split(s,a," "); printf "%.3f", a[1]+a[2]}'
+}
+
+declare -A t
+for ((r = 1; r <= rounds; r++)); do
+  for w in "${order[@]}"; do
+    for e in "${engines[@]}"; do
+      [ -n "$e" ] || continue
+      c=$(cmd_for "$e" "$w")
+      s=$(cpu_of "$c" "$out/$w.$e.out")
+      if [ "$e" != native ] && ! cmp -s "$out/$w.native.out" "$out/$w.$e.out"; then
+        # CoreMark prints its own timing; compare its checks instead.
+        if [ "$w" = coremark ] && grep -q "Correct operation validated" "$out/$w.$e.out"; then :; else
+          echo "bench/native.sh: $w under $e: output differs from native" >&2; exit 1
+        fi
+      fi
+      t[$w.$e]="${t[$w.$e]:-} $s"
+      echo "round $r: $w $e ${s}s" >&2
+    done
+  done
+done
+
+printf '%-20s' workload
+for e in "${engines[@]}"; do [ -n "$e" ] && printf ' %14s' "$e"; done
+printf '\n'
+declare -A geo
+for w in "${order[@]}"; do
+  n=$(echo "${t[$w.native]}" | median)
+  printf '%-20s' "$w"
+  for e in "${engines[@]}"; do
+    [ -n "$e" ] || continue
+    m=$(echo "${t[$w.$e]}" | median)
+    printf ' %7ss %5.2fx' "$m" "$(awk -v a="$m" -v b="$n" 'BEGIN{print a/b}')"
+    geo[$e]="${geo[$e]:-} $(awk -v a="$m" -v b="$n" 'BEGIN{print log(a/b)}')"
+  done
+  printf '\n'
+done
+printf '%-20s' "geomean (x native)"
+for e in "${engines[@]}"; do
+  [ -n "$e" ] || continue
+  printf ' %14s' "$(echo "${geo[$e]}" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.2fx", exp(s/NF)}')"
+done
+printf '\n(CPU time, median of %s rounds; lower is better; x native = time / native time)\n' "$rounds"
