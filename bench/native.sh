@@ -40,13 +40,13 @@ for k in matmul stencil lcs nbody; do
   cc -O2 -o "$out/$k" bench/kernels/$k.c -lm
   "$kcc" -O2 -o "$out/$k.wasm" bench/kernels/$k.c
 done
-add matmul "$out/matmul" "$out/matmul.wasm" "256 8"
-add stencil "$out/stencil" "$out/stencil.wasm" "512 100"
-add lcs "$out/lcs" "$out/lcs.wasm" "4000 6"
-add nbody "$out/nbody" "$out/nbody.wasm" "200 400"
+add matmul "$out/matmul" "$out/matmul.wasm" "512 6"
+add stencil "$out/stencil" "$out/stencil.wasm" "1024 300"
+add lcs "$out/lcs" "$out/lcs.wasm" "8000 8"
+add nbody "$out/nbody" "$out/nbody.wasm" "400 1000"
 if [ -n "${COREMARK_DIR:-}" ]; then
   src=(core_list_join.c core_main.c core_matrix.c core_state.c core_util.c posix/core_portme.c)
-  defs=(-DPERFORMANCE_RUN=1 -DITERATIONS=40000)
+  defs=(-DPERFORMANCE_RUN=1 -DITERATIONS=4000)
   ( cd "$COREMARK_DIR" &&
     cc -O2 "${defs[@]}" -DFLAGS_STR='"gcc -O2"' -Iposix -I. "${src[@]}" -o "$out/coremark" &&
     "$kcc" -O2 "${defs[@]}" -DFLAGS_STR='"clang-16 -O2 wasm32-wasi"' -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )

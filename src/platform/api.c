@@ -345,7 +345,20 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         if (!strcmp(sub, "versions")) {
             if (post) { deploy(s, rq, name, r); return; }
             if (!get) { method_not_allowed(r, rq->method, "GET, POST"); return; }
-            listing(r, reg_versions(s->reg, name, &e), &e);
+            cJSON *vs = reg_versions(s->reg, name, &e);
+            /* Each version's execution tier, from the module cache. */
+            cJSON *v;
+            cJSON_ArrayForEach(v, vs) {
+                cJSON *d = cJSON_GetObjectItem(v, "digest");
+                const char *tier = cJSON_IsString(d) ? mc_tier(s->cache, d->valuestring) : NULL;
+                if (!cJSON_AddStringToObject(v, "tier", tier ? tier : "not loaded")) {
+                    cJSON_Delete(vs);
+                    vs = NULL;
+                    perr_set(&e, 500, "out of memory");
+                    break;
+                }
+            }
+            listing(r, vs, &e);
             return;
         }
         if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "logs")) {

@@ -3,6 +3,7 @@
  * of modules, so a scan under the lock is cheaper than a hash table's
  * upkeep, and the lock is held only for pointer moves. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +19,13 @@ struct mc_entry {
     mc_entry *prev, *next;
     pthread_once_t syms_once;
     diag_symbols *syms;
+    int native;          /* NATIVE_*, under the cache's lock */
+    mc_entry *qnext;     /* the native queue */
 };
+
+enum { NATIVE_NONE, NATIVE_QUEUED, NATIVE_FAILED };
+
+static void entry_free(mc_entry *en);
 
 struct modcache {
     kiln_engine *engine;
@@ -27,6 +34,13 @@ struct modcache {
     mc_entry *head, *tail; /* head: most recently used */
     pthread_mutex_t lock;
     mc_stats stats;
+    /* native tier (mc_native_start) */
+    bool native_on, native_stop;
+    int native_cancel;
+    char native_dir[4096];
+    pthread_t native_thread;
+    pthread_cond_t native_cv;
+    mc_entry *qhead, *qtail;
 };
 
 modcache *mc_new(kiln_engine *engine, blobstore *blobs, size_t capacity) {
@@ -36,7 +50,78 @@ modcache *mc_new(kiln_engine *engine, blobstore *blobs, size_t capacity) {
     c->blobs = blobs;
     c->capacity = capacity ? capacity : 64;
     pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->native_cv, NULL);
     return c;
+}
+
+static void *native_worker(void *arg) {
+    modcache *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->native_stop && !c->qhead) pthread_cond_wait(&c->native_cv, &c->lock);
+        if (c->native_stop) break;
+        mc_entry *en = c->qhead;
+        c->qhead = en->qnext;
+        if (!c->qhead) c->qtail = NULL;
+        en->qnext = NULL;
+        pthread_mutex_unlock(&c->lock);
+        kiln_native_options o = {.cache_dir = c->native_dir, .cancel = &c->native_cancel};
+        kiln_native_info info;
+        kiln_error err = {{0}};
+        /* The module is shared with requests: kiln_module_compile_native
+         * only ever sets its native code, once, atomically. */
+        bool ok = kiln_module_compile_native(en->module, &o, &info, &err);
+        if (!ok && !__atomic_load_n(&c->native_cancel, __ATOMIC_RELAXED))
+            fprintf(stderr, "kiln serve: module %.12s stays on the interpreter: %s\n", en->digest, err.message);
+        pthread_mutex_lock(&c->lock);
+        en->native = ok ? NATIVE_NONE : NATIVE_FAILED;
+        c->stats.native_compiles += ok && !info.from_cache;
+        c->stats.native_failures += !ok;
+        c->stats.native_seconds += info.seconds;
+        bool last = --en->refs == 0;
+        if (last) {
+            pthread_mutex_unlock(&c->lock);
+            entry_free(en);
+            pthread_mutex_lock(&c->lock);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+bool mc_native_start(modcache *c, const char *cache_dir, perr *e) {
+    snprintf(c->native_dir, sizeof c->native_dir, "%s", cache_dir);
+    if (pthread_create(&c->native_thread, NULL, native_worker, c)) {
+        perr_set(e, 500, "cannot start the native compile thread");
+        return false;
+    }
+    pthread_mutex_lock(&c->lock);
+    c->native_on = true;
+    pthread_mutex_unlock(&c->lock);
+    return true;
+}
+
+/* With the lock held: queue a new entry for its native compile. */
+static void native_enqueue_locked(modcache *c, mc_entry *en) {
+    if (!c->native_on || kiln_module_is_native(en->module)) return;
+    en->refs++;
+    en->native = NATIVE_QUEUED;
+    if (c->qtail) c->qtail->qnext = en;
+    else c->qhead = en;
+    c->qtail = en;
+    pthread_cond_signal(&c->native_cv);
+}
+
+const char *mc_tier(modcache *c, const char *digest) {
+    const char *t = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (mc_entry *en = c->head; en; en = en->next) {
+        if (strcmp(en->digest, digest)) continue;
+        t = kiln_module_is_native(en->module) ? "native" : en->native == NATIVE_QUEUED ? "compiling" : "interp";
+        break;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return t;
 }
 
 static void entry_free(mc_entry *en) {
@@ -63,6 +148,19 @@ static void push_front(modcache *c, mc_entry *en) {
 
 void mc_free(modcache *c) {
     if (!c) return;
+    if (c->native_on) {
+        pthread_mutex_lock(&c->lock);
+        c->native_stop = true;
+        __atomic_store_n(&c->native_cancel, 1, __ATOMIC_RELAXED); /* a compile under way stops */
+        pthread_cond_broadcast(&c->native_cv);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->native_thread, NULL);
+        for (mc_entry *en = c->qhead, *n; en; en = n) { /* never compiled */
+            n = en->qnext;
+            if (--en->refs == 0) entry_free(en);
+        }
+    }
+    pthread_cond_destroy(&c->native_cv);
     for (mc_entry *en = c->head, *n; en; en = n) {
         n = en->next;
         entry_free(en);
@@ -115,6 +213,7 @@ mc_entry *mc_adopt(modcache *c, const char *digest, kiln_module *m, perr *e) {
     push_front(c, en);
     c->count++;
     c->stats.entries = c->count;
+    native_enqueue_locked(c, en);
     evict_locked(c);
     pthread_mutex_unlock(&c->lock);
     return en;
@@ -176,5 +275,7 @@ void mc_get_stats(modcache *c, mc_stats *out) {
     pthread_mutex_lock(&c->lock);
     *out = c->stats;
     out->entries = c->count;
+    out->native_entries = 0;
+    for (mc_entry *en = c->head; en; en = en->next) out->native_entries += kiln_module_is_native(en->module);
     pthread_mutex_unlock(&c->lock);
 }

@@ -37,9 +37,22 @@ const kiln_module *mc_module(const mc_entry *en);
 diag_symbols *mc_symbols(mc_entry *en);
 
 /* Counters for /metrics. */
+/* The native tier: from now on every module that enters the cache is
+ * queued for a native compile on one background thread (never on a request's
+ * path), with artifacts in cache_dir. Requests are served by the
+ * interpreter until the module has native code, then by native code (new
+ * instances pick it up). A compile that fails leaves the module on the
+ * interpreter with one line on stderr. */
+bool mc_native_start(modcache *c, const char *cache_dir, perr *e);
+/* "native", "compiling" (queued or under way), "interp" (not compiled, or
+ * its compile failed), or NULL when the digest is not in the cache. */
+const char *mc_tier(modcache *c, const char *digest);
+
 typedef struct mc_stats {
     unsigned long hits, misses, evictions, entries;
     double compile_seconds; /* total time spent compiling on misses */
+    unsigned long native_entries, native_compiles, native_failures;
+    double native_seconds;  /* total time of native compiles (background) */
 } mc_stats;
 void mc_get_stats(modcache *c, mc_stats *out);
 

@@ -47,6 +47,13 @@ server *server_start(const server_config *cfg, perr *e) {
     s->metrics = metrics_new();
     s->logs = logs_new(256, 16 * 1024);
     if (!s->cache || !s->metrics || !s->logs) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!cfg->interp_only) {
+        /* Native code for every version, compiled in the background into
+         * the data directory (private: the server's own). */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/native", cfg->data_dir);
+        if (!mc_native_start(s->cache, dir, e)) goto fail;
+    }
     if (!cfg->usage_off) {
         agg_config ac = {.flush_ms = cfg->usage_flush_ms, .prices = cfg->prices,
                          .regression_threshold = cfg->regression_threshold > 0 ? cfg->regression_threshold : 0.20};
@@ -113,8 +120,21 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                               "kiln_module_cache_entries %lu\n"
                               "# HELP kiln_module_compile_seconds_total Time spent compiling on cache misses.\n"
                               "# TYPE kiln_module_compile_seconds_total counter\n"
-                              "kiln_module_compile_seconds_total %.6f\n",
-                              cs.hits, cs.misses, cs.entries, cs.compile_seconds);
+                              "kiln_module_compile_seconds_total %.6f\n"
+                              "# HELP kiln_module_native_entries Cached modules that run native code.\n"
+                              "# TYPE kiln_module_native_entries gauge\n"
+                              "kiln_module_native_entries %lu\n"
+                              "# HELP kiln_native_compiles_total Native compiles done in the background.\n"
+                              "# TYPE kiln_native_compiles_total counter\n"
+                              "kiln_native_compiles_total %lu\n"
+                              "# HELP kiln_native_failures_total Native compiles that failed (the module stays interpreted).\n"
+                              "# TYPE kiln_native_failures_total counter\n"
+                              "kiln_native_failures_total %lu\n"
+                              "# HELP kiln_native_compile_seconds_total Time spent on native compiles (background).\n"
+                              "# TYPE kiln_native_compile_seconds_total counter\n"
+                              "kiln_native_compile_seconds_total %.6f\n",
+                              cs.hits, cs.misses, cs.entries, cs.compile_seconds, cs.native_entries,
+                              cs.native_compiles, cs.native_failures, cs.native_seconds);
     /* The live version of every module, as an info-style gauge. */
     perr e = {0};
     cJSON *mods = reg_modules(s->reg, &e);

@@ -37,6 +37,7 @@ typedef struct server_config {
     reg_limits default_limits;    /* for versions deployed without their own */
     uint32_t max_table_elements;  /* every version's table limit (0: the engine's, 10,000,000) */
     size_t cache_capacity;        /* compiled modules kept */
+    bool interp_only;             /* --tier interp: no native compiles */
     /* Usage aggregation and delivery metrics (agg.h, docs/delivery.md). */
     bool usage_off;               /* no metering, no aggregation (benchmarks) */
     unsigned usage_flush_ms;      /* 0: 1000 */

@@ -119,6 +119,14 @@ static const char help[] =
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
     "\n"
+    "    --tier auto|interp\n"
+    "        auto (the default): every version also gets native code, compiled\n"
+    "        in the background (one at a time, never on a request's path) into\n"
+    "        DATA/native; requests are served by the interpreter until it is\n"
+    "        ready, then by native code, with the same results, traps and fuel.\n"
+    "        A version whose compile fails stays on the interpreter (one line on\n"
+    "        stderr). kiln versions shows each version's tier. interp: none.\n"
+    "\n"
     "    --log-format text|json\n"
     "        How the server's log on stdout is written (default text). It has\n"
     "        one line per deploy, refused deploy, promote, pin, unpin,\n"
@@ -200,7 +208,7 @@ int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
-               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL;
+               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -216,6 +224,7 @@ int cmd_serve(int argc, char **argv) {
         {"--cache", true, &cache, NULL},
         {"--max-table-elements", true, &max_table, NULL},
         {"--log-format", true, &log_format, NULL},
+        {"--tier", true, &tier, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
@@ -279,6 +288,11 @@ int cmd_serve(int argc, char **argv) {
         cfg.default_limits.max_memory_bytes = v;
     }
 
+    if (tier) {
+        if (strcmp(tier, "auto") && strcmp(tier, "interp"))
+            return cli_fail("serve", "bad --tier '%s': want auto or interp", tier);
+        cfg.interp_only = !strcmp(tier, "interp");
+    }
     if (log_format) {
         if (strcmp(log_format, "text") && strcmp(log_format, "json"))
             return cli_fail("serve", "bad --log-format '%s': want text or json", log_format);

@@ -59,8 +59,8 @@ int cmd_versions(int argc, char **argv) {
         client_resp_free(&r);
         return 0;
     }
-    static const char *const hdr[] = {"VERSION", "ALIASES", "CREATED", "BY", "SIZE", "SHA256", "COMMIT", "MESSAGE"};
-    client_table *t = client_table_new(8, hdr);
+    static const char *const hdr[] = {"VERSION", "ALIASES", "CREATED", "BY", "SIZE", "SHA256", "COMMIT", "TIER", "MESSAGE"};
+    client_table *t = client_table_new(9, hdr);
     cJSON_ArrayForEach(v, r.json) {
         char aliases[256] = "", size[32], digest[16], commit[16], created[24];
         const cJSON *a;
@@ -76,7 +76,8 @@ int cmd_versions(int argc, char **argv) {
         snprintf(created, sizeof created, "%.19s", client_str(v, "created", "-"));
         if (strlen(created) > 10) created[10] = ' ';
         const char *row[] = {client_str(v, "version", "?"), aliases[0] ? aliases : "-", created,
-                             client_str(v, "deployed_by", "-"), size, digest, commit, client_str(v, "message", "-")};
+                             client_str(v, "deployed_by", "-"), size, digest, commit, client_str(v, "tier", "-"),
+                             client_str(v, "message", "-")};
         client_table_row(t, row);
     }
     client_table_print(t);
