@@ -33,7 +33,7 @@ BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libkiln.a
 KILN     := $(BUILD)/kiln
 
-.PHONY: all deps test demo clean check-san
+.PHONY: all deps test test-suite demo clean check-san
 all: $(KILN) $(KILN_PLATFORM)
 
 $(BUILD)/%.o: %.c
@@ -57,6 +57,11 @@ deps:
 
 test: deps
 	@tests/run.sh
+
+# One suite (or several: NAME="wasi native"), building only what they need.
+test-suite: deps
+	@test -n "$(NAME)" || { echo 'usage: make test-suite NAME=SUITE (a name in tests/suites)'; exit 2; }
+	@tests/run.sh $(NAME)
 
 demo: deps
 	@scripts/demo.sh

@@ -18,7 +18,18 @@ if ! make -s -j"$jobs" all test-bins >"$log/build.txt" 2>&1; then
   cat "$log/build.txt" >&2
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
-if [ "${KILN_NO_SAN:-}" != 1 ]; then
+# The sanitizer build only when a selected suite runs on it.
+selected() { # $1 suite path: chosen by the arguments (all when none)
+  [ $# -gt 0 ] || return 1
+  [ ${#sel[@]} -eq 0 ] && return 0
+  local a; for a in "${sel[@]}"; do case "$1" in *"$a"*) return 0;; esac; done; return 1
+}
+sel=("$@")
+need_san=0
+for s in tests/suites/*; do
+  [ -x "$s" ] && selected "$s" && grep -q '^# san: yes' "$s" && need_san=1
+done
+if [ "${KILN_NO_SAN:-}" != 1 ] && [ $need_san = 1 ]; then
   if ! make -s -j"$jobs" SAN=1 CC=clang-16 all test-bins >"$log/build-san.txt" 2>&1; then
     cat "$log/build-san.txt" >&2
     echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1
@@ -26,12 +37,21 @@ if [ "${KILN_NO_SAN:-}" != 1 ]; then
 fi
 
 pass=0; fail=0; skip=0
+# Every suite runs under a time limit (KILN_SUITE_TIMEOUT seconds, default
+# 900): a hung suite fails by name instead of hanging the run. Each suite's
+# time is printed.
+suite_timeout=${KILN_SUITE_TIMEOUT:-900}
 run_suite() { # $1 suite path, $2 build dir, $3 label
-  local s=$1 b=$2 label=$3 out rc
+  local s=$1 b=$2 label=$3 out rc t0
   out="$log/$(basename "$s").$label.txt"
   echo "== $label $(basename "$s")" >&2
-  KILN="$root/$b/kiln" KILN_BUILD="$root/$b" KILN_ROOT="$root" "$s" >"$out" 2>&1
+  t0=$(date +%s)
+  KILN="$root/$b/kiln" KILN_BUILD="$root/$b" KILN_ROOT="$root" \
+    timeout -k 10 "$suite_timeout" "$s" >"$out" 2>&1
   rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "not ok - $(basename "$s") ($label) did not finish within ${suite_timeout} s (KILN_SUITE_TIMEOUT)" >>"$out"
+  fi
   local p f k
   p=$(grep -cE '^ok ' "$out" | tr -d ' '); k=$(grep -cE '^ok .*# SKIP' "$out" | tr -d ' ')
   f=$(grep -cE '^not ok ' "$out" | tr -d ' ')
@@ -44,13 +64,13 @@ run_suite() { # $1 suite path, $2 build dir, $3 label
   fi
   grep -E '^not ok ' "$out" | sed "s|^|  [$label $(basename "$s")] |" >&2
   if [ "$f" -gt 0 ]; then sed -n '1,400p' "$out" | grep -vE '^ok ' | sed 's/^/    /' >&2; fi
-  echo "   $p passed, $f failed, $k skipped" >&2
+  echo "   $p passed, $f failed, $k skipped ($(( $(date +%s) - t0 )) s)" >&2
   pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + k))
 }
 
 for s in tests/suites/*; do
   [ -x "$s" ] || continue
-  if [ $# -gt 0 ]; then m=0; for a in "$@"; do case "$s" in *"$a"*) m=1;; esac; done; [ $m = 1 ] || continue; fi
+  selected "$s" || continue
   run_suite "$s" build normal
   if [ "${KILN_NO_SAN:-}" != 1 ] && grep -q '^# san: yes' "$s"; then
     run_suite "$s" build-san asan
