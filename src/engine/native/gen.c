@@ -119,7 +119,6 @@ static const stepfmt step_ops[] = {
     {OP_table_init, {2, 3, 4, -1}, {-1}},
     {OP_elem_drop, {-1}, {-1}},
     {OP_ref_func, {-1}, {0}},
-    {OP_i32x4_shuffle, {1, 2, -1}, {0}}, /* v128 in and out: handled below */
 };
 
 static const stepfmt *step_fmt(int op) {
@@ -414,6 +413,19 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P("  { v128 r_ = v_blend(KV(s%u, s%u), KV(s%u, s%u), KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n",
           O(3), O(3) + 1, O(1), O(1) + 1, O(2), O(2) + 1, O(0), O(0) + 1);
         return true;
+    case OP_i32x4_shuffle: {
+        /* Whole 32-bit lanes: selector i (0..7) picks lane i&3 of a (< 4) or
+         * b; constant selectors, so the C compiler emits one or two shuffles. */
+        uint32_t k = O(3);
+        P("  { vu32 a_ = (vu32)KV(s%u, s%u), b_ = (vu32)KV(s%u, s%u);\n", O(1), O(1) + 1, O(2), O(2) + 1);
+        P("    vu32 r32_ = {");
+        for (int i = 0; i < 4; i++) {
+            unsigned sel = (k >> (8 * i)) & 7;
+            P("%s%s_[%u]", i ? ", " : "", sel < 4 ? "a" : "b", sel & 3);
+        }
+        P("};\n    v128 r_ = (v128)r32_; s%u = r_[0]; s%u = r_[1]; }\n", O(0), O(0) + 1);
+        return true;
+    }
     case OP_i8x16_shuffle:
     case OP_i8x16_shuffle_pshufb: {
         uint32_t nk = op == OP_i8x16_shuffle ? 4 : 8;
@@ -510,17 +522,14 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
 
     const stepfmt *sf = step_fmt(op);
     if (sf) {
-        bool v = op == OP_i32x4_shuffle; /* v128 operands: two slots each */
         for (int i = 0; i < 4 && sf->reads[i] >= 0; i++) {
             uint32_t s = O(sf->reads[i]);
             P("  fp[%u] = s%u;\n", s, s);
-            if (v) P("  fp[%u] = s%u;\n", s + 1, s + 1);
         }
         P("  fr = H->step(ex, inst, fp, code + %u, KN_FUEL) - lim;\n", at);
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
             P("  s%u = fp[%u];\n", s, s);
-            if (v) P("  s%u = fp[%u];\n", s + 1, s + 1);
         }
         return true;
     }
