@@ -17,12 +17,13 @@ EFUZZ_DIR   ?= $(BUILD)-fuzz
 EFUZZ_CC    ?= clang-16
 EFUZZ_FLAGS := -std=gnu11 -g -O1 -Iinclude -Isrc -Itests/fuzz -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-ENGINE_SRC  := $(wildcard src/engine/*.c)
+ENGINE_SRC  := $(wildcard src/engine/*.c) $(wildcard src/engine/native/*.c)
 FUZZ_SECONDS ?= 60
 
-$(EFUZZ_DIR)/fuzz_module: tests/fuzz/fuzz_module.c tests/fuzz/fuzz_link.h $(ENGINE_SRC) $(wildcard src/engine/*.h) include/kiln.h
+$(EFUZZ_DIR)/fuzz_module: tests/fuzz/fuzz_module.c tests/fuzz/fuzz_link.h $(ENGINE_SRC) $(wildcard src/engine/*.h) include/kiln.h \
+                          $(BUILD)/gen/native_embed.c
 	@mkdir -p $(dir $@)
-	$(EFUZZ_CC) $(EFUZZ_FLAGS) -o $@ tests/fuzz/fuzz_module.c $(ENGINE_SRC) -lpthread -lm
+	$(EFUZZ_CC) $(EFUZZ_FLAGS) -o $@ tests/fuzz/fuzz_module.c $(ENGINE_SRC) $(BUILD)/gen/native_embed.c -lpthread -lm -lcrypto
 
 .PHONY: fuzz-module fuzz-module-bin diffrun difffuzz
 fuzz-module-bin: $(EFUZZ_DIR)/fuzz_module
