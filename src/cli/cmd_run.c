@@ -660,6 +660,9 @@ static int run(opts *o) {
         status = cli_fail("run", "%s: not a valid WebAssembly module: %s", o->module, err.message);
         goto out;
     }
+    /* A coredump records every frame's locals, which native code keeps in
+     * registers: a run that may write one interprets. */
+    if (o->diag->coredump_path) { o->tier.tier = TIER_INTERP; o->tier.set = true; }
     if (!cli_tier_prepare(&o->tier, "run", m)) { status = 1; goto out; }
     if (!(l = kiln_linker_new(engine))) { status = cli_fail("run", "out of memory"); goto out; }
     if (!kiln_wasi_define(l, &err)) { status = cli_fail("run", "%s", err.message); goto out; }

@@ -34,7 +34,9 @@ typedef struct cli_tier {
     "        the background, switching to native code at the next call once it is\n"  \
     "        ready (and caching it for the next run). Results, traps, fuel counts\n"   \
     "        and backtraces are the same on every tier. $KILN_TIER sets the\n"        \
-    "        default; KILN_TIER_VERBOSE=1 says which tier ran.\n"                     \
+    "        default; KILN_TIER_VERBOSE=1 says which tier ran. --coredump runs\n"     \
+    "        the interpreter (a coredump records locals that native code keeps\n"    \
+    "        in registers).\n"                                                        \
     "\n"                                                                               \
     "    --cache DIR\n"                                                                \
     "        Where native artifacts are kept (default: $XDG_CACHE_HOME/kiln, or\n"     \
