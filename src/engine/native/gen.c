@@ -278,7 +278,9 @@ static void mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
     const char *cname = op_names[op];
     bool checked = cname[0] == 'c';
     if (!checked) {
-        P("  ex->native_site = %u;\n", at);
+        /* volatile: between two stores to memory nothing reads it, and the
+         * C compiler would drop the first site as a dead store. */
+        P("  *(volatile uint32_t *)&ex->native_site = %u;\n", at);
         P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
