@@ -17,7 +17,12 @@
  * since their payloads may legitimately differ between engines. Traps are
  * reduced to classes both engines can tell apart (see trap_class).
  *
- * Usage: diffrun [--explicit-bounds] [--fuel N] MODULE.wasm
+ * With --native the module runs on the native tier (compiled with no
+ * cache; a compile failure prints "compile error native"), and --print-fuel
+ * ends the output with the fuel the store consumed: tests/suites/native runs
+ * wasm-opt -ttf modules both ways and compares everything, fuel included.
+ *
+ * Usage: diffrun [--explicit-bounds] [--native] [--print-fuel] [--fuel N] MODULE.wasm
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,12 +123,15 @@ int main(int argc, char **argv) {
     kiln_config cfg = {0};
     kiln_limits lim = {.timeout_ns = 10ull * 1000 * 1000 * 1000};
     const char *path = NULL;
+    bool native = false, print_fuel = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--explicit-bounds")) cfg.explicit_bounds_checks = true;
+        else if (!strcmp(argv[i], "--native")) native = true;
+        else if (!strcmp(argv[i], "--print-fuel")) print_fuel = true;
         else if (!strcmp(argv[i], "--fuel") && i + 1 < argc) lim.fuel = strtoull(argv[++i], NULL, 0);
         else path = argv[i];
     }
-    if (!path) { fprintf(stderr, "usage: diffrun [--explicit-bounds] [--fuel N] MODULE.wasm\n"); return 2; }
+    if (!path) { fprintf(stderr, "usage: diffrun [--explicit-bounds] [--native] [--print-fuel] [--fuel N] MODULE.wasm\n"); return 2; }
     size_t len;
     uint8_t *bytes = read_file(path, &len);
     if (!bytes) { fprintf(stderr, "diffrun: cannot read %s\n", path); return 2; }
@@ -138,6 +146,14 @@ int main(int argc, char **argv) {
         return 0;
     }
     printf("compile ok\n");
+    if (native) {
+        kiln_native_options no = {0};
+        if (!kiln_module_compile_native(m, &no, NULL, &err)) {
+            printf("compile error native\n");
+            fprintf(stderr, "diffrun: %s\n", err.message);
+            return 0;
+        }
+    }
     kiln_store *s = kiln_store_new(e, &lim, NULL);
     kiln_linker *l = kiln_linker_new(e);
     uint32_t nimp = kiln_module_import_count(m);
@@ -188,6 +204,11 @@ int main(int argc, char **argv) {
             printf("error %s\n", err.message);
         }
         fflush(stdout);
+    }
+    if (print_fuel) {
+        kiln_store_stats st;
+        kiln_store_stats_get(s, &st);
+        printf("fuel %llu\n", (unsigned long long)st.fuel_consumed);
     }
     kiln_linker_free(l);
     kiln_store_free(s);
