@@ -93,12 +93,20 @@ static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const ui
 }
 
 static int64_t h_step(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel) {
+    /* The interpreter keeps fuel in a register and stores it only at calls,
+     * returns and traps; a memory fault reports what was stored last. So
+     * ex->fuel goes back to what it was, as if no instruction had run
+     * outside native code: a later fault reports the same fuel as the
+     * interpreter's (a trap in the step reports the current fuel, as there). */
+    int64_t saved_fuel = ex->fuel;
     ex->fuel = fuel;
     sigjmp_buf *saved = ex->jmp;
     kiln_trap *t = interp_step(ex, inst, pc, fp);
     ex->jmp = saved;
     if (t) raise_trap(ex, t);
-    return ex->fuel;
+    int64_t left = ex->fuel;
+    ex->fuel = saved_fuel;
+    return left;
 }
 
 static void h_prof_enter(exec *ex, int64_t fuel, const kiln_func *f) {
