@@ -35,7 +35,7 @@ order=(native node)
 cmd[native]="$out/coremark-native"
 cmd[node]="node $root/tests/tools/node-wasi.mjs $out/coremark.wasm"
 if [ -n "${WASM3:-}" ]; then order+=(wasm3); cmd[wasm3]="$WASM3 $out/coremark.wasm"; fi
-for v in $variants; do order+=("kiln:$v"); cmd["kiln:$v"]="$root/$v/kiln run $out/coremark.wasm"; done
+for v in $variants; do order+=("kiln:$v"); cmd["kiln:$v"]="$root/$v/kiln run --tier=interp $out/coremark.wasm"; done
 
 declare -A scores
 for ((r = 1; r <= rounds; r++)); do

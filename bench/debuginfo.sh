@@ -40,7 +40,7 @@ trap 'rm -rf "$T"' EXIT
 declare -A times
 for ((r = 1; r <= rounds; r++)); do
     for v in g stripped; do
-        /usr/bin/time -f %U -o "$T/time" build/kiln run "$out/coremark-$v.wasm" 0x0 0x0 0x66 4000 >"$T/$v.out" 2>&1
+        /usr/bin/time -f %U -o "$T/time" build/kiln run --tier=interp "$out/coremark-$v.wasm" 0x0 0x0 0x66 4000 >"$T/$v.out" 2>&1
         times[$v]="${times[$v]:-} $(cat "$T/time")"
         echo "round $r: $v $(cat "$T/time") s" >&2
     done
@@ -59,7 +59,7 @@ printf 'CoreMark 4000 iterations, user CPU median of %d: -g %.2f s, stripped %.2
 if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
     for v in g stripped; do
         valgrind --tool=callgrind --callgrind-out-file="$T/cg.$v" \
-            build/kiln run "$out/coremark-$v.wasm" 0x0 0x0 0x66 200 >/dev/null 2>"$T/cg.$v.err"
+            build/kiln run --tier=interp "$out/coremark-$v.wasm" 0x0 0x0 0x66 200 >/dev/null 2>"$T/cg.$v.err"
         ir=$(sed -n 's/^summary: *//p' "$T/cg.$v")
         printf 'callgrind, 200 iterations: %-9s %14s instructions\n' "$v" "$ir"
     done

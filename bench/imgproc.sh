@@ -37,7 +37,7 @@ imgproc_inputs "$data" "$ex"
 run_native() { "$ex/imgproc-native" "$@"; }
 run_node() { "$root/tests/tools/node-wasi.mjs" "$ex/imgproc.wasm" "$@"; }
 run_wasm3() { "$WASM3" "$ex/imgproc.wasm" "$@"; }
-run_kiln() { "$kiln" run "$ex/imgproc.wasm" "$@"; }
+run_kiln() { "$kiln" run --tier=interp "$ex/imgproc.wasm" "$@"; }
 
 if [ -n "${BENCH_RUNNERS-}" ]; then
     read -r -a runners <<<"$BENCH_RUNNERS"

@@ -57,10 +57,10 @@ trap 'rm -rf "$T"' EXIT
 run() {
     local k=$root/$1/kiln w=$2 tf=$T/time
     case $w in
-    coremark) /usr/bin/time -f %U -o "$tf" "$k" run "$out/coremark.wasm" 0x0 0x0 0x66 4000 >"$T/$1.$w" 2>&1 ;;
-    decode) /usr/bin/time -f %U -o "$tf" "$k" run "$ex/imgproc.wasm" resize 800x600 blur 2 --format png \
+    coremark) /usr/bin/time -f %U -o "$tf" "$k" run --tier=interp "$out/coremark.wasm" 0x0 0x0 0x66 4000 >"$T/$1.$w" 2>&1 ;;
+    decode) /usr/bin/time -f %U -o "$tf" "$k" run --tier=interp "$ex/imgproc.wasm" resize 800x600 blur 2 --format png \
                 <"$out/big.jpg" >"$T/$1.$w" ;;
-    blur) /usr/bin/time -f %U -o "$tf" "$k" run "$ex/imgproc.wasm" "${blur20[@]}" --format ppm \
+    blur) /usr/bin/time -f %U -o "$tf" "$k" run --tier=interp "$ex/imgproc.wasm" "${blur20[@]}" --format ppm \
               <"$out/1024.ppm" >"$T/$1.$w" ;;
     esac
     tail -n 1 "$tf"
@@ -116,9 +116,9 @@ irs() {
     local k=$root/$1/kiln w=$2 log=$T/cg.log
     local vg=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
     case $w in
-    coremark) "${vg[@]}" "$k" run "$out/coremark.wasm" 0x0 0x0 0x66 200 >/dev/null 2>"$log" ;;
-    decode) "${vg[@]}" "$k" run "$ex/imgproc.wasm" resize 400x300 blur 2 --format png <"$out/800x600.jpg" >/dev/null 2>"$log" ;;
-    blur) "${vg[@]}" "$k" run "$ex/imgproc.wasm" "${blur4[@]}" --format ppm <"$out/256.ppm" >/dev/null 2>"$log" ;;
+    coremark) "${vg[@]}" "$k" run --tier=interp "$out/coremark.wasm" 0x0 0x0 0x66 200 >/dev/null 2>"$log" ;;
+    decode) "${vg[@]}" "$k" run --tier=interp "$ex/imgproc.wasm" resize 400x300 blur 2 --format png <"$out/800x600.jpg" >/dev/null 2>"$log" ;;
+    blur) "${vg[@]}" "$k" run --tier=interp "$ex/imgproc.wasm" "${blur4[@]}" --format ppm <"$out/256.ppm" >/dev/null 2>"$log" ;;
     esac
     sed -n 's/^==[0-9]*== Collected : *//p' "$log"
 }

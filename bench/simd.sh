@@ -53,7 +53,7 @@ run() { # engine build workload -> output file; prints the user CPU seconds
     local engine=$1 b=$2 w=$3 out=$T/$1.$2.$3
     local -n args=args_$w
     case $engine in
-        kiln) /usr/bin/time -f %U -o "$T/time" "$kiln" run --dir "$data::/d" --dir "$T::/o" "$ex/$b.wasm" "${args[@]}" -o "/o/${out##*/}" ;;
+        kiln) /usr/bin/time -f %U -o "$T/time" "$kiln" run --tier=interp --dir "$data::/d" --dir "$T::/o" "$ex/$b.wasm" "${args[@]}" -o "/o/${out##*/}" ;;
         node) /usr/bin/time -f %U -o "$T/time" node "$root/tests/tools/node-wasi.mjs" --dir "$data::/d" --dir "$T::/o" "$ex/$b.wasm" "${args[@]}" -o "/o/${out##*/}" ;;
     esac >/dev/null 2>&1 || :
     tail -n 1 "$T/time"

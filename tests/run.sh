@@ -36,6 +36,10 @@ if [ "${KILN_NO_SAN:-}" != 1 ] && [ $need_san = 1 ]; then
   fi
 fi
 
+# The suites test the interpreter unless told otherwise: KILN_TIER=native
+# runs them on the native tier (tests/suites/native compares the two).
+export KILN_TIER=${KILN_TIER:-interp}
+
 pass=0; fail=0; skip=0
 # Every suite runs under a time limit (KILN_SUITE_TIMEOUT seconds, default
 # 900): a hung suite fails by name instead of hanging the run. Each suite's

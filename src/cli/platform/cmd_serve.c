@@ -125,7 +125,8 @@ static const char help[] =
     "        DATA/native; requests are served by the interpreter until it is\n"
     "        ready, then by native code, with the same results, traps and fuel.\n"
     "        A version whose compile fails stays on the interpreter (one line on\n"
-    "        stderr). kiln versions shows each version's tier. interp: none.\n"
+    "        stderr). kiln versions shows each version's tier. interp: none\n"
+    "        (also the default when KILN_TIER=interp is set).\n"
     "\n"
     "    --log-format text|json\n"
     "        How the server's log on stdout is written (default text). It has\n"
@@ -288,6 +289,9 @@ int cmd_serve(int argc, char **argv) {
         cfg.default_limits.max_memory_bytes = v;
     }
 
+    /* KILN_TIER=interp (tests/run.sh sets it) chooses the default. */
+    const char *tier_env = getenv("KILN_TIER");
+    if (!tier && tier_env && !strcmp(tier_env, "interp")) cfg.interp_only = true;
     if (tier) {
         if (strcmp(tier, "auto") && strcmp(tier, "interp"))
             return cli_fail("serve", "bad --tier '%s': want auto or interp", tier);
