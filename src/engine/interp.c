@@ -757,16 +757,11 @@ kiln_trap *interp_step(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64
 
 kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *fp) {
     const funcdef *fn = f->def;
-    frame *base = ex->fsp + 1;
-    if (base >= ex->frames_end || fp + fn->frame_slots > ex->stack_end) {
+    frame *base = frame_enter(ex, f, fp, NULL);
+    if (!base) {
         trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
         return trap_build(ex, NULL, f->inst, &ti);
     }
-    base->fn = fn;
-    base->inst = f->inst;
-    base->fp = fp;
-    base->ret_pc = NULL;
-    ex->fsp = base;
     uint32_t np = fn->type->param_slots;
     memset(fp + np, 0, (size_t)(fn->nlocal_slots - np) * sizeof *fp);
 

@@ -176,6 +176,21 @@ void prof_enter(exec *ex, int64_t fuel, const kiln_module *m, uint32_t func_inde
 void prof_leave(exec *ex, int64_t fuel);
 void prof_unwind(exec *ex, int64_t fuel, uint32_t cur);
 
+/* The frame of a call that enters wasm from outside the running code (the
+ * host, or the other tier), with f's slots at fp and the caller going on at
+ * ret_pc (NULL: the host). NULL when the call stack or the value stack is
+ * full. */
+static inline frame *frame_enter(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t *ret_pc) {
+    frame *base = ex->fsp + 1;
+    if (base >= ex->frames_end || fp + f->def->frame_slots > ex->stack_end) return NULL;
+    base->fn = f->def;
+    base->inst = f->inst;
+    base->fp = fp;
+    base->ret_pc = ret_pc;
+    ex->fsp = base;
+    return base;
+}
+
 /* interp.c: runs `f` with its arguments in slots[] (results come back there);
  * returns NULL or a trap. */
 kiln_trap *interp_call(exec *ex, kiln_func *f, uint64_t *slots);

@@ -170,16 +170,11 @@ static char *stack_limit(void) {
 kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t *ret_pc) {
     const funcdef *fn = f->def;
     const struct native_code *nc = __atomic_load_n(&f->inst->native, __ATOMIC_ACQUIRE);
-    frame *base = ex->fsp + 1;
-    if (base >= ex->frames_end || fp + fn->frame_slots > ex->stack_end) {
+    frame *base = frame_enter(ex, f, fp, ret_pc);
+    if (!base) {
         trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
         return trap_build(ex, NULL, f->inst, &ti);
     }
-    base->fn = fn;
-    base->inst = f->inst;
-    base->fp = fp;
-    base->ret_pc = ret_pc;
-    ex->fsp = base;
     ex->native_stack_limit = stack_limit();
 
     sigjmp_buf jb;
