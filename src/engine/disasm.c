@@ -10,14 +10,6 @@
 #include "engine/ops.h"
 #include "engine/runtime.h"
 
-static int op_of(const uint32_t *pc) {
-    const void *h;
-    memcpy(&h, pc, sizeof h);
-    for (int i = 0; i < OP__COUNT; i++)
-        if (interp_handlers[i] == h) return i;
-    return -1;
-}
-
 /* Which operand (index) is a branch offset, or -1. */
 static int branch_field(int op) {
     if (op == OP_br || op == OP_br_back) return 0;
@@ -43,7 +35,7 @@ char *kiln_module_disassemble(const kiln_module *m, uint32_t func_index) {
             f->nlocals - f->type->nparams, f->frame_slots, f->code_len);
     for (uint32_t at = 0; at < f->code_len;) {
         const uint32_t *pc = f->code + at;
-        int op = op_of(pc);
+        int op = op_at(pc);
         if (op < 0) { fprintf(out, "%6u: ??\n", at); break; }
         unsigned n = op_units[op] - 2u;
         fprintf(out, "%6u: %-20s", at, op_names[op]);

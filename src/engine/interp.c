@@ -42,12 +42,8 @@ enum {
  * 1.5e+20: out of i64's range". */
 static void describe_arith(kiln_trap *t, exec *ex, const uint32_t *pc, const trapinfo *ti) {
     if (!pc || !ex->fsp || ex->fsp < ex->frames) return;
-    const void *h;
-    memcpy(&h, pc, sizeof h);
-    int op = -1;
-    for (int i = OP_i32_div_s; i < OP__COUNT && op < 0; i++)
-        if (interp_handlers[i] == h) op = i;
-    if (op < 0) return;
+    int op = op_at(pc);
+    if (op < OP_i32_div_s) return;
     const uint64_t *fp = ex->fsp->fp;
     char name[32];
     snprintf(name, sizeof name, "%s", op_names[op]);
@@ -697,26 +693,29 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void do_init(void) { run(NULL, NULL, NULL, NULL, true); }
 void interp_init(void) { pthread_once(&init_once, do_init); }
 
-bool interp_access_info(const uint32_t *pc, uint32_t *size, int *is_store, uint32_t *addr_operand) {
+int op_at(const uint32_t *pc) {
     const void *h;
     memcpy(&h, pc, sizeof h);
+    for (int i = 0; i < OP__COUNT; i++)
+        if (interp_handlers[i] == h) return i;
+    return -1;
+}
+
+bool interp_access_info(const uint32_t *pc, uint32_t *size, int *is_store, uint32_t *addr_operand) {
     static const uint8_t sizes[] = {4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 4, 8, 1, 2};
     _Static_assert(sizeof sizes == OP_store_16 - OP_load_i32 + 1, "one size per scalar access op");
-    for (int op = OP_load_i32; op <= OP_store_16; op++) {
-        if (interp_handlers[op] != h) continue;
+    int op = op_at(pc);
+    if (op >= OP_load_i32 && op <= OP_store_16) {
         *is_store = op >= OP_store_i32;
-        *addr_operand = *is_store ? 0 : 1;
         *size = sizes[op - OP_load_i32];
-        return true;
-    }
-    for (int op = OP_v128_load; op <= OP_v128_store64_lane; op++) {
-        if (interp_handlers[op] != h) continue;
+    } else if (op >= OP_v128_load && op <= OP_v128_store64_lane) {
         *is_store = op >= OP_v128_store;
-        *addr_operand = *is_store ? 0 : 1;
         *size = simd_access_size[op - OP_v128_load];
-        return true;
+    } else {
+        return false;
     }
-    return false;
+    *addr_operand = *is_store ? 0 : 1;
+    return true;
 }
 
 /* The memory access at `pc` faulted: say which, where, and how big. */
@@ -734,11 +733,7 @@ kiln_trap *interp_step(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64
     /* The instruction, followed by step_end, in a buffer: run() executes
      * exactly this one. Its operands are slot indexes and immediates, never
      * pc-relative (the native tier steps no branch). */
-    const void *h;
-    memcpy(&h, pc, sizeof h);
-    int op = -1;
-    for (int i = 0; i < OP__COUNT && op < 0; i++)
-        if (interp_handlers[i] == h) op = i;
+    int op = op_at(pc);
     uint32_t buf[16];
     if (op < 0 || op_units[op] + op_units[OP_step_end] > 16) {
         trapinfo ti = {.kind = KILN_TRAP_UNREACHABLE};

@@ -19,6 +19,8 @@
 #ifndef KILN_ENGINE_OPS_H
 #define KILN_ENGINE_OPS_H
 
+#include <stdint.h>
+
 #include "engine/ops_simd.h"
 
 /* X(name, operand units) */
@@ -176,5 +178,7 @@ extern const char *const op_names[OP__COUNT];
 /* The handler address of every op, filled in once by interp_init(). */
 extern const void *const *interp_handlers;
 void interp_init(void);
+/* The op of the instruction at pc (its handler's index), or -1. */
+int op_at(const uint32_t *pc);
 
 #endif

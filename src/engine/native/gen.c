@@ -141,14 +141,6 @@ typedef struct G {
     const char *err;
 } G;
 
-static int op_at(const uint32_t *pc) {
-    const void *h;
-    memcpy(&h, pc, sizeof h);
-    for (int i = 0; i < OP__COUNT; i++)
-        if (interp_handlers[i] == h) return i;
-    return -1;
-}
-
 static uint32_t units_at(const uint32_t *pc, int op) {
     uint32_t u = op_units[op];
     if (op == OP_br_table) u += pc[3] + 1;
