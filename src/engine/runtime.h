@@ -108,6 +108,10 @@ typedef struct exec {
     uint32_t prof_cur;             /* the current call-tree node */
     int64_t prof_mark;             /* fuel when it was last charged */
     void *fault_addr;              /* the faulting address (signal handler) */
+    void *fault_pc;                /* the faulting instruction (x86-64 Linux;
+                                      else NULL) */
+    uint64_t fault_regs[16];       /* and the general registers then, in the
+                                      instruction set's order (rax, rcx, ...) */
     kiln_trap *native_trap;        /* a trap raised by native code, on its
                                       way back to native_call */
     char *native_stack_limit;      /* native code traps (call stack

@@ -10,12 +10,14 @@
  * then the handler siglongjmps back to interp_call. Any other fault goes to
  * the handler that was installed before ours, or to the default action.
  */
+#define _GNU_SOURCE /* REG_RIP */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "engine/runtime.h"
 
@@ -158,6 +160,22 @@ static void chain(int sig, siginfo_t *si, void *uc) {
     signal(sig, SIG_DFL);
 }
 
+/* The instruction that faulted and the registers it read: native code
+ * finds its access, and the access's address, by them (native/rt.c). */
+static void *fault_context(exec *ex, void *uc) {
+#if defined(__x86_64__) && defined(__linux__)
+    static const int order[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                  REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+    const greg_t *g = ((ucontext_t *)uc)->uc_mcontext.gregs;
+    for (int i = 0; i < 16; i++) ex->fault_regs[i] = (uint64_t)g[order[i]];
+    return (void *)g[REG_RIP];
+#else
+    (void)ex;
+    (void)uc;
+    return NULL;
+#endif
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uc) {
     exec *ex = kiln_tls_exec;
     if (ex && ex->jmp && ex->fsp && ex->fsp >= ex->frames) {
@@ -165,6 +183,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
         uint8_t *a = si->si_addr;
         if (m && a >= m->base && a < m->base + m->reserved) {
             ex->fault_addr = a;
+            ex->fault_pc = fault_context(ex, uc);
             siglongjmp(*ex->jmp, 1);
         }
     }

@@ -8,8 +8,9 @@
  * Native code keeps the interpreter's view of execution exact where it is
  * observable: it pushes the same frames (ex->fsp, with ret_pc pointing into
  * the register code), charges the same fuel at the same places, checks the
- * fuel floor where the interpreter does, and before an unchecked memory
- * access stores the access's register-code position in ex->pc. A trap is
+ * fuel floor where the interpreter does, and names every unchecked memory
+ * access (a table from machine address to register-code position, or on
+ * other hosts a store of the position before the access). A trap is
  * therefore built by the same code from the same state (trap.c, interp.c).
  */
 #ifndef KILN_NATIVE_ABI_H
@@ -74,6 +75,12 @@ typedef struct knat_module {
     void (*bind)(const knat_helpers *h, const funcdef *defs, const functype *types);
     const knat_entry *entries;   /* nfuncs */
     void *const *funcs;          /* nfuncs: the functions themselves, for kiln_func.native */
+    /* The access sites (x86-64): pairs of int32 {the machine instruction's
+     * address minus the pair's own, the register-code position of the
+     * access}, one per unchecked load or store instruction, so that a fault
+     * names its access with no store before each access (prelude.h). NULL
+     * when the artifact has none (other hosts store ex->native_site). */
+    const int32_t *sites, *sites_end;
 } knat_module;
 
 #endif

@@ -138,6 +138,9 @@ typedef struct G {
     uint8_t *target;      /* per code unit: a branch lands here */
     uint8_t *gused;       /* per global: read or written in this function */
     uint8_t *rkinds;      /* result slot counts that need a struct type */
+    int loaded_float;     /* the last load went to an SSE register as this */
+    uint8_t *fkind;       /* per slot: 32 or 64 when its value was last made
+                             by an f32 or f64 operation in this block */
     const char *err;
 } G;
 
@@ -264,15 +267,13 @@ static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
 
 #define O(i) (pc[2 + (i)])
 
-/* Effective address of a memory access: unchecked (guard pages; ex->pc names
- * the access for the fault handler) or checked against the memory's size. */
-static void mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t offset, bool is_store) {
-    const char *cname = op_names[op];
-    bool checked = cname[0] == 'c';
+/* Opens a block with p_, the host address of a memory access: unchecked
+ * (guard pages; the access itself is made by a KN_LD/KN_ST macro, which
+ * names it for the fault handler, prelude.h) or checked against the
+ * memory's size. Returns whether it is unchecked. */
+static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t offset, bool is_store) {
+    bool checked = op_names[op][0] == 'c';
     if (!checked) {
-        /* volatile: between two stores to memory nothing reads it, and the
-         * C compiler would drop the first site as a dead store. */
-        P("  *(volatile uint32_t *)&ex->native_site = %u;\n", at);
         P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
@@ -280,12 +281,85 @@ static void mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
           access_size[op], at, access_size[op], is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
+    return !checked;
+}
+
+/* An unchecked access's raw bytes into w_ (declared here), or from it. */
+static void raw_load(G *g, int op, uint32_t at) {
+    unsigned n = access_size[op];
+    if (n == 16) P("  v128 w_; KN_LD16(w_, p_, %u);\n", at);
+    else P("  uint64_t w_; KN_LD%u(w_, p_, %u);\n", n, at);
 }
 
 /* The kop_ name of an op: the unchecked twin's for checked accesses. */
 static const char *kop(int op) {
     const char *n = op_names[op];
     return n[0] == 'c' && (shape[op] == SH_LOAD || shape[op] == SH_STORE || shape[op] >= SH_VLOAD) ? n + 1 : n;
+}
+
+/* Which loads and stores move floats. The register code does not say (an
+ * f32.load is a load_i32), but the C compiler makes better code when a
+ * value used as a float never passes through a general register: a load
+ * whose value is next read by an f32 (f64) operation goes straight into an
+ * SSE register, and so does a store of a value an f32 (f64) operation made
+ * in the same block. Only the registers differ: the bytes are the same. */
+static int float_width(int sh) {
+    switch (sh) {
+    case SH_FUN32: case SH_FBIN32: case SH_FCMP32: return 32;
+    case SH_FUN64: case SH_FBIN64: case SH_FCMP64: return 64;
+    default: return 0;
+    }
+}
+
+static bool is_binary_shape(int sh) {
+    return sh == SH_BIN32 || sh == SH_BIN64 || sh == SH_CMP64 || sh == SH_FCMP32 || sh == SH_FCMP64 ||
+           sh == SH_FBIN32 || sh == SH_FBIN64 || sh == SH_BITS2 || sh == SH_IDIV;
+}
+
+/* 32 or 64 when the value a load leaves in slot d is next read, within
+ * its block, as that float; else 0. */
+static int next_use_float(G *g, uint32_t from, uint32_t d) {
+    const uint32_t *code = g->f->code;
+    for (uint32_t at = from, n = 0; at < g->f->code_len && n < 16; n++) {
+        if (g->target[at]) return 0;
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (op < 0) return 0;
+        int sh = shape[op];
+        if (sh >= SH_UN32 && sh <= SH_TRUNC) {
+            if (O(1) == d || (is_binary_shape(sh) && O(2) == d)) return float_width(sh);
+            if (O(0) == d) return 0;
+        } else if (sh == SH_LOAD) {
+            if (O(1) == d || O(0) == d) return 0;
+        } else if (sh == SH_STORE) {
+            if (O(0) == d || O(1) == d) return 0;
+        } else {
+            return 0;
+        }
+        at += units_at(pc, op);
+    }
+    return 0;
+}
+
+/* After an instruction: what its destination slots now hold. */
+static void track(G *g, const uint32_t *pc, int op, int loaded_float) {
+    int sh = shape[op];
+    if (sh == SH_FUN32 || sh == SH_FBIN32) { g->fkind[O(0)] = 32; return; }
+    if (sh == SH_FUN64 || sh == SH_FBIN64) { g->fkind[O(0)] = 64; return; }
+    if ((sh >= SH_UN32 && sh <= SH_TRUNC) || sh == SH_SIMD_TEST || sh == SH_EXTRACT) { g->fkind[O(0)] = 0; return; }
+    if (sh == SH_LOAD) { g->fkind[O(0)] = (uint8_t)loaded_float; return; }
+    if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return;
+    if (sh >= SH_SIMD_UN) { g->fkind[O(0)] = g->fkind[O(0) + 1] = 0; return; }
+    switch (op) {
+    case OP_copy: g->fkind[O(0)] = g->fkind[O(1)]; return;
+    case OP_const32: case OP_const64: case OP_select: case OP_global_get: case OP_memory_size: case OP_ref_is_null:
+        g->fkind[O(0)] = 0;
+        return;
+    case OP_charge: case OP_global_set: return;
+    default:
+        if (branch_field(op) >= 0) return;
+        memset(g->fkind, 0, g->f->frame_slots);
+    }
 }
 
 static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
@@ -455,32 +529,56 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, KN_FUEL, k_, s%u, 0);\n    s%u = r_; }\n", at, O(1), O(0));
         return true;
     case SH_LOAD:
-        mem_addr(g, op, at, O(1), O(2), false);
-        P("  s%u = kop_%s(p_);", O(0), name);
-        if (op_names[op][0] != 'c') P(" KN_FORCE(s%u);", O(0)); /* unchecked: must fault even if unused */
-        P(" }\n");
+        if (mem_addr(g, op, at, O(1), O(2), false)) {
+            int fw = op == OP_load_i32 ? 32 : op == OP_load_i64 ? 64 : 0;
+            if (fw && next_use_float(g, at + units, O(0)) == fw) {
+                if (fw == 32) P("  float w_; KN_LDF4(w_, p_, %u); s%u = of_f32(w_); }\n", at, O(0));
+                else P("  double w_; KN_LDF8(w_, p_, %u); s%u = of_f64(w_); }\n", at, O(0));
+                g->loaded_float = fw;
+                return true;
+            }
+            raw_load(g, op, at);
+            P("  s%u = kop_%s((const uint8_t *)&w_); }\n", O(0), name);
+        } else {
+            P("  s%u = kop_%s(p_); }\n", O(0), name);
+        }
         return true;
     case SH_STORE:
-        mem_addr(g, op, at, O(0), O(2), true);
-        P("  kop_%s(p_, s%u); }\n", name, O(1));
+        if (mem_addr(g, op, at, O(0), O(2), true)) {
+            if (op == OP_store_i32 && g->fkind[O(1)] == 32) P("  KN_STF4(p_, f32_of(s%u), %u); }\n", O(1), at);
+            else if (op == OP_store_i64 && g->fkind[O(1)] == 64) P("  KN_STF8(p_, f64_of(s%u), %u); }\n", O(1), at);
+            else P("  KN_ST%u(p_, s%u, %u); }\n", access_size[op], O(1), at);
+        }
+        else P("  kop_%s(p_, s%u); }\n", name, O(1));
         return true;
     case SH_VLOAD:
-        mem_addr(g, op, at, O(1), O(2), false);
-        P("  v128 r_ = kop_%s(p_);%s s%u = r_[0]; s%u = r_[1]; }\n", name, op_names[op][0] != 'c' ? " KN_FORCE_V(r_);" : "",
-          O(0), O(0) + 1);
+        if (mem_addr(g, op, at, O(1), O(2), false)) {
+            raw_load(g, op, at);
+            P("  v128 r_ = kop_%s((const uint8_t *)&w_);", name);
+        } else {
+            P("  v128 r_ = kop_%s(p_);", name);
+        }
+        P(" s%u = r_[0]; s%u = r_[1]; }\n", O(0), O(0) + 1);
         return true;
     case SH_VLOAD_LANE:
-        mem_addr(g, op, at, O(1), O(2), false);
-        P("  v128 r_ = kop_%s(p_, KV(s%u, s%u), %uu);%s s%u = r_[0]; s%u = r_[1]; }\n", name, O(3), O(3) + 1, O(4),
-          op_names[op][0] != 'c' ? " KN_FORCE_V(r_);" : "", O(0), O(0) + 1);
+        if (mem_addr(g, op, at, O(1), O(2), false)) {
+            raw_load(g, op, at);
+            P("  v128 r_ = kop_%s((const uint8_t *)&w_, KV(s%u, s%u), %uu);", name, O(3), O(3) + 1, O(4));
+        } else {
+            P("  v128 r_ = kop_%s(p_, KV(s%u, s%u), %uu);", name, O(3), O(3) + 1, O(4));
+        }
+        P(" s%u = r_[0]; s%u = r_[1]; }\n", O(0), O(0) + 1);
         return true;
     case SH_VSTORE:
-        mem_addr(g, op, at, O(0), O(2), true);
-        P("  kop_%s(p_, KV(s%u, s%u)); }\n", name, O(1), O(1) + 1);
+        if (mem_addr(g, op, at, O(0), O(2), true)) P("  KN_ST16(p_, KV(s%u, s%u), %u); }\n", O(1), O(1) + 1, at);
+        else P("  kop_%s(p_, KV(s%u, s%u)); }\n", name, O(1), O(1) + 1);
         return true;
     case SH_VSTORE_LANE:
-        mem_addr(g, op, at, O(0), O(2), true);
-        P("  kop_%s(p_, KV(s%u, s%u), %uu); }\n", name, O(1), O(1) + 1, O(3));
+        if (mem_addr(g, op, at, O(0), O(2), true))
+            P("  uint64_t w_ = 0; kop_%s((uint8_t *)&w_, KV(s%u, s%u), %uu); KN_ST%u(p_, w_, %u); }\n", name, O(1),
+              O(1) + 1, O(3), access_size[op], at);
+        else
+            P("  kop_%s(p_, KV(s%u, s%u), %uu); }\n", name, O(1), O(1) + 1, O(3));
         return true;
     case SH_SIMD_UN:
         P("  { v128 r_ = kop_%s(KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1, O(0), O(0) + 1);
@@ -538,6 +636,7 @@ static bool gen_func(G *g, uint32_t j) {
     const uint32_t *code = f->code;
     memset(g->target, 0, f->code_len + 1);
     memset(g->gused, 0, g->m->nglobals);
+    memset(g->fkind, 0, f->frame_slots);
     /* Labels: every branch target. */
     for (uint32_t at = 0; at < f->code_len;) {
         int op = op_at(code + at);
@@ -559,8 +658,10 @@ static bool gen_func(G *g, uint32_t j) {
     for (uint32_t at = 0; at < f->code_len && ok;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
-        if (g->target[at]) P(" L%u:;\n", at);
+        if (g->target[at]) { P(" L%u:;\n", at); memset(g->fkind, 0, f->frame_slots); }
+        g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
+        if (ok) track(g, pc, op, g->loaded_float);
         at += units_at(pc, op);
     }
     fclose(g->o);
@@ -594,15 +695,18 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     pthread_once(&once, shapes_init);
     interp_init();
     uint32_t nd = m->nfuncs - m->nfunc_imports;
-    uint32_t maxlen = 0;
-    for (uint32_t j = 0; j < nd; j++)
+    uint32_t maxlen = 0, maxslots = 0;
+    for (uint32_t j = 0; j < nd; j++) {
         if (m->funcs[j].code_len > maxlen) maxlen = m->funcs[j].code_len;
+        if (m->funcs[j].frame_slots > maxslots) maxslots = m->funcs[j].frame_slots;
+    }
     G gg = {.o = out, .m = m, .opt = opt}, *g = &gg;
     g->target = calloc((size_t)maxlen + 2, 1);
     g->gused = calloc((size_t)m->nglobals + 1, 1);
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
-    if (!g->target || !g->gused || !g->rkinds) {
-        free(g->target); free(g->gused); free(g->rkinds);
+    g->fkind = calloc((size_t)maxslots + 2, 1);
+    if (!g->target || !g->gused || !g->rkinds || !g->fkind) {
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
         snprintf(err->message, sizeof err->message, "native: out of memory");
         return false;
     }
@@ -622,7 +726,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     if (!ok) {
         snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
                  g->err ? g->err : "?");
-        free(g->target); free(g->gused); free(g->rkinds);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
         return false;
     }
     /* Entry thunks: from slots, as native_call passes them. */
@@ -647,7 +751,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     const char *key = opt->key ? opt->key : "";
     for (const char *k = key; *k; k++)
         if (!strchr("0123456789abcdef", *k)) key = "";
-    P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs,\n};\n", abi, key, nd);
-    free(g->target); free(g->gused); free(g->rkinds);
+    P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs, KN_SITES_START, KN_SITES_END,\n};\n", abi, key, nd);
+    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
     return true;
 }

@@ -28,6 +28,9 @@ struct native_code {
     int fd;  /* the memfd it was loaded from: open while loaded, so that its
                 /proc/self/fd name (which the dynamic loader goes by) stays unique */
     const knat_module *mod;
+    /* The artifact's access sites by machine address, ascending (rt.c). */
+    struct native_site { uintptr_t addr; uint32_t at; } *sites;
+    size_t nsites;
 };
 
 /* gen.c: writes the module's C translation to out. */
@@ -58,6 +61,9 @@ kiln_trap *native_call(exec *ex, kiln_func *f, uint64_t *fp);
 /* The same, from the interpreter: ret_pc is where its caller continues, so
  * that backtraces go on through the interpreted frames below. */
 kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t *ret_pc);
+/* x86.c: the address the memory instruction at ip accessed, given the
+ * general registers (rax, rcx, ... r15) at its fault. */
+bool native_x86_operand(const uint8_t *ip, const uint64_t regs[16], uint64_t *addr);
 /* The module's loaded native code, or NULL (acquire: it may be set by a
  * background compile while instances are being made). */
 const struct native_code *native_of(const kiln_module *m);

@@ -91,10 +91,78 @@
         memcpy(p_, (const uint8_t *)&v + (size_t)lane * sizeof(T), sizeof(T)); }
 #include "engine/ops_simd_mem.def"
 
-/* A load whose value is never used must still trap when out of bounds: the
- * empty asm makes the value needed, so the C compiler cannot drop the load. */
+/* Unchecked accesses (guard pages). A fault must name its access, and an
+ * access whose value is never used must still fault.
+ *
+ * On x86-64 each access is one volatile asm instruction whose address goes
+ * into the section kn_sites beside the access's register-code position
+ * (abi.h): nothing runs per access beyond the access itself, and the signal
+ * handler's faulting pc finds the position (rt.c). volatile: the C compiler
+ * neither drops, merges nor speculates an access, and keeps them in order.
+ * The "m"(ex->fsp) operand orders each access after the frame push and
+ * before the pop around it, so the faulting frame is the access's own.
+ * The bytes are loaded raw (zero-extended) and the .def row's conversion
+ * runs on them in C.
+ *
+ * Elsewhere a store of the position into ex->native_site precedes the
+ * access (volatile, so two of them are never merged), and an empty asm
+ * keeps an unused value needed so that the load is not dropped. */
 #define KN_FORCE(v) __asm__("" ::"r"(v))
 #define KN_FORCE_V(v) __asm__("" ::"x"(v))
+typedef v128 kn_v128u __attribute__((aligned(1)));
+#if defined(__x86_64__)
+#define KN_SITE_ENTRY "\n\t.pushsection kn_sites,\"a\",@progbits\n\t.balign 4\n\t.long 1b - ., %c2\n\t.popsection"
+#define KN_LD_(ins, v, p, T, at) \
+    __asm__ volatile("1:\t" ins KN_SITE_ENTRY : "=r"(v) : "m"(*(const T *)(p)), "i"(at), "m"(ex->fsp))
+#define KN_ST_(ins, p, x, T, at) \
+    __asm__ volatile("1:\t" ins KN_SITE_ENTRY : "=m"(*(T *)(p)) : "r"(x), "i"(at), "m"(ex->fsp))
+#define KN_LD1(v, p, at) KN_LD_("movzbl %1, %k0", v, p, uint8_t, at)
+#define KN_LD2(v, p, at) KN_LD_("movzwl %1, %k0", v, p, uint16_t, at)
+#define KN_LD4(v, p, at) KN_LD_("movl %1, %k0", v, p, uint32_t, at)
+#define KN_LD8(v, p, at) KN_LD_("movq %1, %q0", v, p, uint64_t, at)
+#define KN_LD16(v, p, at) \
+    __asm__ volatile("1:\tmovdqu %1, %0" KN_SITE_ENTRY : "=x"(v) : "m"(*(const kn_v128u *)(p)), "i"(at), "m"(ex->fsp))
+#define KN_ST1(p, x, at) KN_ST_("movb %b1, %0", p, x, uint8_t, at)
+#define KN_ST2(p, x, at) KN_ST_("movw %w1, %0", p, x, uint16_t, at)
+#define KN_ST4(p, x, at) KN_ST_("movl %k1, %0", p, x, uint32_t, at)
+#define KN_ST8(p, x, at) KN_ST_("movq %q1, %0", p, x, uint64_t, at)
+#define KN_ST16(p, v, at) \
+    __asm__ volatile("1:\tmovdqu %1, %0" KN_SITE_ENTRY : "=m"(*(kn_v128u *)(p)) : "x"(v), "i"(at), "m"(ex->fsp))
+/* The same bytes through an SSE register, for values used as floats (gen.c
+ * picks them), so that they do not pass through a general register. */
+#define KN_LDF4(v, p, at) \
+    __asm__ volatile("1:\tmovss %1, %0" KN_SITE_ENTRY : "=x"(v) : "m"(*(const uint32_t *)(p)), "i"(at), "m"(ex->fsp))
+#define KN_LDF8(v, p, at) \
+    __asm__ volatile("1:\tmovsd %1, %0" KN_SITE_ENTRY : "=x"(v) : "m"(*(const uint64_t *)(p)), "i"(at), "m"(ex->fsp))
+#define KN_STF4(p, x, at) \
+    __asm__ volatile("1:\tmovss %1, %0" KN_SITE_ENTRY : "=m"(*(uint32_t *)(p)) : "x"(x), "i"(at), "m"(ex->fsp))
+#define KN_STF8(p, x, at) \
+    __asm__ volatile("1:\tmovsd %1, %0" KN_SITE_ENTRY : "=m"(*(uint64_t *)(p)) : "x"(x), "i"(at), "m"(ex->fsp))
+extern const int32_t __start_kn_sites[] __attribute__((weak, visibility("hidden")));
+extern const int32_t __stop_kn_sites[] __attribute__((weak, visibility("hidden")));
+#define KN_SITES_START __start_kn_sites
+#define KN_SITES_END __stop_kn_sites
+#else
+#define KN_SITE_(at) (*(volatile uint32_t *)&ex->native_site = (at))
+#define KN_LD_(v, p, T, at) do { KN_SITE_(at); T t_; memcpy(&t_, (p), sizeof t_); (v) = t_; KN_FORCE(v); } while (0)
+#define KN_LD1(v, p, at) KN_LD_(v, p, uint8_t, at)
+#define KN_LD2(v, p, at) KN_LD_(v, p, uint16_t, at)
+#define KN_LD4(v, p, at) KN_LD_(v, p, uint32_t, at)
+#define KN_LD8(v, p, at) KN_LD_(v, p, uint64_t, at)
+#define KN_LD16(v, p, at) do { KN_SITE_(at); memcpy(&(v), (p), 16); KN_FORCE_V(v); } while (0)
+#define KN_ST_(p, x, T, at) do { KN_SITE_(at); T t_ = (T)(x); memcpy((p), &t_, sizeof t_); } while (0)
+#define KN_ST1(p, x, at) KN_ST_(p, x, uint8_t, at)
+#define KN_ST2(p, x, at) KN_ST_(p, x, uint16_t, at)
+#define KN_ST4(p, x, at) KN_ST_(p, x, uint32_t, at)
+#define KN_ST8(p, x, at) KN_ST_(p, x, uint64_t, at)
+#define KN_ST16(p, v, at) do { KN_SITE_(at); v128 t_ = (v); memcpy((p), &t_, 16); } while (0)
+#define KN_LDF4(v, p, at) do { KN_SITE_(at); memcpy(&(v), (p), 4); KN_FORCE_V(v); } while (0)
+#define KN_LDF8(v, p, at) do { KN_SITE_(at); memcpy(&(v), (p), 8); KN_FORCE_V(v); } while (0)
+#define KN_STF4(p, x, at) do { KN_SITE_(at); float t_ = (x); memcpy((p), &t_, 4); } while (0)
+#define KN_STF8(p, x, at) do { KN_SITE_(at); double t_ = (x); memcpy((p), &t_, 8); } while (0)
+#define KN_SITES_START ((const int32_t *)0)
+#define KN_SITES_END ((const int32_t *)0)
+#endif
 
 /* The fuel left, in a function that keeps it as fr above lim (gen.c). */
 #define KN_FUEL (fr + lim)

@@ -131,14 +131,48 @@ static const knat_helpers helpers = {
  * (native code stores it first), the signal handler kept the address. The
  * first byte that faulted is where the access starts, except when the
  * access straddles the end of memory: then it is the end itself. */
+static int site_cmp(const void *a, const void *b) {
+    uintptr_t x = ((const struct native_site *)a)->addr, y = ((const struct native_site *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+/* The register-code position of the access at machine address a, or -1. */
+static int64_t site_at(const struct native_code *nc, uintptr_t a) {
+    size_t lo = 0, hi = nc ? nc->nsites : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nc->sites[mid].addr < a) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < (nc ? nc->nsites : 0) && nc->sites[lo].addr == a ? (int64_t)nc->sites[lo].at : -1;
+}
+
 static kiln_trap *fault_trap(exec *ex) {
     frame *f = ex->fsp;
-    const uint32_t *pc = f->fn->code + ex->native_site;
+    const struct native_code *nc = native_of(f->inst->module);
+    uint32_t site = ex->native_site;
+    if (nc && nc->nsites) {
+        /* The faulting instruction names the access; one that is not in the
+         * table (it cannot happen: every unchecked access is) gets a trap
+         * with no position rather than a wrong one. */
+        int64_t at = site_at(nc, (uintptr_t)ex->fault_pc);
+        site = at >= 0 && (uint64_t)at < f->fn->code_len ? (uint32_t)at : UINT32_MAX;
+    }
+    const uint32_t *pc = site != UINT32_MAX ? f->fn->code + site : NULL;
     trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS};
     uint32_t ai;
     kiln_memory *m = f->inst->memory;
-    if (pc && interp_access_info(pc, &ti.size, &ti.is_store, &ai) && m)
-        ti.addr = (uint64_t)((uint8_t *)ex->fault_addr - m->base);
+    if (pc && interp_access_info(pc, &ti.size, &ti.is_store, &ai) && m) {
+        /* Where the access starts: from the instruction's operand when it
+         * can be decoded (an access that straddles the end faults at the
+         * end, not at its start), else the first byte that faulted. */
+        uint64_t host;
+        uint8_t *fa = ex->fault_addr;
+        ti.addr = (uint64_t)(fa - m->base);
+        if (nc && nc->nsites && native_x86_operand(ex->fault_pc, ex->fault_regs, &host) &&
+            host >= (uintptr_t)m->base && host <= (uintptr_t)fa && (uintptr_t)fa - host < ti.size)
+            ti.addr = host - (uintptr_t)m->base;
+    }
     return trap_build(ex, pc, f->inst, &ti);
 }
 
@@ -253,6 +287,21 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key,
     nc->dl = dl;
     nc->fd = fd;
     nc->mod = mod;
+    if (mod->sites && mod->sites_end > mod->sites) {
+        size_t n = (size_t)(mod->sites_end - mod->sites) / 2;
+        nc->sites = malloc(n * sizeof *nc->sites);
+        if (!nc->sites) {
+            free(nc); dlclose(dl); close(fd);
+            snprintf(err->message, sizeof err->message, "out of memory");
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const int32_t *e = mod->sites + 2 * i;
+            nc->sites[i] = (struct native_site){(uintptr_t)e + (intptr_t)e[0], (uint32_t)e[1]};
+        }
+        qsort(nc->sites, n, sizeof *nc->sites, site_cmp);
+        nc->nsites = n;
+    }
     mod->bind(&helpers, m->funcs, m->types);
     struct native_code *none = NULL;
     if (!__atomic_compare_exchange_n(&m->native, &none, nc, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
@@ -265,5 +314,6 @@ void native_unload(struct native_code *nc) {
     if (!nc) return;
     dlclose(nc->dl);
     close(nc->fd);
+    free(nc->sites);
     free(nc);
 }
