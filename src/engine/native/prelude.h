@@ -116,9 +116,14 @@ typedef v128 kn_v128u __attribute__((aligned(1)));
     __asm__ volatile("1:\t" ins KN_SITE_ENTRY : "=r"(v) : "m"(*(const T *)(p)), "i"(at), "m"(ex->fsp))
 #define KN_ST_(ins, p, x, T, at) \
     __asm__ volatile("1:\t" ins KN_SITE_ENTRY : "=m"(*(T *)(p)) : "r"(x), "i"(at), "m"(ex->fsp))
-#define KN_LD1(v, p, at) KN_LD_("movzbl %1, %k0", v, p, uint8_t, at)
-#define KN_LD2(v, p, at) KN_LD_("movzwl %1, %k0", v, p, uint16_t, at)
-#define KN_LD4(v, p, at) KN_LD_("movl %1, %k0", v, p, uint32_t, at)
+/* The C compiler cannot see that a zero-extending load leaves the high
+ * bits clear: saying so spares a zero-extension before the value's next use
+ * (as an address above all). */
+#define KN_LDZ_(ins, v, p, T, at, max) \
+    do { KN_LD_(ins, v, p, T, at); if ((v) > (max)) __builtin_unreachable(); } while (0)
+#define KN_LD1(v, p, at) KN_LDZ_("movzbl %1, %k0", v, p, uint8_t, at, 0xffu)
+#define KN_LD2(v, p, at) KN_LDZ_("movzwl %1, %k0", v, p, uint16_t, at, 0xffffu)
+#define KN_LD4(v, p, at) KN_LDZ_("movl %1, %k0", v, p, uint32_t, at, 0xffffffffu)
 #define KN_LD8(v, p, at) KN_LD_("movq %1, %q0", v, p, uint64_t, at)
 #define KN_LD16(v, p, at) \
     __asm__ volatile("1:\tmovdqu %1, %0" KN_SITE_ENTRY : "=x"(v) : "m"(*(const kn_v128u *)(p)), "i"(at), "m"(ex->fsp))
