@@ -391,13 +391,40 @@ L_call_indirect: {
     ninst = f->inst;
     goto enter;
 }
+/* A call's frame push, and the start of the callee (enter, enter_hooked). */
+#define ENTER_FRAME()                                                               \
+    do {                                                                            \
+        nf->fn = ncallee;                                                           \
+        nf->inst = ninst;                                                           \
+        nf->fp = nfp;                                                               \
+        nf->ret_pc = ret;                                                           \
+        ex->fsp = nf;                                                               \
+        SAVE_FUEL(); /* so a memory fault, which loses the register, counts up to here */ \
+    } while (0)
+#define ENTER_BODY()                                                                \
+    do {                                                                            \
+        uint32_t np_ = ncallee->type->param_slots;                                  \
+        memset(nfp + np_, 0, (size_t)(ncallee->nlocal_slots - np_) * sizeof *nfp); \
+        fp = nfp;                                                                   \
+        pc = ncallee->code;                                                         \
+        if (ninst != inst) { inst = ninst; mem = inst->mem_base; }                  \
+        DISPATCH();                                                                 \
+    } while (0)
 enter: {
     frame *nf = ex->fsp + 1;
     if (__builtin_expect(nf >= ex->frames_end || nfp + ncallee->frame_slots > ex->stack_end, 0))
         TRAP(KILN_TRAP_CALL_STACK_EXHAUSTED);
+    /* Profiling and instances switched to native code need more than a
+     * frame push; one test of ex->call_hooks keeps both off the common
+     * path (an interpreted call tests one flag, as before the native tier). */
+    if (__builtin_expect(__atomic_load_n(&ex->call_hooks, __ATOMIC_RELAXED) != 0, 0)) goto enter_hooked;
+    ENTER_FRAME();
+    ENTER_BODY();
+}
+enter_hooked: {
     /* The instance switched to native code (kiln_instance_use_native):
      * the callee runs there; this function goes on interpreting. */
-    if (__builtin_expect(__atomic_load_n(&ninst->native, __ATOMIC_RELAXED) != NULL, 0)) {
+    if (__atomic_load_n(&ninst->native, __ATOMIC_RELAXED) != NULL) {
         SAVE_FUEL();
         kiln_trap *t = native_call_from(ex, &ninst->own[ncallee->index - ninst->module->nfunc_imports], nfp, ret);
         LOAD_FUEL();
@@ -405,19 +432,10 @@ enter: {
         pc = ret;
         DISPATCH();
     }
-    nf->fn = ncallee;
-    nf->inst = ninst;
-    nf->fp = nfp;
-    nf->ret_pc = ret;
-    ex->fsp = nf;
-    SAVE_FUEL(); /* so a memory fault, which loses the register, counts up to here */
-    if (__builtin_expect(ex->prof != NULL, 0)) prof_enter(ex, fuel, ninst->module, ncallee->index, NULL);
-    uint32_t np = ncallee->type->param_slots;
-    memset(nfp + np, 0, (size_t)(ncallee->nlocal_slots - np) * sizeof *nfp);
-    fp = nfp;
-    pc = ncallee->code;
-    if (ninst != inst) { inst = ninst; mem = inst->mem_base; }
-    DISPATCH();
+    frame *nf = ex->fsp + 1;
+    ENTER_FRAME();
+    if (ex->prof != NULL) prof_enter(ex, fuel, ninst->module, ncallee->index, NULL);
+    ENTER_BODY();
 }
 host_call: {
     ex->pc = pc;

@@ -47,6 +47,8 @@ void kiln_profile_node_get(const kiln_profile *p, uint32_t i, kiln_profile_node 
 
 bool kiln_store_set_profile(kiln_store *s, kiln_profile *p) {
     s->ex.prof = p;
+    if (p) __atomic_or_fetch(&s->ex.call_hooks, CALL_HOOK_PROFILE, __ATOMIC_RELAXED);
+    else __atomic_and_fetch(&s->ex.call_hooks, ~CALL_HOOK_PROFILE, __ATOMIC_RELAXED);
     s->ex.prof_cur = 0;
     s->ex.prof_mark = s->ex.fuel;
     return true;

@@ -105,6 +105,9 @@ typedef struct exec {
     uint64_t host_calls;
     bool capture_locals;           /* traps copy each frame's locals */
     kiln_profile *prof;            /* NULL unless profiling */
+    int call_hooks;                /* nonzero when an interpreted call must
+                                      look further than a frame push:
+                                      CALL_HOOK_PROFILE | CALL_HOOK_NATIVE */
     uint32_t prof_cur;             /* the current call-tree node */
     int64_t prof_mark;             /* fuel when it was last charged */
     void *fault_addr;              /* the faulting address (signal handler) */
@@ -120,6 +123,8 @@ typedef struct exec {
                                       of the unchecked access it is making, in
                                       the function of ex->fsp (for faults) */
 } exec;
+
+enum { CALL_HOOK_PROFILE = 1, CALL_HOOK_NATIVE = 2 };
 
 typedef struct store_data {
     const void *key;

@@ -243,6 +243,9 @@ bool kiln_instance_use_native(kiln_instance *inst) {
     for (uint32_t i = 0; i < nd; i++) __atomic_store_n(&inst->own[i].native, nc->mod->funcs[i], __ATOMIC_RELAXED);
     /* Last, with release: whoever sees inst->native sees the functions. */
     __atomic_store_n(&inst->native, nc, __ATOMIC_RELEASE);
+    /* The interpreter looks at inst->native only when its store's calls
+     * are hooked (interp.c, enter). */
+    __atomic_or_fetch(&inst->store->ex.call_hooks, CALL_HOOK_NATIVE, __ATOMIC_RELEASE);
     return true;
 }
 
