@@ -15,6 +15,12 @@
  * trap kind: a disagreement aborts (a finding), which catches wrong code in
  * either set of memory ops, not only crashes.
  *
+ * Every module that compiles also goes through the native tier's
+ * translator (gen.c, to C text, without running a C compiler): it must
+ * either translate or say why in one line, and the C must carry nothing
+ * of the module but numbers: exactly the six double quotes of its fixed
+ * lines and printable ASCII only (a hostile module must not inject C).
+ *
  * Build and run: make fuzz-module FUZZ_SECONDS=60 (see mk/fuzz.mk).
  */
 #include <stdint.h>
@@ -23,6 +29,7 @@
 #include <string.h>
 
 #include "fuzz_link.h"
+#include "engine/native/native.h"
 
 /* Small enough that a worst-case input finishes in well under a second
  * under ASan+UBSan, large enough for real loops to run a while. */
@@ -73,6 +80,32 @@ static uint64_t val_bits(const kiln_val *v) {
     }
 }
 
+static bool translate_too; /* on the first of the two engines only */
+
+static void translate(const kiln_module *m) {
+    char *c = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&c, &len);
+    if (!f) abort();
+    kiln_error err;
+    err.message[0] = '\0';
+    native_options opt = {.key = "00ff"};
+    bool ok = native_generate(m, &opt, native_abi(), f, &err);
+    fclose(f);
+    if (ok) {
+        size_t quotes = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char)c[i];
+            if (ch == '"') quotes++;
+            else if (ch != '\n' && ch != '\t' && (ch < 0x20 || ch > 0x7e)) abort();
+        }
+        if (quotes != 6 || len == 0) abort();
+    } else if (!err.message[0] || strchr(err.message, '\n')) {
+        abort();
+    }
+    free(c);
+}
+
 static void run_module(kiln_engine *e, const uint8_t *data, size_t size, run *out) {
     memset(out, 0, sizeof *out);
     kiln_error err;
@@ -85,6 +118,7 @@ static void run_module(kiln_engine *e, const uint8_t *data, size_t size, run *ou
         return;
     }
     out->compiled = true;
+    if (translate_too) translate(m);
     kiln_limits lim = {.max_memory_bytes = MAX_MEMORY, .max_table_elements = MAX_TABLE,
                        .max_stack_bytes = MAX_STACK, .max_call_depth = MAX_DEPTH, .fuel = FUEL};
     kiln_store *s = kiln_store_new(e, &lim, NULL);
@@ -273,11 +307,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         explicit_engine = kiln_engine_new(&expl, NULL);
         if (!guard_engine || !explicit_engine) abort();
     }
+    translate_too = true;
     run_module(guard_engine, data, size, &run_a);
+    translate_too = false;
     run_module(explicit_engine, data, size, &run_b);
     compare(&run_a, &run_b);
     if (size <= 16384 && wrap_body(data, size, &wrapped)) {
+        translate_too = true;
         run_module(guard_engine, wrapped.p, wrapped.len, &run_a);
+        translate_too = false;
         run_module(explicit_engine, wrapped.p, wrapped.len, &run_b);
         compare(&run_a, &run_b);
     }
