@@ -158,7 +158,10 @@ const char *kiln_trap_kind_spec_text(kiln_trap_kind kind);
 typedef struct kiln_config {
     /* Check every memory access explicitly instead of relying on guard
      * pages and SIGSEGV. Slower; for platforms or hosts where a signal
-     * handler is not welcome. */
+     * handler is not welcome: such an engine installs none (a process
+     * whose engines all check explicitly has kiln's handler nowhere), and
+     * each linear memory reserves the address space of its maximum (within
+     * the store's memory limit), not the 8 GiB that guard pages need. */
     bool explicit_bounds_checks;
 } kiln_config;
 

@@ -5,6 +5,11 @@
  * plus a 32-bit offset, so every access lands inside the reservation: past
  * the accessible part it faults, and trap.c turns the fault into a trap.
  * The base never moves, so the interpreter can keep it in a register.
+ *
+ * With kiln_config.explicit_bounds_checks every access is checked and
+ * nothing may fault (the engine installs no signal handler): a memory then
+ * reserves only what it may grow to (its maximum, within the store's
+ * memory limit), so that the base still never moves.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,23 +33,30 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     kiln_memory *m = calloc(1, sizeof *m);
     if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
     size_t want = (size_t)min_pages * KILN_PAGE_SIZE;
+    size_t reserve = RESERVE;
+    if (engine_explicit_bounds(s->engine)) {
+        uint64_t most = (uint64_t)(has_max ? max_pages : KILN_MAX_PAGES) * KILN_PAGE_SIZE;
+        if (most > limit) most = limit / KILN_PAGE_SIZE * KILN_PAGE_SIZE;
+        if (most < want) most = want;
+        reserve = most ? (size_t)most : KILN_PAGE_SIZE;
+    }
     uint8_t *pooled;
-    if (pool_take_memory(s->engine, RESERVE, want, &pooled)) {
+    if (pool_take_memory(s->engine, reserve, want, &pooled)) {
         m->base = pooled;
-        m->reserved = RESERVE;
+        m->reserved = reserve;
         goto ready;
     }
-    void *p = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         if (err) snprintf(err->message, sizeof err->message, "cannot reserve address space for linear memory: %s", strerror(errno));
         free(m);
         return NULL;
     }
     m->base = p;
-    m->reserved = RESERVE;
+    m->reserved = reserve;
     if (min_pages && mprotect(p, want, PROT_READ | PROT_WRITE) != 0) {
         if (err) snprintf(err->message, sizeof err->message, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
-        munmap(p, RESERVE);
+        munmap(p, reserve);
         free(m);
         return NULL;
     }
@@ -73,6 +85,7 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta) {
     if (delta == 0) return (int64_t)old;
     uint64_t pages = old + delta;
     if (pages > m->max_pages || pages * KILN_PAGE_SIZE > m->limit_bytes) return -1;
+    if (pages * KILN_PAGE_SIZE > m->reserved) return -1; /* explicit checks: the reservation is the maximum */
     if (mprotect(m->base + m->size, delta * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) return -1;
     m->size = pages * KILN_PAGE_SIZE;
     store_memory_changed(m->store, (int64_t)(delta * KILN_PAGE_SIZE));
