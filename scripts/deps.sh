@@ -61,7 +61,7 @@ need "link a libFuzzer program with clang-16" libclang-rt-16-dev \
 #include <stddef.h>
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n){(void)d;(void)n;return 0;}'
 need "compile C to wasm32-wasi with kiln-cc" "wasi-libc libclang-rt-16-dev-wasm32 lld-16" \
-  "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
+  env KILN_RT=none "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
 need "compile C++ to wasm32-wasi with kiln-c++" "libc++-16-dev-wasm32 libc++abi-16-dev-wasm32" \
-  "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
+  env KILN_RT=none "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
 [ "$bad" -eq 0 ] || { echo "deps: the machine lacks what the build needs (above)" >&2; exit 1; }
