@@ -10,9 +10,9 @@
  *     tmpnam uses P_tmpdir, as glibc's does;
  *   - the mk*temp functions use the directory in their template.
  * When the directory is not preopened, they fail with the errno wasi-libc
- * gives for a path outside every preopen (ENOENT or ENOTCAPABLE) rather
- * than pretend: `kiln run --dir /tmp ...` (or --env TMPDIR=... with a --dir
- * for it) makes them work.
+ * gives for a path outside every preopen, ENOTCAPABLE ("Capabilities
+ * insufficient"), rather than pretend: `kiln run --dir /tmp ...` (or
+ * --env TMPDIR=... with a --dir for it) makes them work.
  *
  * Names get six characters from [A-Za-z0-9], from WASI's random_get, and
  * files are created with O_EXCL, so two programs sharing the directory
@@ -61,13 +61,16 @@ static int create_from(char *tmpl, int suffix, int flags)
 {
     char *x = template_xs(tmpl, suffix);
     if (!x) return -1;
+    int e = EEXIST;
     for (int i = 0; i < ATTEMPTS; i++) {
         fill_random(x, 6);
         int fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL | flags, 0600);
-        if (fd >= 0 || errno != EEXIST) return fd;
+        if (fd >= 0) return fd;
+        if ((e = errno) != EEXIST) break;
     }
+    /* The template as it was, so that a caller can report it. */
     memcpy(x, "XXXXXX", 6);
-    errno = EEXIST;
+    errno = e;
     return -1;
 }
 
@@ -86,13 +89,14 @@ char *mkdtemp(char *tmpl)
 {
     char *x = template_xs(tmpl, 0);
     if (!x) return NULL;
+    int e = EEXIST;
     for (int i = 0; i < ATTEMPTS; i++) {
         fill_random(x, 6);
         if (mkdir(tmpl, 0700) == 0) return tmpl;
-        if (errno != EEXIST) return NULL;
+        if ((e = errno) != EEXIST) break;
     }
     memcpy(x, "XXXXXX", 6);
-    errno = EEXIST;
+    errno = e;
     return NULL;
 }
 
