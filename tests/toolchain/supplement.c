@@ -145,6 +145,15 @@ static void always(void)
     check("popen fails with ENOSYS", popen("echo hi", "r") == NULL && errno == ENOSYS, "popen");
     errno = 0;
     check("pclose fails with ENOSYS", pclose(stdout) == -1 && errno == ENOSYS, "pclose");
+    errno = 0;
+    check("fork fails with ENOSYS", fork() == -1 && errno == ENOSYS, "fork");
+    char *const args[] = {"/bin/sh", NULL};
+    errno = 0;
+    check("execv fails with ENOSYS", execv("/bin/sh", args) == -1 && errno == ENOSYS, "execv");
+    errno = 0;
+    check("execvp fails with ENOSYS", execvp("sh", args) == -1 && errno == ENOSYS, "execvp");
+    errno = 0;
+    check("execl fails with ENOSYS", execl("/bin/sh", "sh", (char *)NULL) == -1 && errno == ENOSYS, "execl");
     int status = 0;
     errno = 0;
     check("wait fails with ECHILD", wait(&status) == -1 && errno == ECHILD, "wait");
