@@ -225,6 +225,7 @@ static const char *abort_frame_kind(const char *fn)
     if (!fn) return NULL;
     if (!strcmp(fn, "abort")) return "abort";
     if (!strcmp(fn, "__assert_fail")) return "assert";
+    if (!strcmp(fn, "__stack_chk_fail")) return "stack_chk";
     /* std::__throw_out_of_range, std::__2::__throw_length_error (Debian's
      * libc++ uses the inline namespace __2), vector<...>::__throw_out_of_range */
     if (!strncmp(fn, "std::", 5) && (!strncmp(fn + 5, "__throw_", 8) || strstr(fn, "::__throw_")))
@@ -285,6 +286,10 @@ static const char *abort_cause(const xframe *xs, size_t nx, size_t *user_frame)
             hint = "an assertion failed: assert() printed which one (above) and called abort()";
         else if (!strcmp(k, "throw"))
             hint = throw_hint(xs[i].loc.function);
+        else if (!strcmp(k, "stack_chk"))
+            hint = "the stack protector found a function's frame overwritten (a local array "
+                   "written past its end) when the function returned: the frame below is the "
+                   "function";
         else if (!strcmp(k, "terminate"))
             hint = "the C++ runtime called abort() (std::terminate, or a pure virtual call); "
                    "its message is above";
