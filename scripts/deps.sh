@@ -6,6 +6,7 @@ pkgs=(
   make gcc clang-16 lld-16 llvm-16        # host build, sanitizers, libFuzzer; llvm-ar-16 (kiln-ar), DWARF tools
   libclang-rt-16-dev                      # ASan/UBSan/libFuzzer runtimes for clang-16 (make SAN=1, fuzz targets)
   g++                                     # native build of examples/cxx, the C++ oracle
+  binutils                                # GNU ar: tests/suites/toolchain links the archives it writes
   wabt binaryen                           # wast2json for tests, wasm-opt -ttf for fuzzing
   wasi-libc libclang-rt-16-dev-wasm32     # the guest C toolchain (kiln-cc)
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32   # the guest C++ toolchain (kiln-c++)
