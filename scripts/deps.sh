@@ -6,6 +6,7 @@ pkgs=(
   make gcc clang-16 lld-16 llvm-16        # host build, sanitizers, libFuzzer; llvm-ar-16 (kiln-ar), DWARF tools
   libclang-rt-16-dev                      # ASan/UBSan/libFuzzer runtimes for clang-16 (make SAN=1, fuzz targets)
   g++                                     # native build of examples/cxx, the C++ oracle
+  binutils                                # GNU ar: tests/suites/toolchain links the archives it writes
   wabt binaryen                           # wast2json for tests, wasm-opt -ttf for fuzzing
   wasi-libc libclang-rt-16-dev-wasm32     # the guest C toolchain (kiln-cc)
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32   # the guest C++ toolchain (kiln-c++)
@@ -61,7 +62,7 @@ need "link a libFuzzer program with clang-16" libclang-rt-16-dev \
 #include <stddef.h>
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n){(void)d;(void)n;return 0;}'
 need "compile C to wasm32-wasi with kiln-cc" "wasi-libc libclang-rt-16-dev-wasm32 lld-16" \
-  "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
+  env KILN_RT=none "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
 need "compile C++ to wasm32-wasi with kiln-c++" "libc++-16-dev-wasm32 libc++abi-16-dev-wasm32" \
-  "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
+  env KILN_RT=none "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
 [ "$bad" -eq 0 ] || { echo "deps: the machine lacks what the build needs (above)" >&2; exit 1; }

@@ -10,11 +10,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# The build directory: BUILD as make passes it on (make test-suite
+# BUILD=build-x), so that helpers working side by side test their own build;
+# its sanitizer twin is build-san for the default build, BUILD-san otherwise.
+b=${BUILD:-build}
+if [ "$b" = build ]; then b_san=build-san; else b_san=$b-san; fi
+
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 echo "== building" >&2
-if ! make -s -j"$jobs" all test-bins >"$log/build.txt" 2>&1; then
+if ! make -s -j"$jobs" BUILD="$b" all test-bins >"$log/build.txt" 2>&1; then
   cat "$log/build.txt" >&2
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
@@ -30,7 +36,7 @@ for s in tests/suites/*; do
   [ -x "$s" ] && selected "$s" && grep -q '^# san: yes' "$s" && need_san=1
 done
 if [ "${KILN_NO_SAN:-}" != 1 ] && [ $need_san = 1 ]; then
-  if ! make -s -j"$jobs" SAN=1 CC=clang-16 all test-bins >"$log/build-san.txt" 2>&1; then
+  if ! make -s -j"$jobs" SAN=1 CC=clang-16 BUILD="$b_san" all test-bins >"$log/build-san.txt" 2>&1; then
     cat "$log/build-san.txt" >&2
     echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1
   fi
@@ -75,9 +81,9 @@ run_suite() { # $1 suite path, $2 build dir, $3 label
 for s in tests/suites/*; do
   [ -x "$s" ] || continue
   selected "$s" || continue
-  run_suite "$s" build normal
+  run_suite "$s" "$b" normal
   if [ "${KILN_NO_SAN:-}" != 1 ] && grep -q '^# san: yes' "$s"; then
-    run_suite "$s" build-san asan
+    run_suite "$s" "$b_san" asan
   fi
 done
 echo "$pass passed, $fail failed, $skip skipped"

@@ -65,9 +65,13 @@ diag_detail diag_detail_from_env(void)
 
 /* ---------------------------------------------------------------- the hint */
 
+static const char *abort_hint(const kiln_trap *t, diag_symbols *syms,
+                              const diag_report_opts *opts, size_t *user_frame);
+
 const char *diag_trap_hint(const kiln_trap *t, diag_symbols *syms,
                            const diag_report_opts *opts)
 {
+    if (t->kind == KILN_TRAP_UNREACHABLE) return abort_hint(t, syms, opts, NULL);
     if (t->kind == KILN_TRAP_CALL_STACK_EXHAUSTED)
         return "the wasm call stack ran out: look for unbounded recursion";
     if (t->kind != KILN_TRAP_MEMORY_OUT_OF_BOUNDS) return NULL;
@@ -207,6 +211,107 @@ static xframe *expand(const kiln_trap *t, diag_symbols *syms,
         }
     }
     return xs;
+}
+
+/* ---------------------------------------------------------------- abort's causes */
+
+/* A program that stops itself executes `unreachable` in abort(), which is
+ * all a runtime sees; the frames say why abort() was called. These
+ * functions (wasi-libc's or kiln-cc's runtime, libc++, libc++abi) are where
+ * the program gave up, not where it went wrong: the hint names the cause
+ * and the source snippet skips them. */
+static const char *abort_frame_kind(const char *fn)
+{
+    if (!fn) return NULL;
+    if (!strcmp(fn, "abort")) return "abort";
+    if (!strcmp(fn, "__assert_fail")) return "assert";
+    if (!strcmp(fn, "__stack_chk_fail")) return "stack_chk";
+    /* std::__throw_out_of_range, std::__2::__throw_length_error (Debian's
+     * libc++ uses the inline namespace __2), vector<...>::__throw_out_of_range */
+    if (!strncmp(fn, "std::", 5) && (!strncmp(fn + 5, "__throw_", 8) || strstr(fn, "::__throw_")))
+        return "throw";
+    if (!strncmp(fn, "abort_message", 13) || !strncmp(fn, "std::terminate", 14) ||
+        !strncmp(fn, "std::__terminate", 16) || !strncmp(fn, "__cxa_pure_virtual", 18) ||
+        !strncmp(fn, "__cxa_deleted_virtual", 21) || !strncmp(fn, "demangling_terminate_handler", 28))
+        return "terminate";
+    return NULL;
+}
+
+/* The libc++ exceptions a -fno-exceptions build turns into abort(). */
+static const char *const thrown[] = {
+    "out_of_range", "length_error", "invalid_argument", "logic_error", "runtime_error",
+    "range_error", "overflow_error", "underflow_error", "domain_error", "bad_alloc",
+    "bad_array_new_length", "bad_function_call", "bad_optional_access", "bad_variant_access",
+    "bad_any_cast", "bad_weak_ptr", "bad_cast", "bad_typeid", "regex_error", "system_error",
+    "future_error", "failure",
+};
+#define THROW_HINT(x) "libc++ would have thrown std::" x " here, but the program is built " \
+    "without C++ exceptions (kiln-c++ uses -fno-exceptions), so it called abort()"
+static const char *const thrown_hint[] = {
+    THROW_HINT("out_of_range"), THROW_HINT("length_error"), THROW_HINT("invalid_argument"),
+    THROW_HINT("logic_error"), THROW_HINT("runtime_error"), THROW_HINT("range_error"),
+    THROW_HINT("overflow_error"), THROW_HINT("underflow_error"), THROW_HINT("domain_error"),
+    THROW_HINT("bad_alloc"), THROW_HINT("bad_array_new_length"), THROW_HINT("bad_function_call"),
+    THROW_HINT("bad_optional_access"), THROW_HINT("bad_variant_access"), THROW_HINT("bad_any_cast"),
+    THROW_HINT("bad_weak_ptr"), THROW_HINT("bad_cast"), THROW_HINT("bad_typeid"),
+    THROW_HINT("regex_error"), THROW_HINT("system_error"), THROW_HINT("future_error"),
+    THROW_HINT("ios_base::failure"),
+};
+_Static_assert(sizeof thrown / sizeof thrown[0] == sizeof thrown_hint / sizeof thrown_hint[0],
+               "one hint per libc++ exception");
+
+static const char *throw_hint(const char *fn)
+{
+    const char *name = strstr(fn, "__throw_") + 8;
+    size_t len = strcspn(name, "[(<");
+    for (size_t i = 0; i < sizeof thrown / sizeof thrown[0]; i++)
+        if (strlen(thrown[i]) == len && !strncmp(name, thrown[i], len)) return thrown_hint[i];
+    return "libc++ would have thrown an exception here, but the program is built without C++ "
+           "exceptions (kiln-c++ uses -fno-exceptions), so it called abort()";
+}
+
+/* The cause of an `unreachable` trap reached through abort(), or NULL when
+ * the trap is not in abort() (a real unreachable, __builtin_trap, a missing
+ * case). *user_frame: the first display frame past the abort machinery. */
+static const char *abort_cause(const xframe *xs, size_t nx, size_t *user_frame)
+{
+    if (nx == 0 || !abort_frame_kind(xs[0].loc.function)) return NULL;
+    const char *hint = "the program called abort() to stop itself: what it printed before "
+                       "this report should say why";
+    size_t i = 0;
+    for (; i < nx; i++) {
+        const char *k = abort_frame_kind(xs[i].loc.function);
+        if (!k) break;
+        if (!strcmp(k, "assert"))
+            hint = "an assertion failed: assert() printed which one (above) and called abort()";
+        else if (!strcmp(k, "throw"))
+            hint = throw_hint(xs[i].loc.function);
+        else if (!strcmp(k, "stack_chk"))
+            hint = "the stack protector found a function's frame overwritten (a local array "
+                   "written past its end) when the function returned: the frame below is the "
+                   "function";
+        else if (!strcmp(k, "terminate"))
+            hint = "the C++ runtime called abort() (std::terminate, or a pure virtual call); "
+                   "its message is above";
+    }
+    /* libc++'s inline code that called the __throw_ function (vector::at)
+     * is the library's too: the snippet should show the caller's line. */
+    while (i + 1 < nx && xs[i].loc.file && strstr(xs[i].loc.file, "/c++/v1/")) i++;
+    if (user_frame) *user_frame = i;
+    return hint;
+}
+
+static const char *abort_hint(const kiln_trap *t, diag_symbols *syms,
+                              const diag_report_opts *opts, size_t *user_frame)
+{
+    diag_report_opts defaults = {.detail = DIAG_DETAIL_FRAMES};
+    if (!opts) opts = &defaults;
+    size_t nx = 0;
+    xframe *xs = expand(t, syms, opts, &nx);
+    if (!xs) return NULL;
+    const char *hint = abort_cause(xs, nx, user_frame);
+    free(xs);
+    return hint;
 }
 
 /* The path to show: relative to the source root (or the current
@@ -477,7 +582,9 @@ static void render(sbuf *b, const kiln_trap *t, diag_symbols *syms,
     }
     if (!opts->no_source) {
         bool shown = false;
-        for (size_t i = 0; i < nx; i++) {
+        size_t first = 0;
+        if (t->kind == KILN_TRAP_UNREACHABLE && !abort_cause(xs, nx, &first)) first = 0;
+        for (size_t i = first; i < nx; i++) {
             if (!xs[i].loc.file) continue;
             if (shown && opts->detail != DIAG_DETAIL_FULL) break;
             sbuf sn = {0};

@@ -24,7 +24,8 @@ command -v clang-16 >/dev/null && command -v clang++-16 >/dev/null || exit 77
 [ -e /usr/lib/llvm-16/lib/wasm32-wasi/libc++.a ] || exit 77
 
 # Everything that decides the output, hashed into each program's stamp.
-tools_id=$( { cat "$0" "$root/tools/kiln-cc"; clang-16 --version; } | sha256sum | cut -c1-16)
+# (kiln's guest runtime, rt/, is linked into every program.)
+tools_id=$( { cat "$0" "$root/tools/kiln-cc" "$root"/rt/*.c "$root"/rt/include/*.h; clang-16 --version; } | sha256sum | cut -c1-16)
 
 build_one() { # NAME SOURCES... [-- LINKFLAGS...]
   local name=$1; shift
