@@ -15,7 +15,7 @@ LDLIBS  += -lm
 ifeq ($(SAN),1)
   BUILD   := build-san
   OPT     := -O1 # the interpreter is one huge function: -O2 + ASan takes minutes
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DKILN_DEBUG
   LDFLAGS += -fsanitize=address,undefined
 endif
 

@@ -439,6 +439,10 @@ static bool compile_bodies(kiln_module *m, kiln_error *err) {
     for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
         funcdef *f = &m->funcs[i];
         if (!compile_function(m, f, m->bytes + f->body_offset, f->body_size, err)) return false;
+#ifdef KILN_DEBUG
+        char why[200];
+        if (!code_verify(m, f, why, sizeof why)) kiln_assert_fail(why, __FILE__, __LINE__);
+#endif
     }
     return true;
 }

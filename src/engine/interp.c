@@ -462,9 +462,11 @@ do_return: {
     if (__builtin_expect(ex->prof != NULL, 0)) prof_leave(ex, fuel);
     frame *f = ex->fsp;
     const uint32_t *rp = f->ret_pc;
+    KILN_ASSERT(f >= ex->frames && f < ex->frames_end);
     ex->fsp = f - 1;
     SAVE_FUEL();
     if (!rp) return NULL;
+    KILN_ASSERT(ex->fsp >= ex->frames && fp == f->fp);
     fp = ex->fsp->fp;
     if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
     pc = rp;

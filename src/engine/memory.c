@@ -88,6 +88,7 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta) {
     if (pages * KILN_PAGE_SIZE > m->reserved) return -1; /* explicit checks: the reservation is the maximum */
     if (mprotect(m->base + m->size, delta * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) return -1;
     m->size = pages * KILN_PAGE_SIZE;
+    KILN_ASSERT(m->size <= m->reserved);
     store_memory_changed(m->store, (int64_t)(delta * KILN_PAGE_SIZE));
     return (int64_t)old;
 }

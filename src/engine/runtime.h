@@ -225,6 +225,21 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
  * whether it stores; false if pc is no such access. */
 bool interp_access_info(const uint32_t *pc, uint32_t *size, int *is_store, uint32_t *addr_operand);
 
+/* verify.c: checks a function's compiled code (instructions, lengths,
+ * branch targets, slot operands); false with why filled on a violation,
+ * which is a compiler bug. */
+bool code_verify(const kiln_module *m, const funcdef *f, char *why, size_t n);
+
+/* KILN_ASSERT: an internal invariant, checked in debug and sanitizer
+ * builds (KILN_DEBUG; make SAN=1 defines it) and compiled out otherwise. A
+ * failure is a bug in kiln, not in the guest: it says where and aborts. */
+#ifdef KILN_DEBUG
+__attribute__((noreturn)) void kiln_assert_fail(const char *what, const char *file, int line);
+#define KILN_ASSERT(c) ((c) ? (void)0 : kiln_assert_fail(#c, __FILE__, __LINE__))
+#else
+#define KILN_ASSERT(c) ((void)0)
+#endif
+
 /* trap.c */
 kiln_trap *trap_make(kiln_trap_kind kind);
 /* Fills in the frames of a trap from the call stack, innermost first. */

@@ -15,7 +15,8 @@
  * trap kind: a disagreement aborts (a finding), which catches wrong code in
  * either set of memory ops, not only crashes.
  *
- * Every module that compiles also goes through the native tier's
+ * Every module that compiles has its register code checked by the
+ * verifier (src/engine/verify.c), and goes through the native tier's
  * translator (gen.c, to C text, without running a C compiler): it must
  * either translate or say why in one line, and the C must carry nothing
  * of the module but numbers: exactly the six double quotes of its fixed
@@ -83,6 +84,14 @@ static uint64_t val_bits(const kiln_val *v) {
 static bool translate_too; /* on the first of the two engines only */
 
 static void translate(const kiln_module *m) {
+    /* The compiler's output first: a violation is a compiler bug. */
+    for (uint32_t j = 0; j < m->nfuncs - m->nfunc_imports; j++) {
+        char why[200];
+        if (!code_verify(m, &m->funcs[j], why, sizeof why)) {
+            fprintf(stderr, "code_verify: %s\n", why);
+            abort();
+        }
+    }
     char *c = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&c, &len);

@@ -33,68 +33,11 @@
 
 #include "engine/native/native.h"
 #include "engine/ops.h"
+#include "engine/opshape.h"
 #include "engine/runtime.h"
 
-/* ------------------------------------------------------------ op shapes */
-
-enum {
-    SH_NONE,
-    SH_UN32, SH_BIN32, SH_BIN32K, SH_UN64, SH_BIN64, SH_BIN64K, SH_CMP64, SH_CMP64K,
-    SH_FCMP32, SH_FCMP64, SH_FUN32, SH_FUN64, SH_FBIN32, SH_FBIN64, SH_CONV, SH_BITS2,
-    SH_IDIV, SH_TRUNC, SH_LOAD, SH_STORE,
-    SH_SIMD_UN, SH_SIMD_BIN, SH_SIMD_TEST, SH_SIMD_SHIFT, SH_SIMD_SHIFT_K, SH_SPLAT,
-    SH_EXTRACT, SH_REPLACE, SH_VLOAD, SH_VLOAD_LANE, SH_VSTORE, SH_VSTORE_LANE,
-};
-
-static uint8_t shape[OP__COUNT];
-static uint8_t access_size[OP__COUNT]; /* memory ops: bytes accessed */
-
-static void shapes_init(void) {
-#define ROW(name, sh) shape[OP_##name] = (sh);
-#define UN32(name, expr) ROW(name, SH_UN32)
-#define BIN32(name, expr) ROW(name, SH_BIN32)
-#define BIN32K(name, expr) ROW(name, SH_BIN32K)
-#define UN64(name, expr) ROW(name, SH_UN64)
-#define BIN64(name, expr) ROW(name, SH_BIN64)
-#define BIN64K(name, expr) ROW(name, SH_BIN64K)
-#define CMP64(name, expr) ROW(name, SH_CMP64)
-#define CMP64K(name, expr) ROW(name, SH_CMP64K)
-#define FCMP32(name, op) ROW(name, SH_FCMP32)
-#define FCMP64(name, op) ROW(name, SH_FCMP64)
-#define FUN32(name, expr) ROW(name, SH_FUN32)
-#define FUN64(name, expr) ROW(name, SH_FUN64)
-#define FBIN32(name, expr) ROW(name, SH_FBIN32)
-#define FBIN64(name, expr) ROW(name, SH_FBIN64)
-#define CONV(name, expr) ROW(name, SH_CONV)
-#define BITS2(name, expr) ROW(name, SH_BITS2)
-#define IDIV(name, T, ovf, expr) ROW(name, SH_IDIV)
-#define TRUNC(name, FT, of, lo, hi, conv) ROW(name, SH_TRUNC)
-#include "engine/ops_scalar.def"
-#define LOADOP(name, T, conv) ROW(name, SH_LOAD) ROW(c##name, SH_LOAD) \
-    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
-#define STOREOP(name, T) ROW(name, SH_STORE) ROW(c##name, SH_STORE) \
-    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
-#include "engine/ops_mem.def"
-#define SIMD_UN(name, expr) ROW(name, SH_SIMD_UN)
-#define SIMD_BIN(name, expr) ROW(name, SH_SIMD_BIN)
-#define SIMD_TEST(name, expr) ROW(name, SH_SIMD_TEST)
-#define SIMD_SHIFT(name, fn, mask) ROW(name, SH_SIMD_SHIFT) ROW(name##_k, SH_SIMD_SHIFT_K)
-#define VCMP(name, VT, op) ROW(name, SH_SIMD_BIN)
-#define SPLAT(name, expr) ROW(name, SH_SPLAT)
-#define EXTRACT(name, T, conv) ROW(name, SH_EXTRACT)
-#define REPLACE(name, T) ROW(name, SH_REPLACE)
-#include "engine/ops_simd.def"
-#define VLOAD(name, n, expr) ROW(name, SH_VLOAD) ROW(c##name, SH_VLOAD) \
-    access_size[OP_##name] = access_size[OP_c##name] = (n);
-#define VLOAD_LANE(name, T) ROW(name, SH_VLOAD_LANE) ROW(c##name, SH_VLOAD_LANE) \
-    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
-#define VSTORE(name, n) ROW(name, SH_VSTORE) ROW(c##name, SH_VSTORE) \
-    access_size[OP_##name] = access_size[OP_c##name] = (n);
-#define VSTORE_LANE(name, T) ROW(name, SH_VSTORE_LANE) ROW(c##name, SH_VSTORE_LANE) \
-    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
-#include "engine/ops_simd_mem.def"
-#undef ROW
-}
+/* Operand shapes: engine/opshape.h (shape[] and access_size[] below are
+ * its table, read once per translation). */
 
 /* Instructions run through knat_helpers.step: the operands (indexes into
  * the instruction's operand units) that are slots it reads and writes. A
@@ -144,20 +87,9 @@ typedef struct G {
     const char *err;
 } G;
 
-static uint32_t units_at(const uint32_t *pc, int op) {
-    uint32_t u = op_units[op];
-    if (op == OP_br_table) u += pc[3] + 1;
-    return u;
-}
+static uint32_t units_at(const uint32_t *pc, int op) { return op_len(pc, op); }
 
-/* Branch-offset operand of an op, or -1 (br_table is separate). */
-static int branch_field(int op) {
-    if (op == OP_br || op == OP_br_back) return 0;
-    if (op == OP_br_z || op == OP_br_nz || op == OP_br_z_back || op == OP_br_nz_back) return 1;
-    if ((op >= OP_br_eq_i32 && op <= OP_br_ge_u_i32_k) || (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back))
-        return 2;
-    return -1;
-}
+static int branch_field(int op) { return op_branch_operand(op); }
 
 static bool is_back(int op) {
     return op == OP_br_back || op == OP_br_z_back || op == OP_br_nz_back ||
@@ -278,7 +210,7 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
     } else {
         P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
         P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, KN_FUEL, ea_, %u, %d);\n",
-          access_size[op], at, access_size[op], is_store);
+          op_access_size(op), at, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
     return !checked;
@@ -286,7 +218,7 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
 
 /* An unchecked access's raw bytes into w_ (declared here), or from it. */
 static void raw_load(G *g, int op, uint32_t at) {
-    unsigned n = access_size[op];
+    unsigned n = op_access_size(op);
     if (n == 16) P("  v128 w_; KN_LD16(w_, p_, %u);\n", at);
     else P("  uint64_t w_; KN_LD%u(w_, p_, %u);\n", n, at);
 }
@@ -294,7 +226,7 @@ static void raw_load(G *g, int op, uint32_t at) {
 /* The kop_ name of an op: the unchecked twin's for checked accesses. */
 static const char *kop(int op) {
     const char *n = op_names[op];
-    return n[0] == 'c' && (shape[op] == SH_LOAD || shape[op] == SH_STORE || shape[op] >= SH_VLOAD) ? n + 1 : n;
+    return n[0] == 'c' && (op_shape(op) == SH_LOAD || op_shape(op) == SH_STORE || op_shape(op) >= SH_VLOAD) ? n + 1 : n;
 }
 
 /* Which loads and stores move floats. The register code does not say (an
@@ -325,7 +257,7 @@ static int next_use_float(G *g, uint32_t from, uint32_t d) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
         if (op < 0) return 0;
-        int sh = shape[op];
+        int sh = op_shape(op);
         if (sh >= SH_UN32 && sh <= SH_TRUNC) {
             if (O(1) == d || (is_binary_shape(sh) && O(2) == d)) return float_width(sh);
             if (O(0) == d) return 0;
@@ -343,7 +275,7 @@ static int next_use_float(G *g, uint32_t from, uint32_t d) {
 
 /* After an instruction: what its destination slots now hold. */
 static void track(G *g, const uint32_t *pc, int op, int loaded_float) {
-    int sh = shape[op];
+    int sh = op_shape(op);
     if (sh == SH_FUN32 || sh == SH_FBIN32) { g->fkind[O(0)] = 32; return; }
     if (sh == SH_FUN64 || sh == SH_FBIN64) { g->fkind[O(0)] = 64; return; }
     if ((sh >= SH_UN32 && sh <= SH_TRUNC) || sh == SH_SIMD_TEST || sh == SH_EXTRACT) { g->fkind[O(0)] = 0; return; }
@@ -509,7 +441,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
 
     const char *name = kop(op);
-    switch (shape[op]) {
+    switch (op_shape(op)) {
     case SH_UN32: case SH_UN64: case SH_FUN32: case SH_FUN64: case SH_CONV:
         P("  s%u = kop_%s(s%u);\n", O(0), name, O(1));
         return true;
@@ -547,7 +479,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         if (mem_addr(g, op, at, O(0), O(2), true)) {
             if (op == OP_store_i32 && g->fkind[O(1)] == 32) P("  KN_STF4(p_, f32_of(s%u), %u); }\n", O(1), at);
             else if (op == OP_store_i64 && g->fkind[O(1)] == 64) P("  KN_STF8(p_, f64_of(s%u), %u); }\n", O(1), at);
-            else P("  KN_ST%u(p_, s%u, %u); }\n", access_size[op], O(1), at);
+            else P("  KN_ST%u(p_, s%u, %u); }\n", op_access_size(op), O(1), at);
         }
         else P("  kop_%s(p_, s%u); }\n", name, O(1));
         return true;
@@ -576,7 +508,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     case SH_VSTORE_LANE:
         if (mem_addr(g, op, at, O(0), O(2), true))
             P("  uint64_t w_ = 0; kop_%s((uint8_t *)&w_, KV(s%u, s%u), %uu); KN_ST%u(p_, w_, %u); }\n", name, O(1),
-              O(1) + 1, O(3), access_size[op], at);
+              O(1) + 1, O(3), op_access_size(op), at);
         else
             P("  kop_%s(p_, KV(s%u, s%u), %uu); }\n", name, O(1), O(1) + 1, O(3));
         return true;
@@ -691,8 +623,6 @@ static bool gen_func(G *g, uint32_t j) {
 }
 
 bool native_generate(const kiln_module *m, const native_options *opt, uint64_t abi, FILE *out, kiln_error *err) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, shapes_init);
     interp_init();
     uint32_t nd = m->nfuncs - m->nfunc_imports;
     uint32_t maxlen = 0, maxslots = 0;
