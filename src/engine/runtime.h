@@ -117,6 +117,8 @@ typedef struct exec {
                                       instruction set's order (rax, rcx, ...) */
     kiln_trap *native_trap;        /* a trap raised by native code, on its
                                       way back to native_call */
+    int64_t native_lim;            /* native code: the fuel its charge points
+                                      compare against (abi.h, knat_limit) */
     char *native_stack_limit;      /* native code traps (call stack
                                       exhausted) below this stack address */
     uint32_t native_site;          /* native code: the register-code position

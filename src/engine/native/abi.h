@@ -20,7 +20,7 @@
 
 #include "engine/runtime.h"
 
-/* Native code compares fuel with a limit held in a register, not with the
+/* Native code compares fuel with a limit (ex->native_lim), not with the
  * store's floor in memory (which the deadline timer raises): the limit is
  * at least the floor, so running out of fuel is seen at exactly the charge
  * point where the interpreter sees it, and it is at most this much fuel
@@ -45,9 +45,9 @@ typedef struct knat_helpers {
                        uint32_t index, uint32_t limit, uint32_t table) __attribute__((noreturn));
     void (*trap_sig)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint32_t index,
                      uint32_t table, uint32_t want, uint32_t have) __attribute__((noreturn));
-    /* A charge point found fuel below the function's local limit: traps
-     * when it is below the store's floor (out of fuel, or the deadline
-     * raised the floor), else returns the next local limit. */
+    /* A charge point found fuel below ex->native_lim: traps when it is
+     * below the store's floor (out of fuel, or the deadline raised the
+     * floor), else sets ex->native_lim to the next limit and returns it. */
     int64_t (*poll)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel);
     /* A call the generated code does not make itself: a host function, or
      * a wasm function without native code. Arguments are in fp[argstart..],

@@ -106,7 +106,7 @@ static void charge(G *g, uint32_t f) {
 static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter) return;
     if (f) P("  fr -= %u;\n", f);
-    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; lim = H->poll(ex, inst, code + %u, f_); fr = f_ - lim; }\n", at);
+    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, code + %u, f_); }\n", at);
 }
 
 /* The C type a function returns for n result slots. */
@@ -151,7 +151,7 @@ static void call_args(G *g, const functype *t, uint32_t argstart) {
 }
 
 static void take_results(G *g, const functype *t, uint32_t argstart) {
-    P("    fr = ex->fuel - lim;\n");
+    P("    fr = ex->fuel - ex->native_lim;\n");
     if (t->result_slots == 1) P("    s%u = r_;\n", argstart);
     else for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = r_.r[%u];\n", argstart + i, i);
 }
@@ -172,7 +172,7 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     take_results(g, t, argstart);
     P("    } else {\n");
     for (uint32_t i = 0; i < t->param_slots; i++) P("    fp[%u] = s%u;\n", argstart + i, argstart + i);
-    P("    fr = H->call_slow(ex, inst, fp, code + %u, f_, %u, KN_FUEL) - lim;\n", at, argstart);
+    P("    fr = H->call_slow(ex, inst, fp, code + %u, f_, %u, KN_FUEL) - ex->native_lim;\n", at, argstart);
     for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
     P("    }\n");
 }
@@ -550,7 +550,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             uint32_t s = O(sf->reads[i]);
             P("  fp[%u] = s%u;\n", s, s);
         }
-        P("  fr = H->step(ex, inst, fp, code + %u, KN_FUEL) - lim;\n", at);
+        P("  fr = H->step(ex, inst, fp, code + %u, KN_FUEL) - ex->native_lim;\n", at);
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
             P("  s%u = fp[%u];\n", s, s);
@@ -603,10 +603,12 @@ static bool gen_func(G *g, uint32_t j) {
     proto(g, j, false);
     P(" {\n");
     P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base;\n", j);
-    /* fr: the fuel above lim, so that a charge point is a subtraction and
-     * a sign test (abi.h, knat_limit). */
-    P("  int64_t lim = knat_limit(ex, ex->fuel), fr = ex->fuel - lim;\n");
-    P("  (void)code; (void)mem; (void)fr; (void)lim;\n");
+    /* fr: the fuel above the limit, so that a charge point is a subtraction
+     * and a sign test. The limit is the exec's (ex->native_lim, abi.h): one
+     * for every native frame, since fuel only goes down; it changes only in
+     * a poll, which every frame sees through the call that made it. */
+    P("  int64_t fr = ex->fuel - ex->native_lim;\n");
+    P("  (void)code; (void)mem; (void)fr;\n");
     /* Native frames live on the C stack: stop before it runs out. */
     P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
       " H->trap(ex, inst, code, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");

@@ -169,8 +169,9 @@ extern const int32_t __stop_kn_sites[] __attribute__((weak, visibility("hidden")
 #define KN_SITES_END ((const int32_t *)0)
 #endif
 
-/* The fuel left, in a function that keeps it as fr above lim (gen.c). */
-#define KN_FUEL (fr + lim)
+/* The fuel left, in a function that keeps it as fr above the limit in
+ * ex->native_lim (gen.c, abi.h). */
+#define KN_FUEL (fr + ex->native_lim)
 
 /* Slot pairs <-> v128 */
 #define KV(lo, hi) ((v128){(lo), (hi)})

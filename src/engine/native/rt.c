@@ -56,7 +56,7 @@ static __attribute__((noreturn)) void h_trap_sig(exec *ex, kiln_instance *inst, 
 }
 
 static int64_t h_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
-    if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) return knat_limit(ex, fuel);
+    if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) return ex->native_lim = knat_limit(ex, fuel);
     /* As the interpreter's out_of_fuel: pairs with the timer's release store. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     trapinfo ti = {.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL};
@@ -210,6 +210,7 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
         return trap_build(ex, NULL, f->inst, &ti);
     }
     ex->native_stack_limit = stack_limit();
+    ex->native_lim = knat_limit(ex, ex->fuel);
 
     sigjmp_buf jb;
     sigjmp_buf *saved_jmp = ex->jmp;
