@@ -84,6 +84,9 @@ typedef struct G {
     int loaded_float;     /* the last load went to an SSE register as this */
     uint8_t *fkind;       /* per slot: 32 or 64 when its value was last made
                              by an f32 or f64 operation in this block */
+    uint64_t pend;        /* fuel charged by the blocks since fr was last
+                             brought up to date (deferred charges) */
+    char kf[40];          /* the C expression for the fuel left, pend included */
     const char *err;
 } G;
 
@@ -98,15 +101,44 @@ static bool is_back(int op) {
 
 #define P(...) fprintf(g->o, __VA_ARGS__)
 
+/* Deferred charges. The interpreter charges each block's fuel when the
+ * block ends; native code needs the exact count only where it is seen: at
+ * a poll (back branches, br_table, calls, returns), when fuel crosses into
+ * a helper (calls, stepped instructions, traps). In between, the blocks'
+ * charges add up at translation time (g->pend) and reach fr in one
+ * subtraction: at a poll, on the taken edge of a forward branch, or where
+ * a fall-through meets a label (every label is entered with nothing
+ * pending). A run of forward branches that are not taken then costs one
+ * subtraction instead of one each; a trap or a helper call in between is
+ * passed the fuel with pend subtracted (KF). */
+static void set_pend(G *g, uint64_t p) {
+    g->pend = p;
+    if (p) snprintf(g->kf, sizeof g->kf, "(KN_FUEL - %" PRIu64 ")", p);
+    else snprintf(g->kf, sizeof g->kf, "KN_FUEL");
+}
+#define KF (g->kf)
+
 static void charge(G *g, uint32_t f) {
     if (g->opt->no_meter || !f) return;
-    P("  fr -= %u;\n", f);
+    set_pend(g, g->pend + f);
+}
+
+static void flush(G *g) {
+    if (g->pend) P("  fr -= %" PRIu64 ";\n", g->pend);
+    set_pend(g, 0);
 }
 
 static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter) return;
-    if (f) P("  fr -= %u;\n", f);
+    charge(g, f);
+    flush(g);
     P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, code + %u, f_); }\n", at);
+}
+
+/* A jump to label L<dest>: what is pending goes with it. */
+static void jump(G *g, uint32_t dest) {
+    if (g->pend) P("{ fr -= %" PRIu64 "; goto L%u; }\n", g->pend, dest);
+    else P("goto L%u;\n", dest);
 }
 
 /* The C type a function returns for n result slots. */
@@ -209,8 +241,8 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
         P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
-        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, KN_FUEL, ea_, %u, %d);\n",
-          op_access_size(op), at, op_access_size(op), is_store);
+        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, %s, ea_, %u, %d);\n",
+          op_access_size(op), at, KF, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
     return !checked;
@@ -301,9 +333,9 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         uint32_t fuel = O(bf + 1), dest = at + O(bf);
         if (is_back(op)) charge_check(g, fuel, at);
         else charge(g, fuel);
-        if (op == OP_br || op == OP_br_back) { P("  goto L%u;\n", dest); return true; }
-        if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) goto L%u;\n", O(0), dest); return true; }
-        if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) goto L%u;\n", O(0), dest); return true; }
+        if (op == OP_br || op == OP_br_back) { flush(g); P("  goto L%u;\n", dest); return true; }
+        if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) ", O(0)); jump(g, dest); return true; }
+        if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) ", O(0)); jump(g, dest); return true; }
         /* fused compare and branch */
         const char *n = op_names[op] + 3; /* after "br_" */
         static const struct { const char *pre, *op; bool sgn; } cmp[] = {
@@ -316,8 +348,9 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             if (strncmp(n, cmp[i].pre, l) || n[l] != '_') continue;
             bool k = strstr(n, "_k") != NULL;
             const char *T = cmp[i].sgn ? "int32_t" : "uint32_t";
-            if (k) P("  if ((%s)(uint32_t)s%u %s (%s)%uu) goto L%u;\n", T, O(0), cmp[i].op, T, O(1), dest);
-            else P("  if ((%s)(uint32_t)s%u %s (%s)(uint32_t)s%u) goto L%u;\n", T, O(0), cmp[i].op, T, O(1), dest);
+            if (k) P("  if ((%s)(uint32_t)s%u %s (%s)%uu) ", T, O(0), cmp[i].op, T, O(1));
+            else P("  if ((%s)(uint32_t)s%u %s (%s)(uint32_t)s%u) ", T, O(0), cmp[i].op, T, O(1));
+            jump(g, dest);
             return true;
         }
         g->err = "unknown branch";
@@ -325,7 +358,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     switch (op) {
     case OP_unreachable:
-        P("  H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNREACHABLE, 0, 0);\n", at);
+        P("  H->trap(ex, inst, code + %u, %s, KILN_TRAP_UNREACHABLE, 0, 0);\n", at, KF);
         return true;
     case OP_charge:
         charge(g, O(0));
@@ -454,11 +487,11 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         return true;
     case SH_IDIV:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, s%u, &r_);\n", name, O(1), O(2));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, KN_FUEL, k_, s%u, s%u);\n    s%u = r_; }\n", at, O(1), O(2), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, %s, k_, s%u, s%u);\n    s%u = r_; }\n", at, KF, O(1), O(2), O(0));
         return true;
     case SH_TRUNC:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, &r_);\n", name, O(1));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, KN_FUEL, k_, s%u, 0);\n    s%u = r_; }\n", at, O(1), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, %s, k_, s%u, 0);\n    s%u = r_; }\n", at, KF, O(1), O(0));
         return true;
     case SH_LOAD:
         if (mem_addr(g, op, at, O(1), O(2), false)) {
@@ -550,7 +583,8 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             uint32_t s = O(sf->reads[i]);
             P("  fp[%u] = s%u;\n", s, s);
         }
-        P("  fr = H->step(ex, inst, fp, code + %u, KN_FUEL) - ex->native_lim;\n", at);
+        P("  fr = H->step(ex, inst, fp, code + %u, %s) - ex->native_lim;\n", at, KF);
+        set_pend(g, 0); /* the helper started from KF: fr has it all */
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
             P("  s%u = fp[%u];\n", s, s);
@@ -587,10 +621,11 @@ static bool gen_func(G *g, uint32_t j) {
     g->o = open_memstream(&body, &blen);
     if (!g->o) { g->o = saved; g->err = "out of memory"; return false; }
     bool ok = true;
+    set_pend(g, 0);
     for (uint32_t at = 0; at < f->code_len && ok;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
-        if (g->target[at]) { P(" L%u:;\n", at); memset(g->fkind, 0, f->frame_slots); }
+        if (g->target[at]) { flush(g); P(" L%u:;\n", at); memset(g->fkind, 0, f->frame_slots); }
         g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
         if (ok) track(g, pc, op, g->loaded_float);
