@@ -254,7 +254,9 @@ uint32_t kiln_module_code_section_offset(const kiln_module *m);
 
 /* Limits of a store. Zero means "the default" for every field. */
 typedef struct kiln_limits {
-    uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum) */
+    uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum); one
+                                  * budget for memories, tables and host
+                                  * holds (kiln_store_hold) */
     uint32_t max_table_elements; /* default: 10,000,000 */
     uint64_t max_stack_bytes;    /* value stack; default: 8 MiB */
     uint32_t max_call_depth;     /* default: 100,000 frames */
@@ -283,6 +285,15 @@ void *kiln_store_get_data(const kiln_store *s, const void *key);
  * nanoseconds, or 0 when there is none. Host functions that block (sleep,
  * poll) wait no longer than this and then return a KILN_TRAP_TIMEOUT trap. */
 uint64_t kiln_store_deadline_ns(const kiln_store *s);
+
+/* The store's memory limit (kiln_limits.max_memory_bytes) is one budget:
+ * linear memories, table slots (8 bytes each) and what host functions
+ * allocate on a guest's behalf. A host function that allocates in
+ * proportion to what the guest asks for holds those bytes first: false
+ * when they do not fit (answer the guest as out of memory); release them
+ * when done. */
+bool kiln_store_hold(kiln_store *s, uint64_t bytes);
+void kiln_store_release(kiln_store *s, uint64_t bytes);
 
 /* What a store has consumed so far, across all its calls. Fuel counts
  * executed wasm instructions weighted by the cost table (docs/metering.md);

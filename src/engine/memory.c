@@ -30,6 +30,15 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
                      (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit);
         return NULL;
     }
+    if (!store_budget_fits(s, (uint64_t)min_pages * KILN_PAGE_SIZE)) {
+        if (err)
+            snprintf(err->message, sizeof err->message,
+                     "memory needs %u pages (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
+                     "(tables and other memories hold the rest)", min_pages,
+                     (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit,
+                     (unsigned long long)store_budget_left(s));
+        return NULL;
+    }
     kiln_memory *m = calloc(1, sizeof *m);
     if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
     size_t want = (size_t)min_pages * KILN_PAGE_SIZE;
@@ -80,11 +89,35 @@ void store_memory_changed(kiln_store *s, int64_t delta) {
     if (s->memory_bytes > s->peak_memory_bytes) s->peak_memory_bytes = s->memory_bytes;
 }
 
+/* One budget per store: a module cannot step around --max-memory with
+ * tables (40 tables of 10M slots are 3.2 GB of host memory) or with
+ * requests that make the host allocate for it. */
+bool store_budget_fits(const kiln_store *s, uint64_t more) {
+    uint64_t used = s->memory_bytes + s->table_bytes + s->host_bytes, lim = s->limits.max_memory_bytes;
+    return used <= lim && more <= lim - used;
+}
+
+uint64_t store_budget_left(const kiln_store *s) {
+    uint64_t used = s->memory_bytes + s->table_bytes + s->host_bytes, lim = s->limits.max_memory_bytes;
+    return used < lim ? lim - used : 0;
+}
+
+bool kiln_store_hold(kiln_store *s, uint64_t bytes) {
+    if (!store_budget_fits(s, bytes)) return false;
+    s->host_bytes += bytes;
+    return true;
+}
+
+void kiln_store_release(kiln_store *s, uint64_t bytes) {
+    s->host_bytes -= bytes < s->host_bytes ? bytes : s->host_bytes;
+}
+
 int64_t memory_grow(kiln_memory *m, uint64_t delta) {
     uint64_t old = m->size / KILN_PAGE_SIZE;
     if (delta == 0) return (int64_t)old;
     uint64_t pages = old + delta;
     if (pages > m->max_pages || pages * KILN_PAGE_SIZE > m->limit_bytes) return -1;
+    if (!store_budget_fits(m->store, delta * KILN_PAGE_SIZE)) return -1;
     if (pages * KILN_PAGE_SIZE > m->reserved) return -1; /* explicit checks: the reservation is the maximum */
     if (mprotect(m->base + m->size, delta * KILN_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) return -1;
     m->size = pages * KILN_PAGE_SIZE;

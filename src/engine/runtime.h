@@ -45,6 +45,7 @@ struct kiln_table {
     uint32_t cap;
     void **elems;
     uint32_t limit;            /* the store's cap */
+    kiln_store *store;         /* whose memory budget holds its slots */
     kiln_table *next;
 };
 
@@ -154,6 +155,10 @@ struct kiln_store {
     uint64_t memory_bytes, peak_memory_bytes;
     double memory_byte_ns;
     uint64_t mem_t;
+    /* The rest of the one memory budget (limits.max_memory_bytes, memory.c:
+     * store_budget_fits): table slots, and what the host holds for a guest
+     * during a call (kiln_store_hold, e.g. WASI's poll_oneoff). */
+    uint64_t table_bytes, host_bytes;
 };
 
 struct kiln_caller {
@@ -181,6 +186,12 @@ void pool_free(kiln_engine *e);
 
 /* memory.c: keeps the store's memory accounting current. */
 void store_memory_changed(kiln_store *s, int64_t delta_bytes);
+/* Whether `more` bytes fit the store's one memory budget
+ * (limits.max_memory_bytes): linear memories, table slots and host holds
+ * together. */
+bool store_budget_fits(const kiln_store *s, uint64_t more);
+/* What the budget has left, for messages. */
+uint64_t store_budget_left(const kiln_store *s);
 
 /* profile.c */
 void prof_enter(exec *ex, int64_t fuel, const kiln_module *m, uint32_t func_index, const char *host_name);

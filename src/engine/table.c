@@ -10,6 +10,15 @@ kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max
         if (err) snprintf(err->message, sizeof err->message, "table needs %u elements at start but the limit is %u", min, limit);
         return NULL;
     }
+    uint64_t bytes = (uint64_t)(min ? min : 1) * sizeof(void *);
+    if (!store_budget_fits(s, bytes)) {
+        if (err)
+            snprintf(err->message, sizeof err->message,
+                     "table needs %u elements (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
+                     "(tables count against it as linear memory does)", min, (unsigned long long)bytes,
+                     (unsigned long long)s->limits.max_memory_bytes, (unsigned long long)store_budget_left(s));
+        return NULL;
+    }
     kiln_table *t = calloc(1, sizeof *t);
     if (!t) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
     t->elems = calloc(min ? min : 1, sizeof *t->elems);
@@ -19,6 +28,8 @@ kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max
     t->max = has_max ? max : UINT32_MAX;
     t->has_max = has_max;
     t->limit = limit;
+    t->store = s;
+    s->table_bytes += bytes;
     t->next = s->tables;
     s->tables = t;
     return t;
@@ -32,8 +43,15 @@ int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
         uint64_t cap = t->cap ? t->cap : 8;
         while (cap < n) cap *= 2;
         if (cap > t->limit) cap = n;
+        uint64_t had = (uint64_t)(t->cap ? t->cap : 1) * sizeof(void *), more = cap * sizeof(void *) - had;
+        if (!store_budget_fits(t->store, more)) {
+            cap = n; /* exactly what is asked, if that fits */
+            more = cap * sizeof(void *) - had;
+            if (!store_budget_fits(t->store, more)) return -1;
+        }
         void **e = realloc(t->elems, cap * sizeof *e);
         if (!e) return -1;
+        t->store->table_bytes += more;
         t->elems = e;
         t->cap = (uint32_t)cap;
     }

@@ -112,8 +112,14 @@ static kiln_trap *h_poll_oneoff(kiln_caller *c, void *unused, uint64_t *s) {
     env e;
     kiln_trap *t = enter(c, KILN_WASI_POLL_ONEOFF, &e);
     if (t) return t;
-    uint64_t deadline = kiln_store_deadline_ns(kiln_caller_store(c));
+    kiln_store *st = kiln_caller_store(c);
+    uint64_t deadline = kiln_store_deadline_ns(st);
+    /* What the host allocates per subscription counts against the guest's
+     * memory budget (12M subscriptions would be 1.5 GB otherwise). */
+    uint64_t held = (uint64_t)A32(2) * wasi_poll_host_bytes();
+    if (!kiln_store_hold(st, held)) { s[0] = WASI_ENOMEM; return NULL; }
     uint32_t r = wasi_poll_oneoff(e.w, e.mem, e.size, A32(0), A32(1), A32(2), A32(3), deadline);
+    kiln_store_release(st, held);
     if (r == WASI_DEADLINE_EXCEEDED)
         return kiln_trap_new(KILN_TRAP_TIMEOUT, "poll_oneoff was still waiting when the deadline passed");
     s[0] = r;

@@ -41,6 +41,8 @@ static void put_event(uint8_t *mem, uint64_t at, const sub *s, uint16_t error) {
     }
 }
 
+uint64_t wasi_poll_host_bytes(void) { return sizeof(sub) + sizeof(struct pollfd); }
+
 uint32_t wasi_poll_oneoff(WASI_MEM, uint32_t in, uint32_t out, uint32_t n, uint32_t ret, uint64_t deadline) {
     if (n == 0) return WASI_EINVAL;
     if (!wasi_mem_ok(memsize, in, (uint64_t)n * WASI_SUBSCRIPTION_SIZE) ||

@@ -261,6 +261,8 @@ typedef uint8_t wmem;
 #define WASI_MEM kiln_wasi *w, uint8_t *mem, uint64_t memsize
 
 uint32_t wasi_args_get(WASI_MEM, uint32_t argv, uint32_t buf);
+/* Host bytes poll_oneoff allocates per subscription. */
+uint64_t wasi_poll_host_bytes(void);
 uint32_t wasi_args_sizes_get(WASI_MEM, uint32_t argc_ptr, uint32_t size_ptr);
 uint32_t wasi_environ_get(WASI_MEM, uint32_t env, uint32_t buf);
 uint32_t wasi_environ_sizes_get(WASI_MEM, uint32_t count_ptr, uint32_t size_ptr);
