@@ -2,7 +2,7 @@
 # headers that generated C includes are embedded into kiln (native_files in
 # $(BUILD)/gen/native_embed.c), so an installed kiln needs no source tree.
 # The list is every header the prelude reaches, and the generator itself
-# with the operand shapes it reads (gen.c and opshape.c are never compiled
+# with the operand shapes it reads (gen.c, loops.c and opshape.c are never compiled
 # there: they are embedded so that the artifact key, which hashes
 # everything embedded, changes whenever the generator does).
 # A missing header fails the
@@ -11,7 +11,7 @@ NATIVE_EMBED := include/kiln.h src/engine/module.h src/engine/runtime.h src/engi
                 src/engine/simd.h src/engine/ops.h src/engine/ops_simd.h src/engine/ops_scalar.def \
                 src/engine/ops_mem.def src/engine/ops_simd.def src/engine/ops_simd_mem.def \
                 src/engine/native/prelude.h src/engine/native/abi.h \
-                src/engine/native/gen.c src/engine/opshape.h src/engine/opshape.c
+                src/engine/native/gen.c src/engine/native/loops.c src/engine/opshape.h src/engine/opshape.c
 NATIVE_EMBED_C := $(BUILD)/gen/native_embed.c
 $(LIB): $(BUILD)/gen/native_embed.o
 LDLIBS  += -lcrypto

@@ -87,6 +87,10 @@ typedef struct G {
     uint64_t pend;        /* fuel charged by the blocks since fr was last
                              brought up to date (deferred charges) */
     char kf[40];          /* the C expression for the fuel left, pend included */
+    const char *lab;      /* label prefix: "L", or a counted loop's copy's */
+    bool quiet;           /* in such a copy: no charges, no polls */
+    knloop *loops;        /* counted loops (loops.c) */
+    uint32_t nloops;
     const char *err;
 } G;
 
@@ -119,7 +123,7 @@ static void set_pend(G *g, uint64_t p) {
 #define KF (g->kf)
 
 static void charge(G *g, uint32_t f) {
-    if (g->opt->no_meter || !f) return;
+    if (g->opt->no_meter || g->quiet || !f) return;
     set_pend(g, g->pend + f);
 }
 
@@ -129,7 +133,7 @@ static void flush(G *g) {
 }
 
 static void charge_check(G *g, uint32_t f, uint32_t at) {
-    if (g->opt->no_meter) return;
+    if (g->opt->no_meter || g->quiet) return;
     charge(g, f);
     flush(g);
     P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, code + %u, f_); }\n", at);
@@ -137,8 +141,8 @@ static void charge_check(G *g, uint32_t f, uint32_t at) {
 
 /* A jump to label L<dest>: what is pending goes with it. */
 static void jump(G *g, uint32_t dest) {
-    if (g->pend) P("{ fr -= %" PRIu64 "; goto L%u; }\n", g->pend, dest);
-    else P("goto L%u;\n", dest);
+    if (g->pend) P("{ fr -= %" PRIu64 "; goto %s%u; }\n", g->pend, g->lab, dest);
+    else P("goto %s%u;\n", g->lab, dest);
 }
 
 /* The C type a function returns for n result slots. */
@@ -333,7 +337,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         uint32_t fuel = O(bf + 1), dest = at + O(bf);
         if (is_back(op)) charge_check(g, fuel, at);
         else charge(g, fuel);
-        if (op == OP_br || op == OP_br_back) { flush(g); P("  goto L%u;\n", dest); return true; }
+        if (op == OP_br || op == OP_br_back) { flush(g); P("  goto %s%u;\n", g->lab, dest); return true; }
         if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) ", O(0)); jump(g, dest); return true; }
         if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) ", O(0)); jump(g, dest); return true; }
         /* fused compare and branch */
@@ -595,6 +599,46 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     return false;
 }
 
+/* Entering a counted loop (loops.c) by falling into it: when the fuel left
+ * covers all its iterations, charge them now and run the copy. The trip
+ * count: d / |step| for d = (bound - counter) * sign(step) mod 2^32, when
+ * that divides (d = 0 would mean 2^32 / |step| iterations: left metered). */
+static void counted_entry(G *g, const knloop *L) {
+    uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
+    char bound[24];
+    if (L->bound_is_slot) snprintf(bound, sizeof bound, "(uint32_t)s%u", L->bound);
+    else snprintf(bound, sizeof bound, "%uu", L->bound);
+    if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
+    else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
+    P("    if (d_ != 0 && d_ %% %uu == 0 && fr >= 0 && (uint64_t)(d_ / %uu) * %" PRIu64 "u <= (uint64_t)fr) {\n", k, k, L->cost);
+    P("      fr -= (int64_t)((uint64_t)(d_ / %uu) * %" PRIu64 "u); goto C%u_%u; } }\n", k, L->cost, L->head, L->head);
+}
+
+/* The copy: the loop's body with labels C<head>_<pos>, no charges and no
+ * polls, rejoining the metered code after the loop. */
+static bool counted_copy(G *g, const knloop *L) {
+    char lab[24];
+    snprintf(lab, sizeof lab, "C%u_", L->head);
+    g->lab = lab;
+    g->quiet = true;
+    set_pend(g, 0);
+    const uint32_t *code = g->f->code;
+    bool ok = true;
+    for (uint32_t at = L->head; at <= L->back && ok;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (at == L->head || g->target[at]) { P(" %s%u:;\n", lab, at); memset(g->fkind, 0, g->f->frame_slots); }
+        g->loaded_float = 0;
+        ok = gen_op(g, pc, at, op);
+        if (ok) track(g, pc, op, g->loaded_float);
+        at += units_at(pc, op);
+    }
+    P("  goto L%u;\n", L->after);
+    g->lab = "L";
+    g->quiet = false;
+    return ok;
+}
+
 static bool gen_func(G *g, uint32_t j) {
     const funcdef *f = &g->m->funcs[j];
     g->f = f;
@@ -614,6 +658,14 @@ static bool gen_func(G *g, uint32_t j) {
             for (uint32_t i = 0; i <= O(1); i++) g->target[at + pc[2 + 3 + i]] = 1;
         at += units_at(pc, op);
     }
+    /* Counted loops (loops.c): the instruction after each gets a label,
+     * where its unmetered copy rejoins. */
+    free(g->loops);
+    g->loops = NULL;
+    g->nloops = g->opt->no_meter ? 0 : native_find_loops(f, &g->loops);
+    for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
+    g->lab = "L";
+    g->quiet = false;
     /* The body into a buffer first: its globals are declared at the top. */
     FILE *saved = g->o;
     char *body = NULL;
@@ -625,12 +677,19 @@ static bool gen_func(G *g, uint32_t j) {
     for (uint32_t at = 0; at < f->code_len && ok;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
-        if (g->target[at]) { flush(g); P(" L%u:;\n", at); memset(g->fkind, 0, f->frame_slots); }
+        if (g->target[at]) {
+            flush(g);
+            for (uint32_t i = 0; i < g->nloops; i++)
+                if (g->loops[i].head == at) counted_entry(g, &g->loops[i]);
+            P(" L%u:;\n", at);
+            memset(g->fkind, 0, f->frame_slots);
+        }
         g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
         if (ok) track(g, pc, op, g->loaded_float);
         at += units_at(pc, op);
     }
+    for (uint32_t i = 0; i < g->nloops && ok; i++) ok = counted_copy(g, &g->loops[i]);
     fclose(g->o);
     g->o = saved;
     if (!ok) { free(body); return false; }
@@ -673,7 +732,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
     if (!g->target || !g->gused || !g->rkinds || !g->fkind) {
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
         snprintf(err->message, sizeof err->message, "native: out of memory");
         return false;
     }
@@ -693,7 +752,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     if (!ok) {
         snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
                  g->err ? g->err : "?");
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
         return false;
     }
     /* Entry thunks: from slots, as native_call passes them. */
@@ -719,6 +778,6 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     for (const char *k = key; *k; k++)
         if (!strchr("0123456789abcdef", *k)) key = "";
     P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs, KN_SITES_START, KN_SITES_END,\n};\n", abi, key, nd);
-    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind);
+    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
     return true;
 }

@@ -1,0 +1,191 @@
+/*
+ * loops.c — counted loops whose fuel native code can charge once, at entry.
+ *
+ * Native code polls at every back branch, as the interpreter does: a
+ * subtraction and a sign test per iteration. For a loop that runs a known
+ * number of times T, and costs the same C on every path through its body,
+ * the iterations together cost exactly T * C; when the fuel left covers
+ * that, no poll in the loop could fire (neither out of fuel nor the
+ * deadline's floor, which native code reads only when fr goes negative),
+ * so the generator (gen.c) charges T * C at entry and runs a copy of the
+ * body with no charges or polls. Otherwise the metered loop runs, unchanged.
+ * Counts, out-of-fuel points and traps are the same either way: the body
+ * may hold nothing that reads the count (no call, no helper, no explicit
+ * trap; an unchecked memory access that faults reports the count as of the
+ * last call on both tiers, docs/metering.md).
+ *
+ * The loops found: a body entered only by falling into its first
+ * instruction and left only by not taking its one back branch, which tests
+ * a counter against a bound (`br_ne_i32_back c b`, `br_ne_i32_k_back c K`,
+ * `br_nz_back c`) where the counter changes once per iteration, by
+ * `i32.add_k c c k` that no branch skips, and the bound not at all. Then
+ * T = d / |k| for d = (bound - counter) * sign(k) mod 2^32, when d is a
+ * non-zero multiple of |k| (gen.c tests that at run time; else the
+ * metered loop runs).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/native/native.h"
+#include "engine/ops.h"
+#include "engine/opshape.h"
+
+static bool is_back(int op) {
+    return op == OP_br_back || op == OP_br_z_back || op == OP_br_nz_back ||
+           (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back);
+}
+
+/* Instructions a counted body may hold: nothing that calls, steps through
+ * the interpreter, traps explicitly or hands the count to a helper. */
+static bool plain(int op) {
+    int sh = op_shape(op);
+    if (sh != SH_NONE) {
+        if (sh == SH_IDIV || sh == SH_TRUNC) return false;
+        bool mem = sh == SH_LOAD || sh == SH_STORE || sh >= SH_VLOAD;
+        return !(mem && op_names[op][0] == 'c'); /* checked accesses trap with the count */
+    }
+    switch (op) {
+    case OP_copy: case OP_copy128: case OP_const32: case OP_const64: case OP_const128:
+    case OP_select: case OP_select128: case OP_global_get: case OP_global_get128:
+    case OP_global_set: case OP_global_set128: case OP_memory_size: case OP_ref_is_null: case OP_charge:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Whether a plain instruction writes slot s: its destination, operand 0,
+ * and the slot after it when the destination is a v128. */
+static bool writes(const uint32_t *pc, int op, uint32_t s) {
+    int sh = op_shape(op);
+    if (op_branch_operand(op) >= 0 || op == OP_charge || op == OP_global_set || op == OP_global_set128) return false;
+    if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return false;
+    bool wide = op == OP_copy128 || op == OP_const128 || op == OP_select128 || op == OP_global_get128 ||
+                (sh >= SH_SIMD_UN && sh != SH_SIMD_TEST && sh != SH_EXTRACT);
+    return pc[2] == s || (wide && pc[2] + 1 == s);
+}
+
+typedef struct edge { uint32_t from, to; } edge;
+
+static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t back, knloop *out) {
+    const uint32_t *code = f->code, *bp = code + back;
+    int bop = op_at(bp), bf = op_branch_operand(bop);
+    uint32_t head = back + bp[2 + bf];
+    if (head >= back) return false;
+    knloop L = {.head = head, .back = back, .after = back + op_len(bp, bop)};
+    uint32_t other;
+    bool other_is_slot;
+    if (bop == OP_br_nz_back) { L.counter = bp[2]; other = 0; other_is_slot = false; }
+    else if (bop == OP_br_ne_i32_back || bop == OP_br_ne_i32_k_back) { L.counter = bp[2]; other = bp[3]; other_is_slot = bop == OP_br_ne_i32_back; }
+    else return false;
+    /* Entered only by falling into head, left only at the back branch. */
+    for (uint32_t i = 0; i < nbr; i++) {
+        bool inside = br[i].from >= head && br[i].from <= back;
+        if (br[i].to == head && br[i].from != back) return false;
+        if (!inside && br[i].to > head && br[i].to <= back) return false;
+        if (inside && br[i].from != back && (br[i].to <= br[i].from || br[i].to > back)) return false;
+    }
+    /* The body: plain instructions; the fuel on every path; the counter's
+     * one update (either compare operand may be the counter). */
+    uint32_t span = back - head + 1;
+    int64_t *at_label = malloc(span * sizeof *at_label);
+    if (!at_label) return false;
+    for (uint32_t i = 0; i < span; i++) at_label[i] = -1;
+    bool ok = true;
+    int64_t cur = 0; /* fuel since head on the path falling through here; -1: none falls through */
+    uint32_t nwrite[2] = {0, 0}, add_at[2] = {0, 0};
+    int32_t step[2] = {0, 0};
+    uint32_t cand[2] = {L.counter, other};
+    int ncand = other_is_slot ? 2 : 1;
+    for (uint32_t at = head; at < back && ok;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (op < 0) { ok = false; break; }
+        /* Merge what branches bring with what falls through. */
+        if (at_label[at - head] >= 0) {
+            if (cur >= 0 && cur != at_label[at - head]) { ok = false; break; }
+            cur = at_label[at - head];
+        }
+        if (cur < 0) { ok = false; break; } /* unreachable code: leave it alone */
+        int b = op_branch_operand(op);
+        if (b >= 0) {
+            if (is_back(op) || op == OP_br_table) { ok = false; break; }
+            int64_t v = cur + pc[2 + b + 1];
+            uint32_t to = at + pc[2 + b];
+            if (at_label[to - head] >= 0 && at_label[to - head] != v) { ok = false; break; }
+            at_label[to - head] = v;
+            cur = op == OP_br ? -1 : v;
+        } else if (!plain(op)) {
+            ok = false;
+        } else {
+            if (op == OP_charge) cur += pc[2];
+            for (int c = 0; c < ncand; c++) {
+                if (!writes(pc, op, cand[c])) continue;
+                nwrite[c]++;
+                if (op == OP_i32_add_k && pc[2] == cand[c] && pc[3] == cand[c]) { add_at[c] = at; step[c] = (int32_t)pc[4]; }
+                else step[c] = 0;
+            }
+        }
+        at += op_len(pc, op);
+    }
+    if (ok && at_label[span - 1] >= 0) {
+        if (cur >= 0 && cur != at_label[span - 1]) ok = false;
+        cur = at_label[span - 1];
+    }
+    free(at_label);
+    if (!ok || cur < 0) return false;
+    L.cost = (uint64_t)cur + bp[2 + bf + 1];
+    if (L.cost == 0) return false;
+    /* Which operand counts: written once, by its add; the other never. */
+    int c = -1;
+    for (int i = 0; i < ncand; i++)
+        if (nwrite[i] == 1 && step[i] != 0 && (ncand == 1 || nwrite[1 - i] == 0)) c = i;
+    if (c < 0) return false;
+    /* No branch skips the update. */
+    for (uint32_t i = 0; i < nbr; i++)
+        if (br[i].from >= head && br[i].from < add_at[c] && br[i].to > add_at[c]) return false;
+    L.counter = cand[c];
+    L.step = step[c];
+    if (ncand == 2) { L.bound_is_slot = true; L.bound = cand[1 - c]; }
+    else { L.bound_is_slot = false; L.bound = other; }
+    *out = L;
+    return true;
+}
+
+uint32_t native_find_loops(const funcdef *f, knloop **out) {
+    *out = NULL;
+    const uint32_t *code = f->code;
+    uint32_t nbr = 0, cap = 0, nl = 0;
+    edge *br = NULL;
+    for (uint32_t at = 0; at < f->code_len;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (op < 0) { free(br); return 0; }
+        int b = op_branch_operand(op);
+        uint32_t n = op == OP_br_table ? pc[2 + 1] + 1 : b < 0 ? 0 : 1;
+        for (uint32_t i = 0; i < n; i++) {
+            if (nbr == cap) {
+                cap = cap ? cap * 2 : 64;
+                edge *e = realloc(br, cap * sizeof *e);
+                if (!e) { free(br); return 0; }
+                br = e;
+            }
+            uint32_t off = op == OP_br_table ? pc[2 + 3 + i] : pc[2 + b];
+            br[nbr++] = (edge){at, at + off};
+        }
+        at += op_len(pc, op);
+    }
+    knloop *loops = NULL;
+    for (uint32_t i = 0; i < nbr; i++) {
+        const uint32_t *pc = code + br[i].from;
+        knloop L;
+        if (!is_back(op_at(pc)) || !counted(f, br, nbr, br[i].from, &L)) continue;
+        knloop *n = realloc(loops, (nl + 1) * sizeof *n);
+        if (!n) break;
+        loops = n;
+        loops[nl++] = L;
+    }
+    free(br);
+    *out = loops;
+    return nl;
+}
