@@ -28,6 +28,12 @@ const char *cli_command_name(size_t i);
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads a whole file; NULL with errno set on failure. *len receives its size. */
 unsigned char *cli_read_file(const char *path, size_t *len);
+/* A module file's bytes as a binary module: bytes itself, or, for the text
+ * format (a .wat file, or text that starts like one), a new buffer that wabt
+ * assembled (wat.h; bytes is freed). NULL after printing one line,
+ * "kiln CMD: FILE:LINE:COLUMN: message", for a text error. */
+unsigned char *cli_text_to_binary(const char *cmd, const char *path, unsigned char *bytes, size_t *len);
+int cli_is_wat(const char *path, const unsigned char *bytes, size_t len);
 
 /* The directory holding the running program (from /proc/self/exe): 0, or -1
  * when it cannot be read. An installed kiln finds its parts relative to it:

@@ -639,6 +639,7 @@ static int run(opts *o) {
     size_t len;
     unsigned char *bytes = cli_read_file(o->module, &len);
     if (!bytes) return cli_fail("run", "cannot read '%s': %s", o->module, strerror(errno));
+    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return 1;
     kiln_error err = {{0}};
     kiln_engine *engine = NULL;
     kiln_module *m = NULL;

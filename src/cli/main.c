@@ -43,7 +43,7 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'kiln <command> --help' for a command's options.\n"
-               "'kiln FILE.wasm [ARGS...]' is short for 'kiln run FILE.wasm [ARGS...]'.\n");
+               "'kiln FILE.wasm [ARGS...]' is short for 'kiln run FILE.wasm [ARGS...]' (FILE.wat too).\n");
 }
 
 
@@ -71,7 +71,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(c, commands[i].name)) return commands[i].fn ? commands[i].fn(argc - 1, argv + 1) : exec_platform(argv + 1);
     size_t l = strlen(c);
-    if (l > 5 && !strcmp(c + l - 5, ".wasm")) return cmd_run(argc, argv); /* argv[0] plays "run" */
+    if ((l > 5 && !strcmp(c + l - 5, ".wasm")) || (l > 4 && !strcmp(c + l - 4, ".wat")))
+        return cmd_run(argc, argv); /* argv[0] plays "run" */
     fprintf(stderr, "kiln: unknown command '%s'\n", c);
     usage(stderr);
     return 1;

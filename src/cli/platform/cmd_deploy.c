@@ -155,6 +155,11 @@ int cmd_deploy(int argc, char **argv) {
         free(ename);
         return cli_fail("deploy", "cannot read '%s': %s", pos[0], strerror(saved));
     }
+    if (!(bytes = cli_text_to_binary("deploy", pos[0], bytes, &len))) {
+        free(q);
+        free(ename);
+        return 1;
+    }
     char path[512 + 8192];
     snprintf(path, sizeof path, "/api/v1/modules/%s/versions%s", ename, q ? q : "");
     free(q);
