@@ -24,6 +24,7 @@ static const char help[] =
     "    runs of the same module (kiln run, whose default tier is auto) start\n"
     "    in native code at once. Prints the artifact's key, its size and the\n"
     "    time it took. A module already in the cache is not compiled again.\n"
+    "    MODULE may be in the text format (.wat), assembled first.\n"
     "\n"
     "OPTIONS\n"
     "    -o FILE\n"
