@@ -42,14 +42,21 @@ else mv "$work/debian.sources" "$work/debian.list"; src=$work/debian.list; fi
 
 cp "$deb" "$work/kiln.deb"
 cp "$root/tests/install/embed.c" "$work/embed.c"
+# The Recommends, installed after the core checks ran with the Depends alone.
+cat >"$work/recommends.sh" <<'EOF'
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq $(dpkg-query -W -f='${Recommends}' kiln | tr -d ,)
+EOF
 cat >"$work/check.sh" <<'EOF'
 # Runs inside the new root, from an empty environment.
 set -u
-cd /tmp && mkdir -p w && cd w
+mkdir -p /tmp/w-$1 && cd /tmp/w-$1
 n_ok=0; n_fail=0
 t() { local what=$1; shift
     if "$@" >out.txt 2>err.txt; then echo "ok - $what"; n_ok=$((n_ok + 1))
     else echo "not ok - $what"; n_fail=$((n_fail + 1)); sed 's/^/#   /' out.txt err.txt | head -n 12; fi; }
+phase=$1   # core: with the Depends alone; extra: with the Recommends too
+if [ "$phase" = core ]; then
 . /etc/os-release
 t "a pristine Debian $VERSION_ID root" sh -c '[ "$0" = 12 ]' "$VERSION_ID"
 t "kiln is /usr/bin/kiln, installed by apt" sh -c '[ "$(command -v kiln)" = /usr/bin/kiln ] && dpkg-query -W -f="\${Status}" kiln | grep -q "install ok installed"'
@@ -72,29 +79,33 @@ t "kiln new command-c, make run" sh -c 'kiln new cmd --template command-c && cd 
 t "kiln new command-cpp, make run" sh -c 'kiln new cpp --template command-cpp && cd cpp && make -s run | grep -qx "Hello, world, from cpp!"'
 t "kiln new wagi-c, make" sh -c 'kiln new web --template wagi-c && make -s -C web && [ -f web/web.wasm ]'
 mkdir -p data
-kiln serve --listen 127.0.0.1:0 --data /tmp/w/data >serve.log 2>&1 &
+kiln serve --listen 127.0.0.1:0 --data /tmp/w-core/data >serve.log 2>&1 &
 spid=$!
 port=
 for _ in $(seq 100); do
     port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' serve.log); [ -n "$port" ] && break; sleep 0.1
 done
 t "kiln serve starts (kiln-platform from /usr/lib/kiln)" test -n "$port"
-export KILN_DATA=/tmp/w/data KILN_SERVER=http://127.0.0.1:$port
+export KILN_DATA=/tmp/w-core/data KILN_SERVER=http://127.0.0.1:$port
 t "kiln deploy the wagi-c project" sh -c 'cd web && make -s deploy'
 get() { # PATH: the body of an HTTP/1.0 GET, through bash's /dev/tcp (no curl here)
     exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET %s HTTP/1.0\r\nHost: x\r\n\r\n' "$1" >&3 && sed '1,/^\r$/d' <&3; exec 3<&-; }
 t "the deployed handler answers over HTTP" sh -c '[ "$1" = "Hello, ada, from web (/x)!" ]' _ "$(get '/run/web/x?name=ada')"
 t "kiln history (a platform command)" sh -c 'kiln history web | grep -q "v1"'
 kill $spid 2>/dev/null; wait $spid 2>/dev/null
+t "bash completion installed, offering the templates" bash -c \
+    '. /usr/share/bash-completion/completions/kiln; COMP_WORDS=(kiln new x --template wagi); COMP_CWORD=4; _kiln; [ "${COMPREPLY[*]}" = "wagi-c wagi-cpp" ]'
+t "every file of the package is under /usr" sh -c '! dpkg -L kiln | grep -v "^/usr" | grep -v "^/\.$"'
+else
+printf '#include <stdio.h>\nint main(void){puts("hello cc");return 0;}\n' >hello.c
 t "an embedder builds with pkg-config --cflags --libs kiln, and it runs" sh -c \
     'cc -Wall -Werror -o embed /tmp/in/embed.c $(pkg-config --cflags --libs kiln) && ./embed | grep -q "= 42"'
 mkdir cm && printf 'cmake_minimum_required(VERSION 3.13)\nproject(t C)\nadd_executable(t ../hello.c)\n' >cm/CMakeLists.txt
 t "the CMake toolchain file" sh -c 'cmake -S cm -B cm/b -DCMAKE_TOOLCHAIN_FILE=/usr/lib/kiln/wasm32-wasi.cmake && cmake --build cm/b && kiln run cm/b/t.wasm | grep -qx "hello cc"'
-t "bash completion installed, offering the templates" bash -c \
-    '. /usr/share/bash-completion/completions/kiln; COMP_WORDS=(kiln new x --template wagi); COMP_CWORD=4; _kiln; [ "${COMPREPLY[*]}" = "wagi-c wagi-cpp" ]'
-t "every file of the package is under /usr" sh -c '! dpkg -L kiln | grep -v "^/usr" | grep -v "^/\.$"'
 t "apt remove takes kiln away" sh -c 'apt-get remove -y -qq kiln >/dev/null 2>&1 && ! [ -e /usr/bin/kiln ] && ! [ -e /usr/lib/kiln ]'
-echo "$n_ok passed, $n_fail failed (in the pristine root)"
+fi
+echo "# $phase: $n_ok passed, $n_fail failed (in the pristine root)"
+echo "$n_ok $n_fail" >>/tmp/in/counts
 [ "$n_fail" = 0 ]
 EOF
 
@@ -106,11 +117,15 @@ set +e
 mmdebstrap --variant=apt --mode=root --quiet \
     --setup-hook='mkdir -p "$1/var/cache/apt/archives" && find /var/cache/apt/archives -maxdepth 1 -name "*.deb" -exec cp -t "$1/var/cache/apt/archives/" {} +' \
     --customize-hook='mkdir -p "$1/tmp/in"' \
-    --customize-hook="copy-in $work/kiln.deb $work/embed.c $work/check.sh /tmp/in/" \
+    --customize-hook="copy-in $work/kiln.deb $work/embed.c $work/check.sh $work/recommends.sh /tmp/in/" \
     --customize-hook="copy-in $build/examples/hello.wasm /tmp/in/" \
-    --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/in/kiln.deb >"$1/tmp/in/apt.log" 2>&1 || { tail -n 20 "$1/tmp/in/apt.log" >&2; exit 1; }' \
-    --customize-hook='echo "ok - apt-get install ./kiln.deb in the pristine root (its Depends and Recommends: $(chroot "$1" dpkg-query -W -f="\${Depends}" kiln | tr "," "\n" | wc -l) packages named)"' \
-    --customize-hook='chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp bash /tmp/in/check.sh' \
+    --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /tmp/in/kiln.deb >"$1/tmp/in/apt.log" 2>&1 || { tail -n 20 "$1/tmp/in/apt.log" >&2; exit 1; }' \
+    --customize-hook='echo "ok - apt-get install --no-install-recommends ./kiln.deb in the pristine root (Depends names $(chroot "$1" dpkg-query -W -f="\${Depends}" kiln | tr "," "\n" | wc -l) packages)"' \
+    --customize-hook='chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp bash /tmp/in/check.sh core || touch "$1/tmp/in/failed"' \
+    --customize-hook='chroot "$1" sh /tmp/in/recommends.sh >"$1/tmp/in/apt2.log" 2>&1 || { tail -n 20 "$1/tmp/in/apt2.log" >&2; exit 1; }' \
+    --customize-hook='echo "ok - the Recommends installed (what an embedder and CMake users need)"' \
+    --customize-hook='chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp bash /tmp/in/check.sh extra || touch "$1/tmp/in/failed"' \
+    --customize-hook='awk "{p += \$1; f += \$2} END {print p + 2 \" passed, \" f \" failed in the pristine Debian 12 root\"}" "$1/tmp/in/counts"; ! [ -e "$1/tmp/in/failed" ]' \
     bookworm "$target" "$src"
 rc=$?
 set -e
