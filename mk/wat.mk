@@ -17,6 +17,7 @@ $(WAT_OBJ): src/cli/wat.cc src/cli/wat.h
 	$(CXX) $(WAT_CXXFLAGS) -MMD -MP -c $< -o $@
 
 BIN_OBJ      += $(WAT_OBJ)
-PLATFORM_OBJ += $(WAT_OBJ)
+PLATFORM_OBJ += $(WAT_OBJ) $(BUILD)/src/cli/modtext.o
 $(KILN) $(KILN_PLATFORM): LDLIBS += $(WAT_LIBS)
 $(KILN) $(KILN_PLATFORM): $(WAT_OBJ)
+$(KILN_PLATFORM): $(BUILD)/src/cli/modtext.o
