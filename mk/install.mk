@@ -82,12 +82,13 @@ install: all toolchain $(BUILD)/completion/kiln.bash
 	install -m 644 $(BUILD)/completion/_kiln $(I_SHARE)/zsh/vendor-completions/_kiln
 	install -m 644 $(BUILD)/completion/kiln.fish $(I_SHARE)/fish/vendor_completions.d/kiln.fish
 
-# Removes exactly what install wrote, and the directories it leaves empty.
+# Removes exactly what install wrote, and the completion and pkgconfig
+# directories when that leaves them empty (PREFIX's own directories stay).
 uninstall:
 	rm -f $(I_BIN)/kiln $(foreach t,$(TOOLS_INSTALLED) kiln-c++ kiln-ranlib,$(I_BIN)/$(t))
 	rm -rf $(I_KLIB) $(I_SHARE)/kiln
 	rm -f $(I_LIB)/libkiln.a $(I_PC)/kiln.pc $(HEADERS:include/%=$(I_INC)/%)
 	rm -f $(I_SHARE)/bash-completion/completions/kiln $(I_SHARE)/zsh/vendor-completions/_kiln \
 	  $(I_SHARE)/fish/vendor_completions.d/kiln.fish
-	-rmdir -p $(I_PC) $(I_INC) $(I_BIN) $(I_SHARE)/bash-completion/completions \
-	  $(I_SHARE)/zsh/vendor-completions $(I_SHARE)/fish/vendor_completions.d 2>/dev/null
+	-rmdir $(I_SHARE)/bash-completion/completions $(I_SHARE)/zsh/vendor-completions \
+	  $(I_SHARE)/fish/vendor_completions.d $(I_PC) 2>/dev/null
