@@ -55,7 +55,6 @@ Section: devel
 Priority: optional
 Depends: $depends
 Recommends: $recommends
-Homepage: https://example.invalid/kiln
 Description: server-side WebAssembly runtime, toolchain and platform
  kiln runs WebAssembly modules on servers with its own engine (a decoder,
  validator, fast interpreter and native tier), compiles C and C++ to
