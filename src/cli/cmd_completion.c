@@ -225,7 +225,7 @@ static const char fish_script[] =
     "complete -c kiln -n \"__fish_seen_subcommand_from promote pin mark-failed; and test (__kiln_npos) -eq 1\" -a '(__kiln_versions)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from completion\" -a 'bash zsh fish'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run\" -F\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from new\" -s t -l template -r -a '@TEMPLATES@' -d 'project template'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from new\" -s t -l template -x -a '@TEMPLATES@' -d 'project template'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run spectest serve\" -l tier -r -a 'auto interp native' -d 'execution tier'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l cache -r -a '(__fish_complete_directories)' -d 'native artifact cache'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l no-cache -d 'no artifact cache'\n"
