@@ -22,6 +22,9 @@ pkgs=(
   gdb                                     # tests/suites/traps: the oracle for trap backtraces (native builds)
   python3                                 # small oracles in the delivery, metering and traps suites
   curl cmake
+  dpkg-dev pkg-config                     # make deb (dpkg-shlibdeps), tests/suites/install (pkg-config kiln)
+  mmdebstrap                              # make deb-check: a pristine Debian 12 root for the package
+  zsh fish                                # tests/suites/install: the installed zsh and fish completions, run
 )
 missing=()
 for p in "${pkgs[@]}"; do

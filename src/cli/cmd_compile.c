@@ -24,6 +24,7 @@ static const char help[] =
     "    runs of the same module (kiln run, whose default tier is auto) start\n"
     "    in native code at once. Prints the artifact's key, its size and the\n"
     "    time it took. A module already in the cache is not compiled again.\n"
+    "    MODULE may be in the text format (.wat), assembled first.\n"
     "\n"
     "OPTIONS\n"
     "    -o FILE\n"
@@ -93,6 +94,7 @@ int cmd_compile(int argc, char **argv) {
     size_t len;
     unsigned char *bytes = cli_read_file(module, &len);
     if (!bytes) return cli_fail("compile", "cannot read '%s': %s", module, strerror(errno));
+    if (!(bytes = cli_text_to_binary("compile", module, bytes, &len))) return 1;
     kiln_error err = {{0}};
     int status = 0;
     kiln_engine *e = kiln_engine_new(NULL, &err);

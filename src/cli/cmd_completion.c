@@ -13,7 +13,7 @@ static const char help[] =
     "    kiln completion - print a shell completion script\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln completion bash|zsh|fish\n"
+    "    kiln completion bash|zsh|fish|zsh-file\n"
     "\n"
     "DESCRIPTION\n"
     "    Prints a script that completes kiln's subcommands and flags, and,\n"
@@ -24,6 +24,11 @@ static const char help[] =
     "    bash:  source <(kiln completion bash)     (e.g. in ~/.bashrc)\n"
     "    zsh:   source <(kiln completion zsh)      (e.g. in ~/.zshrc)\n"
     "    fish:  kiln completion fish > ~/.config/fish/completions/kiln.fish\n"
+    "\n"
+    "    zsh-file prints the autoloadable file make install puts in\n"
+    "    PREFIX/share/zsh/vendor-completions/_kiln; make install also puts the\n"
+    "    bash and fish scripts where those shells look (docs/install.md).\n"
+    "    Commands and kiln new's templates come from kiln's own tables.\n"
     "\n"
     "EXIT STATUS\n"
     "    0; 1 for a shell it does not know.\n";
@@ -36,7 +41,7 @@ static const char bash_script[] =
     "    cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
     "    prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
     "    local kiln=\"${COMP_WORDS[0]}\"\n"
-    "    local cmds=\"run compile inspect coredump serve deploy ls versions history traps promote pin unpin rollback cost dora policy mark-failed login completion spectest\"\n"
+    "    local cmds=\"@CMDS@\"\n"
     "    COMPREPLY=()\n"
     "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
     "        COMPREPLY=($(compgen -W \"$cmds --help --version\" -- \"$cur\"))\n"
@@ -44,7 +49,7 @@ static const char bash_script[] =
     "    fi\n"
     "    cmd=\"${COMP_WORDS[1]}\"\n"
     "    local common=\"--server --data --json --help\"\n"
-    "    local valued=\"--server --data --name --commit --commit-time --message --fuel --timeout --max-memory --alias --reason --to --limit --listen --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --cache --dir --env --invoke --since --by --auto-rollback --regression-threshold --budget --prices --usage-flush --cpu-sample --max-table-elements --max-stack --coredump --profile --profile-format --module --token-file --log-format --tier --cc --emit-c -o\"\n"
+    "    local valued=\"--server --data --name --commit --commit-time --message --fuel --timeout --max-memory --alias --reason --to --limit --listen --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --cache --dir --env --invoke --since --by --auto-rollback --regression-threshold --budget --prices --usage-flush --cpu-sample --max-table-elements --max-stack --coredump --profile --profile-format --module --token-file --log-format --tier --cc --emit-c --template -t -o\"\n"
     "    local flags\n"
     "    case \"$cmd\" in\n"
     "        run) flags=\"--dir --env --invoke --fuel --timeout --max-memory --max-table-elements --max-stack --stats --stats=json --prices --coredump --profile --profile-format --tier --cache --no-cache --cc --help\" ;;\n"
@@ -66,6 +71,7 @@ static const char bash_script[] =
     "        unpin) flags=\"--alias --reason $common\" ;;\n"
     "        rollback) flags=\"--to --alias --reason --force $common\" ;;\n"
     "        completion) flags=\"--help\" ;;\n"
+    "        new) flags=\"--template --help\" ;;\n"
     "        *) flags=\"--help\" ;;\n"
     "    esac\n"
     "    # The connection flags already typed, so live look-ups ask the same server.\n"
@@ -103,6 +109,7 @@ static const char bash_script[] =
     "        --module) COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -d -- \"$cur\")); return 0 ;;\n"
     "        --coredump|--profile|--token-file) COMPREPLY=($(compgen -f -- \"$cur\")); return 0 ;;\n"
     "        --log-format) COMPREPLY=($(compgen -W \"text json\" -- \"$cur\")); return 0 ;;\n"
+    "        --template|-t) COMPREPLY=($(compgen -W \"@TEMPLATES@\" -- \"$cur\")); return 0 ;;\n"
     "        --tier) COMPREPLY=($(compgen -W \"auto interp native\" -- \"$cur\")); return 0 ;;\n"
     "        --cc) COMPREPLY=($(compgen -W \"gcc clang-16\" -- \"$cur\")); return 0 ;;\n"
     "        --profile-format) COMPREPLY=($(compgen -W \"collapsed table svg\" -- \"$cur\")); return 0 ;;\n"
@@ -116,7 +123,7 @@ static const char bash_script[] =
     "    case \"$cmd\" in\n"
     "        run|compile|deploy|inspect)\n"
     "            if [ ${#pos[@]} -eq 0 ]; then\n"
-    "                COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -d -- \"$cur\"))\n"
+    "                COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -f -X '!*.wat' -- \"$cur\") $(compgen -d -- \"$cur\"))\n"
     "            fi ;;\n"
     "        coredump) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
     "        spectest) COMPREPLY=($(compgen -f -X '!*.json' -- \"$cur\") $(compgen -d -- \"$cur\")) ;;\n"
@@ -144,6 +151,16 @@ static const char zsh_prelude[] =
     "autoload -U +X compinit && compinit\n"
     "autoload -U +X bashcompinit && bashcompinit\n";
 
+/* The file make install puts in zsh's vendor-completions: autoloaded as the
+ * function _kiln on the first completion, it loads the bash completion (whose
+ * _kiln then takes over) and completes this first word through it. */
+static const char zsh_file_prelude[] =
+    "#compdef kiln\n"
+    "# zsh completion for kiln (installed by make install): the bash completion\n"
+    "# through zsh's bashcompinit.\n"
+    "autoload -U +X bashcompinit && bashcompinit\n";
+static const char zsh_file_tail[] = "_bash_complete -F _kiln \"$@\"\n";
+
 static const char fish_script[] =
     "# fish completion for kiln (kiln completion fish). Module names and versions\n"
     "# come live from the server.\n"
@@ -169,13 +186,13 @@ static const char fish_script[] =
     "    end\n"
     "    echo $n\n"
     "end\n"
-    "set -l cmds run compile inspect coredump serve deploy ls versions history traps promote pin unpin rollback cost dora policy mark-failed login completion spectest\n"
+    "set -l cmds @CMDS@\n"
     "complete -c kiln -f\n"
     "complete -c kiln -n \"not __fish_seen_subcommand_from $cmds\" -a \"$cmds\"\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from deploy ls versions history traps promote pin unpin rollback cost dora policy mark-failed\" -l server -r -d 'server URL'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from serve deploy ls versions history traps promote pin unpin rollback cost dora policy mark-failed\" -l data -r -a '(__fish_complete_directories)' -d 'data directory'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from inspect deploy ls versions history traps promote pin unpin rollback cost dora policy mark-failed\" -l json -d 'print JSON'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from inspect\" -F -a '(__fish_complete_suffix .wasm)'\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from inspect\" -F -a '(__fish_complete_suffix .wasm) (__fish_complete_suffix .wat)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from cost dora\" -l since -r -a '30m 1h 24h 7d 30d' -d 'window'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from cost\" -l by -r -a 'version day'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from deploy policy\" -l auto-rollback -r -d 'traps>RATE%@WINDOW or off'\n"
@@ -208,6 +225,7 @@ static const char fish_script[] =
     "complete -c kiln -n \"__fish_seen_subcommand_from promote pin mark-failed; and test (__kiln_npos) -eq 1\" -a '(__kiln_versions)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from completion\" -a 'bash zsh fish'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run\" -F\n"
+    "complete -c kiln -n \"__fish_seen_subcommand_from new\" -s t -l template -x -a '@TEMPLATES@' -d 'project template'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run spectest serve\" -l tier -r -a 'auto interp native' -d 'execution tier'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l cache -r -a '(__fish_complete_directories)' -d 'native artifact cache'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l no-cache -d 'no artifact cache'\n"
@@ -234,6 +252,27 @@ static const char fish_script[] =
     "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -s v -l verbose\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -l explicit-bounds-checks\n";
 
+/* Prints a script with @CMDS@ and @TEMPLATES@ replaced by the names in
+ * main.c's command table and cmd_new.c's template table. */
+static void emit(const char *s) {
+    for (;;) {
+        const char *at = strchr(s, '@');
+        if (!at) { fputs(s, stdout); return; }
+        fwrite(s, 1, (size_t)(at - s), stdout);
+        if (!strncmp(at, "@CMDS@", 6)) {
+            const char *c;
+            for (size_t i = 0; (c = cli_command_name(i)); i++) printf("%s%s", i ? " " : "", c);
+            s = at + 6;
+        } else if (!strncmp(at, "@TEMPLATES@", 11)) {
+            for (size_t i = 0; i < cli_ntemplates; i++) printf("%s%s", i ? " " : "", cli_templates[i].name);
+            s = at + 11;
+        } else {
+            fputc('@', stdout);
+            s = at + 1;
+        }
+    }
+}
+
 int cmd_completion(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(help, stdout);
@@ -244,9 +283,10 @@ int cmd_completion(int argc, char **argv) {
         return 1;
     }
     const char *sh = argv[1];
-    if (!strcmp(sh, "bash")) fputs(bash_script, stdout);
-    else if (!strcmp(sh, "zsh")) { fputs(zsh_prelude, stdout); fputs(bash_script, stdout); }
-    else if (!strcmp(sh, "fish")) fputs(fish_script, stdout);
+    if (!strcmp(sh, "bash")) emit(bash_script);
+    else if (!strcmp(sh, "zsh")) { emit(zsh_prelude); emit(bash_script); }
+    else if (!strcmp(sh, "zsh-file")) { emit(zsh_file_prelude); emit(bash_script); emit(zsh_file_tail); }
+    else if (!strcmp(sh, "fish")) emit(fish_script);
     else return cli_fail("completion", "unknown shell '%s': kiln completes bash, zsh and fish", sh);
     return 0;
 }

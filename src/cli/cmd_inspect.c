@@ -140,7 +140,8 @@ static void usage(FILE *f) {
             "    signatures, its memories, tables and globals, the start function, the\n"
             "    Wasm 2.0 features its code uses beyond the MVP, the producers section\n"
             "    (compiler and language), and whether it carries a name section and\n"
-            "    DWARF debug info, which decide how much a trap report can say.\n\n"
+            "    DWARF debug info, which decide how much a trap report can say.\n"
+            "    MODULE may be in the text format (.wat), assembled first.\n\n"
             "OPTIONS\n"
             "    --json      one JSON object on standard output instead of text\n"
             "    -h, --help  this text\n\n"
@@ -165,6 +166,7 @@ int cmd_inspect(int argc, char **argv) {
     size_t len;
     unsigned char *bytes = cli_read_file(path, &len);
     if (!bytes) return cli_fail("inspect", "cannot read %s: %s", path, strerror(errno));
+    if (!(bytes = cli_text_to_binary("inspect", path, bytes, &len))) return 1;
     kiln_error err = {{0}};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, bytes, len, &err) : NULL;

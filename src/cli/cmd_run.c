@@ -39,6 +39,9 @@ static const char help[] =
     "    that exports _initialize) is initialised first and then needs\n"
     "    --invoke.\n"
     "\n"
+    "    MODULE may be in the text format (a .wat file): kiln assembles it\n"
+    "    with wabt's parser first; an error names FILE:LINE:COLUMN.\n"
+    "\n"
     "    The guest sees only what it is given: its arguments, the environment\n"
     "    variables passed with --env (none are inherited otherwise), and the\n"
     "    directories passed with --dir. Paths never lead out of a preopened\n"
@@ -641,6 +644,7 @@ static int run(opts *o) {
     size_t len;
     unsigned char *bytes = cli_read_file(o->module, &len);
     if (!bytes) return cli_fail("run", "cannot read '%s': %s", o->module, strerror(errno));
+    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return 1;
     kiln_error err = {{0}};
     kiln_engine *engine = NULL;
     kiln_module *m = NULL;

@@ -24,12 +24,15 @@ static const struct command commands[] = {
     {"inspect", cmd_inspect, "show a module's sections, imports, exports, features and debug info"},
     {"coredump", cmd_coredump, "list a Wasm coredump (kiln run --coredump): frames, locals, memory, globals"},
     {"spectest", cmd_spectest, "run spec test scripts converted by wast2json"},
+    {"new", cmd_new, "start a project from a template (kiln new NAME --template wagi-c)"},
     {"completion", cmd_completion, "print a bash, zsh or fish completion script"},
 #define ENTRY(name, fn, summary) {name, NULL, summary}, /* in kiln-platform */
     PLATFORM_COMMANDS(ENTRY)
 #undef ENTRY
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const char *cli_command_name(size_t i) { return i < NCOMMANDS ? commands[i].name : NULL; }
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -40,24 +43,24 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'kiln <command> --help' for a command's options.\n"
-               "'kiln FILE.wasm [ARGS...]' is short for 'kiln run FILE.wasm [ARGS...]'.\n");
+               "'kiln FILE.wasm [ARGS...]' is short for 'kiln run FILE.wasm [ARGS...]' (FILE.wat too).\n");
 }
 
 
-/* Runs a platform command: kiln-platform, installed beside this program. */
+/* Runs a platform command: kiln-platform, beside this program in a build
+ * tree, in ../lib/kiln when installed (make install; mk/install.mk). */
 static int exec_platform(char **argv) {
-    char self[PATH_MAX], path[PATH_MAX + 32];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return cli_fail(argv[0], "cannot find kiln-platform: /proc/self/exe is unreadable");
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash) *slash = 0;
+    char self[PATH_MAX], path[PATH_MAX + 32], alt[PATH_MAX + 32];
+    if (cli_exe_dir(self, sizeof self) != 0)
+        return cli_fail(argv[0], "cannot find kiln-platform: /proc/self/exe is unreadable");
     snprintf(path, sizeof path, "%s/kiln-platform", self);
+    snprintf(alt, sizeof alt, "%s/../lib/kiln/kiln-platform", self);
+    const char *use = access(path, X_OK) == 0 || access(alt, X_OK) != 0 ? path : alt;
     char *saved = argv[-1];
-    argv[-1] = path;
-    execv(path, argv - 1);
+    argv[-1] = (char *)use;
+    execv(use, argv - 1);
     argv[-1] = saved;
-    return cli_fail(argv[0], "cannot run %s: %s (it is built and installed beside kiln by 'make')", path, strerror(errno));
+    return cli_fail(argv[0], "cannot run %s: %s (it is built beside kiln by 'make', installed in PREFIX/lib/kiln by 'make install')", use, strerror(errno));
 }
 
 int main(int argc, char **argv) {
@@ -68,7 +71,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(c, commands[i].name)) return commands[i].fn ? commands[i].fn(argc - 1, argv + 1) : exec_platform(argv + 1);
     size_t l = strlen(c);
-    if (l > 5 && !strcmp(c + l - 5, ".wasm")) return cmd_run(argc, argv); /* argv[0] plays "run" */
+    if ((l > 5 && !strcmp(c + l - 5, ".wasm")) || (l > 4 && !strcmp(c + l - 4, ".wat")))
+        return cmd_run(argc, argv); /* argv[0] plays "run" */
     fprintf(stderr, "kiln: unknown command '%s'\n", c);
     usage(stderr);
     return 1;

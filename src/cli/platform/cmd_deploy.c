@@ -19,7 +19,8 @@ static const char help[] =
     "                [--auto-rollback RULE]\n"
     "\n"
     "DESCRIPTION\n"
-    "    Sends FILE.wasm to the kiln server, which validates and compiles it\n"
+    "    Sends FILE.wasm (or FILE.wat, assembled first) to the kiln server,\n"
+    "    which validates and compiles it\n"
     "    before accepting it. A module that is not valid WebAssembly is\n"
     "    refused with the engine's message; so is one that could not answer a\n"
     "    request: no WASI entry point (_start), an import the server does not\n"
@@ -154,6 +155,11 @@ int cmd_deploy(int argc, char **argv) {
         free(q);
         free(ename);
         return cli_fail("deploy", "cannot read '%s': %s", pos[0], strerror(saved));
+    }
+    if (!(bytes = cli_text_to_binary("deploy", pos[0], bytes, &len))) {
+        free(q);
+        free(ename);
+        return 1;
     }
     char path[512 + 8192];
     snprintf(path, sizeof path, "/api/v1/modules/%s/versions%s", ename, q ? q : "");
