@@ -86,7 +86,7 @@ typedef struct G {
                              by an f32 or f64 operation in this block */
     uint64_t pend;        /* fuel charged by the blocks since fr was last
                              brought up to date (deferred charges) */
-    char kf[40];          /* the C expression for the fuel left, pend included */
+    char kf[200];         /* the C expression for the fuel left, pend included */
     const char *lab;      /* label prefix: "L", or a counted loop's copy's */
     bool quiet;           /* in such a copy: no charges, no polls */
     knloop *loops;        /* counted loops (loops.c) */
@@ -611,11 +611,17 @@ static void counted_entry(G *g, const knloop *L) {
     if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
     else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
     P("    if (d_ != 0 && d_ %% %uu == 0 && fr >= 0 && (uint64_t)(d_ / %uu) * %" PRIu64 "u <= (uint64_t)fr) {\n", k, k, L->cost);
-    P("      fr -= (int64_t)((uint64_t)(d_ / %uu) * %" PRIu64 "u); goto C%u_%u; } }\n", k, L->cost, L->head, L->head);
+    P("      h%u_c = (int64_t)((uint64_t)(d_ / %uu) * %" PRIu64 "u); h%u_s = (uint32_t)s%u;\n", L->head, k, L->cost,
+      L->head, L->counter);
+    P("      fr -= h%u_c; goto C%u_%u; } }\n", L->head, L->head, L->head);
 }
 
 /* The copy: the loop's body with labels C<head>_<pos>, no charges and no
- * polls, rejoining the metered code after the loop. */
+ * polls, rejoining the metered code after the loop. An instruction that
+ * traps is handed the count the metered loop would have had: the fuel at
+ * entry (fr + h_c), less the iterations done (the counter's distance from
+ * where it started, h_s, less the current one if the counter has moved
+ * in it) times the cost, less what this iteration charged before it. */
 static bool counted_copy(G *g, const knloop *L) {
     char lab[24];
     snprintf(lab, sizeof lab, "C%u_", L->head);
@@ -628,6 +634,12 @@ static bool counted_copy(G *g, const knloop *L) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
         if (at == L->head || g->target[at]) { P(" %s%u:;\n", lab, at); memset(g->fkind, 0, g->f->frame_slots); }
+        uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
+        char moved[64];
+        if (L->step > 0) snprintf(moved, sizeof moved, "((uint32_t)s%u - h%u_s)", L->counter, L->head);
+        else snprintf(moved, sizeof moved, "(h%u_s - (uint32_t)s%u)", L->head, L->counter);
+        snprintf(g->kf, sizeof g->kf, "(KN_FUEL + h%u_c - (int64_t)(%s / %uu - %d) * %" PRIu64 " - %" PRId64 ")",
+                 L->head, moved, k, at > L->add_at ? 1 : 0, L->cost, L->cur_at[at - L->head]);
         g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
         if (ok) track(g, pc, op, g->loaded_float);
@@ -660,7 +672,7 @@ static bool gen_func(G *g, uint32_t j) {
     }
     /* Counted loops (loops.c): the instruction after each gets a label,
      * where its unmetered copy rejoins. */
-    free(g->loops);
+    native_free_loops(g->loops, g->nloops);
     g->loops = NULL;
     g->nloops = g->opt->no_meter ? 0 : native_find_loops(f, &g->loops);
     for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
@@ -703,6 +715,11 @@ static bool gen_func(G *g, uint32_t j) {
      * a poll, which every frame sees through the call that made it. */
     P("  int64_t fr = ex->fuel - ex->native_lim;\n");
     P("  (void)code; (void)mem; (void)fr;\n");
+    /* Each counted loop's run in its copy: what was charged at entry, and
+     * where the counter started. */
+    for (uint32_t i = 0; i < g->nloops; i++)
+        P("  int64_t h%u_c = 0; uint32_t h%u_s = 0; (void)h%u_c; (void)h%u_s;\n", g->loops[i].head, g->loops[i].head,
+          g->loops[i].head, g->loops[i].head);
     /* Native frames live on the C stack: stop before it runs out. */
     P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
       " H->trap(ex, inst, code, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
@@ -732,7 +749,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
     if (!g->target || !g->gused || !g->rkinds || !g->fkind) {
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
         snprintf(err->message, sizeof err->message, "native: out of memory");
         return false;
     }
@@ -752,7 +769,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     if (!ok) {
         snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
                  g->err ? g->err : "?");
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
         return false;
     }
     /* Entry thunks: from slots, as native_call passes them. */
@@ -778,6 +795,6 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     for (const char *k = key; *k; k++)
         if (!strchr("0123456789abcdef", *k)) key = "";
     P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs, KN_SITES_START, KN_SITES_END,\n};\n", abi, key, nd);
-    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->loops);
+    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
     return true;
 }

@@ -10,9 +10,13 @@
  * so the generator (gen.c) charges T * C at entry and runs a copy of the
  * body with no charges or polls. Otherwise the metered loop runs, unchanged.
  * Counts, out-of-fuel points and traps are the same either way: the body
- * may hold nothing that reads the count (no call, no helper, no explicit
- * trap; an unchecked memory access that faults reports the count as of the
- * last call on both tiers, docs/metering.md).
+ * may hold no call and no helper; an explicit trap in it (a division, a
+ * conversion, a checked access) is handed the exact count, which the copy
+ * computes from the counter (the iterations done so far) and from the fuel
+ * charged before the trapping instruction within an iteration (cur_at: the
+ * same on every path, as merges must agree); an unchecked access that
+ * faults reports the count as of the last call on both tiers
+ * (docs/metering.md).
  *
  * The loops found: a body entered only by falling into its first
  * instruction and left only by not taking its one back branch, which tests
@@ -35,15 +39,12 @@ static bool is_back(int op) {
            (op >= OP_br_eq_i32_back && op <= OP_br_ge_u_i32_k_back);
 }
 
-/* Instructions a counted body may hold: nothing that calls, steps through
- * the interpreter, traps explicitly or hands the count to a helper. */
+/* Instructions a counted body may hold: nothing that calls or steps
+ * through the interpreter. Rows of the .def files are all right: those
+ * that trap explicitly are handed the count gen.c computes. */
 static bool plain(int op) {
     int sh = op_shape(op);
-    if (sh != SH_NONE) {
-        if (sh == SH_IDIV || sh == SH_TRUNC) return false;
-        bool mem = sh == SH_LOAD || sh == SH_STORE || sh >= SH_VLOAD;
-        return !(mem && op_names[op][0] == 'c'); /* checked accesses trap with the count */
-    }
+    if (sh != SH_NONE) return true;
     switch (op) {
     case OP_copy: case OP_copy128: case OP_const32: case OP_const64: case OP_const128:
     case OP_select: case OP_select128: case OP_global_get: case OP_global_get128:
@@ -88,9 +89,9 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     /* The body: plain instructions; the fuel on every path; the counter's
      * one update (either compare operand may be the counter). */
     uint32_t span = back - head + 1;
-    int64_t *at_label = malloc(span * sizeof *at_label);
-    if (!at_label) return false;
-    for (uint32_t i = 0; i < span; i++) at_label[i] = -1;
+    int64_t *at_label = malloc(span * sizeof *at_label), *cur_at = malloc(span * sizeof *cur_at);
+    if (!at_label || !cur_at) { free(at_label); free(cur_at); return false; }
+    for (uint32_t i = 0; i < span; i++) at_label[i] = cur_at[i] = -1;
     bool ok = true;
     int64_t cur = 0; /* fuel since head on the path falling through here; -1: none falls through */
     uint32_t nwrite[2] = {0, 0}, add_at[2] = {0, 0};
@@ -107,6 +108,7 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
             cur = at_label[at - head];
         }
         if (cur < 0) { ok = false; break; } /* unreachable code: leave it alone */
+        cur_at[at - head] = cur;
         int b = op_branch_operand(op);
         if (b >= 0) {
             if (is_back(op) || op == OP_br_table) { ok = false; break; }
@@ -133,18 +135,20 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
         cur = at_label[span - 1];
     }
     free(at_label);
-    if (!ok || cur < 0) return false;
+    L.cur_at = cur_at;
+    if (!ok || cur < 0) { free(cur_at); return false; }
     L.cost = (uint64_t)cur + bp[2 + bf + 1];
-    if (L.cost == 0) return false;
+    if (L.cost == 0) { free(cur_at); return false; }
     /* Which operand counts: written once, by its add; the other never. */
     int c = -1;
     for (int i = 0; i < ncand; i++)
         if (nwrite[i] == 1 && step[i] != 0 && (ncand == 1 || nwrite[1 - i] == 0)) c = i;
-    if (c < 0) return false;
+    if (c < 0) { free(cur_at); return false; }
     /* No branch skips the update. */
     for (uint32_t i = 0; i < nbr; i++)
-        if (br[i].from >= head && br[i].from < add_at[c] && br[i].to > add_at[c]) return false;
+        if (br[i].from >= head && br[i].from < add_at[c] && br[i].to > add_at[c]) { free(cur_at); return false; }
     L.counter = cand[c];
+    L.add_at = add_at[c];
     L.step = step[c];
     if (ncand == 2) { L.bound_is_slot = true; L.bound = cand[1 - c]; }
     else { L.bound_is_slot = false; L.bound = other; }
@@ -181,11 +185,16 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
         knloop L;
         if (!is_back(op_at(pc)) || !counted(f, br, nbr, br[i].from, &L)) continue;
         knloop *n = realloc(loops, (nl + 1) * sizeof *n);
-        if (!n) break;
+        if (!n) { free(L.cur_at); break; }
         loops = n;
         loops[nl++] = L;
     }
     free(br);
     *out = loops;
     return nl;
+}
+
+void native_free_loops(knloop *loops, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) free(loops[i].cur_at);
+    free(loops);
 }
