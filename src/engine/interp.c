@@ -132,6 +132,9 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
     case KILN_TRAP_OUT_OF_FUEL:
         snprintf(t->detail, sizeof t->detail, "the fuel limit of %lld was spent", (long long)ex->fuel_start);
         break;
+    case KILN_TRAP_EXCEPTION:
+        if (ti->exn) exn_to_trap(t, ti->exn);
+        break;
     case KILN_TRAP_TIMEOUT: {
         uint64_t ns = ex->store->limits.timeout_ns;
         if (ns % 1000000u == 0) snprintf(t->detail, sizeof t->detail, "the %llu ms deadline passed", (unsigned long long)(ns / 1000000u));
@@ -283,6 +286,7 @@ static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_
     uint64_t *nfp;
     const uint32_t *ret;
     kiln_func *hf;
+    exn *thrown;
 
 #define O(i) (pc[2 + (i)])
 #define S(i) (fp[O(i)])
@@ -447,8 +451,49 @@ host_call: {
     kiln_trap *t = hf->host(&cl, hf->env, nfp);
     LOAD_FUEL();
     if (ex->prof) prof_leave(ex, fuel);
-    if (t) { ti.host = t; ti.kind = t->kind; goto trap; }
+    if (t) {
+        if (__builtin_expect(t->kind == KILN_TRAP_EXCEPTION && t->exn_tag != NULL, 0)) {
+            /* A host function threw (or let through a wasm exception from
+             * a call it made): it may be caught here. */
+            thrown = exn_new(ex, t->exn_tag, t->exn_slots, fp + ex->fsp->fn->frame_slots);
+            if (thrown) { kiln_trap_free(t); goto unwind; }
+        }
+        ti.host = t; ti.kind = t->kind; goto trap;
+    }
     pc = ret;
+    DISPATCH();
+}
+    /* ------------------------------------------------------------ exceptions */
+L_throw:
+    CHARGE_CHECK(O(2));
+    SAVE_FUEL();
+    thrown = exn_new(ex, inst->tags[O(0)], fp + O(1), fp + ex->fsp->fn->frame_slots);
+    if (__builtin_expect(!thrown, 0)) {
+        ti.host = kiln_trap_new(KILN_TRAP_HOST, "out of memory for an exception");
+        if (!ti.host) return NULL;
+        ti.kind = KILN_TRAP_HOST;
+        goto trap;
+    }
+    goto unwind;
+L_throw_ref:
+    CHARGE_CHECK(O(1));
+    thrown = (exn *)(uintptr_t)S(0);
+    if (!thrown) TRAP(KILN_TRAP_NULL_EXNREF);
+    goto unwind;
+unwind: {
+    /* Find the handler first (nothing moves if none catches: the trap's
+     * backtrace is then the thrower's), then pop the frames above it. */
+    frame *hfr;
+    const eh_clause *cl;
+    if (!eh_find(ex, pc, thrown, &hfr, &cl)) { ti.kind = KILN_TRAP_EXCEPTION; ti.exn = thrown; goto trap; }
+    while (ex->fsp != hfr) {
+        if (ex->prof) prof_leave(ex, fuel);
+        ex->fsp--;
+    }
+    pc = eh_land(hfr, cl, thrown);
+    fp = hfr->fp;
+    if (hfr->inst != inst) { inst = hfr->inst; mem = inst->mem_base; }
+    SAVE_FUEL();
     DISPATCH();
 }
 L_ret:
