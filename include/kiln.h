@@ -254,6 +254,7 @@ enum {
     KILN_FEATURE_REFERENCE_TYPES = 1u << 5,
     KILN_FEATURE_SIMD = 1u << 6,
     KILN_FEATURE_EXCEPTIONS = 1u << 7,        /* tags, throw, try, try_table */
+    KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */

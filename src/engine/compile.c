@@ -829,6 +829,57 @@ static bool compile_call(C *c, const functype *ft, int op, uint32_t a0, uint32_t
     return true;
 }
 
+/* return_call, return_call_indirect: the callee's results are the
+ * function's; its frame replaces this one (interp.c). */
+static bool compile_return_call(C *c, bool indirect) {
+    uint32_t fi = 0, ti, tab = 0;
+    const functype *ft;
+    if (indirect) {
+        TRY(rd_u32(c->r, &ti));
+        TRY(rd_u32(c->r, &tab));
+        if (ti >= c->m->ntypes) FAIL("unknown type %u", ti);
+        if (tab >= c->m->ntables) FAIL("unknown table %u", tab);
+        if (c->m->tables[tab].elem != KILN_FUNCREF) FAIL("type mismatch: return_call_indirect through a table of %s", tname(c->m->tables[tab].elem));
+        ft = &c->m->types[ti];
+    } else {
+        TRY(rd_u32(c->r, &fi));
+        if (fi >= c->m->nfuncs) FAIL("unknown function %u", fi);
+        ft = &c->m->types[c->m->func_types[fi]];
+    }
+    const functype *self = c->f->type;
+    if (ft->nresults != self->nresults || (ft->nresults && memcmp(ft->results, self->results, ft->nresults * sizeof *ft->results)))
+        FAIL("type mismatch: the tail call's results are not the function's");
+    opnd idx = {0};
+    uint32_t pidx = 0;
+    if (indirect) TRY(pop(c, KILN_I32, &idx, &pidx));
+    TRY(check_top(c, ft->params, ft->nparams));
+    ctl *t = top_ctl(c);
+    while (c->sp - t->height < ft->nparams) TRY(push(c, T_ANY)); /* polymorphic */
+    uint32_t argpos = c->sp - ft->nparams;
+    if (!c->dead) {
+        for (uint32_t i = 0; i < ft->nparams; i++) materialize(c, argpos + i);
+        uint32_t *ins;
+        if (indirect) {
+            uint32_t s = in_slot(c, &idx, pidx);
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call_indirect, true);
+            ins[0] = tab; ins[1] = ft->id; ins[2] = natural(c, argpos); ins[3] = s; ins[4] = fuel;
+        } else if (fi < c->m->nfunc_imports) {
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call_import, true);
+            ins[0] = fi; ins[1] = natural(c, argpos); ins[2] = fuel;
+        } else {
+            const funcdef *target = &c->m->funcs[fi - c->m->nfunc_imports];
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call, true);
+            memcpy(&ins[0], &target, sizeof target);
+            ins[2] = natural(c, argpos); ins[3] = fuel;
+        }
+    }
+    set_unreachable(c);
+    return true;
+}
+
 static bool table_index(C *c, uint32_t *t) {
     TRY(rd_u32(c->r, t));
     if (*t >= c->m->ntables) FAIL("unknown table %u", *t);
@@ -1213,6 +1264,7 @@ static uint32_t opcode_feature(C *c, uint8_t op) {
     if (op == 0x25 || op == 0x26 || op == 0x1c || (op >= 0xd0 && op <= 0xd2)) return KILN_FEATURE_REFERENCE_TYPES;
     if (op == 0xfd) return KILN_FEATURE_SIMD;
     if ((op >= 0x06 && op <= 0x0a) || op == 0x18 || op == 0x19 || op == 0x1f) return KILN_FEATURE_EXCEPTIONS;
+    if (op == 0x12 || op == 0x13) return KILN_FEATURE_TAIL_CALL;
     if (op == 0xfc && !rd_eof(c->r)) {
         uint8_t sub = *c->r->p; /* a one-byte LEB for every sub-opcode in use */
         if (sub <= 7) return KILN_FEATURE_SAT_FLOAT_TO_INT;
@@ -1440,6 +1492,7 @@ static bool compile_body(C *c) {
             TRY(compile_call(c, ft, OP_call_indirect, tab, ft->id, NULL, true));
             break;
         }
+        case 0x12: case 0x13: TRY(compile_return_call(c, opcode == 0x13)); break;
         case 0x1a: /* drop */
             TRY(pop(c, T_ANY, &a, &pa));
             break;

@@ -143,6 +143,7 @@ const char *kiln_feature_name(uint32_t bit) {
     case KILN_FEATURE_REFERENCE_TYPES: return "reference-types";
     case KILN_FEATURE_SIMD: return "simd";
     case KILN_FEATURE_EXCEPTIONS: return "exception-handling";
+    case KILN_FEATURE_TAIL_CALL: return "tail-call";
     default: return "?";
     }
 }

@@ -91,6 +91,20 @@ static bool operands(V *v, uint32_t at, const uint32_t *pc, int op) {
     }
     case OP_throw_ref:
         return S(0);
+    case OP_return_call: {
+        const funcdef *t;
+        memcpy(&t, pc + 2, sizeof t);
+        if ((uint64_t)pc[4] + t->type->param_slots > v->f->frame_slots) return fail(v, at, "arguments outside the frame from slot", pc[4]);
+        return true;
+    }
+    case OP_return_call_import:
+        if (pc[2] >= v->m->nfunc_imports) return fail(v, at, "no such imported function:", pc[2]);
+        if ((uint64_t)pc[3] + v->m->types[v->m->func_types[pc[2]]].param_slots > v->f->frame_slots)
+            return fail(v, at, "arguments outside the frame from slot", pc[3]);
+        return true;
+    case OP_return_call_indirect:
+        if (pc[2] >= v->m->ntables) return fail(v, at, "no such table:", pc[2]);
+        return S(3) && S(2);
     case OP_ret_slot: case OP_br_z: case OP_br_nz: case OP_br_z_back: case OP_br_nz_back: case OP_br_table:
         return S(0);
     default:

@@ -430,6 +430,10 @@ bool kiln_module_native_supported(const kiln_module *m, char *why, size_t n) {
         if (why && n) snprintf(why, n, "the module uses exception handling, which the native tier does not translate");
         return false;
     }
+    if (m->features & KILN_FEATURE_TAIL_CALL) {
+        if (why && n) snprintf(why, n, "the module uses tail calls, which the native tier does not translate");
+        return false;
+    }
     return true;
 }
 
