@@ -79,7 +79,7 @@ static void gc_ref(gc *g, uint64_t bits) {
     g->work[g->nwork++] = *hit;
 }
 
-static void collect(exec *ex, const uint64_t *top) {
+static void collect(exec *ex, const uint64_t *top, const uint64_t *extra, uint32_t nextra) {
     kiln_store *s = ex->store;
     gc g = {.n = s->nexns};
     g.all = malloc((g.n ? g.n : 1) * sizeof *g.all);
@@ -91,6 +91,7 @@ static void collect(exec *ex, const uint64_t *top) {
     qsort(g.all, g.n, sizeof *g.all, ptr_cmp);
     if (ex->stack)
         for (const uint64_t *p = ex->stack; p < top && p < ex->stack_end; p++) gc_ref(&g, *p);
+    for (uint32_t i = 0; i < nextra; i++) gc_ref(&g, extra[i]); /* the new one's payload */
     for (kiln_global *gl = s->globals; gl; gl = gl->next)
         if (gl->type == KILN_EXNREF) gc_ref(&g, gl->bits);
     for (kiln_table *t = s->tables; t; t = t->next)
@@ -118,8 +119,8 @@ out:
 
 exn *exn_new(exec *ex, kiln_tag *tag, const uint64_t *payload, const uint64_t *top) {
     kiln_store *s = ex->store;
-    if (s->nexns >= s->exn_limit) collect(ex, top);
     uint32_t n = tag->type.param_slots;
+    if (s->nexns >= s->exn_limit) collect(ex, top, payload, n);
     exn *e = malloc(sizeof *e + n * sizeof *e->slots);
     if (!e) return NULL;
     e->tag = tag;
