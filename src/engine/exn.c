@@ -57,38 +57,50 @@ kiln_tag *kiln_tag_new(kiln_store *s, const kiln_functype *type, kiln_error *err
 
 void kiln_tag_type(const kiln_tag *t, kiln_functype *out) { functype_to_public(&t->type, out); }
 
-static int ptr_cmp(const void *a, const void *b) {
-    uintptr_t x = (uintptr_t)*(exn *const *)a, y = (uintptr_t)*(exn *const *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* The collection's set of exceptions: open addressing on the address
+ * (a sort made the collector the costliest part of a throw). */
 typedef struct gc {
-    exn **all;       /* every exception, sorted by address */
+    exn **slot;      /* capacity mask + 1, a power of two above 2n */
     uint8_t *mark;
-    uint32_t n;
+    uint64_t mask;
     exn **work;      /* marked, payload not yet scanned */
     uint32_t nwork;
 } gc;
 
+static uint64_t gc_hash(const gc *g, const exn *p) {
+    return (((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull >> 17) & g->mask;
+}
+
+/* The index of p in the set, or -1. */
+static int64_t gc_find(const gc *g, const exn *p) {
+    for (uint64_t i = gc_hash(g, p);; i = (i + 1) & g->mask) {
+        if (g->slot[i] == p) return (int64_t)i;
+        if (!g->slot[i]) return -1;
+    }
+}
+
 static void gc_ref(gc *g, uint64_t bits) {
     if (!bits) return;
-    exn *p = (exn *)(uintptr_t)bits;
-    exn **hit = bsearch(&p, g->all, g->n, sizeof *g->all, ptr_cmp);
-    if (!hit || g->mark[hit - g->all]) return;
-    g->mark[hit - g->all] = 1;
-    g->work[g->nwork++] = *hit;
+    int64_t i = gc_find(g, (const exn *)(uintptr_t)bits);
+    if (i < 0 || g->mark[i]) return;
+    g->mark[i] = 1;
+    g->work[g->nwork++] = g->slot[i];
 }
 
 static void collect(exec *ex, const uint64_t *top, const uint64_t *extra, uint32_t nextra) {
     kiln_store *s = ex->store;
-    gc g = {.n = s->nexns};
-    g.all = malloc((g.n ? g.n : 1) * sizeof *g.all);
-    g.mark = calloc(g.n ? g.n : 1, 1);
-    g.work = malloc((g.n ? g.n : 1) * sizeof *g.work);
-    if (!g.all || !g.mark || !g.work) goto out; /* no memory: keep everything */
-    uint32_t k = 0;
-    for (exn *e = s->exns; e; e = e->next) g.all[k++] = e;
-    qsort(g.all, g.n, sizeof *g.all, ptr_cmp);
+    uint64_t cap = 16;
+    while (cap < (uint64_t)s->nexns * 2) cap *= 2;
+    gc g = {.mask = cap - 1};
+    g.slot = calloc(cap, sizeof *g.slot);
+    g.mark = calloc(cap, 1);
+    g.work = malloc((s->nexns ? s->nexns : 1) * sizeof *g.work);
+    if (!g.slot || !g.mark || !g.work) goto out; /* no memory: keep everything */
+    for (exn *e = s->exns; e; e = e->next) {
+        uint64_t i = gc_hash(&g, e);
+        while (g.slot[i]) i = (i + 1) & g.mask;
+        g.slot[i] = e;
+    }
     if (ex->stack)
         for (const uint64_t *p = ex->stack; p < top && p < ex->stack_end; p++) gc_ref(&g, *p);
     for (uint32_t i = 0; i < nextra; i++) gc_ref(&g, extra[i]); /* the new one's payload */
@@ -105,14 +117,13 @@ static void collect(exec *ex, const uint64_t *top, const uint64_t *extra, uint32
     uint32_t live = 0;
     while (*link) {
         exn *e = *link;
-        exn **hit = bsearch(&e, g.all, g.n, sizeof *g.all, ptr_cmp);
-        if (hit && !g.mark[hit - g.all]) { *link = e->next; free(e); }
+        if (!g.mark[gc_find(&g, e)]) { *link = e->next; free(e); }
         else { link = &e->next; live++; }
     }
     s->nexns = live;
 out:
     s->exn_limit = s->nexns * 2 > EXN_MIN_LIMIT ? s->nexns * 2 : EXN_MIN_LIMIT;
-    free(g.all);
+    free(g.slot);
     free(g.mark);
     free(g.work);
 }
