@@ -44,6 +44,7 @@ typedef struct kiln_func kiln_func;     /* a function: wasm-defined or host */
 typedef struct kiln_memory kiln_memory;
 typedef struct kiln_table kiln_table;
 typedef struct kiln_global kiln_global;
+typedef struct kiln_tag kiln_tag;       /* an exception tag (exception handling) */
 typedef struct kiln_caller kiln_caller; /* what a host function is handed */
 
 /* ---------------------------------------------------------------- errors */
@@ -63,6 +64,7 @@ typedef enum kiln_valtype {
     KILN_V128 = 0x7b,
     KILN_FUNCREF = 0x70,
     KILN_EXTERNREF = 0x6f,
+    KILN_EXNREF = 0x69,    /* a caught exception (Wasm 3.0 exception handling) */
 } kiln_valtype;
 
 /* Floats are carried as bit patterns so NaN payloads survive unchanged. */
@@ -75,6 +77,8 @@ typedef struct kiln_val {
         uint64_t f64_bits;
         kiln_func *funcref;  /* NULL is ref.null func */
         void *externref;     /* NULL is ref.null extern */
+        void *exnref;        /* NULL is ref.null exn; otherwise valid only
+                                until the store next runs wasm */
         uint8_t v128[16];
     } of;
 } kiln_val;
@@ -110,6 +114,9 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_TIMEOUT,
     KILN_TRAP_HOST,                  /* a host function reported an error */
     KILN_TRAP_EXIT,                  /* the guest asked to exit (proc_exit) */
+    KILN_TRAP_EXCEPTION,             /* a wasm exception nobody caught (or a
+                                        host function's kiln_trap_throw) */
+    KILN_TRAP_NULL_EXNREF,           /* throw_ref of ref.null exn */
 } kiln_trap_kind;
 
 /* One frame of a backtrace, innermost first. Offsets are of the instruction
@@ -138,6 +145,12 @@ typedef struct kiln_trap {
     uint32_t table_index, table_size, element_index;
     uint32_t nframes;
     kiln_frame *frames;  /* innermost first; owned by the trap */
+    /* KILN_TRAP_EXCEPTION: the exception's tag (borrowed: valid while its
+     * store lives) and its payload, owned by the trap (a v128 takes two
+     * slots; read it with kiln_trap_exception_args). */
+    kiln_tag *exn_tag;
+    uint32_t exn_nslots;
+    uint64_t *exn_slots;
 } kiln_trap;
 
 /* Makes a trap (for host functions to return). fmt fills detail; may be NULL. */
@@ -146,6 +159,14 @@ kiln_trap *kiln_trap_new(kiln_trap_kind kind, const char *fmt, ...)
 /* The trap proc_exit returns: kind KILN_TRAP_EXIT with this exit code. */
 kiln_trap *kiln_trap_exit(int code);
 void kiln_trap_free(kiln_trap *t);
+/* For a host function: the trap that throws a wasm exception of `tag` with
+ * these arguments (typed as the tag's params). Wasm code up the stack may
+ * catch it; if nobody does, kiln_call returns it (KILN_TRAP_EXCEPTION).
+ * NULL when the arguments do not match the tag's type or memory is short. */
+kiln_trap *kiln_trap_throw(kiln_tag *tag, const kiln_val *args, uint32_t nargs);
+/* An exception trap's payload as values (n at most; returns how many the
+ * tag has), or 0 for any other trap. */
+uint32_t kiln_trap_exception_args(const kiln_trap *t, kiln_val *out, uint32_t n);
 const char *kiln_trap_kind_message(kiln_trap_kind kind);
 /* A stable machine-readable name for a kind, for JSON and metrics:
  * "memory_out_of_bounds", "out_of_fuel", ... ("none" for KILN_TRAP_NONE). */
@@ -181,6 +202,7 @@ typedef enum kiln_externkind {
     KILN_EXTERN_TABLE = 1,
     KILN_EXTERN_MEMORY = 2,
     KILN_EXTERN_GLOBAL = 3,
+    KILN_EXTERN_TAG = 4,
 } kiln_externkind;
 
 const char *kiln_externkind_name(kiln_externkind k); /* "func", "table", ... */
@@ -202,6 +224,7 @@ typedef struct kiln_externdesc {
     kiln_valtype elem_type;     /* KILN_EXTERN_TABLE */
     kiln_limits_desc limits;    /* TABLE and MEMORY (memory in pages) */
     kiln_valtype global_type;   /* KILN_EXTERN_GLOBAL */
+    kiln_functype tag_type;     /* KILN_EXTERN_TAG: params only */
     bool global_mutable;
 } kiln_externdesc;
 
@@ -230,6 +253,8 @@ enum {
     KILN_FEATURE_BULK_MEMORY = 1u << 4,
     KILN_FEATURE_REFERENCE_TYPES = 1u << 5,
     KILN_FEATURE_SIMD = 1u << 6,
+    KILN_FEATURE_EXCEPTIONS = 1u << 7,        /* tags, throw, try, try_table */
+    KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */
@@ -363,6 +388,7 @@ typedef struct kiln_extern {
         kiln_table *table;
         kiln_memory *memory;
         kiln_global *global;
+        kiln_tag *tag;
     } of;
 } kiln_extern;
 
@@ -443,6 +469,14 @@ kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mutable_,
 kiln_val kiln_global_get(const kiln_global *g);
 bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err);
 
+/* An exception tag owned by the store, with these params (copied; a tag
+ * has no results). Tags are compared by identity: two tags of the same
+ * type are different tags. Define it in a linker to satisfy a module's
+ * tag import, or get one from an instance's tag export. */
+kiln_tag *kiln_tag_new(kiln_store *s, const kiln_functype *type, kiln_error *err);
+/* The tag's type (params; borrowed from the tag). */
+void kiln_tag_type(const kiln_tag *t, kiln_functype *out);
+
 /* ---------------------------------------------------------------- development */
 
 /* The compiled (register) code of a defined function, as text, for engine
@@ -477,6 +511,11 @@ typedef struct kiln_native_info {
     char key[65];             /* the artifact's cache key (hex) */
 } kiln_native_info;
 
+/* Whether the native tier can translate m; when not, why (into why, of
+ * size n). Modules using exception handling stay in the interpreter: the
+ * translator has no unwinding (yet). kiln_module_compile_native fails for
+ * them with this reason, and --tier=auto keeps interpreting them. */
+bool kiln_module_native_supported(const kiln_module *m, char *why, size_t n);
 /* Gives m native code: from the cache when a valid artifact is there,
  * otherwise by compiling (and storing the artifact when a cache is set).
  * A corrupt, truncated or foreign artifact is never loaded: it is replaced.

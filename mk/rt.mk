@@ -40,6 +40,11 @@ $(RT_OBJ): $(RT_DIR)/obj/%.o: rt/%.c $(RT_HDR_OUT) $(BUILD)/kiln-cc
 	@mkdir -p $(dir $@)
 	KILN_RT=$(RT_DIR) $(BUILD)/kiln-cc $(RT_CFLAGS) -c $< -o $@
 
+# setjmp/longjmp's runtime throws (WebAssembly exception handling) and
+# defines the __c_longjmp tag (rt/setjmp.c); a program that never calls
+# setjmp does not link it, and keeps a module without exceptions.
+$(RT_DIR)/obj/setjmp.o: RT_CFLAGS += -mexception-handling -mllvm -wasm-enable-sjlj
+
 $(RT_LIB): $(RT_OBJ) $(BUILD)/kiln-ar
 	@mkdir -p $(dir $@)
 	rm -f $@

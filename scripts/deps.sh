@@ -39,6 +39,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm packages, into .deps/npm (ignored by git): wabt.js converts the spec
+# scripts that use Wasm 3.0 syntax Debian's wast2json 1.0.32 cannot parse
+# (try_table, exnref: tests/tools/wast-binarize.mjs).
+npm_pkgs=(wabt@1.0.39)
+npm_dir=$(cd "$(dirname "$0")/.." && pwd)/.deps/npm
+for p in "${npm_pkgs[@]}"; do
+  name=${p%@*} version=${p##*@}
+  if ! grep -qs "\"version\": \"$version\"" "$npm_dir/node_modules/$name/package.json"; then
+    echo "deps: npm install $p into $npm_dir" >&2
+    mkdir -p "$npm_dir"
+    npm install --silent --no-audit --no-fund --prefix "$npm_dir" "$p" >/dev/null || echo "deps: npm install $p failed" >&2
+  fi
+done
+
 # Package names are not capabilities: a package can be present and still not
 # provide what the build links against (a dev machine once had the ASan
 # runtime from a manual install that deps.sh never named). Check what the

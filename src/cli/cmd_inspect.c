@@ -78,6 +78,14 @@ static const char *extern_text(const kiln_externdesc *d, char *buf, size_t n) {
     case KILN_EXTERN_GLOBAL:
         snprintf(buf, n, "global %s%s", d->global_mutable ? "mut " : "", kiln_valtype_name(d->global_type));
         break;
+    case KILN_EXTERN_TAG: {
+        /* A tag's type is its params: "(i32, f64)", without the arrow. */
+        kiln_functype_format(&d->tag_type, sig, sizeof sig);
+        char *arrow = strstr(sig, " -> ");
+        if (arrow) *arrow = 0;
+        snprintf(buf, n, "tag %s", sig);
+        break;
+    }
     }
     return buf;
 }

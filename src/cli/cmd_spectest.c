@@ -208,6 +208,10 @@ static bool parse_value(const cJSON *j, kiln_val *out, bool *skip) {
     else if (!strcmp(t, "externref")) {
         out->type = KILN_EXTERNREF;
         out->of.externref = !strcmp(v, "null") ? NULL : (void *)(uintptr_t)(strtoull(v, NULL, 10) + 1);
+    } else if (!strcmp(t, "exnref")) {
+        out->type = KILN_EXNREF;
+        if (strcmp(v, "null")) return false; /* scripts pass only null exnrefs */
+        out->of.exnref = NULL;
     } else if (!strcmp(t, "funcref")) {
         out->type = KILN_FUNCREF;
         if (strcmp(v, "null")) return false; /* scripts pass only null funcrefs */
@@ -265,6 +269,10 @@ static bool value_matches(const cJSON *j, const kiln_val *got, bool *skip) {
         if (!strcmp(v, "nan:canonical")) return f64_is_canonical_nan(got->of.f64_bits);
         if (!strcmp(v, "nan:arithmetic")) return f64_is_arith_nan(got->of.f64_bits);
     }
+    if (!strcmp(t, "exnref") && got->type == KILN_EXNREF) {
+        if (!strcmp(v, "null")) return got->of.exnref == NULL;
+        return got->of.exnref != NULL;
+    }
     if (!strcmp(t, "funcref") && got->type == KILN_FUNCREF) {
         if (!strcmp(v, "null")) return got->of.funcref == NULL;
         return got->of.funcref != NULL; /* "ref.func": any non-null function */
@@ -290,6 +298,7 @@ static void format_value(const kiln_val *v, char *buf, size_t n) {
     case KILN_F32: snprintf(buf, n, "f32:0x%08" PRIx32, v->of.f32_bits); break;
     case KILN_F64: snprintf(buf, n, "f64:0x%016" PRIx64, v->of.f64_bits); break;
     case KILN_FUNCREF: snprintf(buf, n, "funcref:%s", v->of.funcref ? "func" : "null"); break;
+    case KILN_EXNREF: snprintf(buf, n, "exnref:%s", v->of.exnref ? "exn" : "null"); break;
     case KILN_EXTERNREF:
         if (v->of.externref) snprintf(buf, n, "externref:%" PRIuPTR, (uintptr_t)v->of.externref - 1);
         else snprintf(buf, n, "externref:null");
@@ -477,6 +486,23 @@ static void cmd_assert_trap(script *s, const cJSON *c, int line) {
     kiln_trap_free(trap);
 }
 
+/* assert_exception: the call must end in an exception nobody caught. */
+static void cmd_assert_exception(script *s, const cJSON *c, int line) {
+    kiln_val results[64];
+    uint32_t n = 0;
+    kiln_trap *trap = NULL;
+    bool skip = false;
+    const cJSON *action = cJSON_GetObjectItem(c, "action");
+    int r = do_action(s, action, line, results, &n, &trap, &skip);
+    if (r == 2) return;
+    if (skip) { s->skipped++; return; }
+    const char *field = cJSON_GetObjectItem(action, "field")->valuestring;
+    if (r == 0) fail(s, line, "%s returned, expected an uncaught exception", field);
+    else if (trap->kind != KILN_TRAP_EXCEPTION) fail(s, line, "%s trapped with \"%s\", expected an uncaught exception", field, trap->message);
+    else s->passed++;
+    kiln_trap_free(trap);
+}
+
 /* assert_invalid, assert_malformed: the module must not compile. */
 static void cmd_assert_bad_module(script *s, const cJSON *c, int line, const char *what) {
     const cJSON *mt = cJSON_GetObjectItem(c, "module_type");
@@ -519,6 +545,7 @@ static void run_command(script *s, const cJSON *c) {
         else s->passed++;
     } else if (!strcmp(type, "assert_return") || !strcmp(type, "action")) cmd_assert_return(s, c, line);
     else if (!strcmp(type, "assert_trap") || !strcmp(type, "assert_exhaustion")) cmd_assert_trap(s, c, line);
+    else if (!strcmp(type, "assert_exception")) cmd_assert_exception(s, c, line);
     else if (!strcmp(type, "assert_invalid")) cmd_assert_bad_module(s, c, line, "invalid");
     else if (!strcmp(type, "assert_malformed")) cmd_assert_bad_module(s, c, line, "malformed");
     else if (!strcmp(type, "assert_unlinkable")) cmd_assert_unlinkable(s, c, line, false);
@@ -580,7 +607,7 @@ static void usage(FILE *f) {
             "Commands run: module, register, action, assert_return (nan:canonical and\n"
             "nan:arithmetic included), assert_trap, assert_exhaustion, assert_invalid,\n"
             "assert_malformed (binary modules; text ones are skipped and counted as\n"
-            "skipped), assert_unlinkable, assert_uninstantiable; v128 values are compared\n"
+            "skipped), assert_unlinkable, assert_uninstantiable, assert_exception; v128 values are compared\n"
             "lane by lane. The `spectest` host module is provided.\n\n"
             "Options:\n"
             "  -v, --verbose   also print why each expected-bad module was rejected\n"

@@ -136,6 +136,13 @@ bool cli_tier_prepare(cli_tier *t, const char *cmd, kiln_module *m) {
         return true;
     }
     /* auto: the cache, or the interpreter now and a compile behind it */
+    char why[160];
+    if (!kiln_module_native_supported(m, why, sizeof why)) {
+        char line[200];
+        snprintf(line, sizeof line, "interp (auto; %s)", why);
+        say(cmd, line);
+        return true;
+    }
     if (!o.cache_dir) { say(cmd, "interp (auto, no cache)"); return true; }
     o.no_compile = true;
     if (kiln_module_compile_native(m, &o, &info, &err)) { say(cmd, "native (auto, from the cache)"); return true; }

@@ -47,7 +47,9 @@ typedef struct opnd {
     uint64_t k, k2; /* K_CONST: its bits (k2: a v128's high half) */
 } opnd;
 
-enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
+/* CTL_TRY: a legacy try's body; CTL_CATCH: after its first catch or
+ * catch_all (CTL_CATCH_ALL after catch_all); CTL_TRY_TABLE: a try_table. */
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC, CTL_TRY, CTL_CATCH, CTL_CATCH_ALL, CTL_TRY_TABLE };
 
 typedef struct ctl {
     uint8_t kind;
@@ -60,6 +62,11 @@ typedef struct ctl {
     uint32_t loop_pc;     /* CTL_LOOP: the branch target */
     int32_t patches;      /* forward branches to its end (list head) */
     int32_t else_patch;   /* CTL_IF: the branch taken when false */
+    /* Exception handling: the handler whose body the code of this block
+     * (its current part) is in, -1 for none; the one outside it; a try's
+     * own handler and the depth of its exception slot. */
+    int32_t scope, outer_scope, handler;
+    uint32_t exn_depth;
 } ctl;
 
 typedef struct patch {
@@ -94,6 +101,21 @@ typedef struct C {
     patch *patches;
     uint32_t npatch, patch_cap;
 
+    /* Exception handling (module.h): handlers in the order their bodies
+     * begin, their clauses (sorted by handler at the end), the innermost
+     * handler at this point, and the legacy try nesting that numbers the
+     * slots holding caught exceptions (above the operand stack; their
+     * uses are fixed up once the frame size is known). */
+    eh_handler *eh;
+    uint32_t neh, eh_cap;
+    eh_clause *clauses;
+    uint32_t *clause_handler;
+    uint32_t nclauses, clause_cap, clause_handler_cap;
+    int32_t cur_scope;
+    uint32_t try_depth, max_try_depth;
+    uint32_t *exn_fixups;      /* code positions holding an exception depth */
+    uint32_t nexn_fixups, exn_fixup_cap;
+
     bool dead;          /* emission off: this code is never reached */
     uint64_t pending;   /* fuel not yet charged */
     uint32_t wasm_off;  /* offset of the instruction being compiled */
@@ -109,7 +131,7 @@ typedef struct C {
 #define FAIL(...) do { rd_fail(c->r, __VA_ARGS__); return false; } while (0)
 #define TRY(x) do { if (!(x)) return false; } while (0)
 
-static const kiln_valtype one_type[] = {KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF, KILN_EXTERNREF};
+static const kiln_valtype one_type[] = {KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF, KILN_EXTERNREF, KILN_EXNREF};
 
 static const kiln_valtype *single(uint8_t t) {
     for (size_t i = 0; i < sizeof one_type / sizeof one_type[0]; i++)
@@ -254,7 +276,7 @@ static void move_to(C *c, const opnd *o, uint32_t pos, uint32_t slot) {
         } else {
             ins = emit(c, OP_const32, false);
             ins[0] = slot; ins[1] = (uint32_t)o->k;
-            if (o->type == KILN_FUNCREF || o->type == KILN_EXTERNREF) { /* ref.null */
+            if (valtype_is_ref(o->type)) { /* ref.null */
                 ins = emit(c, OP_const64, false); /* a null is a whole zero slot */
                 ins[0] = slot; ins[1] = 0; ins[2] = 0;
             }
@@ -307,7 +329,8 @@ static bool push_ctl(C *c, uint8_t kind, const kiln_valtype *params, uint32_t np
     if (!grow((void **)&c->ctls, &c->ctl_cap, c->nctl + 1, sizeof *c->ctls)) FAIL("out of memory");
     ctl *t = &c->ctls[c->nctl++];
     *t = (ctl){.kind = kind, .params = params, .np = np, .results = results, .nr = nr,
-               .height = c->sp - np, .dead_at_entry = c->dead, .patches = -1, .else_patch = -1};
+               .height = c->sp - np, .dead_at_entry = c->dead, .patches = -1, .else_patch = -1,
+               .scope = c->cur_scope, .outer_scope = c->cur_scope, .handler = -1};
     return true;
 }
 
@@ -505,6 +528,13 @@ static bool end_block(C *c) {
         if (t->np != t->nr || (t->np && memcmp(t->params, t->results, t->np * sizeof *t->params)))
             FAIL("type mismatch: if without else must have matching param and result types");
     }
+    if (t->kind == CTL_TRY || t->kind == CTL_TRY_TABLE) {
+        /* The body ends here (a try with no catch catches nothing). */
+        if (t->handler >= 0) c->eh[t->handler].end = c->len;
+        label_here(c);
+    }
+    if (t->kind == CTL_TRY || t->kind == CTL_CATCH || t->kind == CTL_CATCH_ALL) c->try_depth--;
+    c->cur_scope = t->outer_scope;
     bool fall_live = !c->dead;
     if (fall_live) flush_stack(c);
     if (t->kind == CTL_FUNC) {
@@ -799,6 +829,57 @@ static bool compile_call(C *c, const functype *ft, int op, uint32_t a0, uint32_t
     return true;
 }
 
+/* return_call, return_call_indirect: the callee's results are the
+ * function's; its frame replaces this one (interp.c). */
+static bool compile_return_call(C *c, bool indirect) {
+    uint32_t fi = 0, ti, tab = 0;
+    const functype *ft;
+    if (indirect) {
+        TRY(rd_u32(c->r, &ti));
+        TRY(rd_u32(c->r, &tab));
+        if (ti >= c->m->ntypes) FAIL("unknown type %u", ti);
+        if (tab >= c->m->ntables) FAIL("unknown table %u", tab);
+        if (c->m->tables[tab].elem != KILN_FUNCREF) FAIL("type mismatch: return_call_indirect through a table of %s", tname(c->m->tables[tab].elem));
+        ft = &c->m->types[ti];
+    } else {
+        TRY(rd_u32(c->r, &fi));
+        if (fi >= c->m->nfuncs) FAIL("unknown function %u", fi);
+        ft = &c->m->types[c->m->func_types[fi]];
+    }
+    const functype *self = c->f->type;
+    if (ft->nresults != self->nresults || (ft->nresults && memcmp(ft->results, self->results, ft->nresults * sizeof *ft->results)))
+        FAIL("type mismatch: the tail call's results are not the function's");
+    opnd idx = {0};
+    uint32_t pidx = 0;
+    if (indirect) TRY(pop(c, KILN_I32, &idx, &pidx));
+    TRY(check_top(c, ft->params, ft->nparams));
+    ctl *t = top_ctl(c);
+    while (c->sp - t->height < ft->nparams) TRY(push(c, T_ANY)); /* polymorphic */
+    uint32_t argpos = c->sp - ft->nparams;
+    if (!c->dead) {
+        for (uint32_t i = 0; i < ft->nparams; i++) materialize(c, argpos + i);
+        uint32_t *ins;
+        if (indirect) {
+            uint32_t s = in_slot(c, &idx, pidx);
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call_indirect, true);
+            ins[0] = tab; ins[1] = ft->id; ins[2] = natural(c, argpos); ins[3] = s; ins[4] = fuel;
+        } else if (fi < c->m->nfunc_imports) {
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call_import, true);
+            ins[0] = fi; ins[1] = natural(c, argpos); ins[2] = fuel;
+        } else {
+            const funcdef *target = &c->m->funcs[fi - c->m->nfunc_imports];
+            uint32_t fuel = take_fuel(c);
+            ins = emit(c, OP_return_call, true);
+            memcpy(&ins[0], &target, sizeof target);
+            ins[2] = natural(c, argpos); ins[3] = fuel;
+        }
+    }
+    set_unreachable(c);
+    return true;
+}
+
 static bool table_index(C *c, uint32_t *t) {
     TRY(rd_u32(c->r, t));
     if (*t >= c->m->ntables) FAIL("unknown table %u", *t);
@@ -920,6 +1001,261 @@ static bool compile_fc(C *c) {
     }
 }
 
+/* ------------------------------------------------------------ exceptions
+ *
+ * Both encodings compile to the same two instructions (throw, throw_ref)
+ * and a per-function handler table (module.h): entering a try costs
+ * nothing at run time; a throw looks the table up. A try_table's catch
+ * clauses land on small stubs placed before its body (a branch to the
+ * clause's label, or a return when the label is the function's), which the
+ * body's entry jumps over; the payload is written by the unwinder straight
+ * into the label's slots. A legacy catch lands on its own code, with the
+ * payload in the try's slots and the exception in a slot of its own above
+ * the operand stack, for rethrow. */
+
+static bool tag_index(C *c, uint32_t *x) {
+    TRY(rd_u32(c->r, x));
+    if (*x >= c->m->ntags) FAIL("unknown tag %u", *x);
+    return true;
+}
+
+static const functype *tag_type(C *c, uint32_t x) { return &c->m->types[c->m->tag_types[x]]; }
+
+static int32_t new_handler(C *c, uint8_t kind) {
+    if (!grow((void **)&c->eh, &c->eh_cap, c->neh + 1, sizeof *c->eh)) { c->oom = true; return -1; }
+    c->eh[c->neh] = (eh_handler){.kind = kind, .start = c->len, .end = c->len, .parent = c->cur_scope, .delegate = -1};
+    return (int32_t)c->neh++;
+}
+
+static void add_clause(C *c, int32_t h, eh_clause cl) {
+    if (h < 0 || c->dead || c->oom) return;
+    if (!grow((void **)&c->clauses, &c->clause_cap, c->nclauses + 1, sizeof *c->clauses) ||
+        !grow((void **)&c->clause_handler, &c->clause_handler_cap, c->nclauses + 1, sizeof *c->clause_handler)) {
+        c->oom = true;
+        return;
+    }
+    c->clauses[c->nclauses] = cl;
+    c->clause_handler[c->nclauses++] = (uint32_t)h;
+}
+
+/* The operand at code position `field` names an exception slot by depth. */
+static void exn_fixup(C *c, uint32_t field) {
+    if (c->dead || c->oom) return;
+    if (!grow((void **)&c->exn_fixups, &c->exn_fixup_cap, c->nexn_fixups + 1, sizeof *c->exn_fixups)) { c->oom = true; return; }
+    c->exn_fixups[c->nexn_fixups++] = field;
+}
+
+static bool compile_throw(C *c) {
+    uint32_t x;
+    TRY(tag_index(c, &x));
+    const functype *ft = tag_type(c, x);
+    TRY(check_top(c, ft->params, ft->nparams));
+    ctl *t = top_ctl(c);
+    while (c->sp - t->height < ft->nparams) TRY(push(c, T_ANY)); /* polymorphic */
+    uint32_t argpos = c->sp - ft->nparams;
+    if (!c->dead) {
+        for (uint32_t i = 0; i < ft->nparams; i++) materialize(c, argpos + i);
+        uint32_t fuel = take_fuel(c);
+        uint32_t *ins = emit(c, OP_throw, true);
+        ins[0] = x; ins[1] = natural(c, argpos); ins[2] = fuel;
+    }
+    set_unreachable(c);
+    return true;
+}
+
+/* throw_ref, and rethrow (from the slot of a legacy catch: depth). */
+static bool compile_throw_ref(C *c, bool rethrow, uint32_t depth) {
+    uint32_t s = 0;
+    if (!rethrow) {
+        opnd a; uint32_t pa;
+        TRY(pop(c, KILN_EXNREF, &a, &pa));
+        if (!c->dead) s = in_slot(c, &a, pa);
+    }
+    if (!c->dead) {
+        uint32_t fuel = take_fuel(c);
+        uint32_t *ins = emit(c, OP_throw_ref, true);
+        ins[0] = rethrow ? depth : s; ins[1] = fuel;
+        if (rethrow) exn_fixup(c, pos_of(c, ins) + 2);
+    }
+    set_unreachable(c);
+    return true;
+}
+
+/* Do the values a catch clause delivers match label `depth`'s? */
+static bool clause_types(C *c, uint8_t kind, uint32_t tag, uint32_t depth) {
+    const ctl *t = &c->ctls[c->nctl - 1 - depth];
+    const functype *ft = kind <= EH_CATCH_REF ? tag_type(c, tag) : NULL;
+    uint32_t n = (ft ? ft->nparams : 0) + (kind == EH_CATCH_REF || kind == EH_CATCH_ALL_REF);
+    if (label_arity(t) != n) FAIL("type mismatch: catch clause delivers %u value(s) to a label of %u", n, label_arity(t));
+    const kiln_valtype *lt = label_types(t);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t want = ft && i < ft->nparams ? (uint8_t)ft->params[i] : KILN_EXNREF;
+        if ((uint8_t)lt[i] != want) FAIL("type mismatch: catch clause delivers %s where its label takes %s", tname(want), tname((uint8_t)lt[i]));
+    }
+    return true;
+}
+
+static bool compile_try_table(C *c) {
+    const kiln_valtype *params, *results;
+    uint32_t np, nr, n;
+    TRY(read_blocktype(c, &params, &np, &results, &nr));
+    TRY(rd_u32(c->r, &n));
+    if (n > (uint32_t)(c->r->end - c->r->p)) FAIL("try_table has more catch clauses (%u) than the body has bytes", n);
+    eh_clause *cl = calloc(n ? n : 1, sizeof *cl);
+    uint32_t *depth = calloc(n ? n : 1, sizeof *depth);
+    bool ok = cl && depth;
+    if (!ok) rd_fail(c->r, "out of memory");
+    for (uint32_t i = 0; i < n && ok; i++) {
+        uint8_t k = 0;
+        ok = rd_u8(c->r, &k);
+        if (ok && k > EH_CATCH_ALL_REF) { rd_fail(c->r, "malformed catch clause kind 0x%02x", k); ok = false; }
+        cl[i] = (eh_clause){.kind = k, .tag = EH_NO_TAG, .exn_slot = UINT32_MAX};
+        if (ok && k <= EH_CATCH_REF) ok = tag_index(c, &cl[i].tag);
+        if (ok) ok = rd_u32(c->r, &depth[i]);
+        if (ok && depth[i] >= c->nctl) { rd_fail(c->r, "unknown label %u", depth[i]); ok = false; }
+        if (ok) ok = clause_types(c, k, cl[i].tag, depth[i]);
+    }
+    if (ok) ok = enter_block(c, params, np);
+    if (ok && !c->dead && n) {
+        /* The stubs, behind a branch over them. */
+        label_here(c);
+        uint32_t *ins = emit(c, OP_br, true);
+        uint32_t pos = pos_of(c, ins);
+        ins[1] = take_fuel(c);
+        int32_t skip = c->oom ? -1 : add_patch(c, pos, pos + 2, -1);
+        for (uint32_t i = 0; i < n && !c->oom; i++) {
+            ctl *t = &c->ctls[c->nctl - 1 - depth[i]];
+            cl[i].target = c->len;
+            if (t->kind == CTL_FUNC) {
+                cl[i].dst = 0; /* the results' slots */
+                ins = emit(c, OP_ret, true);
+                ins[0] = 0;
+            } else {
+                cl[i].dst = natural(c, t->height);
+                ins = emit(c, t->kind == CTL_LOOP ? OP_br_back : OP_br, true);
+                if (!c->oom) link_branch(c, pos_of(c, ins), pos_of(c, ins) + 2, depth[i]);
+            }
+        }
+        label_here(c);
+        if (!c->oom) resolve_patches(c, skip, c->len);
+    }
+    if (ok) ok = push_ctl(c, CTL_TRY_TABLE, params, np, results, nr);
+    if (ok) {
+        label_here(c);
+        int32_t h = new_handler(c, EH_TRY_TABLE);
+        ctl *t = top_ctl(c);
+        t->handler = h;
+        if (h >= 0) t->scope = c->cur_scope = h;
+        for (uint32_t i = 0; i < n; i++) add_clause(c, h, cl[i]);
+    }
+    free(cl);
+    free(depth);
+    return ok;
+}
+
+static bool compile_try(C *c) {
+    const kiln_valtype *params, *results;
+    uint32_t np, nr;
+    TRY(read_blocktype(c, &params, &np, &results, &nr));
+    TRY(enter_block(c, params, np));
+    TRY(push_ctl(c, CTL_TRY, params, np, results, nr));
+    label_here(c);
+    int32_t h = new_handler(c, EH_TRY);
+    ctl *t = top_ctl(c);
+    t->handler = h;
+    if (h >= 0) t->scope = c->cur_scope = h;
+    t->exn_depth = c->try_depth++;
+    if (c->try_depth > c->max_try_depth) c->max_try_depth = c->try_depth;
+    return true;
+}
+
+/* catch x, catch_all: the try's body (or the previous catch) ends. */
+static bool compile_catch(C *c, bool all) {
+    ctl *t = top_ctl(c);
+    uint32_t x = EH_NO_TAG;
+    if (t->kind == CTL_CATCH_ALL) FAIL(all ? "catch_all after catch_all" : "catch after catch_all");
+    if (t->kind != CTL_TRY && t->kind != CTL_CATCH) FAIL("%s without a matching try", all ? "catch_all" : "catch");
+    if (!all) TRY(tag_index(c, &x));
+    TRY(check_top(c, t->results, t->nr));
+    if (c->sp - t->height != t->nr && !(t->unreachable && c->sp - t->height < t->nr))
+        FAIL("type mismatch: try leaves %u value(s), its type says %u", c->sp - t->height, t->nr);
+    if (t->kind == CTL_TRY && t->handler >= 0) c->eh[t->handler].end = c->len;
+    if (!c->dead) {
+        flush_stack(c);
+        uint32_t *ins = emit(c, OP_br, true);
+        if (!c->dead && !c->oom) {
+            uint32_t pos = pos_of(c, ins);
+            ins[1] = take_fuel(c);
+            t->patches = add_patch(c, pos, pos + 2, t->patches);
+            t->targeted = true;
+        }
+    }
+    c->dead = t->dead_at_entry;
+    c->pending = 0;
+    c->sp = t->height;
+    if (c->virt_lo > c->sp) c->virt_lo = c->sp;
+    label_here(c);
+    add_clause(c, t->handler, (eh_clause){.kind = all ? EH_CATCH_ALL : EH_CATCH, .tag = x, .target = c->len,
+                                          .dst = natural(c, t->height), .exn_slot = t->exn_depth});
+    c->cur_scope = t->scope = t->outer_scope;
+    t->kind = all ? CTL_CATCH_ALL : CTL_CATCH;
+    t->unreachable = false;
+    if (!all) {
+        const functype *ft = tag_type(c, x);
+        for (uint32_t i = 0; i < ft->nparams; i++) TRY(push(c, (uint8_t)ft->params[i]));
+    }
+    return true;
+}
+
+static bool compile_delegate(C *c) {
+    ctl *t = top_ctl(c);
+    uint32_t depth;
+    if (t->kind != CTL_TRY) FAIL("delegate without a matching try");
+    TRY(rd_u32(c->r, &depth));
+    if (depth >= c->nctl - 1) FAIL("unknown label %u", depth);
+    const ctl *to = &c->ctls[c->nctl - 2 - depth];
+    if (t->handler >= 0) {
+        c->eh[t->handler].kind = EH_DELEGATE;
+        c->eh[t->handler].delegate = to->kind == CTL_FUNC ? -1 : to->scope;
+    }
+    return end_block(c);
+}
+
+static bool compile_rethrow(C *c) {
+    uint32_t depth;
+    TRY(rd_u32(c->r, &depth));
+    if (depth >= c->nctl) FAIL("unknown label %u", depth);
+    const ctl *t = &c->ctls[c->nctl - 1 - depth];
+    if (t->kind != CTL_CATCH && t->kind != CTL_CATCH_ALL) FAIL("invalid rethrow label %u: not a catch", depth);
+    return compile_throw_ref(c, true, t->exn_depth);
+}
+
+/* After the body: exception slots go above the frame, clauses are grouped
+ * by handler. */
+static bool finish_eh(C *c, funcdef *f, uint32_t *frame_slots) {
+    uint32_t base = *frame_slots;
+    *frame_slots += c->max_try_depth;
+    for (uint32_t i = 0; i < c->nexn_fixups; i++) c->code[c->exn_fixups[i]] += base;
+    for (uint32_t i = 0; i < c->nclauses; i++)
+        if (c->clauses[i].exn_slot != UINT32_MAX) c->clauses[i].exn_slot += base;
+    if (!c->neh) return true;
+    eh_clause *sorted = malloc((c->nclauses ? c->nclauses : 1) * sizeof *sorted);
+    if (!sorted) return false;
+    uint32_t k = 0;
+    for (uint32_t h = 0; h < c->neh; h++) {
+        c->eh[h].first = k;
+        for (uint32_t i = 0; i < c->nclauses; i++)
+            if (c->clause_handler[i] == h) sorted[k++] = c->clauses[i];
+        c->eh[h].nclauses = k - c->eh[h].first;
+    }
+    f->eh = c->eh;
+    f->neh = c->neh;
+    f->eh_clauses = sorted;
+    f->neh_clauses = c->nclauses;
+    c->eh = NULL;
+    return true;
+}
+
 #include "engine/compile_simd.inc"
 
 /* The feature an opcode belongs to (for kiln inspect); 0 for the MVP. */
@@ -927,6 +1263,8 @@ static uint32_t opcode_feature(C *c, uint8_t op) {
     if (op >= 0xc0 && op <= 0xc4) return KILN_FEATURE_SIGN_EXT;
     if (op == 0x25 || op == 0x26 || op == 0x1c || (op >= 0xd0 && op <= 0xd2)) return KILN_FEATURE_REFERENCE_TYPES;
     if (op == 0xfd) return KILN_FEATURE_SIMD;
+    if ((op >= 0x06 && op <= 0x0a) || op == 0x18 || op == 0x19 || op == 0x1f) return KILN_FEATURE_EXCEPTIONS;
+    if (op == 0x12 || op == 0x13) return KILN_FEATURE_TAIL_CALL;
     if (op == 0xfc && !rd_eof(c->r)) {
         uint8_t sub = *c->r->p; /* a one-byte LEB for every sub-opcode in use */
         if (sub <= 7) return KILN_FEATURE_SAT_FLOAT_TO_INT;
@@ -1024,6 +1362,14 @@ static bool compile_body(C *c) {
         case 0x0b: /* end */
             TRY(end_block(c));
             break;
+        case 0x06: TRY(compile_try(c)); break;
+        case 0x07: TRY(compile_catch(c, false)); break;
+        case 0x08: TRY(compile_throw(c)); break;
+        case 0x09: TRY(compile_rethrow(c)); break;
+        case 0x0a: TRY(compile_throw_ref(c, false, 0)); break;
+        case 0x18: TRY(compile_delegate(c)); break;
+        case 0x19: TRY(compile_catch(c, true)); break;
+        case 0x1f: TRY(compile_try_table(c)); break;
         case 0x0c: { /* br */
             uint32_t depth;
             TRY(rd_u32(r, &depth));
@@ -1146,6 +1492,7 @@ static bool compile_body(C *c) {
             TRY(compile_call(c, ft, OP_call_indirect, tab, ft->id, NULL, true));
             break;
         }
+        case 0x12: case 0x13: TRY(compile_return_call(c, opcode == 0x13)); break;
         case 0x1a: /* drop */
             TRY(pop(c, T_ANY, &a, &pa));
             break;
@@ -1288,7 +1635,7 @@ static bool compile_body(C *c) {
         case 0xd0: { /* ref.null */
             uint8_t t;
             TRY(rd_u8(r, &t));
-            if (t != KILN_FUNCREF && t != KILN_EXTERNREF) FAIL("malformed reference type 0x%02x", t);
+            if (t != KILN_FUNCREF && t != KILN_EXTERNREF && t != KILN_EXNREF) FAIL("malformed reference type 0x%02x", t);
             TRY(push_opnd(c, (opnd){.type = t, .kind = K_CONST, .k = 0}));
             break;
         }
@@ -1372,7 +1719,7 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     char where[64];
     snprintf(where, sizeof where, "function %u", f->index);
     reader r = {.base = m->bytes, .p = body, .end = body + size, .err = err, .where = where};
-    C c = {.m = m, .f = f, .r = &r, .last_op = -1, .last_dst_stack = -1};
+    C c = {.m = m, .f = f, .r = &r, .last_op = -1, .last_dst_stack = -1, .cur_scope = -1};
     bool ok = read_locals(&c);
     if (ok) {
         c.virt_lo = 0;
@@ -1390,6 +1737,7 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
         uint32_t result_slots = 0;
         for (uint32_t i = 0; i < f->type->nresults; i++) result_slots += width((uint8_t)f->type->results[i]);
         if (slots < result_slots) slots = result_slots;
+        if (!finish_eh(&c, f, &slots)) { rd_fail(&r, "out of memory"); ok = false; }
         f->frame_slots = slots;
         f->code = c.code;
         f->code_len = c.len;
@@ -1405,6 +1753,10 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     free(c.stack);
     free(c.ctls);
     free(c.patches);
+    free(c.eh);
+    free(c.clauses);
+    free(c.clause_handler);
+    free(c.exn_fixups);
     free(c.local_types);
     free(c.local_slot);
     return ok;

@@ -5,6 +5,8 @@
  * version bump.
  *
  *   block, loop, else, end, nop      0  (structure, not work)
+ *   try, catch, catch_all, delegate,
+ *   try_table                        0  (structure; throw, rethrow, throw_ref cost 1)
  *   every other instruction          1
  *   memory.fill/copy/init            1 + 1 per 64 bytes (charged at run time)
  *   table.fill/copy/init/grow        1 + 1 per 8 elements (charged at run time)
@@ -21,6 +23,11 @@ static inline uint32_t fuel_cost(uint8_t opcode) {
     case 0x03: /* loop */
     case 0x05: /* else */
     case 0x0b: /* end */
+    case 0x06: /* try */
+    case 0x07: /* catch */
+    case 0x18: /* delegate */
+    case 0x19: /* catch_all */
+    case 0x1f: /* try_table */
         return 0;
     default:
         return 1;

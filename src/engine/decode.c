@@ -13,12 +13,13 @@
 
 static const char *const section_names[] = {
     "custom", "type", "import", "function", "table", "memory", "global",
-    "export", "start", "element", "code", "data", "datacount",
+    "export", "start", "element", "code", "data", "datacount", "tag",
 };
 
 /* The order sections must appear in (custom sections aside). */
 static int section_rank(uint8_t id) {
-    static const int rank[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+    /* The tag section (13) goes between memory and global. */
+    static const int rank[] = {0, 2, 4, 6, 8, 10, 14, 16, 18, 20, 24, 26, 22, 12};
     return id < sizeof rank / sizeof rank[0] ? rank[id] : -1;
 }
 
@@ -59,7 +60,7 @@ static bool rd_valtype(reader *r, uint8_t *out) {
 static bool rd_reftype(reader *r, uint8_t *out) {
     uint8_t b;
     if (!rd_u8(r, &b)) return false;
-    if (b != KILN_FUNCREF && b != KILN_EXTERNREF) FAIL("malformed reference type 0x%02x", b);
+    if (b != KILN_FUNCREF && b != KILN_EXTERNREF && b != KILN_EXNREF) FAIL("malformed reference type 0x%02x", b);
     *out = b;
     return true;
 }
@@ -181,6 +182,31 @@ static bool sec_type(reader *r, kiln_module *m) {
     return true;
 }
 
+/* A tag's type: attribute 0 (exception), then a function type index whose
+ * type has no results. */
+static bool rd_tagtype(reader *r, kiln_module *m, uint32_t *type_index) {
+    uint8_t attr;
+    if (!rd_u8(r, &attr)) return false;
+    if (attr != 0) FAIL("malformed tag attribute 0x%02x", attr);
+    if (!rd_u32(r, type_index)) return false;
+    if (*type_index >= m->ntypes) FAIL("unknown type %u", *type_index);
+    if (m->types[*type_index].nresults) FAIL("non-empty tag result type");
+    return true;
+}
+
+static bool sec_tag(reader *r, kiln_module *m) {
+    uint32_t n;
+    if (!rd_u32(r, &n)) return false;
+    if (n > (uint32_t)(r->end - r->p)) FAIL("tag count %u is larger than the section", n);
+    uint32_t *t = realloc(m->tag_types, ((size_t)m->ntag_imports + n + 1) * sizeof *t);
+    if (!t) FAIL("out of memory");
+    m->tag_types = t;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_tagtype(r, m, &m->tag_types[m->ntag_imports + i])) return false;
+    m->ntags = m->ntag_imports + n;
+    return true;
+}
+
 static bool sec_import(reader *r, kiln_module *m) {
     if (!rd_u32(r, &m->nimports)) return false;
     if (m->nimports > (uint32_t)(r->end - r->p)) FAIL("import count %u is larger than the section", m->nimports);
@@ -210,6 +236,10 @@ static bool sec_import(reader *r, kiln_module *m) {
         case KILN_EXTERN_GLOBAL:
             if (!rd_globaltype(r, &im->global)) return false;
             im->index = m->nglobal_imports++;
+            break;
+        case KILN_EXTERN_TAG:
+            if (!rd_tagtype(r, m, &im->type_index)) return false;
+            im->index = m->ntag_imports++;
             break;
         default:
             FAIL("malformed import kind 0x%02x", im->kind);
@@ -307,6 +337,7 @@ static bool sec_export(reader *r, kiln_module *m) {
         case KILN_EXTERN_TABLE: limit = m->ntables; break;
         case KILN_EXTERN_MEMORY: limit = m->nmemories; break;
         case KILN_EXTERN_GLOBAL: limit = m->nglobals; break;
+        case KILN_EXTERN_TAG: limit = m->ntags; break;
         default: FAIL("malformed export kind 0x%02x", e->kind);
         }
         if (e->index >= limit) {
@@ -479,7 +510,7 @@ static bool decode_sections(reader *top, kiln_module *m) {
         uint32_t size;
         uint32_t section_start = rd_offset(r);
         if (!rd_u8(r, &id)) return false;
-        if (id > 12) { r->p--; FAIL("malformed section id %u", id); }
+        if (id > 13) { r->p--; FAIL("malformed section id %u", id); }
         /* A bad or truncated size still names its section in the message. */
         char head[64];
         snprintf(head, sizeof head, "section %u (%s) size", id, section_names[id]);
@@ -521,6 +552,7 @@ static bool decode_sections(reader *top, kiln_module *m) {
             ok = rd_u32(&sr, &m->ndatas);
             m->has_datacount = true;
             break;
+        case 13: ok = sec_tag(&sr, m); m->features |= KILN_FEATURE_EXCEPTIONS; break;
         }
         if (!ok || sr.failed) { r->failed = true; return false; }
         if (sr.p != sr.end) { r->p = sr.p; r->where = NULL; FAIL("%s section size mismatch (section size mismatch)", section_names[id]); }
@@ -533,6 +565,8 @@ static bool decode_sections(reader *top, kiln_module *m) {
             if (!(m->tables = calloc(m->ntable_imports ? m->ntable_imports : 1, sizeof *m->tables))) FAIL("out of memory");
             if (!(m->memories = calloc(m->nmemory_imports ? m->nmemory_imports : 1, sizeof *m->memories))) FAIL("out of memory");
             if (!(m->global_types = calloc(m->nglobal_imports ? m->nglobal_imports : 1, sizeof *m->global_types))) FAIL("out of memory");
+            if (!(m->tag_types = calloc(m->ntag_imports ? m->ntag_imports : 1, sizeof *m->tag_types))) FAIL("out of memory");
+            m->ntags = m->ntag_imports;
             m->ntables = m->ntable_imports;
             m->nmemories = m->nmemory_imports;
             m->nglobals = m->nglobal_imports;
@@ -543,6 +577,7 @@ static bool decode_sections(reader *top, kiln_module *m) {
                 case KILN_EXTERN_TABLE: m->tables[im->index] = im->table; break;
                 case KILN_EXTERN_MEMORY: m->memories[im->index] = im->memory; break;
                 case KILN_EXTERN_GLOBAL: m->global_types[im->index] = im->global; break;
+                case KILN_EXTERN_TAG: m->tag_types[im->index] = im->type_index; m->features |= KILN_FEATURE_EXCEPTIONS; break;
                 }
             }
         }
@@ -610,11 +645,15 @@ void module_free_contents(kiln_module *m) {
     free(m->imports);
     free(m->func_types);
     if (m->funcs)
-        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) { free(m->funcs[i].code); free(m->funcs[i].pcmap); free(m->funcs[i].local_types); }
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
+            free(m->funcs[i].code); free(m->funcs[i].pcmap); free(m->funcs[i].local_types);
+            free(m->funcs[i].eh); free(m->funcs[i].eh_clauses);
+        }
     free(m->funcs);
     free(m->tables);
     free(m->memories);
     free(m->global_types);
+    free(m->tag_types);
     free(m->globals);
     if (m->exports)
         for (uint32_t i = 0; i < m->nexports; i++) free(m->exports[i].name);

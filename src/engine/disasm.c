@@ -43,7 +43,7 @@ char *kiln_module_disassemble(const kiln_module *m, uint32_t func_index) {
         for (unsigned i = 0; i < n; i++) {
             uint32_t v = pc[2 + i];
             if ((int)i == bf) fprintf(out, " @%d", (int)at + (int32_t)v);
-            else if (op == OP_call && i == 0) { const funcdef *t; memcpy(&t, pc + 2, sizeof t); fprintf(out, " func%u", t->index); i++; }
+            else if ((op == OP_call || op == OP_return_call) && i == 0) { const funcdef *t; memcpy(&t, pc + 2, sizeof t); fprintf(out, " func%u", t->index); i++; }
             else if (op == OP_const32 && i == 1) fprintf(out, " #%d", (int32_t)v);
             else if (op == OP_const64 && i == 1) { fprintf(out, " #%lld", (long long)((uint64_t)pc[4] << 32 | v)); i++; }
             else if ((is_k_op(op) || (op >= OP_br_eq_i32_k_back && op <= OP_br_ge_u_i32_k_back)) &&

@@ -132,6 +132,9 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
     case KILN_TRAP_OUT_OF_FUEL:
         snprintf(t->detail, sizeof t->detail, "the fuel limit of %lld was spent", (long long)ex->fuel_start);
         break;
+    case KILN_TRAP_EXCEPTION:
+        if (ti->exn) exn_to_trap(t, ti->exn);
+        break;
     case KILN_TRAP_TIMEOUT: {
         uint64_t ns = ex->store->limits.timeout_ns;
         if (ns % 1000000u == 0) snprintf(t->detail, sizeof t->detail, "the %llu ms deadline passed", (unsigned long long)(ns / 1000000u));
@@ -282,7 +285,8 @@ static kiln_trap *run(exec *ex, kiln_instance *inst, const uint32_t *pc, uint64_
     kiln_instance *ninst;
     uint64_t *nfp;
     const uint32_t *ret;
-    kiln_func *hf;
+    kiln_func *hf = NULL;
+    exn *thrown;
 
 #define O(i) (pc[2 + (i)])
 #define S(i) (fp[O(i)])
@@ -447,8 +451,149 @@ host_call: {
     kiln_trap *t = hf->host(&cl, hf->env, nfp);
     LOAD_FUEL();
     if (ex->prof) prof_leave(ex, fuel);
-    if (t) { ti.host = t; ti.kind = t->kind; goto trap; }
+    if (t) {
+        if (__builtin_expect(t->kind == KILN_TRAP_EXCEPTION && t->exn_tag != NULL, 0)) {
+            /* A host function threw (or let through a wasm exception from
+             * a call it made): it may be caught here. */
+            thrown = exn_new(ex, t->exn_tag, t->exn_slots, fp + ex->fsp->fn->frame_slots);
+            if (thrown) { kiln_trap_free(t); goto unwind; }
+        }
+        ti.host = t; ti.kind = t->kind; goto trap;
+    }
     pc = ret;
+    DISPATCH();
+}
+    /* ------------------------------------------------------------ exceptions */
+L_throw:
+    CHARGE_CHECK(O(2));
+    SAVE_FUEL();
+    thrown = exn_new(ex, inst->tags[O(0)], fp + O(1), fp + ex->fsp->fn->frame_slots);
+    if (__builtin_expect(!thrown, 0)) {
+        ti.host = kiln_trap_new(KILN_TRAP_HOST, "out of memory for an exception");
+        if (!ti.host) return NULL;
+        ti.kind = KILN_TRAP_HOST;
+        goto trap;
+    }
+    goto unwind;
+L_throw_ref:
+    CHARGE_CHECK(O(1));
+    thrown = (exn *)(uintptr_t)S(0);
+    if (!thrown) TRAP(KILN_TRAP_NULL_EXNREF);
+    goto unwind;
+unwind: {
+    /* Find the handler first (nothing moves if none catches: the trap's
+     * backtrace is then the thrower's), then pop the frames above it. */
+    frame *hfr;
+    const eh_clause *cl;
+    if (!eh_find(ex, pc, thrown, &hfr, &cl)) { ti.kind = KILN_TRAP_EXCEPTION; ti.exn = thrown; goto trap; }
+    while (ex->fsp != hfr) {
+        if (ex->prof) prof_leave(ex, fuel);
+        ex->fsp--;
+    }
+    pc = eh_land(hfr, cl, thrown);
+    fp = hfr->fp;
+    if (hfr->inst != inst) { inst = hfr->inst; mem = inst->mem_base; }
+    SAVE_FUEL();
+    DISPATCH();
+}
+/* Tail calls: the callee takes the caller's frame (its arguments move to
+ * the frame's base, its ret_pc stays), so a chain of tail calls runs in
+ * constant stack, and an exception from the callee is not caught by the
+ * caller's handlers (the caller is gone). A host callee runs after the
+ * frame is popped, its results landing where the caller's caller expects
+ * them. */
+L_return_call:
+    memcpy(&ncallee, &pc[2], sizeof ncallee);
+    CHARGE_CHECK(O(3));
+    nfp = fp + O(2);
+    ninst = inst;
+    goto tail_enter;
+L_return_call_import: {
+    kiln_func *f = inst->funcs[O(0)];
+    CHARGE_CHECK(O(2));
+    nfp = fp + O(1);
+    if (f->kind == FUNC_HOST) { hf = f; goto tail_host; }
+    ncallee = f->def;
+    ninst = f->inst;
+    goto tail_enter;
+}
+L_return_call_indirect: {
+    kiln_table *tb = inst->tables[O(0)];
+    uint32_t i = (uint32_t)S(3);
+    CHARGE_CHECK(O(4));
+    if (i >= tb->size) { ti.index = i; ti.limit = tb->size; ti.table = O(0); TRAP(KILN_TRAP_UNDEFINED_ELEMENT); }
+    kiln_func *f = tb->elems[i];
+    if (!f) { ti.index = i; ti.table = O(0); TRAP(KILN_TRAP_UNINITIALIZED_ELEMENT); }
+    if (f->type_id != O(1)) {
+        ti.index = i; ti.table = O(0); ti.want_type = O(1); ti.have_type = f->type_id;
+        TRAP(KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+    }
+    nfp = fp + O(2);
+    if (f->kind == FUNC_HOST) { hf = f; goto tail_host; }
+    ncallee = f->def;
+    ninst = f->inst;
+    goto tail_enter;
+}
+tail_enter: {
+    if (__builtin_expect(fp + ncallee->frame_slots > ex->stack_end, 0)) TRAP(KILN_TRAP_CALL_STACK_EXHAUSTED);
+    if (__builtin_expect(__atomic_load_n(&ex->call_hooks, __ATOMIC_RELAXED) != 0, 0)) {
+        if (__atomic_load_n(&ninst->native, __ATOMIC_RELAXED) != NULL) {
+            /* Into native code: an ordinary call, then this frame returns
+             * its results. */
+            SAVE_FUEL();
+            kiln_trap *t = native_call_from(ex, &ninst->own[ncallee->index - ninst->module->nfunc_imports], nfp, pc);
+            LOAD_FUEL();
+            if (t) return t;
+            memmove(fp, nfp, (size_t)ncallee->type->result_slots * sizeof *fp);
+            goto do_return;
+        }
+        if (ex->prof) { prof_leave(ex, fuel); prof_enter(ex, fuel, ninst->module, ncallee->index, NULL); }
+    }
+    memmove(fp, nfp, (size_t)ncallee->type->param_slots * sizeof *fp);
+    frame *cf = ex->fsp;
+    cf->fn = ncallee;
+    cf->inst = ninst;
+    nfp = fp;
+    SAVE_FUEL();
+    ENTER_BODY();
+}
+tail_host: {
+    /* Pop this frame first: the host's results go to its base, where the
+     * caller reads this function's results. */
+    memmove(fp, nfp, (size_t)hf->type->param_slots * sizeof *fp);
+    frame *cf = ex->fsp;
+    const uint32_t *rp = cf->ret_pc;
+    if (ex->prof) prof_leave(ex, fuel);
+    ex->pc = pc;
+    ex->sp = fp + cf->fn->frame_slots;
+    kiln_caller cl = {ex, inst};
+    SAVE_FUEL();
+    ex->host_calls++;
+    if (ex->prof) prof_enter(ex, fuel, NULL, 0, hf->name);
+    kiln_trap *t = hf->host(&cl, hf->env, fp);
+    LOAD_FUEL();
+    if (ex->prof) prof_leave(ex, fuel);
+    if (t) {
+        /* Report (or catch) it in the callers: this frame is gone. */
+        if (t->kind == KILN_TRAP_EXCEPTION && t->exn_tag != NULL && rp) {
+            thrown = exn_new(ex, t->exn_tag, t->exn_slots, fp + cf->fn->frame_slots);
+            if (thrown) {
+                kiln_trap_free(t);
+                ex->fsp = cf - 1;
+                fp = ex->fsp->fp;
+                if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
+                pc = rp - 1; /* inside the caller's call */
+                goto unwind;
+            }
+        }
+        ti.host = t; ti.kind = t->kind; goto trap;
+    }
+    ex->fsp = cf - 1;
+    SAVE_FUEL();
+    if (!rp) return NULL;
+    fp = ex->fsp->fp;
+    if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
+    pc = rp;
     DISPATCH();
 }
 L_ret:

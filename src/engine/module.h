@@ -61,7 +61,7 @@ typedef struct import {
     char *module, *name;
     uint8_t kind;      /* kiln_externkind */
     uint32_t index;    /* in its space */
-    uint32_t type_index; /* functions */
+    uint32_t type_index; /* functions and tags */
     tabletype table;
     memtype memory;
     globaltype global;
@@ -111,6 +111,34 @@ typedef struct pcmap_entry {
     uint32_t wasm_offset; /* byte offset in the module binary */
 } pcmap_entry;
 
+/* Exception handling: where a function catches. A handler covers the
+ * compiled positions [start, end) of a try or try_table body; handlers
+ * nest (parent: the one enclosing it, or -1), and a function's handlers are
+ * numbered in the order their bodies begin, so among those covering a
+ * position the highest-numbered one is the innermost. An exception thrown
+ * at (or by a call at) a position is matched against the innermost
+ * handler's clauses first, then its parent's, ..., then the caller's. */
+enum { EH_TRY_TABLE, EH_TRY, EH_DELEGATE };
+enum { EH_CATCH, EH_CATCH_REF, EH_CATCH_ALL, EH_CATCH_ALL_REF };
+#define EH_NO_TAG UINT32_MAX
+
+typedef struct eh_clause {
+    uint8_t kind;        /* EH_CATCH... */
+    uint32_t tag;        /* tag index (EH_NO_TAG for catch_all) */
+    uint32_t target;     /* where to continue: position in the code */
+    uint32_t dst;        /* the first slot the payload (then the exnref) goes to */
+    uint32_t exn_slot;   /* legacy try: the slot that keeps the exception
+                            for rethrow; UINT32_MAX for none */
+} eh_clause;
+
+typedef struct eh_handler {
+    uint8_t kind;        /* EH_TRY_TABLE, EH_TRY, EH_DELEGATE */
+    uint32_t start, end; /* the body's positions (code units) */
+    int32_t parent;      /* the enclosing handler, or -1 */
+    int32_t delegate;    /* EH_DELEGATE: the handler to go on with (-1: the caller) */
+    uint32_t first, nclauses; /* into funcdef.eh_clauses */
+} eh_handler;
+
 /* A function defined by the module, compiled. */
 typedef struct funcdef {
     uint32_t index;        /* in the function index space */
@@ -125,6 +153,10 @@ typedef struct funcdef {
     uint32_t code_len;     /* in units */
     pcmap_entry *pcmap;
     uint32_t npcmap;
+    eh_handler *eh;        /* exception handlers (NULL, 0: none) */
+    uint32_t neh;
+    eh_clause *eh_clauses;
+    uint32_t neh_clauses;
 } funcdef;
 
 struct kiln_module {
@@ -152,6 +184,9 @@ struct kiln_module {
     uint32_t nglobals, nglobal_imports;
     globaltype *global_types;         /* every global, imports first */
     global_def *globals;              /* the defined ones */
+
+    uint32_t ntags, ntag_imports;
+    uint32_t *tag_types;              /* type index of every tag, imports first */
 
     uint32_t nexports;
     export_ *exports;

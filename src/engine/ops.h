@@ -37,6 +37,14 @@
     X(call_indirect, 5)     /* table typeid argstart a(elem) f */            \
     X(ret, 1)               /* f: results already in slots 0.. */            \
     X(ret_slot, 2)          /* a f: one result, from slot a */               \
+    /* exception handling: where a throw lands is found in the function's    \
+     * handler table (module.h), so code that throws nothing pays nothing */ \
+    X(throw, 3)             /* tag argstart f */                             \
+    X(throw_ref, 2)         /* a f: throw the exnref in slot a (rethrow too) */\
+    /* tail calls: the callee replaces the caller's frame */                 \
+    X(return_call, 4)       /* p(funcdef) argstart f */                      \
+    X(return_call_import, 3) /* funcidx argstart f */                        \
+    X(return_call_indirect, 5) /* table typeid argstart a(elem) f */         \
     /* fused compare and branch: a b o f, or a k o f */                      \
     X(br_eq_i32, 4) X(br_ne_i32, 4) X(br_lt_s_i32, 4) X(br_lt_u_i32, 4)      \
     X(br_gt_s_i32, 4) X(br_gt_u_i32, 4) X(br_le_s_i32, 4)                    \

@@ -54,6 +54,7 @@ static void describe_import(const kiln_module *m, const import *im, kiln_externd
         out->global_type = (kiln_valtype)im->global.type;
         out->global_mutable = im->global.mutable_;
         break;
+    case KILN_EXTERN_TAG: functype_to_public(&m->types[im->type_index], &out->tag_type); break;
     }
 }
 
@@ -85,6 +86,7 @@ void kiln_module_export(const kiln_module *m, uint32_t i, kiln_externdesc *out) 
         out->global_type = (kiln_valtype)m->global_types[e->index].type;
         out->global_mutable = m->global_types[e->index].mutable_;
         break;
+    case KILN_EXTERN_TAG: functype_to_public(&m->types[m->tag_types[e->index]], &out->tag_type); break;
     }
 }
 
@@ -140,6 +142,8 @@ const char *kiln_feature_name(uint32_t bit) {
     case KILN_FEATURE_BULK_MEMORY: return "bulk-memory";
     case KILN_FEATURE_REFERENCE_TYPES: return "reference-types";
     case KILN_FEATURE_SIMD: return "simd";
+    case KILN_FEATURE_EXCEPTIONS: return "exception-handling";
+    case KILN_FEATURE_TAIL_CALL: return "tail-call";
     default: return "?";
     }
 }
@@ -203,6 +207,7 @@ static void free_instance(kiln_instance *i) {
     free(i->own);
     free(i->tables);
     free(i->globals);
+    free(i->tags);
     if (i->elem_values)
         for (uint32_t k = 0; k < i->module->nelems; k++) free(i->elem_values[k]);
     free(i->elem_values);
@@ -217,6 +222,7 @@ void kiln_store_free(kiln_store *s) {
     for (kiln_memory *m = s->memories, *n; m; m = n) { n = m->next; memory_destroy(m); }
     for (kiln_table *t = s->tables, *n; t; t = n) { n = t->next; free(t->elems); free(t); }
     for (kiln_global *g = s->globals, *n; g; g = n) { n = g->next; free(g); }
+    exn_free_all(s);
     free(s->data);
     if (s->ex.stack)
         pool_give_stacks(s->engine, s->ex.stack, (size_t)(s->ex.stack_end - s->ex.stack) * sizeof(uint64_t), s->ex.frames,
@@ -267,6 +273,7 @@ static uint64_t val_to_bits(const kiln_val *v) {
     case KILN_F64: return v->of.f64_bits;
     case KILN_FUNCREF: return (uintptr_t)v->of.funcref;
     case KILN_EXTERNREF: return (uintptr_t)v->of.externref;
+    case KILN_EXNREF: return (uintptr_t)v->of.exnref;
     default: return 0;
     }
 }
@@ -282,6 +289,7 @@ static kiln_val bits_to_val(uint8_t type, uint64_t bits) {
     case KILN_F64: v.of.f64_bits = bits; break;
     case KILN_FUNCREF: v.of.funcref = (kiln_func *)(uintptr_t)bits; break;
     case KILN_EXTERNREF: v.of.externref = (void *)(uintptr_t)bits; break;
+    case KILN_EXNREF: v.of.exnref = (void *)(uintptr_t)bits; break;
     }
     return v;
 }
@@ -419,6 +427,12 @@ static const char *extern_desc(const import *im, const kiln_module *m, char *buf
         if (im->memory.has_max) snprintf(buf, n, "memory %u..%u pages", im->memory.min, im->memory.max);
         else snprintf(buf, n, "memory %u.. pages", im->memory.min);
         break;
+    case KILN_EXTERN_TAG: {
+        kiln_functype ft;
+        functype_to_public(&m->types[im->type_index], &ft);
+        snprintf(buf, n, "tag %s", kiln_functype_format(&ft, sig, sizeof sig));
+        break;
+    }
     default:
         snprintf(buf, n, "global %s%s", im->global.mutable_ ? "mut " : "", kiln_valtype_name((kiln_valtype)im->global.type));
     }
@@ -442,6 +456,12 @@ static const char *extern_have(const kiln_extern *e, char *buf, size_t n) {
         if (e->of.memory->has_max) snprintf(buf, n, "memory %llu..%u pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), e->of.memory->max_pages);
         else snprintf(buf, n, "memory %llu.. pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE));
         break;
+    case KILN_EXTERN_TAG: {
+        kiln_functype ft;
+        kiln_tag_type(e->of.tag, &ft);
+        snprintf(buf, n, "tag %s", kiln_functype_format(&ft, sig, sizeof sig));
+        break;
+    }
     default:
         snprintf(buf, n, "global %s%s", e->of.global->mutable_ ? "mut " : "", kiln_valtype_name((kiln_valtype)e->of.global->type));
     }
@@ -491,7 +511,7 @@ static bool limits_match(uint64_t have_min, uint64_t have_max, bool have_has_max
 }
 
 static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const import *im, uint32_t *nf, uint32_t *nt,
-                           uint32_t *ng, kiln_error *err) {
+                           uint32_t *ng, uint32_t *ntg, kiln_error *err) {
     const kiln_module *m = inst->module;
     kiln_extern ext;
     char want[256], have[256], hint[200];
@@ -537,6 +557,11 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     case KILN_EXTERN_GLOBAL:
         ok = ext.of.global->type == im->global.type && ext.of.global->mutable_ == im->global.mutable_;
         if (ok) inst->globals[(*ng)++] = ext.of.global;
+        break;
+    case KILN_EXTERN_TAG:
+        /* Tags match by type (exactly); they catch by identity. */
+        ok = ext.of.tag->type.id == m->types[im->type_index].id;
+        if (ok) inst->tags[(*ntg)++] = ext.of.tag;
         break;
     }
     if (!ok) {
@@ -588,10 +613,11 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     inst->own = calloc(ndef ? ndef : 1, sizeof *inst->own);
     inst->tables = calloc(m->ntables ? m->ntables : 1, sizeof *inst->tables);
     inst->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
+    inst->tags = calloc(m->ntags ? m->ntags : 1, sizeof *inst->tags);
     inst->elem_values = calloc(m->nelems ? m->nelems : 1, sizeof *inst->elem_values);
     inst->elem_dropped = calloc(m->nelems ? m->nelems : 1, 1);
     inst->data_dropped = calloc(m->ndatas ? m->ndatas : 1, 1);
-    if (!inst->funcs || !inst->own || !inst->tables || !inst->globals || !inst->elem_values || !inst->elem_dropped ||
+    if (!inst->funcs || !inst->own || !inst->tables || !inst->globals || !inst->tags || !inst->elem_values || !inst->elem_dropped ||
         !inst->data_dropped) {
         seterr(err, "out of memory");
         free_instance(inst);
@@ -599,9 +625,9 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     }
 
     /* 1. Imports, type-checked. */
-    uint32_t nf = 0, nt = 0, ng = 0;
+    uint32_t nf = 0, nt = 0, ng = 0, ntg = 0;
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (!resolve_import(inst, l, &m->imports[i], &nf, &nt, &ng, err)) { free_instance(inst); return NULL; }
+        if (!resolve_import(inst, l, &m->imports[i], &nf, &nt, &ng, &ntg, err)) { free_instance(inst); return NULL; }
 
     /* From here on the instance belongs to the store: a trap below leaves
      * what earlier segments wrote into shared tables and memories. */
@@ -621,6 +647,10 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     /* The native tier, when the module has native code by now. */
     if ((inst->native = native_of(m)))
         for (uint32_t i = 0; i < ndef; i++) inst->own[i].native = inst->native->mod->funcs[i];
+    for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
+        const functype *ft = &m->types[m->tag_types[i]];
+        if (!(inst->tags[i] = tag_make(s, ft->params, ft->nparams))) { seterr(err, "out of memory"); return NULL; }
+    }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         const tabletype *t = &m->tables[i];
         if (!(inst->tables[i] = table_create(s, t->elem, t->min, t->max, t->has_max, err))) return NULL;
@@ -710,6 +740,7 @@ bool kiln_instance_export_n(kiln_instance *i, const char *name, size_t len, kiln
         case KILN_EXTERN_TABLE: out->of.table = i->tables[e->index]; break;
         case KILN_EXTERN_MEMORY: out->of.memory = i->memory; break;
         case KILN_EXTERN_GLOBAL: out->of.global = i->globals[e->index]; break;
+        case KILN_EXTERN_TAG: out->of.tag = i->tags[e->index]; break;
         }
         return true;
     }

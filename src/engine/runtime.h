@@ -57,6 +57,21 @@ struct kiln_global {
     kiln_global *next;
 };
 
+/* An exception tag: compared by identity (exn.c). */
+struct kiln_tag {
+    functype type;             /* params only; owned; id interned */
+    kiln_tag *next;            /* the store's list */
+};
+
+/* An exception in flight or held in an exnref: owned by its store and
+ * freed by the store's collector (exn.c) when nothing refers to it. */
+typedef struct exn {
+    kiln_tag *tag;
+    struct exn *next;          /* the store's list */
+    uint32_t nslots;           /* the payload's slots (the tag's params) */
+    uint64_t slots[];
+} exn;
+
 struct kiln_instance {
     kiln_store *store;
     const kiln_module *module;
@@ -66,6 +81,7 @@ struct kiln_instance {
     kiln_memory *memory;       /* memory 0, or NULL */
     uint8_t *mem_base;         /* memory ? memory->base : NULL */
     kiln_global **globals;
+    kiln_tag **tags;           /* the whole tag index space */
     void ***elem_values;       /* each element segment, evaluated */
     uint8_t *elem_dropped;
     uint8_t *data_dropped;
@@ -159,6 +175,11 @@ struct kiln_store {
      * store_budget_fits): table slots, and what the host holds for a guest
      * during a call (kiln_store_hold, e.g. WASI's poll_oneoff). */
     uint64_t table_bytes, host_bytes;
+    /* Exception handling (exn.c): tags, and the exceptions alive, collected
+     * when their number reaches exn_limit. */
+    kiln_tag *tags;
+    exn *exns;
+    uint32_t nexns, exn_limit;
 };
 
 struct kiln_caller {
@@ -229,6 +250,7 @@ typedef struct trapinfo {
     uint32_t index, limit, table;
     uint32_t want_type, have_type;
     kiln_trap *host;    /* a host function's own trap */
+    const exn *exn;     /* KILN_TRAP_EXCEPTION: the uncaught exception */
     bool has_operands;  /* arithmetic: a and b below, not read from slots */
     uint64_t a, b;
 } trapinfo;
@@ -252,6 +274,21 @@ __attribute__((noreturn)) void kiln_assert_fail(const char *what, const char *fi
 #else
 #define KILN_ASSERT(c) ((void)0)
 #endif
+
+/* exn.c: tags and exceptions. */
+kiln_tag *tag_make(kiln_store *s, const kiln_valtype *params, uint32_t np);
+/* A new exception of `tag` with its payload copied from `payload`; may
+ * first collect: the value stack below `top` (conservatively), globals and
+ * tables are the roots. NULL when out of memory. */
+exn *exn_new(exec *ex, kiln_tag *tag, const uint64_t *payload, const uint64_t *top);
+void exn_free_all(kiln_store *s);
+/* Copies the exception into an exception trap. */
+void exn_to_trap(kiln_trap *t, const exn *e);
+/* Where a throw at pc (in the frame ex->fsp) lands: the frame that
+ * catches and its clause; false when nothing catches it in this run. */
+bool eh_find(const exec *ex, const uint32_t *pc, const exn *e, frame **f, const eh_clause **cl);
+/* Delivers the exception to the clause in frame f; returns where to go on. */
+const uint32_t *eh_land(frame *f, const eh_clause *cl, exn *e);
 
 /* trap.c */
 kiln_trap *trap_make(kiln_trap_kind kind);

@@ -61,7 +61,7 @@ int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
 }
 
 kiln_table *kiln_table_new(kiln_store *s, kiln_valtype elem, uint32_t min, uint32_t max, kiln_error *err) {
-    if (elem != KILN_FUNCREF && elem != KILN_EXTERNREF) {
+    if (elem != KILN_FUNCREF && elem != KILN_EXTERNREF && elem != KILN_EXNREF) {
         if (err) snprintf(err->message, sizeof err->message, "a table holds funcref or externref");
         return NULL;
     }

@@ -43,7 +43,11 @@ static const struct {
     [KILN_TRAP_TIMEOUT] = {"deadline exceeded (timeout)", "timeout", "timeout"},
     [KILN_TRAP_HOST] = {"host function failed", "host error", "host"},
     [KILN_TRAP_EXIT] = {"the guest exited", "exit", "exit"},
+    [KILN_TRAP_EXCEPTION] = {"uncaught wasm exception", "uncaught exception", "exception"},
+    [KILN_TRAP_NULL_EXNREF] = {"throw_ref of a null exception reference", "null exception reference", "null_exnref"},
 };
+
+_Static_assert(sizeof kinds / sizeof kinds[0] == KILN_TRAP_NULL_EXNREF + 1, "one row per trap kind");
 
 const char *kiln_trap_kind_id(kiln_trap_kind k) {
     return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k].id : "trap";
@@ -87,6 +91,7 @@ kiln_trap *kiln_trap_exit(int code) {
 
 void kiln_trap_free(kiln_trap *t) {
     if (!t) return;
+    free(t->exn_slots);
     for (uint32_t i = 0; i < t->nframes; i++) free(t->frames[i].locals);
     free(t->frames);
     free(t);

@@ -22,6 +22,7 @@ const char *kiln_valtype_name(kiln_valtype t) {
     case KILN_V128: return "v128";
     case KILN_FUNCREF: return "funcref";
     case KILN_EXTERNREF: return "externref";
+    case KILN_EXNREF: return "exnref";
     }
     return "?";
 }
@@ -32,16 +33,17 @@ const char *kiln_externkind_name(kiln_externkind k) {
     case KILN_EXTERN_TABLE: return "table";
     case KILN_EXTERN_MEMORY: return "memory";
     case KILN_EXTERN_GLOBAL: return "global";
+    case KILN_EXTERN_TAG: return "tag";
     }
     return "?";
 }
 
 bool valtype_is_valid(uint8_t t) {
     return t == KILN_I32 || t == KILN_I64 || t == KILN_F32 || t == KILN_F64 || t == KILN_V128 ||
-           t == KILN_FUNCREF || t == KILN_EXTERNREF;
+           t == KILN_FUNCREF || t == KILN_EXTERNREF || t == KILN_EXNREF;
 }
 
-bool valtype_is_ref(uint8_t t) { return t == KILN_FUNCREF || t == KILN_EXTERNREF; }
+bool valtype_is_ref(uint8_t t) { return t == KILN_FUNCREF || t == KILN_EXTERNREF || t == KILN_EXNREF; }
 
 char *kiln_functype_format(const kiln_functype *t, char *buf, size_t size) {
     size_t n = 0;

@@ -9,7 +9,10 @@
  *   - every slot operand of the instructions whose operand shape is known
  *     (the .def rows, opshape.h, and the data-movement, global and branch
  *     instructions) lies inside the frame, a v128 with both its slots;
- *   - global indexes are the module's.
+ *   - global and tag indexes are the module's;
+ *   - exception handlers (module.h) cover whole instructions, nest inside
+ *     earlier ones, land on instructions, and deliver their payload (and
+ *     exception) inside the frame.
  *
  * A violation is a compiler bug, never the module's fault: the module was
  * validated first. The libFuzzer target runs this on everything the
@@ -80,12 +83,65 @@ static bool operands(V *v, uint32_t at, const uint32_t *pc, int op) {
     case OP_global_set:
         if (pc[2] >= v->m->nglobals) return fail(v, at, "no such global:", pc[2]);
         return S(1);
+    case OP_throw: {
+        if (pc[2] >= v->m->ntags) return fail(v, at, "no such tag:", pc[2]);
+        uint32_t n = v->m->types[v->m->tag_types[pc[2]]].param_slots;
+        if ((uint64_t)pc[3] + n > v->f->frame_slots) return fail(v, at, "arguments outside the frame from slot", pc[3]);
+        return true;
+    }
+    case OP_throw_ref:
+        return S(0);
+    case OP_return_call: {
+        const funcdef *t;
+        memcpy(&t, pc + 2, sizeof t);
+        if ((uint64_t)pc[4] + t->type->param_slots > v->f->frame_slots) return fail(v, at, "arguments outside the frame from slot", pc[4]);
+        return true;
+    }
+    case OP_return_call_import:
+        if (pc[2] >= v->m->nfunc_imports) return fail(v, at, "no such imported function:", pc[2]);
+        if ((uint64_t)pc[3] + v->m->types[v->m->func_types[pc[2]]].param_slots > v->f->frame_slots)
+            return fail(v, at, "arguments outside the frame from slot", pc[3]);
+        return true;
+    case OP_return_call_indirect:
+        if (pc[2] >= v->m->ntables) return fail(v, at, "no such table:", pc[2]);
+        return S(3) && S(2);
     case OP_ret_slot: case OP_br_z: case OP_br_nz: case OP_br_z_back: case OP_br_nz_back: case OP_br_table:
         return S(0);
     default:
         break;
     }
     if (op_branch_operand(op) == 2) return S(0) && (strstr(op_names[op], "_k") ? true : S(1));
+    return true;
+}
+
+static bool handler_fail(V *v, uint32_t h, const char *what, uint32_t x) {
+    snprintf(v->why, v->n, "function %u, handler %u: %s %u", v->f->index, h, what, x);
+    return false;
+}
+
+static bool verify_handlers(V *v, const uint8_t *start) {
+    const funcdef *f = v->f;
+    for (uint32_t h = 0; h < f->neh; h++) {
+        const eh_handler *e = &f->eh[h];
+        if (e->start > e->end || e->end > f->code_len) return handler_fail(v, h, "range past the code, end", e->end);
+        if (e->start < e->end && (!start[e->start] || (e->end < f->code_len && !start[e->end])))
+            return handler_fail(v, h, "range not on instructions, start", e->start);
+        if (e->parent >= (int32_t)h || e->parent < -1) return handler_fail(v, h, "parent not enclosing:", (uint32_t)e->parent);
+        if (e->kind == EH_DELEGATE && (e->delegate >= (int32_t)h || e->delegate < -1))
+            return handler_fail(v, h, "delegate not enclosing:", (uint32_t)e->delegate);
+        if ((uint64_t)e->first + e->nclauses > f->neh_clauses) return handler_fail(v, h, "clauses past the table:", e->first);
+        for (uint32_t k = 0; k < e->nclauses; k++) {
+            const eh_clause *c = &f->eh_clauses[e->first + k];
+            if (c->target >= f->code_len || !start[c->target]) return handler_fail(v, h, "clause lands on a non-instruction:", c->target);
+            uint64_t n = c->kind == EH_CATCH_REF || c->kind == EH_CATCH_ALL_REF;
+            if (c->tag != EH_NO_TAG) {
+                if (c->tag >= v->m->ntags) return handler_fail(v, h, "no such tag:", c->tag);
+                if (c->kind == EH_CATCH || c->kind == EH_CATCH_REF) n += v->m->types[v->m->tag_types[c->tag]].param_slots;
+            }
+            if (c->dst + n > f->frame_slots) return handler_fail(v, h, "payload outside the frame from slot", c->dst);
+            if (c->exn_slot != UINT32_MAX && c->exn_slot >= f->frame_slots) return handler_fail(v, h, "exception slot outside the frame:", c->exn_slot);
+        }
+    }
     return true;
 }
 
@@ -123,6 +179,7 @@ bool code_verify(const kiln_module *m, const funcdef *f, char *why, size_t n) {
         }
         at += op_len(pc, op);
     }
+    if (ok) ok = verify_handlers(v, start);
     free(start);
     return ok;
 }

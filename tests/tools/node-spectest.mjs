@@ -1,7 +1,7 @@
 // node-spectest.mjs — runs a wast2json script (JSON + .wasm files) in Node's
 // V8, as a second oracle for tests/wast files that wabt's spectest-interp
 // cannot check (it allows only ~1000 nested calls). Handles module,
-// register, action, assert_return, assert_trap, assert_exhaustion,
+// register, action, assert_return, assert_trap, assert_exhaustion, assert_exception,
 // assert_invalid/malformed (binary), assert_unlinkable/uninstantiable.
 // Floats cross JS as numbers, so a NaN's payload is not compared (any NaN
 // matches a NaN expectation) and an assertion with a NaN argument is
@@ -226,6 +226,15 @@ for (let i = 0; i < commands.length; i++) {
           const want = c.type === "assert_exhaustion" ? RangeError : WebAssembly.RuntimeError;
           if (e instanceof want) passed++;
           else fail(c.line, `threw ${e}, expected "${c.text}"`);
+        }
+        break;
+      }
+      case "assert_exception": {
+        try { invoke(c.action, true, []); fail(c.line, "returned, expected an uncaught exception"); }
+        catch (e) {
+          if (e instanceof Skip) throw e;
+          if (e instanceof WebAssembly.Exception) passed++;
+          else fail(c.line, `threw ${e}, expected a wasm exception`);
         }
         break;
       }

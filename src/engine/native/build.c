@@ -422,11 +422,28 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+bool kiln_module_native_supported(const kiln_module *m, char *why, size_t n) {
+    /* Exceptions unwind through frames the interpreter can see; native
+     * frames live on the C stack, and the translator does not emit
+     * handler tables or landing pads. */
+    if (m->ntags || (m->features & KILN_FEATURE_EXCEPTIONS)) {
+        if (why && n) snprintf(why, n, "the module uses exception handling, which the native tier does not translate");
+        return false;
+    }
+    if (m->features & KILN_FEATURE_TAIL_CALL) {
+        if (why && n) snprintf(why, n, "the module uses tail calls, which the native tier does not translate");
+        return false;
+    }
+    return true;
+}
+
 bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, kiln_native_info *info, kiln_error *err) {
     kiln_native_info dummy;
     if (!info) info = &dummy;
     memset(info, 0, sizeof *info);
     if (native_of(m)) return true;
+    char why[160];
+    if (!kiln_module_native_supported(m, why, sizeof why)) return fail(err, "native: %s", why);
     double t0 = now_s();
     native_options opt;
     to_internal(o, &opt);
@@ -479,6 +496,8 @@ bool kiln_native_default_cache(char *buf, size_t n) {
 }
 
 bool kiln_module_native_source(const kiln_module *m, const kiln_native_options *o, FILE *out, kiln_error *err) {
+    char why[160];
+    if (!kiln_module_native_supported(m, why, sizeof why)) return fail(err, "native: %s", why);
     native_options opt;
     to_internal(o, &opt);
     kiln_error e2 = {{0}};
