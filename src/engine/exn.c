@@ -171,7 +171,9 @@ static void describe(kiln_trap *t) {
     /* "(i32) -> ()": a tag has no results; show its params alone. */
     char *arrow = strstr(sig, " -> ");
     if (arrow) *arrow = 0;
-    snprintf(t->detail, sizeof t->detail, "an exception of tag type %s, arguments (%s), was thrown and not caught", sig, args);
+    /* Long signatures and argument lists are cut (%.Ns): a detail line stays one line. */
+    snprintf(t->detail, sizeof t->detail, "an exception of tag type %.120s, arguments (%.180s), was thrown and not caught",
+             sig, args);
 }
 
 void exn_to_trap(kiln_trap *t, const exn *e) {
