@@ -9,6 +9,7 @@
  *   GET  modules/NAME/versions            the versions
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
  *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
+ *   GET  modules/NAME/errors[?limit=N]    every 5xx: traps and the other failures (kind), newest first
  *   GET  modules/NAME/logs[?limit=N]      recent stderr, newest first
  *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
@@ -361,10 +362,11 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
             listing(r, vs, &e);
             return;
         }
-        if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "logs")) {
+        if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "errors") || !strcmp(sub, "logs")) {
             if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
             if (!strcmp(sub, "history")) listing(r, reg_history(s->reg, name, limit_arg(rq, 0), &e), &e);
-            else if (!strcmp(sub, "traps")) listing(r, reg_traps(s->reg, name, limit_arg(rq, 20), &e), &e);
+            else if (!strcmp(sub, "traps") || !strcmp(sub, "errors"))
+                listing(r, reg_traps(s->reg, name, limit_arg(rq, 20), !strcmp(sub, "errors"), &e), &e);
             else {
                 cJSON *m = reg_module(s->reg, name, &e); /* 404 for an unknown module */
                 if (!m) { listing(r, NULL, &e); return; }

@@ -1044,15 +1044,21 @@ out:
     return arr;
 }
 
-cJSON *reg_traps(registry *r, const char *module, int limit, perr *e) {
+cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) {
     pthread_mutex_lock(&r->db_lock);
     cJSON *arr = NULL;
     int64_t mid = module_id(r, module, e);
     if (mid < 0) goto out;
+    /* The failures that are not traps (invoke.c's failure_record) share the
+     * table; `kind` tells them apart. */
     sqlite3_stmt *st = prep(r,
-                            "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
-                            "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
-                            "WHERE t.module_id=? ORDER BY t.id DESC LIMIT ?",
+                            all ? "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
+                                  "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
+                                  "WHERE t.module_id=? ORDER BY t.id DESC LIMIT ?"
+                                : "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
+                                  "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
+                                  "WHERE t.module_id=? AND t.kind NOT IN " REG_FAILURE_KINDS
+                                  " ORDER BY t.id DESC LIMIT ?",
                             e);
     if (!st) goto out;
     sqlite3_bind_int64(st, 1, mid);

@@ -107,7 +107,10 @@ bool reg_add_event(registry *r, const char *module, const char *actor, const cha
 cJSON *reg_modules(registry *r, perr *e);
 cJSON *reg_versions(registry *r, const char *module, perr *e);
 cJSON *reg_history(registry *r, const char *module, int limit, perr *e);
-cJSON *reg_traps(registry *r, const char *module, int limit, perr *e);
+/* Trap reports (all: also the other failures, REG_FAILURE_KINDS). */
+cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e);
+/* The kinds of the failures stored beside traps that are not traps. */
+#define REG_FAILURE_KINDS "('setup','no-start','error','instantiation','output-limit','bad-response','status-5xx')"
 /* One module: {"name", "created", "aliases":{...}, "versions":N, ...}. */
 cJSON *reg_module(registry *r, const char *module, perr *e);
 

@@ -18,6 +18,7 @@
     X("versions", cmd_versions, "list a module's versions")                                    \
     X("history", cmd_history, "show a module's deploys and alias changes")                     \
     X("traps", cmd_traps, "show the trap reports of a module's failed requests")               \
+    X("errors", cmd_errors, "list every failed (5xx) request of a module, with its request id") \
     X("promote", cmd_promote, "point live (or an alias) at a version")                         \
     X("pin", cmd_pin, "hold live (or an alias) at a version")                                  \
     X("unpin", cmd_unpin, "release a pin")                                                     \
