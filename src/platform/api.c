@@ -27,8 +27,11 @@
 #include <string.h>
 
 #include "kiln_meter.h"
+#include <openssl/evp.h>
+
 #include "platform/delivery.h"
 #include "platform/server.h"
+#include "platform/vconfig.h"
 #include "platform/sha256.h"
 
 /* Deploys are serialised: a refused deploy removes the blob it wrote, which
@@ -118,7 +121,78 @@ static bool text_arg(const http_request *rq, const char *name, size_t max, const
 
 /* ---------------------------------------------------------------- deploy */
 
+/* What deploy_config allocates; freed by deploy() whatever happened. */
+typedef struct deploy_cfg {
+    char *env_json, *names_json;
+    uint8_t *sealed;
+} deploy_cfg;
+
+static bool deploy_config(server *s, const http_request *rq, const char *name, reg_deploy *d, deploy_cfg *c,
+                          http_reply *r) {
+    const char *h = http_header(rq, "X-Kiln-Config");
+    if (!h) return true;
+    size_t hl = strlen(h);
+    if (hl > VCONFIG_MAX_BYTES * 4 / 3 + 8) {
+        reply_error(r, 413, "X-Kiln-Config is larger than %d bytes of configuration", VCONFIG_MAX_BYTES);
+        return false;
+    }
+    unsigned char *raw = malloc(hl / 4 * 3 + 4);
+    if (!raw) { reply_error(r, 500, "out of memory"); return false; }
+    int n = hl % 4 ? -1 : EVP_DecodeBlock(raw, (const unsigned char *)h, (int)hl);
+    if (n >= 0) { /* DecodeBlock counts the padding's zero bytes */
+        if (hl >= 1 && h[hl - 1] == '=') n--;
+        if (hl >= 2 && h[hl - 2] == '=') n--;
+    }
+    cJSON *cfg = n >= 0 ? cJSON_ParseWithLength((const char *)raw, (size_t)n) : NULL;
+    memset(raw, 0, hl / 4 * 3 + 4);
+    free(raw);
+    perr e = {0};
+    if (!cfg) {
+        reply_error(r, 400, "X-Kiln-Config must be base64 of a JSON object {\"env\":{...},\"secrets\":{...}}");
+        return false;
+    }
+    if (!vconfig_check(cfg, &e)) {
+        cJSON_Delete(cfg);
+        reply_error(r, e.status, "%s", e.message);
+        return false;
+    }
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(cfg, "env");
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, "secrets");
+    bool ok = true;
+    if (env && cJSON_GetArraySize(env)) ok = (c->env_json = cJSON_PrintUnformatted(env)) != NULL;
+    if (ok && sec && cJSON_GetArraySize(sec)) {
+        cJSON *names = cJSON_CreateArray();
+        const cJSON *v;
+        cJSON_ArrayForEach(v, sec) if (names) cJSON_AddItemToArray(names, cJSON_CreateString(v->string));
+        c->names_json = names ? cJSON_PrintUnformatted(names) : NULL;
+        cJSON_Delete(names);
+        char *plain = cJSON_PrintUnformatted(sec);
+        size_t sl = 0;
+        ok = c->names_json && plain &&
+             vconfig_seal(s->secrets_key, name, (const uint8_t *)plain, strlen(plain), &c->sealed, &sl);
+        if (plain) { memset(plain, 0, strlen(plain)); free(plain); }
+        d->sealed = c->sealed;
+        d->sealed_len = sl;
+    }
+    cJSON_Delete(cfg);
+    if (!ok) { reply_error(r, 500, "cannot store the configuration (out of memory, or libcrypto failed)"); return false; }
+    d->has_config = true;
+    d->env_json = c->env_json;
+    d->secret_names_json = c->names_json;
+    return true;
+}
+
+static void deploy_with(server *s, const http_request *rq, const char *name, http_reply *r, deploy_cfg *c);
+
 static void deploy(server *s, const http_request *rq, const char *name, http_reply *r) {
+    deploy_cfg c = {0};
+    deploy_with(s, rq, name, r, &c);
+    free(c.env_json);
+    free(c.names_json);
+    free(c.sealed);
+}
+
+static void deploy_with(server *s, const http_request *rq, const char *name, http_reply *r, deploy_cfg *c) {
     char actor[129];
     actor_of(rq, actor);
     reg_deploy d = {.module = name, .actor = actor, .size = rq->body_len};
@@ -137,6 +211,9 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     d.promote = arg_bool(rq, "promote");
     d.force = arg_bool(rq, "force");
     if (!delivery_check_deploy(rq, r)) return;
+    /* Configuration: X-Kiln-Config, base64 of {"env":{...},"secrets":{...}}
+     * (a header, not the query: the query is the URL, which proxies log). */
+    if (!deploy_config(s, rq, name, &d, c, r)) return;
     if (rq->body_len == 0) {
         reply_error(r, 400, "empty upload: send the module's bytes as the request body");
         return;

@@ -145,6 +145,13 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         reply_error(out, 500, "out of memory");
         goto done;
     }
+    /* The version's own variables (kiln deploy --env/--secret), after
+     * WAGI's, whose names they may not take (vconfig_valid_name). */
+    if (!vcache_env(s, name, t.version_id, &env, &e)) {
+        reply_error(out, 500, "%s", e.message);
+        fail_kind = "setup";
+        goto done;
+    }
 
     kiln_wasi_config wc = {
         .argv = (const char *const *)args.v, .argc = args.n,

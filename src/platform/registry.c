@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "platform/registry.h"
+#include "platform/vconfig.h"
 
 /* ---------------------------------------------------------------- schema */
 
@@ -103,6 +104,12 @@ static const char *const migrations[] = {
     "  regression_threshold REAL,"        /* NULL: the server default */
     "  budget_per_day REAL,"              /* NULL: none */
     "  updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);",
+    /* 3: configuration per version (vconfig.h): env as a JSON object, the
+     * secrets' names as a JSON array, their values sealed (AES-256-GCM under
+     * DATA/secrets.key; never stored in the clear). */
+    "ALTER TABLE versions ADD COLUMN env TEXT;"
+    "ALTER TABLE versions ADD COLUMN secret_names TEXT;"
+    "ALTER TABLE versions ADD COLUMN secrets BLOB;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -594,15 +601,17 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     /* The next number, and the limits a deploy without flags inherits. */
     int number = 1;
     reg_limits lim = {0};
-    st = prep(r, "SELECT number, fuel, timeout_ms, max_memory FROM versions WHERE module_id=? "
+    st = prep(r, "SELECT number, fuel, timeout_ms, max_memory, id FROM versions WHERE module_id=? "
                  "ORDER BY number DESC LIMIT 1", e);
     if (!st) goto fail;
     sqlite3_bind_int64(st, 1, mid);
+    int64_t prev_id = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         number = sqlite3_column_int(st, 0) + 1;
         lim.fuel = (uint64_t)sqlite3_column_int64(st, 1);
         lim.timeout_ms = (uint64_t)sqlite3_column_int64(st, 2);
         lim.max_memory_bytes = (uint64_t)sqlite3_column_int64(st, 3);
+        prev_id = sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
     if (d->has_fuel) lim.fuel = d->limits.fuel;
@@ -637,6 +646,26 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { db_fail(r, e, "version insert"); goto fail; }
     int64_t vid = sqlite3_last_insert_rowid(r->db);
+    /* Configuration: the deploy's, else (like limits) the previous
+     * version's, copied in the same transaction. */
+    if (d->has_config) {
+        st = prep(r, "UPDATE versions SET env=?, secret_names=?, secrets=? WHERE id=?", e);
+        if (!st) goto fail;
+        bind_text_or_null(st, 1, d->env_json);
+        bind_text_or_null(st, 2, d->secret_names_json);
+        if (d->sealed) sqlite3_bind_blob(st, 3, d->sealed, (int)d->sealed_len, SQLITE_STATIC);
+        else sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, vid);
+    } else {
+        st = prep(r, "UPDATE versions SET (env, secret_names, secrets) = "
+                     "(SELECT env, secret_names, secrets FROM versions WHERE id=?) WHERE id=?", e);
+        if (!st) goto fail;
+        sqlite3_bind_int64(st, 1, prev_id);
+        sqlite3_bind_int64(st, 2, vid);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "version configuration"); goto fail; }
 
     if (!add_history(r, mid, d->actor, "deploy", d->promote ? "live" : NULL, d->promote ? live.number : 0,
                      d->promote ? number : 0, d->reason ? d->reason : d->message, e))
@@ -971,7 +1000,7 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
                             "SELECT v.number, v.digest, v.size, v.created_at, v.commit_sha, v.commit_time, "
                             "v.message, v.deployed_by, v.fuel, v.timeout_ms, v.max_memory, "
                             "(SELECT group_concat(name, ',') FROM (SELECT name FROM aliases "
-                            "  WHERE version_id=v.id ORDER BY name)) "
+                            "  WHERE version_id=v.id ORDER BY name)), v.env, v.secret_names "
                             "FROM versions v WHERE v.module_id=? ORDER BY v.number",
                             e);
     if (!st) goto out;
@@ -996,6 +1025,13 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
             cJSON_AddNumberToObject(l, "timeout_ms", (double)sqlite3_column_int64(st, 9));
             cJSON_AddNumberToObject(l, "max_memory_bytes", (double)sqlite3_column_int64(st, 10));
         }
+        /* Secrets by name only: their values never leave the server. */
+        const char *ej = col_text(st, 12), *sj = col_text(st, 13);
+        cJSON *env = ej ? cJSON_Parse(ej) : NULL, *snames = sj ? cJSON_Parse(sj) : NULL;
+        cJSON *cfg = vconfig_redacted(env, snames);
+        cJSON_Delete(env);
+        cJSON_Delete(snames);
+        if (cfg) cJSON_AddItemToObject(v, "config", cfg);
         cJSON *al = cJSON_AddArrayToObject(v, "aliases");
         const char *names = col_text(st, 11);
         if (al && names) {
@@ -1101,4 +1137,32 @@ cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) 
 out:
     pthread_mutex_unlock(&r->db_lock);
     return arr;
+}
+
+bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_t **sealed, size_t *sealed_len,
+                        perr *e) {
+    *env_json = NULL;
+    *sealed = NULL;
+    *sealed_len = 0;
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT env, secrets FROM versions WHERE id=?", e);
+    if (!st) goto out;
+    sqlite3_bind_int64(st, 1, version_id);
+    if (sqlite3_step(st) != SQLITE_ROW) { perr_set(e, 404, "no version with id %lld", (long long)version_id); goto fin; }
+    const char *ej = col_text(st, 0);
+    const void *blob = sqlite3_column_blob(st, 1);
+    int n = sqlite3_column_bytes(st, 1);
+    if (ej && !(*env_json = strdup(ej))) { perr_set(e, 500, "out of memory"); goto fin; }
+    if (blob && n > 0) {
+        if (!(*sealed = malloc((size_t)n))) { free(*env_json); *env_json = NULL; perr_set(e, 500, "out of memory"); goto fin; }
+        memcpy(*sealed, blob, (size_t)n);
+        *sealed_len = (size_t)n;
+    }
+    ok = true;
+fin:
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
 }

@@ -50,6 +50,12 @@ typedef struct reg_deploy {
     reg_limits limits;
     bool has_fuel, has_timeout, has_memory;     /* else: the previous version's */
     bool promote, force;
+    /* Configuration (vconfig.h); without has_config, the previous version's. */
+    bool has_config;
+    const char *env_json;          /* {"K":"V",...} or NULL */
+    const char *secret_names_json; /* ["K",...] or NULL */
+    const uint8_t *sealed;         /* the secrets' JSON, sealed; NULL when none */
+    size_t sealed_len;
 } reg_deploy;
 
 /* Opens or creates DATA/registry.db and brings its schema up to date. */
@@ -118,6 +124,11 @@ cJSON *reg_module(registry *r, const char *module, perr *e);
 bool reg_add_trap(registry *r, const reg_target *t, const char *request_id, const char *kind,
                   const char *message, const char *report, const char *report_json,
                   const uint8_t *stderr_bytes, size_t stderr_len, perr *e);
+
+/* A version's stored configuration: env JSON and sealed secrets (each
+ * malloc'd, NULL when none). */
+bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_t **sealed, size_t *sealed_len,
+                        perr *e);
 
 /* True when some version records this digest (for the blob sweep). */
 bool reg_has_digest(registry *r, const char *digest);

@@ -48,6 +48,7 @@ typedef struct server_config {
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
+typedef struct vcache vcache;
 typedef struct agg agg;
 struct MHD_Daemon;
 
@@ -62,6 +63,8 @@ typedef struct server {
     kiln_engine *engine;
     kiln_linker *linker;   /* WASI, defined once; shared by all requests */
     char token[65];        /* the admin bearer token */
+    uint8_t secrets_key[32]; /* DATA/secrets.key: seals versions' secrets (vconfig.h) */
+    vcache *vcache;        /* versions' environments, built once (vcache.c) */
     int lock_fd;           /* DATA/serve.lock, held (datalock.c); -1 when not */
     int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
@@ -122,6 +125,12 @@ void logs_free(stderr_ring *r);
 void logs_add(stderr_ring *r, const char *module, int version, const char *request_id, int status,
               const uint8_t *text, size_t len);
 cJSON *logs_list(stderr_ring *r, const char *module, int limit);
+
+/* vcache.c: the configuration of versions as the request path needs it. */
+vcache *vcache_new(void);
+void vcache_free(vcache *c);
+/* Appends version_id's variables ("K=V", secrets opened) to env. */
+bool vcache_env(server *s, const char *module, int64_t version_id, wagi_strs *env, perr *e);
 
 /* HTTP responses built by the handlers (http.c owns MHD; they fill this). */
 typedef struct http_reply {
