@@ -459,6 +459,7 @@ static void do_rollback(agg *a, const probation *p, const char *slow) {
     if (reg_rollback_from(a->s->reg, p->module, "live", p->version, p->baseline, "kiln", reason, &res, &e)) {
         server_log_change(a->s, "auto-rollback", p->module, "kiln", reason, res);
         cJSON_Delete(res);
+        server_notify(a->s, "auto-rollback", p->module, p->version, p->baseline, reason);
         count_auto_rollback(a, p->module);
         metrics_admin(a->s->metrics, p->module, "auto-rollback", true);
         return;
@@ -496,6 +497,17 @@ static void do_regression(agg *a, const probation *p) {
              p->reg_cpu_n ? (double)p->reg_cpu_ns / (double)p->reg_cpu_n / 1e6 : 0,
              base.cpu_samples ? (double)base.cpu_ns / (double)base.cpu_samples / 1e6 : 0, p->threshold * 100);
     reg_add_event(a->s->reg, p->module, "kiln", "cost-regression", p->baseline, p->version, reason, &e);
+    cJSON *f = cJSON_CreateObject();
+    if (f) {
+        char v[24];
+        cJSON_AddStringToObject(f, "module", p->module);
+        snprintf(v, sizeof v, "v%d", p->version);
+        cJSON_AddStringToObject(f, "version", v);
+        cJSON_AddStringToObject(f, "actor", "kiln");
+        cJSON_AddStringToObject(f, "reason", reason);
+    }
+    server_log(a->s, "regression", f);
+    server_notify(a->s, "regression", p->module, p->baseline, p->version, reason);
 }
 
 /* A p99 rule whose window passed on errors: the version's latency against

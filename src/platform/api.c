@@ -14,6 +14,7 @@
  *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
  *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
+ *   modules/NAME/rollout[/abort]          gradual rollouts: rollout.c
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
  *   cost, dora, modules/NAME/{cost,dora,policy,mark-failed}: delivery.h
  *
@@ -451,6 +452,11 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
                 listing(r, logs_list(s->logs, name, limit_arg(rq, 20)), &e);
             }
             return;
+        }
+        if (!strncmp(sub, "rollout", 7)) {
+            char actor[129];
+            actor_of(rq, actor);
+            if (rollout_api(s, rq, name, sub, actor, r)) return;
         }
         if (!strcmp(sub, "promote") || !strcmp(sub, "pin") || !strcmp(sub, "unpin") || !strcmp(sub, "rollback")) {
             if (!post) { method_not_allowed(r, rq->method, "POST"); return; }

@@ -17,6 +17,7 @@
 #include "kiln_wasi.h"
 #include "diag/diag.h"
 #include "platform/server.h"
+#include "platform/split.h"
 #include "platform/wagi.h"
 
 /* The most of a guest's stderr kept per request. */
@@ -97,6 +98,23 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     if (!reg_resolve(s->reg, name, sel[0] ? sel : NULL, &t, &e)) {
         reply_error(out, e.status, "%s", e.message);
         return;
+    }
+    if (t.rollout_bp > 0) {
+        /* A rollout splits live's traffic (split.h): sticky per client key,
+         * else a per-request draw. */
+        size_t klen;
+        const char *key = split_client_key(http_header(rq, "X-Kiln-Key"), http_header(rq, "Cookie"), &klen);
+        static _Thread_local uint64_t draw;
+        if (!draw) draw = plat_now_ns() ^ (uint64_t)(uintptr_t)&draw;
+        draw = draw * 6364136223846793005u + 1442695040888963407u;
+        unsigned bucket = key ? split_bucket(key, klen) : split_bucket_random(draw);
+        if (split_pick(bucket, t.rollout_bp)) {
+            char vsel[24];
+            reg_target nt;
+            snprintf(vsel, sizeof vsel, "v%d", t.rollout_to);
+            /* The new version, or live as it was if that fails to resolve. */
+            if (reg_resolve(s->reg, name, vsel, &nt, &e)) t = nt;
+        }
     }
     snprintf(out->module, sizeof out->module, "%s", name);
     u->module = out->module;

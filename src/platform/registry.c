@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "platform/registry.h"
+#include "platform/split.h"
 #include "platform/vconfig.h"
 
 /* ---------------------------------------------------------------- schema */
@@ -110,6 +111,22 @@ static const char *const migrations[] = {
     "ALTER TABLE versions ADD COLUMN env TEXT;"
     "ALTER TABLE versions ADD COLUMN secret_names TEXT;"
     "ALTER TABLE versions ADD COLUMN secrets BLOB;",
+    /* 4: gradual rollouts (one row per module: its latest; history keeps
+     * every start, step and end) and routes (a path prefix served by a
+     * module's live version, besides /run/NAME). */
+    "CREATE TABLE rollouts ("
+    "  module_id INTEGER PRIMARY KEY REFERENCES modules(id),"
+    "  from_version INTEGER NOT NULL, to_version INTEGER NOT NULL,"
+    "  steps TEXT NOT NULL,"              /* split_format_steps: \"10,25,50,100\" */
+    "  step INTEGER NOT NULL,"            /* index of the current step */
+    "  interval_ms INTEGER NOT NULL,"
+    "  step_started_at INTEGER NOT NULL, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"              /* running done aborted rolled-back superseded */
+    "  actor TEXT NOT NULL, reason TEXT);"
+    "CREATE TABLE routes ("
+    "  prefix TEXT PRIMARY KEY,"
+    "  module_id INTEGER NOT NULL REFERENCES modules(id),"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -415,6 +432,26 @@ static bool alias_get(registry *r, int64_t mid, const char *alias, alias_row *a,
     return true;
 }
 
+/* A running rollout of the module splits live's traffic: its new version
+ * and weight go into live's target (and so into the cache). */
+static void rollout_of(registry *r, int64_t mid, reg_target *t) {
+    t->rollout_to = 0;
+    t->rollout_bp = 0;
+    sqlite3_stmt *st = prep(r, "SELECT to_version, steps, step FROM rollouts WHERE module_id=? AND state='running'", NULL);
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, mid);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int steps[SPLIT_MAX_STEPS], n;
+        char why[128];
+        int i = sqlite3_column_int(st, 2);
+        if (split_parse_steps(col_text(st, 1), steps, &n, why, sizeof why) && i >= 0 && i < n) {
+            t->rollout_to = sqlite3_column_int(st, 0);
+            t->rollout_bp = steps[i];
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 bool reg_resolve(registry *r, const char *module, const char *selector, reg_target *out, perr *e) {
     if (!selector || !*selector) selector = "live";
     char key[160];
@@ -446,6 +483,7 @@ bool reg_resolve(registry *r, const char *module, const char *selector, reg_targ
         load_target(r, st, out);
         out->module_id = mid;
         ok = true;
+        if (!strcmp(selector, "live")) rollout_of(r, mid, out);
     } else if (rc == SQLITE_DONE) {
         if (!strcmp(selector, "live"))
             perr_set(e, 404, "module '%s' has no live version yet: promote one (kiln promote %s VERSION)", module,
@@ -537,7 +575,19 @@ static bool alias_write(registry *r, int64_t mid, const char *alias, int64_t ver
     sqlite3_bind_int(st, 9, pin);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    return ok || db_fail(r, e, "alias update");
+    if (!ok) return db_fail(r, e, "alias update");
+    if (strcmp(alias, "live")) return true;
+    /* A person's promote, pin or rollback acts at once: a rollout running
+     * for this module ends there (the rollout's own last step marks itself
+     * done afterwards). */
+    st = prep(r, "UPDATE rollouts SET state='superseded', updated_at=?, reason=? WHERE module_id=? AND state='running'", e);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, "live was changed while it ran", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, mid);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok || db_fail(r, e, "rollout update");
 }
 
 static cJSON *change_json(const char *module, const char *alias, const char *action, int from, int to, bool changed,
@@ -1165,4 +1215,204 @@ fin:
 out:
     pthread_mutex_unlock(&r->db_lock);
     return ok;
+}
+
+/* ---------------------------------------------------------------- rollouts */
+
+#define ROLLOUT_COLS "m.name, r.module_id, r.from_version, r.to_version, r.steps, r.step, r.interval_ms, " \
+                     "r.step_started_at, r.started_at, r.updated_at, r.state, r.actor, r.reason"
+
+static void load_rollout(sqlite3_stmt *st, reg_rollout *o) {
+    memset(o, 0, sizeof *o);
+    snprintf(o->module, sizeof o->module, "%s", col_text(st, 0));
+    o->module_id = sqlite3_column_int64(st, 1);
+    o->from = sqlite3_column_int(st, 2);
+    o->to = sqlite3_column_int(st, 3);
+    char why[128];
+    if (!split_parse_steps(col_text(st, 4), o->steps, &o->nsteps, why, sizeof why)) o->nsteps = 0;
+    o->step = sqlite3_column_int(st, 5);
+    o->interval_ms = sqlite3_column_int64(st, 6);
+    o->step_started_ms = sqlite3_column_int64(st, 7);
+    o->started_ms = sqlite3_column_int64(st, 8);
+    o->updated_ms = sqlite3_column_int64(st, 9);
+    snprintf(o->state, sizeof o->state, "%s", col_text(st, 10));
+    snprintf(o->actor, sizeof o->actor, "%s", col_text(st, 11));
+    const char *why2 = col_text(st, 12);
+    snprintf(o->reason, sizeof o->reason, "%s", why2 ? why2 : "");
+}
+
+bool reg_rollout_start(registry *r, const char *module, int to, const int *steps_bp, int nsteps, int64_t interval_ms,
+                       const char *actor, reg_rollout *out, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    if (!begin(r, e)) goto out;
+    alias_row live;
+    reg_target t;
+    if (!alias_get(r, mid, "live", &live, e)) goto fail;
+    if (!live.exists) {
+        perr_set(e, 409, "module '%s' has no live version: a rollout moves traffic from live (promote one first)", module);
+        goto fail;
+    }
+    if (live.pinned) { pinned_refusal(e, module, "live", &live, "rollout"); goto fail; }
+    if (!version_by_number(r, mid, module, to, &t, e)) goto fail;
+    if (live.number == to) { perr_set(e, 409, "v%d of %s is live already", to, module); goto fail; }
+    sqlite3_stmt *st = prep(r, "SELECT to_version FROM rollouts WHERE module_id=? AND state='running'", e);
+    if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, mid);
+    int running = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (running) {
+        perr_set(e, 409, "a rollout of %s to v%d is running: kiln rollout abort %s first", module, running, module);
+        goto fail;
+    }
+    char steps[160];
+    split_format_steps(steps_bp, nsteps, steps, sizeof steps);
+    int64_t now = reg_now_ms();
+    st = prep(r, "INSERT OR REPLACE INTO rollouts(module_id, from_version, to_version, steps, step, interval_ms, "
+                 "step_started_at, started_at, updated_at, state, actor, reason) VALUES(?,?,?,?,0,?,?,?,?,'running',?,NULL)", e);
+    if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, mid);
+    sqlite3_bind_int(st, 2, live.number);
+    sqlite3_bind_int(st, 3, to);
+    sqlite3_bind_text(st, 4, steps, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, interval_ms);
+    sqlite3_bind_int64(st, 6, now);
+    sqlite3_bind_int64(st, 7, now);
+    sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_text(st, 9, actor, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "rollout insert"); goto fail; }
+    char why[256];
+    snprintf(why, sizeof why, "steps %s%%, every %lld s; at %g%% now", steps, (long long)(interval_ms / 1000),
+             steps_bp[0] / 100.0);
+    if (!add_history(r, mid, actor, "rollout", "live", live.number, to, why, e)) goto fail;
+    if (!commit(r, e)) goto out;
+    cache_invalidate(r);
+    ok = true;
+    memset(out, 0, sizeof *out);
+    snprintf(out->module, sizeof out->module, "%s", module);
+    out->module_id = mid;
+    out->from = live.number;
+    out->to = to;
+    memcpy(out->steps, steps_bp, (size_t)nsteps * sizeof *steps_bp);
+    out->nsteps = nsteps;
+    out->interval_ms = interval_ms;
+    out->step_started_ms = out->started_ms = out->updated_ms = now;
+    snprintf(out->state, sizeof out->state, "running");
+    snprintf(out->actor, sizeof out->actor, "%s", actor);
+    goto out;
+fail:
+    rollback_tx(r);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollout_get(registry *r, const char *module, reg_rollout *out, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    sqlite3_stmt *st = prep(r, "SELECT " ROLLOUT_COLS " FROM rollouts r JOIN modules m ON m.id=r.module_id "
+                               "WHERE r.module_id=?", e);
+    if (!st) goto out;
+    sqlite3_bind_int64(st, 1, mid);
+    if (sqlite3_step(st) == SQLITE_ROW) { load_rollout(st, out); ok = true; }
+    else perr_set(e, 404, "%s has had no rollout", module);
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e) {
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT " ROLLOUT_COLS " FROM rollouts r JOIN modules m ON m.id=r.module_id "
+                               "WHERE r.state='running' ORDER BY r.module_id", e);
+    if (!st) goto out;
+    size_t cap = 0;
+    ok = true;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            reg_rollout *nv = realloc(*out, nc * sizeof *nv);
+            if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+            *out = nv;
+            cap = nc;
+        }
+        load_rollout(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
+                        const char *actor, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    if (!begin(r, e)) goto out;
+    sqlite3_stmt *st = prep(r, "UPDATE rollouts SET step=?, step_started_at=?, updated_at=?, state=?, reason=? "
+                               "WHERE module_id=? AND to_version=? AND state=?", e);
+    if (!st) goto fail;
+    sqlite3_bind_int(st, 1, ro->step);
+    sqlite3_bind_int64(st, 2, ro->step_started_ms);
+    sqlite3_bind_int64(st, 3, reg_now_ms());
+    sqlite3_bind_text(st, 4, ro->state, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, ro->reason);
+    sqlite3_bind_int64(st, 6, ro->module_id);
+    sqlite3_bind_int(st, 7, ro->to);
+    sqlite3_bind_text(st, 8, expect_state, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "rollout update"); goto fail; }
+    if (sqlite3_changes(r->db) != 1) {
+        perr_set(e, 409, "the rollout of %s is no longer %s", ro->module, expect_state);
+        goto fail;
+    }
+    if (history_action && !add_history(r, ro->module_id, actor, history_action, "live", ro->from, ro->to, ro->reason, e))
+        goto fail;
+    if (!commit(r, e)) goto out;
+    cache_invalidate(r);
+    ok = true;
+    goto out;
+fail:
+    rollback_tx(r);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    char buf[160];
+    cJSON_AddStringToObject(o, "module", ro->module);
+    snprintf(buf, sizeof buf, "v%d", ro->from);
+    cJSON_AddStringToObject(o, "from", buf);
+    snprintf(buf, sizeof buf, "v%d", ro->to);
+    cJSON_AddStringToObject(o, "to", buf);
+    cJSON_AddStringToObject(o, "state", ro->state);
+    split_format_steps(ro->steps, ro->nsteps, buf, sizeof buf);
+    cJSON_AddStringToObject(o, "steps", buf);
+    cJSON_AddNumberToObject(o, "step", ro->step + 1);
+    cJSON_AddNumberToObject(o, "percent", ro->nsteps && ro->step < ro->nsteps ? ro->steps[ro->step] / 100.0 : 0);
+    cJSON_AddNumberToObject(o, "interval_ms", (double)ro->interval_ms);
+    json_time(o, "started", ro->started_ms);
+    json_time(o, "step_started", ro->step_started_ms);
+    json_time(o, "updated", ro->updated_ms);
+    if (!strcmp(ro->state, "running")) {
+        int64_t left = ro->step_started_ms + ro->interval_ms - now;
+        cJSON_AddNumberToObject(o, "next_step_in_ms", (double)(left > 0 ? left : 0));
+    }
+    cJSON_AddStringToObject(o, "actor", ro->actor);
+    json_str(o, "reason", ro->reason[0] ? ro->reason : NULL);
+    return o;
 }

@@ -38,6 +38,9 @@ typedef struct reg_target {
     int number;
     char digest[SHA256_HEX_LEN + 1];
     reg_limits limits;
+    /* live only: a running rollout's new version and its share of traffic
+     * in basis points (0: none; split.h) */
+    int rollout_to, rollout_bp;
 } reg_target;
 
 typedef struct reg_deploy {
@@ -132,6 +135,33 @@ bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_
 
 /* True when some version records this digest (for the blob sweep). */
 bool reg_has_digest(registry *r, const char *digest);
+
+/* A module's gradual rollout (kiln rollout; split.h). */
+typedef struct reg_rollout {
+    char module[72];
+    int64_t module_id;
+    int from, to;              /* live when it started, the new version */
+    int steps[16], nsteps;     /* basis points */
+    int step;                  /* index of the current step */
+    int64_t interval_ms, step_started_ms, started_ms, updated_ms;
+    char state[16];            /* running done aborted rolled-back superseded */
+    char actor[129];
+    char reason[512];
+} reg_rollout;
+/* Starts one: 409 when live is missing, pinned, already `to`, or a rollout
+ * runs. A history row "rollout". */
+bool reg_rollout_start(registry *r, const char *module, int to, const int *steps_bp, int nsteps, int64_t interval_ms,
+                       const char *actor, reg_rollout *out, perr *e);
+/* The module's latest rollout (404 when none). */
+bool reg_rollout_get(registry *r, const char *module, reg_rollout *out, perr *e);
+/* Every running rollout (malloc'd). */
+bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e);
+/* Writes step, step_started_ms, state and reason of ro if the stored one
+ * is still in expect_state (409 otherwise), with a history row when
+ * history_action is given. */
+bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
+                        const char *actor, perr *e);
+cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now);
 
 /* The registry's connection, locked, for its extensions in other files
  * (usage_db.c), which use only their own tables. Unlock when done. */

@@ -63,6 +63,12 @@ server *server_start(const server_config *cfg, perr *e) {
         if (!ac.prices.name[0]) kiln_prices_builtin("aws-lambda-x86", &ac.prices);
         if (!(s->agg = agg_start(s, &ac, e))) goto fail;
     }
+    if (cfg->webhook_url && *cfg->webhook_url) {
+        char self[128];
+        snprintf(self, sizeof self, "http://%s:%u", cfg->listen_host, (unsigned)s->port);
+        if (!(s->webhook = webhook_start(cfg->webhook_url, self, e))) goto fail;
+    }
+    if (!(s->rollouts = rollouts_start(s, e))) goto fail;
     if (getrandom(&s->request_salt, sizeof s->request_salt, 0) != sizeof s->request_salt)
         s->request_salt = (uint32_t)getpid();
     if (!http_start(s, e)) goto fail;
@@ -75,7 +81,9 @@ fail:
 void server_stop(server *s) {
     if (!s) return;
     http_stop(s);
+    rollouts_stop(s->rollouts);
     agg_stop(s->agg); /* after the last request: flushes what is buffered */
+    webhook_stop(s->webhook); /* after the threads that notify: sends what is queued */
     mc_free(s->cache);
     metrics_free(s->metrics);
     logs_free(s->logs);

@@ -23,6 +23,7 @@
     X("pin", cmd_pin, "hold live (or an alias) at a version")                                  \
     X("unpin", cmd_unpin, "release a pin")                                                     \
     X("rollback", cmd_rollback, "return live (or an alias) to its previous version")           \
+    X("rollout", cmd_rollout, "move live's traffic to a version step by step, while healthy")  \
     X("cost", cmd_cost, "what each version costs per request, and against the one before")    \
     X("dora", cmd_dora, "deployment frequency, lead time, change fail rate, recovery time")   \
     X("policy", cmd_policy, "a module's auto-rollback rule, cost-regression threshold, budget") \
