@@ -10,11 +10,14 @@
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
  *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
  *   GET  modules/NAME/errors[?limit=N]    every 5xx: traps and the other failures (kind), newest first
- *   GET  modules/NAME/logs[?limit=N]      recent stderr, newest first
+ *   GET  modules/NAME/logs[?limit=N&after=SEQ&version=vN&status=5xx&since=10m&request=ID]
+ *                                         request lines with stderr: {"lines":[oldest first],"next":SEQ}
  *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
  *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
  *   modules/NAME/rollout[/abort]          gradual rollouts: rollout.c
+ *   GET|POST|DELETE routes                {"prefix":"/thumbs","module":"imgproc"}: path prefixes served by a
+ *                                         module's live version
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
  *   cost, dora, modules/NAME/{cost,dora,policy,mark-failed}: delivery.h
  *
@@ -31,6 +34,7 @@
 #include <openssl/evp.h>
 
 #include "platform/delivery.h"
+#include "platform/delivery_calc.h"
 #include "platform/server.h"
 #include "platform/vconfig.h"
 #include "platform/sha256.h"
@@ -383,6 +387,34 @@ static void method_not_allowed(http_reply *r, const char *method, const char *al
     reply_add_header(r, "Allow", allow);
 }
 
+/* ?after=SEQ&version=vN&status=5xx|500&since=10m&request=ID for the logs. */
+static bool logs_args(const http_request *rq, logs_filter *f, http_reply *r) {
+    const char *v;
+    if ((v = http_arg(rq, "after"))) {
+        char *end;
+        f->after = strtoull(v, &end, 10);
+        if (!*v || *end) { reply_error(r, 400, "after=%s: want the 'next' of the previous answer", v); return false; }
+    }
+    if ((v = http_arg(rq, "version")) && !reg_parse_version(v, &f->version)) {
+        reply_error(r, 400, "version=%s: want v2 or 2", v);
+        return false;
+    }
+    if ((v = http_arg(rq, "status"))) {
+        if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && !strcmp(v + 1, "xx")) f->status_class = v[0] - '0';
+        else if (strlen(v) == 3 && isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) &&
+                 isdigit((unsigned char)v[2]))
+            f->status = atoi(v);
+        else { reply_error(r, 400, "status=%s: want a class such as 5xx or a status such as 404", v); return false; }
+    }
+    if ((v = http_arg(rq, "since"))) {
+        int64_t ms;
+        if (!parse_span_ms(v, &ms)) { reply_error(r, 400, "since=%s: want a duration such as 10m or 2h", v); return false; }
+        f->since_ms = reg_now_ms() - ms;
+    }
+    if ((v = http_arg(rq, "request"))) f->request_id = v;
+    return true;
+}
+
 static void listing(http_reply *r, cJSON *list, const perr *e) {
     if (list) reply_json(r, 200, list);
     else reply_error(r, e->status ? e->status : 500, "%s", e->message[0] ? e->message : "out of memory");
@@ -395,6 +427,36 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
     if (!strcmp(path, "modules") || !strcmp(path, "modules/")) {
         if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
         listing(r, reg_modules(s->reg, &e), &e);
+        return;
+    }
+    if (!strcmp(path, "routes")) {
+        if (get) { listing(r, reg_routes(s->reg, &e), &e); return; }
+        if (!post && strcmp(rq->method, "DELETE")) { method_not_allowed(r, rq->method, "GET, POST, DELETE"); return; }
+        char actor[129];
+        actor_of(rq, actor);
+        cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+        const cJSON *pf = cJSON_GetObjectItem(body, "prefix"), *m = cJSON_GetObjectItem(body, "module");
+        bool ok;
+        if (!cJSON_IsString(pf) || (post && !cJSON_IsString(m))) {
+            reply_error(r, 400, "want {\"prefix\":\"/thumbs\",\"module\":\"imgproc\"} (DELETE: {\"prefix\":\"/thumbs\"})");
+            cJSON_Delete(body);
+            return;
+        }
+        ok = post ? reg_route_add(s->reg, pf->valuestring, m->valuestring, actor, &e)
+                  : reg_route_rm(s->reg, pf->valuestring, actor, &e);
+        if (ok) {
+            cJSON *f = cJSON_CreateObject();
+            if (f) {
+                cJSON_AddStringToObject(f, "prefix", pf->valuestring);
+                if (post) cJSON_AddStringToObject(f, "module", m->valuestring);
+                cJSON_AddStringToObject(f, "actor", actor);
+            }
+            server_log(s, post ? "route-add" : "route-rm", f);
+            listing(r, reg_routes(s->reg, &e), &e);
+        } else {
+            reply_error(r, e.status, "%s", e.message);
+        }
+        cJSON_Delete(body);
         return;
     }
     if (!strcmp(path, "stats/timings")) {
@@ -449,7 +511,9 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
                 cJSON *m = reg_module(s->reg, name, &e); /* 404 for an unknown module */
                 if (!m) { listing(r, NULL, &e); return; }
                 cJSON_Delete(m);
-                listing(r, logs_list(s->logs, name, limit_arg(rq, 20)), &e);
+                logs_filter f = {.limit = limit_arg(rq, 100)};
+                if (!logs_args(rq, &f, r)) return;
+                listing(r, logs_query(s->logs, name, &f), &e);
             }
             return;
         }

@@ -270,7 +270,6 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     if (status == KILN_TRAPPED && trap->kind != KILN_TRAP_EXIT) {
         u->trap = trap->kind;
         trap_reply(s, out, &t, en, trap, ebuf, elen);
-        if (elen) logs_add(s->logs, name, t.number, out->request_id, 500, ebuf, elen);
         goto done;
     }
     if (status == KILN_TRAPPED) u->exit_code = trap->exit_code;
@@ -302,10 +301,20 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         wagi_response_free(&resp);
         if (out->status >= 500) fail_kind = "status-5xx";
     }
-    if (elen) logs_add(s->logs, name, t.number, out->request_id, out->status, ebuf, elen);
 
 done:;
     if (fail_kind) failure_record(s, &t, out, fail_kind, ebuf, elen);
+    {
+        /* kiln logs: the request's line and its stderr. */
+        char path[128];
+        size_t pl = strlen(rq->raw_path);
+        snprintf(path, sizeof path, "%s%s%.*s", rq->raw_path, rq->query[0] ? "?" : "",
+                 pl < sizeof path ? (int)(sizeof path - pl) : 0, rq->query);
+        log_line ll = {.module = name, .request_id = out->request_id, .method = rq->method, .path = path,
+                       .version = t.number, .status = out->status, .dur_us = (plat_now_ns() - rq->start_ns) / 1000,
+                       .stderr_bytes = ebuf, .stderr_len = elen};
+        logs_add(s->logs, &ll);
+    }
     uint64_t t4 = plat_now_ns();
     if (trap) kiln_trap_free(trap);
     if (st) kiln_store_free(st);

@@ -1416,3 +1416,157 @@ cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now) {
     json_str(o, "reason", ro->reason[0] ? ro->reason : NULL);
     return o;
 }
+
+/* ---------------------------------------------------------------- routes */
+
+bool reg_valid_route(const char *p, char *why, size_t size) {
+    size_t n = strlen(p);
+    if (n == 0 || p[0] != '/' || n > 128) {
+        snprintf(why, size, "route '%.140s': want a path starting with '/' (at most 128 characters), e.g. /thumbs", p);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!isalnum((unsigned char)c) && !strchr("/._~-", c)) {
+            snprintf(why, size, "route '%.140s': only letters, digits and / . _ ~ - are allowed", p);
+            return false;
+        }
+        if (c == '/' && (p[i + 1] == '/' || (i + 1 == n && n > 1))) {
+            snprintf(why, size, "route '%.140s': no empty segment and no trailing '/'", p);
+            return false;
+        }
+        if (c == '.' && (i == 0 || p[i - 1] == '/') && (p[i + 1] == '/' || !p[i + 1] || (p[i + 1] == '.' && (p[i + 2] == '/' || !p[i + 2])))) {
+            snprintf(why, size, "route '%.140s': no '.' or '..' segment", p);
+            return false;
+        }
+    }
+    static const char *const own[] = {"/run", "/api", "/healthz", "/metrics"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        size_t k = strlen(own[i]);
+        if (!strncmp(p, own[i], k) && (p[k] == 0 || p[k] == '/')) {
+            snprintf(why, size, "route '%.140s': %s is kiln's own", p, own[i]);
+            return false;
+        }
+    }
+    if (!strcmp(p, "/")) {
+        snprintf(why, size, "route '/': name a path such as /app (every other path would be taken)");
+        return false;
+    }
+    return true;
+}
+
+bool reg_route_add(registry *r, const char *prefix, const char *module, const char *actor, perr *e) {
+    char why[256];
+    if (!reg_valid_route(prefix, why, sizeof why)) return perr_set(e, 400, "%s", why);
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    sqlite3_stmt *st = prep(r, "INSERT INTO routes(prefix, module_id, created_at, created_by) VALUES(?,?,?,?)", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, mid);
+    sqlite3_bind_int64(st, 3, reg_now_ms());
+    sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) perr_set(e, 409, "route %s exists already: kiln route rm %s first", prefix, prefix);
+    else if (rc != SQLITE_DONE) db_fail(r, e, "route insert");
+    else ok = true;
+    if (ok) {
+        char line[200];
+        snprintf(line, sizeof line, "route %s added", prefix);
+        add_history(r, mid, actor, "route", NULL, 0, 0, line, NULL);
+        cache_invalidate(r);
+    }
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_route_rm(registry *r, const char *prefix, const char *actor, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT module_id FROM routes WHERE prefix=?", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    int64_t mid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (mid < 0) { perr_set(e, 404, "no route %s (kiln route ls)", prefix); goto out; }
+    st = prep(r, "DELETE FROM routes WHERE prefix=?", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE || db_fail(r, e, "route delete");
+    sqlite3_finalize(st);
+    if (ok) {
+        char line[200];
+        snprintf(line, sizeof line, "route %s removed", prefix);
+        add_history(r, mid, actor, "route", NULL, 0, 0, line, NULL);
+        cache_invalidate(r);
+    }
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+cJSON *reg_routes(registry *r, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    cJSON *arr = cJSON_CreateArray();
+    sqlite3_stmt *st = prep(r, "SELECT r.prefix, m.name, r.created_at, r.created_by FROM routes r "
+                               "JOIN modules m ON m.id=r.module_id ORDER BY r.prefix", e);
+    if (!st || !arr) { cJSON_Delete(arr); arr = NULL; goto out; }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o) break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "prefix", col_text(st, 0));
+        cJSON_AddStringToObject(o, "module", col_text(st, 1));
+        json_time(o, "created", sqlite3_column_int64(st, 2));
+        cJSON_AddStringToObject(o, "created_by", col_text(st, 3));
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&r->db_lock);
+    return arr;
+}
+
+bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len) {
+    /* Through the resolution cache: "\x02" + the first segments tried,
+     * longest first; a miss is cached too (module ""), so that paths no
+     * route serves cost no query. */
+    char key[160];
+    reg_target t;
+    size_t n = strcspn(path, "?");
+    if (n >= 128 || path[0] != '/') return false;
+    char buf[130];
+    memcpy(buf, path, n);
+    buf[n] = 0;
+    for (;;) {
+        if (!cache_key(key, "\x02", buf)) return false;
+        bool hit = cache_get(r, key, &t);
+        if (!hit) {
+            uint64_t gen;
+            pthread_rwlock_rdlock(&r->cache_lock);
+            gen = r->generation;
+            pthread_rwlock_unlock(&r->cache_lock);
+            memset(&t, 0, sizeof t);
+            pthread_mutex_lock(&r->db_lock);
+            sqlite3_stmt *st = prep(r, "SELECT m.name FROM routes r JOIN modules m ON m.id=r.module_id WHERE r.prefix=?", NULL);
+            if (st) {
+                sqlite3_bind_text(st, 1, buf, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW) snprintf(t.digest, sizeof t.digest, "%s", col_text(st, 0));
+                sqlite3_finalize(st);
+            }
+            pthread_mutex_unlock(&r->db_lock);
+            cache_put(r, key, &t, gen); /* the module name rides in digest */
+        }
+        if (t.digest[0]) {
+            snprintf(module, 72, "%s", t.digest);
+            *prefix_len = strlen(buf);
+            return true;
+        }
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf) return false;
+        *slash = 0;
+    }
+}

@@ -163,6 +163,15 @@ bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_s
                         const char *actor, perr *e);
 cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now);
 
+/* Routes: a path prefix served by a module's live version (kiln route). */
+bool reg_valid_route(const char *prefix, char *why, size_t size);
+bool reg_route_add(registry *r, const char *prefix, const char *module, const char *actor, perr *e);
+bool reg_route_rm(registry *r, const char *prefix, const char *actor, perr *e);
+cJSON *reg_routes(registry *r, perr *e);
+/* The module whose route is the longest prefix of path (whole segments),
+ * and the prefix's length; false when none. Cached (misses too). */
+bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len);
+
 /* The registry's connection, locked, for its extensions in other files
  * (usage_db.c), which use only their own tables. Unlock when done. */
 struct sqlite3;

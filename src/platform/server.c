@@ -47,7 +47,7 @@ server *server_start(const server_config *cfg, perr *e) {
     if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
     s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
     s->metrics = metrics_new();
-    s->logs = logs_new(256, 16 * 1024);
+    s->logs = logs_new(2048, 4096);
     s->vcache = vcache_new();
     if (!s->cache || !s->metrics || !s->logs || !s->vcache) { perr_set(e, 500, "out of memory"); goto fail; }
     if (!cfg->interp_only) {

@@ -124,12 +124,28 @@ bool token_load_or_create(const char *data_dir, char out[65], perr *e);
 /* Constant-time comparison of a presented token with the real one. */
 bool token_equal(const char *presented, const char *real);
 
-/* stderr ring (logs.c): the stderr of recent invocations that wrote any. */
+/* The request log (logs.c): a line per /run request with its guest's stderr. */
+typedef struct log_line {
+    const char *module, *request_id, *method, *path;
+    int version, status;
+    uint64_t dur_us;
+    const uint8_t *stderr_bytes;
+    size_t stderr_len;
+} log_line;
+typedef struct logs_filter {
+    uint64_t after;          /* lines with a greater sequence number only */
+    int version;             /* 0: any */
+    int status_class;        /* 5 for 5xx; 0: any */
+    int status;              /* exact; 0: any */
+    int64_t since_ms;        /* 0: any */
+    const char *request_id;  /* NULL: any */
+    int limit;               /* the newest this many (default 100, at most 1000) */
+} logs_filter;
 stderr_ring *logs_new(size_t capacity, size_t max_bytes_each);
 void logs_free(stderr_ring *r);
-void logs_add(stderr_ring *r, const char *module, int version, const char *request_id, int status,
-              const uint8_t *text, size_t len);
-cJSON *logs_list(stderr_ring *r, const char *module, int limit);
+void logs_add(stderr_ring *r, const log_line *l);
+/* {"lines":[oldest first...],"next":cursor}: pass next back as `after`. */
+cJSON *logs_query(stderr_ring *r, const char *module, const logs_filter *f);
 
 /* vcache.c: the configuration of versions as the request path needs it. */
 vcache *vcache_new(void);
