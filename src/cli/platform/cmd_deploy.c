@@ -59,7 +59,8 @@ static const char help[] =
     "                       --env and --secret a version keeps the previous\n"
     "                       version's configuration; with any, it has exactly\n"
     "                       those. A rollback restores the configuration that\n"
-    "                       went with the code.\n"
+    "                       went with the code. For example, with the key in\n"
+    "                       a file only you can read: --secret API_KEY=@api.key\n"
     "    --server URL       the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR         where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                       KILN_TOKEN overrides it; kiln login\n"
@@ -76,8 +77,7 @@ static const char help[] =
     "    kiln deploy build/examples/wagi-hello.wasm --name hello --promote\n"
     "    kiln deploy build/examples/wagi-hello.wasm --name hello --commit $(git rev-parse HEAD) \\\n"
     "        --commit-time $(git show -s --format=%cI) --timeout 500ms --max-memory 64MiB\n"
-    "    printf 's3cret' >api.key && chmod 600 api.key\n"
-    "    kiln deploy build/examples/wagi-hello.wasm --name hello --env GREETING=hi --secret API_KEY=@api.key\n";
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --env GREETING=hi\n";
 
 static int deploy_main(int argc, char **argv, const char *config_header);
 
