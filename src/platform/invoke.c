@@ -306,13 +306,9 @@ done:;
     if (fail_kind) failure_record(s, &t, out, fail_kind, ebuf, elen);
     {
         /* kiln logs: the request's line and its stderr. */
-        char path[128];
-        size_t pl = strlen(rq->raw_path);
-        snprintf(path, sizeof path, "%s%s%.*s", rq->raw_path, rq->query[0] ? "?" : "",
-                 pl < sizeof path ? (int)(sizeof path - pl) : 0, rq->query);
-        log_line ll = {.module = name, .request_id = out->request_id, .method = rq->method, .path = path,
-                       .version = t.number, .status = out->status, .dur_us = (plat_now_ns() - rq->start_ns) / 1000,
-                       .stderr_bytes = ebuf, .stderr_len = elen};
+        log_line ll = {.module = name, .request_id = out->request_id, .method = rq->method, .path = rq->raw_path,
+                       .query = rq->query, .version = t.number, .status = out->status, .at_ms = u->start_unix_ms,
+                       .dur_us = (plat_now_ns() - rq->start_ns) / 1000, .stderr_bytes = ebuf, .stderr_len = elen};
         logs_add(s->logs, &ll);
     }
     uint64_t t4 = plat_now_ns();

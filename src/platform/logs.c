@@ -50,6 +50,15 @@ void logs_free(stderr_ring *r) {
     free(r);
 }
 
+/* Copies at most size-1 bytes of src after dst's first `at` and ends it:
+ * the request path's copies, without printf's cost. Returns the new end. */
+static size_t put(char *dst, size_t size, size_t at, const char *src) {
+    size_t n = strnlen(src, size - 1 - at);
+    memcpy(dst + at, src, n);
+    dst[at + n] = 0;
+    return at + n;
+}
+
 void logs_add(stderr_ring *r, const log_line *l) {
     char *copy = NULL;
     size_t len = l->stderr_len;
@@ -67,13 +76,14 @@ void logs_add(stderr_ring *r, const log_line *l) {
     log_entry *e = &r->v[r->next];
     free(e->text);
     e->seq = ++r->seq;
-    e->at_ms = reg_now_ms();
-    snprintf(e->module, sizeof e->module, "%s", l->module);
+    e->at_ms = l->at_ms;
+    put(e->module, sizeof e->module, 0, l->module);
     e->version = l->version;
-    snprintf(e->request_id, sizeof e->request_id, "%s", l->request_id);
+    put(e->request_id, sizeof e->request_id, 0, l->request_id);
     e->status = l->status;
-    snprintf(e->method, sizeof e->method, "%s", l->method);
-    snprintf(e->path, sizeof e->path, "%s", l->path);
+    put(e->method, sizeof e->method, 0, l->method);
+    size_t pl = put(e->path, sizeof e->path, 0, l->path);
+    if (l->query && *l->query && pl + 2 < sizeof e->path) put(e->path, sizeof e->path, put(e->path, sizeof e->path, pl, "?"), l->query);
     e->dur_us = l->dur_us;
     e->text = copy;
     r->next = (r->next + 1) % r->cap;

@@ -126,8 +126,9 @@ bool token_equal(const char *presented, const char *real);
 
 /* The request log (logs.c): a line per /run request with its guest's stderr. */
 typedef struct log_line {
-    const char *module, *request_id, *method, *path;
+    const char *module, *request_id, *method, *path, *query; /* query: "" when none */
     int version, status;
+    int64_t at_ms;
     uint64_t dur_us;
     const uint8_t *stderr_bytes;
     size_t stderr_len;
