@@ -1288,7 +1288,10 @@ bool reg_rollout_start(registry *r, const char *module, int to, const int *steps
     char why[256];
     snprintf(why, sizeof why, "steps %s%%, every %lld s; at %g%% now", steps, (long long)(interval_ms / 1000),
              steps_bp[0] / 100.0);
-    if (!add_history(r, mid, actor, "rollout", "live", live.number, to, why, e)) goto fail;
+    /* No alias: the row moves nothing (live moves when the rollout
+     * completes, by a promote), so DORA does not count it as a deployment
+     * and rollback does not take it for a change of live. */
+    if (!add_history(r, mid, actor, "rollout", NULL, live.number, to, why, e)) goto fail;
     if (!commit(r, e)) goto out;
     cache_invalidate(r);
     ok = true;
@@ -1377,7 +1380,7 @@ bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_s
         perr_set(e, 409, "the rollout of %s is no longer %s", ro->module, expect_state);
         goto fail;
     }
-    if (history_action && !add_history(r, ro->module_id, actor, history_action, "live", ro->from, ro->to, ro->reason, e))
+    if (history_action && !add_history(r, ro->module_id, actor, history_action, NULL, ro->from, ro->to, ro->reason, e))
         goto fail;
     if (!commit(r, e)) goto out;
     cache_invalidate(r);
