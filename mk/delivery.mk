@@ -4,3 +4,13 @@
 $(BUILD)/tests/delivery_calc: tests/unit/delivery_calc.c src/platform/delivery_calc.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/delivery_calc.c src/platform/delivery_calc.c $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# Per-version configuration (src/platform/vconfig.c): names, sealing, redaction.
+$(BUILD)/tests/vconfig: tests/unit/vconfig.c src/platform/vconfig.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/vconfig.c src/platform/vconfig.c $(LIB) $(LDFLAGS) $(LDLIBS) -lcjson -lcrypto
+
+# Gradual rollouts (src/platform/split.c): steps, buckets, shares.
+$(BUILD)/tests/split: tests/unit/split.c src/platform/split.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/split.c src/platform/split.c $(LIB) $(LDFLAGS) $(LDLIBS)

@@ -58,7 +58,8 @@ typedef struct probation {
     bool rollback, rollback_done, early;
     rollback_rule rule;
     char rule_text[96];
-    uint64_t requests, traps;
+    uint64_t requests, traps; /* traps: the failures the rule counts (traps, or every 5xx) */
+    uint64_t *hist;           /* p99 rules: the version's latency histogram (LAT_BUCKETS), thread-filled */
     /* cost regression: accumulated by the thread */
     bool regression_pending;
     double threshold;
@@ -167,7 +168,7 @@ void agg_push(agg *a, const usage_record *u) {
             continue;
         if (p->rule.requests && p->requests >= p->rule.requests) continue; /* only the first N count */
         p->requests++;
-        p->traps += r.trap;
+        p->traps += p->rule.errors ? (r.trap || r.status >= 500) : r.trap;
         if (rollback_rule_judge(&p->rule, p->requests, p->traps, r.start_ms - p->since_ms) != PROBATION_GOING) {
             p->early = true;
             wake = true;
@@ -398,8 +399,8 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
 /* ---------------------------------------------------------------- probation */
 
 typedef struct action {
-    enum { ACT_ROLLBACK, ACT_REGRESSION } kind;
-    probation p; /* a copy */
+    enum { ACT_ROLLBACK, ACT_REGRESSION, ACT_LATENCY } kind;
+    probation p; /* a copy; p.hist is the action's own copy for ACT_LATENCY */
 } action;
 
 static void count_auto_rollback(agg *a, const char *module) {
@@ -434,13 +435,18 @@ static void log_skipped(server *s, const probation *p, const char *why) {
     server_log(s, "auto-rollback-skipped", f);
 }
 
-static void do_rollback(agg *a, const probation *p) {
+static void do_rollback(agg *a, const probation *p, const char *slow) {
     char reason[768];
     double rate = p->requests ? 100.0 * (double)p->traps / (double)p->requests : 0;
-    snprintf(reason, sizeof reason,
-             "auto-rollback: v%d trapped in %" PRIu64 " of its first %" PRIu64 " requests (%.1f%%) since it went "
-             "live, %.1f s before; policy %s",
-             p->version, p->traps, p->requests, rate, (double)(reg_now_ms() - p->since_ms) / 1000, p->rule_text);
+    if (slow)
+        snprintf(reason, sizeof reason, "auto-rollback: v%d is slow: %s, %.1f s after it went live; policy %s",
+                 p->version, slow, (double)(reg_now_ms() - p->since_ms) / 1000, p->rule_text);
+    else
+        snprintf(reason, sizeof reason,
+                 "auto-rollback: v%d %s in %" PRIu64 " of its first %" PRIu64 " requests (%.1f%%) since it went "
+                 "live, %.1f s before; policy %s",
+                 p->version, p->rule.errors ? "failed (5xx)" : "trapped", p->traps, p->requests, rate,
+                 (double)(reg_now_ms() - p->since_ms) / 1000, p->rule_text);
     perr e = {0};
     if (!p->baseline) {
         char why[1024];
@@ -453,6 +459,7 @@ static void do_rollback(agg *a, const probation *p) {
     if (reg_rollback_from(a->s->reg, p->module, "live", p->version, p->baseline, "kiln", reason, &res, &e)) {
         server_log_change(a->s, "auto-rollback", p->module, "kiln", reason, res);
         cJSON_Delete(res);
+        server_notify(a->s, "auto-rollback", p->module, p->version, p->baseline, reason);
         count_auto_rollback(a, p->module);
         metrics_admin(a->s->metrics, p->module, "auto-rollback", true);
         return;
@@ -490,6 +497,38 @@ static void do_regression(agg *a, const probation *p) {
              p->reg_cpu_n ? (double)p->reg_cpu_ns / (double)p->reg_cpu_n / 1e6 : 0,
              base.cpu_samples ? (double)base.cpu_ns / (double)base.cpu_samples / 1e6 : 0, p->threshold * 100);
     reg_add_event(a->s->reg, p->module, "kiln", "cost-regression", p->baseline, p->version, reason, &e);
+    cJSON *f = cJSON_CreateObject();
+    if (f) {
+        char v[24];
+        cJSON_AddStringToObject(f, "module", p->module);
+        snprintf(v, sizeof v, "v%d", p->version);
+        cJSON_AddStringToObject(f, "version", v);
+        cJSON_AddStringToObject(f, "actor", "kiln");
+        cJSON_AddStringToObject(f, "reason", reason);
+    }
+    server_log(a->s, "regression", f);
+    server_notify(a->s, "regression", p->module, p->baseline, p->version, reason);
+}
+
+/* A p99 rule whose window passed on errors: the version's latency against
+ * its baseline's (every minute the registry holds of it). */
+static void do_latency(agg *a, const probation *p) {
+    if (!p->baseline || !p->hist) return;
+    udb_row *rows = NULL;
+    size_t n = 0;
+    perr e = {0};
+    if (!udb_sums(a->s->reg, p->module_id, 0, UDB_BY_VERSION, &rows, &n, &e)) return;
+    const udb_row *b = NULL;
+    for (size_t i = 0; i < n && !b; i++)
+        if (rows[i].version == p->baseline) b = &rows[i];
+    double np99, bp99;
+    if (b && rollback_rule_slow(&p->rule, p->hist, b->hist, 10, &np99, &bp99)) {
+        char slow[256];
+        snprintf(slow, sizeof slow, "p99 latency %.0f us against v%d's %.0f us (%.1fx, limit %gx)", np99 / 1000,
+                 p->baseline, bp99 / 1000, np99 / bp99, p->rule.p99_factor);
+        do_rollback(a, p, slow);
+    }
+    free(rows);
 }
 
 static void probation_step(agg *a, const rec *batch, size_t n) {
@@ -534,6 +573,18 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
                 p->reg_cpu_n += snap[j].cpu_n;
                 p->reg_compute += snap[j].compute;
             }
+        if (p->rollback && !p->rollback_done && p->hist) {
+            /* Only the requests the rule's window counts: from the promote
+             * on, the first rule.requests of them. */
+            uint64_t seen = 0;
+            for (int b = 0; b < LAT_BUCKETS; b++) seen += p->hist[b];
+            for (size_t k = 0; k < n; k++)
+                if (batch[k].version_id == p->version_id && batch[k].start_ms >= p->since_ms &&
+                    (!p->rule.requests || seen < p->rule.requests)) {
+                    p->hist[lat_bucket(batch[k].total_ns)]++;
+                    seen++;
+                }
+        }
         if (p->rollback && !p->rollback_done) {
             probation_verdict v = rollback_rule_judge(&p->rule, p->requests, p->traps, now - p->since_ms);
             if (v != PROBATION_GOING) {
@@ -542,6 +593,11 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
                     acts[nacts].kind = ACT_ROLLBACK;
                     acts[nacts++].p = *p;
                     p->regression_pending = false; /* it is leaving live anyway */
+                } else if (p->hist) {
+                    acts[nacts].kind = ACT_LATENCY;
+                    acts[nacts].p = *p;
+                    acts[nacts++].p.hist = p->hist; /* handed over */
+                    p->hist = NULL;
                 }
             }
         }
@@ -552,12 +608,15 @@ static void probation_step(agg *a, const rec *batch, size_t n) {
         }
         if ((!p->rollback || p->rollback_done) && !p->regression_pending) {
             p->active = false;
+            free(p->hist);
+            p->hist = NULL;
             a->nprob_active--;
         }
     }
     pthread_mutex_unlock(&a->lock);
     for (size_t i = 0; i < nacts; i++) {
-        if (acts[i].kind == ACT_ROLLBACK) do_rollback(a, &acts[i].p);
+        if (acts[i].kind == ACT_ROLLBACK) do_rollback(a, &acts[i].p, NULL);
+        else if (acts[i].kind == ACT_LATENCY) { do_latency(a, &acts[i].p); free(acts[i].p.hist); }
         else do_regression(a, &acts[i].p);
     }
 }
@@ -585,6 +644,9 @@ static void start_probation(agg *a, const char *module, int64_t mid, int from, i
     if (pol.has_rollback && rollback_rule_parse(pol.rollback_spec, &p.rule, why, sizeof why)) {
         p.rollback = true;
         snprintf(p.rule_text, sizeof p.rule_text, "%s", pol.rollback_spec);
+        /* A resumed probation's latency starts again at the restart (the
+         * registry keeps histograms per minute, not per request). */
+        if (p.rule.p99_factor && from > 0 && !(p.hist = calloc(LAT_BUCKETS, sizeof *p.hist))) p.rule.p99_factor = 0;
     }
     p.regression_pending = from > 0;
     p.threshold = pol.has_threshold ? pol.threshold : a->cfg.regression_threshold;
@@ -593,7 +655,7 @@ static void start_probation(agg *a, const char *module, int64_t mid, int from, i
          * registry holds (from the promote's minute on: at most a minute
          * of requests made through @vN before the promote counts too). */
         udb_row sums;
-        if (!udb_version_sums(a->s->reg, vid, since_ms / 60000, &sums, &e)) return;
+        if (!udb_version_sums(a->s->reg, vid, since_ms / 60000, &sums, &e)) { free(p.hist); return; }
         if (p.rollback) {
             /* Only the first N requests count under a request window. */
             p.requests = p.rule.requests && sums.requests > p.rule.requests ? p.rule.requests : sums.requests;
@@ -630,6 +692,8 @@ static void start_probation(agg *a, const char *module, int64_t mid, int from, i
     }
     if (!slot) slot = oldest;
     if (slot->active) a->nprob_active--;
+    free(slot->hist);
+    slot->hist = NULL;
     p.gen = ++a->next_gen;
     bool wanted = p.rollback || p.regression_pending;
     if (wanted) {
@@ -637,6 +701,7 @@ static void start_probation(agg *a, const char *module, int64_t mid, int from, i
         a->nprob_active++;
     } else {
         slot->active = false;
+        free(p.hist);
     }
     pthread_mutex_unlock(&a->lock);
 }
@@ -749,6 +814,7 @@ void agg_stop(agg *a) {
         pthread_cond_signal(&a->wake);
         pthread_join(a->thread, NULL);
     }
+    for (size_t i = 0; i < MAX_PROBATION; i++) free(a->prob[i].hist);
     free(a->buf);
     free(a->spare);
     free(a->pending);

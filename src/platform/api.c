@@ -9,10 +9,15 @@
  *   GET  modules/NAME/versions            the versions
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
  *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
- *   GET  modules/NAME/logs[?limit=N]      recent stderr, newest first
+ *   GET  modules/NAME/errors[?limit=N]    every 5xx: traps and the other failures (kind), newest first
+ *   GET  modules/NAME/logs[?limit=N&after=SEQ&version=vN&status=5xx&since=10m&request=ID]
+ *                                         request lines with stderr: {"lines":[oldest first],"next":SEQ}
  *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
  *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
+ *   modules/NAME/rollout[/abort]          gradual rollouts: rollout.c
+ *   GET|POST|DELETE routes                {"prefix":"/thumbs","module":"imgproc"}: path prefixes served by a
+ *                                         module's live version
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
  *   cost, dora, modules/NAME/{cost,dora,policy,mark-failed}: delivery.h
  *
@@ -26,8 +31,12 @@
 #include <string.h>
 
 #include "kiln_meter.h"
+#include <openssl/evp.h>
+
 #include "platform/delivery.h"
+#include "platform/delivery_calc.h"
 #include "platform/server.h"
+#include "platform/vconfig.h"
 #include "platform/sha256.h"
 
 /* Deploys are serialised: a refused deploy removes the blob it wrote, which
@@ -117,7 +126,78 @@ static bool text_arg(const http_request *rq, const char *name, size_t max, const
 
 /* ---------------------------------------------------------------- deploy */
 
+/* What deploy_config allocates; freed by deploy() whatever happened. */
+typedef struct deploy_cfg {
+    char *env_json, *names_json;
+    uint8_t *sealed;
+} deploy_cfg;
+
+static bool deploy_config(server *s, const http_request *rq, const char *name, reg_deploy *d, deploy_cfg *c,
+                          http_reply *r) {
+    const char *h = http_header(rq, "X-Kiln-Config");
+    if (!h) return true;
+    size_t hl = strlen(h);
+    if (hl > VCONFIG_MAX_BYTES * 4 / 3 + 8) {
+        reply_error(r, 413, "X-Kiln-Config is larger than %d bytes of configuration", VCONFIG_MAX_BYTES);
+        return false;
+    }
+    unsigned char *raw = malloc(hl / 4 * 3 + 4);
+    if (!raw) { reply_error(r, 500, "out of memory"); return false; }
+    int n = hl % 4 ? -1 : EVP_DecodeBlock(raw, (const unsigned char *)h, (int)hl);
+    if (n >= 0) { /* DecodeBlock counts the padding's zero bytes */
+        if (hl >= 1 && h[hl - 1] == '=') n--;
+        if (hl >= 2 && h[hl - 2] == '=') n--;
+    }
+    cJSON *cfg = n >= 0 ? cJSON_ParseWithLength((const char *)raw, (size_t)n) : NULL;
+    memset(raw, 0, hl / 4 * 3 + 4);
+    free(raw);
+    perr e = {0};
+    if (!cfg) {
+        reply_error(r, 400, "X-Kiln-Config must be base64 of a JSON object {\"env\":{...},\"secrets\":{...}}");
+        return false;
+    }
+    if (!vconfig_check(cfg, &e)) {
+        cJSON_Delete(cfg);
+        reply_error(r, e.status, "%s", e.message);
+        return false;
+    }
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(cfg, "env");
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, "secrets");
+    bool ok = true;
+    if (env && cJSON_GetArraySize(env)) ok = (c->env_json = cJSON_PrintUnformatted(env)) != NULL;
+    if (ok && sec && cJSON_GetArraySize(sec)) {
+        cJSON *names = cJSON_CreateArray();
+        const cJSON *v;
+        cJSON_ArrayForEach(v, sec) if (names) cJSON_AddItemToArray(names, cJSON_CreateString(v->string));
+        c->names_json = names ? cJSON_PrintUnformatted(names) : NULL;
+        cJSON_Delete(names);
+        char *plain = cJSON_PrintUnformatted(sec);
+        size_t sl = 0;
+        ok = c->names_json && plain &&
+             vconfig_seal(s->secrets_key, name, (const uint8_t *)plain, strlen(plain), &c->sealed, &sl);
+        if (plain) { memset(plain, 0, strlen(plain)); free(plain); }
+        d->sealed = c->sealed;
+        d->sealed_len = sl;
+    }
+    cJSON_Delete(cfg);
+    if (!ok) { reply_error(r, 500, "cannot store the configuration (out of memory, or libcrypto failed)"); return false; }
+    d->has_config = true;
+    d->env_json = c->env_json;
+    d->secret_names_json = c->names_json;
+    return true;
+}
+
+static void deploy_with(server *s, const http_request *rq, const char *name, http_reply *r, deploy_cfg *c);
+
 static void deploy(server *s, const http_request *rq, const char *name, http_reply *r) {
+    deploy_cfg c = {0};
+    deploy_with(s, rq, name, r, &c);
+    free(c.env_json);
+    free(c.names_json);
+    free(c.sealed);
+}
+
+static void deploy_with(server *s, const http_request *rq, const char *name, http_reply *r, deploy_cfg *c) {
     char actor[129];
     actor_of(rq, actor);
     reg_deploy d = {.module = name, .actor = actor, .size = rq->body_len};
@@ -136,6 +216,9 @@ static void deploy(server *s, const http_request *rq, const char *name, http_rep
     d.promote = arg_bool(rq, "promote");
     d.force = arg_bool(rq, "force");
     if (!delivery_check_deploy(rq, r)) return;
+    /* Configuration: X-Kiln-Config, base64 of {"env":{...},"secrets":{...}}
+     * (a header, not the query: the query is the URL, which proxies log). */
+    if (!deploy_config(s, rq, name, &d, c, r)) return;
     if (rq->body_len == 0) {
         reply_error(r, 400, "empty upload: send the module's bytes as the request body");
         return;
@@ -304,6 +387,34 @@ static void method_not_allowed(http_reply *r, const char *method, const char *al
     reply_add_header(r, "Allow", allow);
 }
 
+/* ?after=SEQ&version=vN&status=5xx|500&since=10m&request=ID for the logs. */
+static bool logs_args(const http_request *rq, logs_filter *f, http_reply *r) {
+    const char *v;
+    if ((v = http_arg(rq, "after"))) {
+        char *end;
+        f->after = strtoull(v, &end, 10);
+        if (!*v || *end) { reply_error(r, 400, "after=%s: want the 'next' of the previous answer", v); return false; }
+    }
+    if ((v = http_arg(rq, "version")) && !reg_parse_version(v, &f->version)) {
+        reply_error(r, 400, "version=%s: want v2 or 2", v);
+        return false;
+    }
+    if ((v = http_arg(rq, "status"))) {
+        if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && !strcmp(v + 1, "xx")) f->status_class = v[0] - '0';
+        else if (strlen(v) == 3 && isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) &&
+                 isdigit((unsigned char)v[2]))
+            f->status = atoi(v);
+        else { reply_error(r, 400, "status=%s: want a class such as 5xx or a status such as 404", v); return false; }
+    }
+    if ((v = http_arg(rq, "since"))) {
+        int64_t ms;
+        if (!parse_span_ms(v, &ms)) { reply_error(r, 400, "since=%s: want a duration such as 10m or 2h", v); return false; }
+        f->since_ms = reg_now_ms() - ms;
+    }
+    if ((v = http_arg(rq, "request"))) f->request_id = v;
+    return true;
+}
+
 static void listing(http_reply *r, cJSON *list, const perr *e) {
     if (list) reply_json(r, 200, list);
     else reply_error(r, e->status ? e->status : 500, "%s", e->message[0] ? e->message : "out of memory");
@@ -316,6 +427,36 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
     if (!strcmp(path, "modules") || !strcmp(path, "modules/")) {
         if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
         listing(r, reg_modules(s->reg, &e), &e);
+        return;
+    }
+    if (!strcmp(path, "routes")) {
+        if (get) { listing(r, reg_routes(s->reg, &e), &e); return; }
+        if (!post && strcmp(rq->method, "DELETE")) { method_not_allowed(r, rq->method, "GET, POST, DELETE"); return; }
+        char actor[129];
+        actor_of(rq, actor);
+        cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+        const cJSON *pf = cJSON_GetObjectItem(body, "prefix"), *m = cJSON_GetObjectItem(body, "module");
+        bool ok;
+        if (!cJSON_IsString(pf) || (post && !cJSON_IsString(m))) {
+            reply_error(r, 400, "want {\"prefix\":\"/thumbs\",\"module\":\"imgproc\"} (DELETE: {\"prefix\":\"/thumbs\"})");
+            cJSON_Delete(body);
+            return;
+        }
+        ok = post ? reg_route_add(s->reg, pf->valuestring, m->valuestring, actor, &e)
+                  : reg_route_rm(s->reg, pf->valuestring, actor, &e);
+        if (ok) {
+            cJSON *f = cJSON_CreateObject();
+            if (f) {
+                cJSON_AddStringToObject(f, "prefix", pf->valuestring);
+                if (post) cJSON_AddStringToObject(f, "module", m->valuestring);
+                cJSON_AddStringToObject(f, "actor", actor);
+            }
+            server_log(s, post ? "route-add" : "route-rm", f);
+            listing(r, reg_routes(s->reg, &e), &e);
+        } else {
+            reply_error(r, e.status, "%s", e.message);
+        }
+        cJSON_Delete(body);
         return;
     }
     if (!strcmp(path, "stats/timings")) {
@@ -361,17 +502,25 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
             listing(r, vs, &e);
             return;
         }
-        if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "logs")) {
+        if (!strcmp(sub, "history") || !strcmp(sub, "traps") || !strcmp(sub, "errors") || !strcmp(sub, "logs")) {
             if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
             if (!strcmp(sub, "history")) listing(r, reg_history(s->reg, name, limit_arg(rq, 0), &e), &e);
-            else if (!strcmp(sub, "traps")) listing(r, reg_traps(s->reg, name, limit_arg(rq, 20), &e), &e);
+            else if (!strcmp(sub, "traps") || !strcmp(sub, "errors"))
+                listing(r, reg_traps(s->reg, name, limit_arg(rq, 20), !strcmp(sub, "errors"), &e), &e);
             else {
                 cJSON *m = reg_module(s->reg, name, &e); /* 404 for an unknown module */
                 if (!m) { listing(r, NULL, &e); return; }
                 cJSON_Delete(m);
-                listing(r, logs_list(s->logs, name, limit_arg(rq, 20)), &e);
+                logs_filter f = {.limit = limit_arg(rq, 100)};
+                if (!logs_args(rq, &f, r)) return;
+                listing(r, logs_query(s->logs, name, &f), &e);
             }
             return;
+        }
+        if (!strncmp(sub, "rollout", 7)) {
+            char actor[129];
+            actor_of(rq, actor);
+            if (rollout_api(s, rq, name, sub, actor, r)) return;
         }
         if (!strcmp(sub, "promote") || !strcmp(sub, "pin") || !strcmp(sub, "unpin") || !strcmp(sub, "rollback")) {
             if (!post) { method_not_allowed(r, rq->method, "POST"); return; }

@@ -185,7 +185,15 @@ static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, 
         for (size_t k = 0; k < n && base; k++)
             if (rows[k].version == base) b = &rows[k];
         bool regression = false;
-        if (b && b->metered && w->metered) {
+        /* A version whose requests mostly fail does little work per
+         * request: compared, it would look like a saving. */
+        bool failing = w->requests && w->errors * 2 >= w->requests;
+        if (failing) {
+            char na[64];
+            snprintf(na, sizeof na, "n/a: %.0f%% errors", 100.0 * (double)w->errors / (double)w->requests);
+            cJSON_AddNullToObject(j, "change");
+            cJSON_AddStringToObject(j, "change_na", na);
+        } else if (b && b->metered && w->metered) {
             cJSON *c = cJSON_AddObjectToObject(j, "change");
             double wm = (double)w->metered, bm = (double)b->metered;
             if (c) {

@@ -144,13 +144,16 @@ bool parse_iso8601_ms(const char *s, int64_t *ms) {
 
 bool rollback_rule_parse(const char *s, rollback_rule *out, char *why, size_t why_size) {
     memset(out, 0, sizeof *out);
-    const char *want = "want traps>RATE%@WINDOW, e.g. traps>5%@100req, traps>1%@10m or traps>5%@100req,10m";
-    if (!s || strncmp(s, "traps>", 6)) {
+    const char *want = "want errors>RATE%@WINDOW[,p99>Fx] (or traps>...), e.g. errors>5%@100req, errors>1%@10m "
+                       "or errors>5%@100req,10m,p99>3x";
+    size_t kw = s && !strncmp(s, "errors>", 7) ? 7 : s && !strncmp(s, "traps>", 6) ? 6 : 0;
+    if (!kw) {
         snprintf(why, why_size, "'%s': %s", s ? s : "", want);
         return false;
     }
+    out->errors = kw == 7;
     char *end;
-    const char *p = s + 6;
+    const char *p = s + kw;
     if (!isdigit((unsigned char)*p)) { snprintf(why, why_size, "'%s': %s", s, want); return false; }
     double rate = strtod(p, &end);
     if (*end != '%' || end[1] != '@' || !(rate > 0) || rate > 100) {
@@ -167,7 +170,16 @@ bool rollback_rule_parse(const char *s, rollback_rule *out, char *why, size_t wh
         memcpy(item, p, n);
         item[n] = 0;
         size_t il = strlen(item);
-        if (il > 3 && !strcmp(item + il - 3, "req")) {
+        if (!strncmp(item, "p99>", 4)) {
+            char *e2;
+            double f = strtod(item + 4, &e2);
+            if (!isdigit((unsigned char)item[4]) || strcmp(e2, "x") || !(f >= 1) || f > 1000 || out->p99_factor) {
+                snprintf(why, why_size, "'%s': the latency condition must be p99>FACTORx with a factor of at least 1, "
+                                        "given once (p99>3x)", s);
+                return false;
+            }
+            out->p99_factor = f;
+        } else if (il > 3 && !strcmp(item + il - 3, "req")) {
             item[il - 3] = 0;
             char *e2;
             unsigned long long v = strtoull(item, &e2, 10);
@@ -196,16 +208,27 @@ bool rollback_rule_parse(const char *s, rollback_rule *out, char *why, size_t wh
 }
 
 void rollback_rule_format(const rollback_rule *r, char *buf, size_t size) {
-    int n = snprintf(buf, size, "traps>%g%%@", r->max_rate * 100);
+    int n = snprintf(buf, size, "%s>%g%%@", r->errors ? "errors" : "traps", r->max_rate * 100);
     if (n < 0 || (size_t)n >= size) return;
     if (r->requests) n += snprintf(buf + n, size - (size_t)n, "%llureq", (unsigned long long)r->requests);
     if (r->window_ms && (size_t)n < size) {
         const char *sep = r->requests ? "," : "";
         int64_t ms = r->window_ms;
-        if (ms % 3600000 == 0) snprintf(buf + n, size - (size_t)n, "%s%lldh", sep, (long long)(ms / 3600000));
-        else if (ms % 60000 == 0) snprintf(buf + n, size - (size_t)n, "%s%lldm", sep, (long long)(ms / 60000));
-        else snprintf(buf + n, size - (size_t)n, "%s%gs", sep, (double)ms / 1000);
+        if (ms % 3600000 == 0) n += snprintf(buf + n, size - (size_t)n, "%s%lldh", sep, (long long)(ms / 3600000));
+        else if (ms % 60000 == 0) n += snprintf(buf + n, size - (size_t)n, "%s%lldm", sep, (long long)(ms / 60000));
+        else n += snprintf(buf + n, size - (size_t)n, "%s%gs", sep, (double)ms / 1000);
     }
+    if (r->p99_factor && n >= 0 && (size_t)n < size) snprintf(buf + n, size - (size_t)n, ",p99>%gx", r->p99_factor);
+}
+
+bool rollback_rule_slow(const rollback_rule *r, const uint64_t new_hist[LAT_BUCKETS],
+                        const uint64_t base_hist[LAT_BUCKETS], uint64_t min, double *new_p99, double *base_p99) {
+    uint64_t nn = 0, nb = 0;
+    for (int i = 0; i < LAT_BUCKETS; i++) { nn += new_hist[i]; nb += base_hist[i]; }
+    *new_p99 = lat_quantile(new_hist, 0.99);
+    *base_p99 = lat_quantile(base_hist, 0.99);
+    if (!r->p99_factor || nn < min || nb < min || !(*base_p99 > 0)) return false;
+    return *new_p99 > r->p99_factor * *base_p99;
 }
 
 /* "Above the rate": traps/requests > max_rate, compared without dividing

@@ -27,16 +27,22 @@ double lat_quantile(const uint64_t counts[LAT_BUCKETS], double q);
 
 /* ---------------------------------------------------------------- auto-rollback */
 
-/* "traps>5%@100req", "traps>5%@10m", "traps>2.5%@200req,30m": roll back
- * when the trap rate over the first N requests, or the first D after going
- * live (whichever ends first), is above the rate. */
+/* "errors>5%@100req", "traps>5%@10m", "errors>2.5%@200req,30m,p99>3x":
+ * roll back when the failure rate over the first N requests, or the first D
+ * after going live (whichever ends first), is above the rate; with p99>Fx,
+ * also when the version's p99 latency over that window is above F times the
+ * previous version's. "errors" counts every 5xx answer (traps, failed
+ * instantiations, timeouts, limit kills, bad CGI output); "traps" only
+ * traps (the rule's first form, kept for the policies that name it). */
 typedef struct rollback_rule {
     double max_rate;        /* 0.05 for 5% */
     uint64_t requests;      /* 0: no request window */
     int64_t window_ms;      /* 0: no time window */
+    bool errors;            /* count every 5xx, not only traps */
+    double p99_factor;      /* 0: latency not judged */
 } rollback_rule;
 bool rollback_rule_parse(const char *s, rollback_rule *out, char *why, size_t why_size);
-/* Canonical text of a rule ("traps>5%@100req,10m"). */
+/* Canonical text of a rule ("errors>5%@100req,10m,p99>3x"). */
 void rollback_rule_format(const rollback_rule *r, char *buf, size_t size);
 
 typedef enum { PROBATION_GOING, PROBATION_PASSED, PROBATION_FAILED } probation_verdict;
@@ -44,6 +50,11 @@ typedef enum { PROBATION_GOING, PROBATION_PASSED, PROBATION_FAILED } probation_v
  * after going live. Fails as soon as the outcome is certain: more traps
  * than the rate allows over the whole request window. */
 probation_verdict rollback_rule_judge(const rollback_rule *r, uint64_t requests, uint64_t traps, int64_t elapsed_ms);
+/* The latency half of a rule, once its window ended: true when the new
+ * version's p99 is above p99_factor times the baseline's (both histograms
+ * need at least `min` requests; otherwise nothing is judged). */
+bool rollback_rule_slow(const rollback_rule *r, const uint64_t new_hist[LAT_BUCKETS],
+                        const uint64_t base_hist[LAT_BUCKETS], uint64_t min, double *new_p99, double *base_p99);
 
 /* ---------------------------------------------------------------- times */
 

@@ -192,7 +192,18 @@ static void route(server *s, const http_request *rq, http_reply *out) {
         out->content_type = "text/plain; version=0.0.4; charset=utf-8";
         return;
     }
-    reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., /api/v1/..., /healthz and /metrics",
+    /* kiln route add PREFIX NAME: PREFIX[/rest] is /run/NAME[/rest]. */
+    char module[72];
+    size_t plen;
+    if (reg_route_match(s->reg, p, module, &plen)) {
+        char rest[72 + 4096];
+        if (snprintf(rest, sizeof rest, "%s%s", module, p + plen) < (int)sizeof rest) {
+            invoke_handle(s, rq, rest, out);
+            return;
+        }
+    }
+    reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., the routes of kiln route ls, /api/v1/..., "
+                          "/healthz and /metrics",
                 rq->raw_path);
 }
 

@@ -17,6 +17,7 @@
 #include "kiln_wasi.h"
 #include "diag/diag.h"
 #include "platform/server.h"
+#include "platform/split.h"
 #include "platform/wagi.h"
 
 /* The most of a guest's stderr kept per request. */
@@ -60,6 +61,22 @@ static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry
                 out->module);
 }
 
+/* A 5xx that was not a trap (those are stored by trap_reply): stored in the
+ * same table, so that `kiln errors` lists every failure of a version with
+ * its request id, whatever its cause. */
+static void failure_record(server *s, const reg_target *t, http_reply *out, const char *kind, const uint8_t *err_text,
+                           size_t err_len) {
+    const char *msg = out->body ? out->body : "";
+    /* reply_error's body is {"error":"...",...}: keep the message itself. */
+    cJSON *j = out->body ? cJSON_ParseWithLength(out->body, out->body_len) : NULL;
+    const cJSON *m = cJSON_GetObjectItem(j, "error");
+    if (cJSON_IsString(m)) msg = m->valuestring;
+    else if (!j) msg = "the module answered with a 5xx status";
+    perr e = {0};
+    reg_add_trap(s->reg, t, out->request_id, kind, msg, NULL, NULL, err_text, err_len, &e);
+    cJSON_Delete(j);
+}
+
 void invoke_handle(server *s, const http_request *rq, const char *rest, http_reply *out) {
     uint64_t t0 = plat_now_ns();
     usage_record *u = &out->usage;
@@ -81,6 +98,23 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     if (!reg_resolve(s->reg, name, sel[0] ? sel : NULL, &t, &e)) {
         reply_error(out, e.status, "%s", e.message);
         return;
+    }
+    if (t.rollout_bp > 0) {
+        /* A rollout splits live's traffic (split.h): sticky per client key,
+         * else a per-request draw. */
+        size_t klen;
+        const char *key = split_client_key(http_header(rq, "X-Kiln-Key"), http_header(rq, "Cookie"), &klen);
+        static _Thread_local uint64_t draw;
+        if (!draw) draw = plat_now_ns() ^ (uint64_t)(uintptr_t)&draw;
+        draw = draw * 6364136223846793005u + 1442695040888963407u;
+        unsigned bucket = key ? split_bucket(key, klen) : split_bucket_random(draw);
+        if (split_pick(bucket, t.rollout_bp)) {
+            char vsel[24];
+            reg_target nt;
+            snprintf(vsel, sizeof vsel, "v%d", t.rollout_to);
+            /* The new version, or live as it was if that fails to resolve. */
+            if (reg_resolve(s->reg, name, vsel, &nt, &e)) t = nt;
+        }
     }
     snprintf(out->module, sizeof out->module, "%s", name);
     u->module = out->module;
@@ -107,6 +141,9 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_store *st = NULL;
     kiln_trap *trap = NULL;
     kiln_error err = {{0}};
+    const char *fail_kind = NULL; /* a 5xx that is not a trap: what it was */
+    const uint8_t *ebuf = NULL;
+    size_t elen = 0;
 
     char script[160], route[200];
     snprintf(script, sizeof script, "/run/%s%s%s", name, sel[0] ? "@" : "", sel);
@@ -126,6 +163,13 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         reply_error(out, 500, "out of memory");
         goto done;
     }
+    /* The version's own variables (kiln deploy --env/--secret), after
+     * WAGI's, whose names they may not take (vconfig_valid_name). */
+    if (!vcache_env(s, name, t.version_id, &env, &e)) {
+        reply_error(out, 500, "%s", e.message);
+        fail_kind = "setup";
+        goto done;
+    }
 
     kiln_wasi_config wc = {
         .argv = (const char *const *)args.v, .argc = args.n,
@@ -141,6 +185,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
         !kiln_wasi_attach(w, st, &err)) {
         reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
+        fail_kind = "setup";
         goto done;
     }
     /* Metered from here (instantiation included: a module's start function
@@ -169,6 +214,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         kiln_func *start = kiln_instance_func(inst, "_start");
         if (!start) {
             reply_error(out, 500, "the module exports no _start");
+            fail_kind = "no-start";
             goto done;
         }
         status = kiln_call(st, start, NULL, 0, NULL, 0, &trap, &err);
@@ -211,25 +257,26 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         m->net_write_bytes = out->wasi.net_write_bytes;
     }
 
-    size_t olen = 0, elen = 0;
+    size_t olen = 0;
     bool truncated = false;
     const uint8_t *obuf = kiln_wasi_output(w, 1, &olen, &truncated);
-    const uint8_t *ebuf = kiln_wasi_output(w, 2, &elen, NULL);
+    ebuf = kiln_wasi_output(w, 2, &elen, NULL);
 
     if (status == KILN_ERROR) {
         reply_error(out, 500, "cannot run %s v%d: %s", name, t.number, err.message);
+        fail_kind = inst ? "error" : "instantiation";
         goto done;
     }
     if (status == KILN_TRAPPED && trap->kind != KILN_TRAP_EXIT) {
         u->trap = trap->kind;
         trap_reply(s, out, &t, en, trap, ebuf, elen);
-        if (elen) logs_add(s->logs, name, t.number, out->request_id, 500, ebuf, elen);
         goto done;
     }
     if (status == KILN_TRAPPED) u->exit_code = trap->exit_code;
     if (truncated) {
         reply_error(out, 500, "%s v%d wrote more than %" PRIu64 " bytes to stdout (the response limit)", name,
                     t.number, s->cfg.max_output_bytes);
+        fail_kind = "output-limit";
         goto done;
     }
     wagi_response resp;
@@ -238,6 +285,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
             reply_error(out, 500, "%s v%d exited with status %d; %s", name, t.number, u->exit_code, resp.error);
         else
             reply_error(out, 500, "%s v%d: %s", name, t.number, resp.error);
+        fail_kind = "bad-response";
     } else {
         out->status = resp.status;
         out->body = malloc(resp.body_len ? resp.body_len : 1);
@@ -251,10 +299,18 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         out->content_type = NULL;
         for (size_t i = 0; i < resp.nheaders; i++) reply_add_header(out, resp.headers[i].name, resp.headers[i].value);
         wagi_response_free(&resp);
+        if (out->status >= 500) fail_kind = "status-5xx";
     }
-    if (elen) logs_add(s->logs, name, t.number, out->request_id, out->status, ebuf, elen);
 
 done:;
+    if (fail_kind) failure_record(s, &t, out, fail_kind, ebuf, elen);
+    {
+        /* kiln logs: the request's line and its stderr. */
+        log_line ll = {.module = name, .request_id = out->request_id, .method = rq->method, .path = rq->raw_path,
+                       .query = rq->query, .version = t.number, .status = out->status, .at_ms = u->start_unix_ms,
+                       .dur_us = (plat_now_ns() - rq->start_ns) / 1000, .stderr_bytes = ebuf, .stderr_len = elen};
+        logs_add(s->logs, &ll);
+    }
     uint64_t t4 = plat_now_ns();
     if (trap) kiln_trap_free(trap);
     if (st) kiln_store_free(st);

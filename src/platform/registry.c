@@ -15,6 +15,8 @@
 #include <sqlite3.h>
 
 #include "platform/registry.h"
+#include "platform/split.h"
+#include "platform/vconfig.h"
 
 /* ---------------------------------------------------------------- schema */
 
@@ -103,6 +105,28 @@ static const char *const migrations[] = {
     "  regression_threshold REAL,"        /* NULL: the server default */
     "  budget_per_day REAL,"              /* NULL: none */
     "  updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);",
+    /* 3: configuration per version (vconfig.h): env as a JSON object, the
+     * secrets' names as a JSON array, their values sealed (AES-256-GCM under
+     * DATA/secrets.key; never stored in the clear). */
+    "ALTER TABLE versions ADD COLUMN env TEXT;"
+    "ALTER TABLE versions ADD COLUMN secret_names TEXT;"
+    "ALTER TABLE versions ADD COLUMN secrets BLOB;",
+    /* 4: gradual rollouts (one row per module: its latest; history keeps
+     * every start, step and end) and routes (a path prefix served by a
+     * module's live version, besides /run/NAME). */
+    "CREATE TABLE rollouts ("
+    "  module_id INTEGER PRIMARY KEY REFERENCES modules(id),"
+    "  from_version INTEGER NOT NULL, to_version INTEGER NOT NULL,"
+    "  steps TEXT NOT NULL,"              /* split_format_steps: \"10,25,50,100\" */
+    "  step INTEGER NOT NULL,"            /* index of the current step */
+    "  interval_ms INTEGER NOT NULL,"
+    "  step_started_at INTEGER NOT NULL, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"              /* running done aborted rolled-back superseded */
+    "  actor TEXT NOT NULL, reason TEXT);"
+    "CREATE TABLE routes ("
+    "  prefix TEXT PRIMARY KEY,"
+    "  module_id INTEGER NOT NULL REFERENCES modules(id),"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -408,6 +432,26 @@ static bool alias_get(registry *r, int64_t mid, const char *alias, alias_row *a,
     return true;
 }
 
+/* A running rollout of the module splits live's traffic: its new version
+ * and weight go into live's target (and so into the cache). */
+static void rollout_of(registry *r, int64_t mid, reg_target *t) {
+    t->rollout_to = 0;
+    t->rollout_bp = 0;
+    sqlite3_stmt *st = prep(r, "SELECT to_version, steps, step FROM rollouts WHERE module_id=? AND state='running'", NULL);
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, mid);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int steps[SPLIT_MAX_STEPS], n;
+        char why[128];
+        int i = sqlite3_column_int(st, 2);
+        if (split_parse_steps(col_text(st, 1), steps, &n, why, sizeof why) && i >= 0 && i < n) {
+            t->rollout_to = sqlite3_column_int(st, 0);
+            t->rollout_bp = steps[i];
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 bool reg_resolve(registry *r, const char *module, const char *selector, reg_target *out, perr *e) {
     if (!selector || !*selector) selector = "live";
     char key[160];
@@ -439,6 +483,7 @@ bool reg_resolve(registry *r, const char *module, const char *selector, reg_targ
         load_target(r, st, out);
         out->module_id = mid;
         ok = true;
+        if (!strcmp(selector, "live")) rollout_of(r, mid, out);
     } else if (rc == SQLITE_DONE) {
         if (!strcmp(selector, "live"))
             perr_set(e, 404, "module '%s' has no live version yet: promote one (kiln promote %s VERSION)", module,
@@ -530,7 +575,19 @@ static bool alias_write(registry *r, int64_t mid, const char *alias, int64_t ver
     sqlite3_bind_int(st, 9, pin);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    return ok || db_fail(r, e, "alias update");
+    if (!ok) return db_fail(r, e, "alias update");
+    if (strcmp(alias, "live")) return true;
+    /* A person's promote, pin or rollback acts at once: a rollout running
+     * for this module ends there (the rollout's own last step marks itself
+     * done afterwards). */
+    st = prep(r, "UPDATE rollouts SET state='superseded', updated_at=?, reason=? WHERE module_id=? AND state='running'", e);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, "live was changed while it ran", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, mid);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok || db_fail(r, e, "rollout update");
 }
 
 static cJSON *change_json(const char *module, const char *alias, const char *action, int from, int to, bool changed,
@@ -594,15 +651,17 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     /* The next number, and the limits a deploy without flags inherits. */
     int number = 1;
     reg_limits lim = {0};
-    st = prep(r, "SELECT number, fuel, timeout_ms, max_memory FROM versions WHERE module_id=? "
+    st = prep(r, "SELECT number, fuel, timeout_ms, max_memory, id FROM versions WHERE module_id=? "
                  "ORDER BY number DESC LIMIT 1", e);
     if (!st) goto fail;
     sqlite3_bind_int64(st, 1, mid);
+    int64_t prev_id = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         number = sqlite3_column_int(st, 0) + 1;
         lim.fuel = (uint64_t)sqlite3_column_int64(st, 1);
         lim.timeout_ms = (uint64_t)sqlite3_column_int64(st, 2);
         lim.max_memory_bytes = (uint64_t)sqlite3_column_int64(st, 3);
+        prev_id = sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
     if (d->has_fuel) lim.fuel = d->limits.fuel;
@@ -637,6 +696,26 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { db_fail(r, e, "version insert"); goto fail; }
     int64_t vid = sqlite3_last_insert_rowid(r->db);
+    /* Configuration: the deploy's, else (like limits) the previous
+     * version's, copied in the same transaction. */
+    if (d->has_config) {
+        st = prep(r, "UPDATE versions SET env=?, secret_names=?, secrets=? WHERE id=?", e);
+        if (!st) goto fail;
+        bind_text_or_null(st, 1, d->env_json);
+        bind_text_or_null(st, 2, d->secret_names_json);
+        if (d->sealed) sqlite3_bind_blob(st, 3, d->sealed, (int)d->sealed_len, SQLITE_STATIC);
+        else sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, vid);
+    } else {
+        st = prep(r, "UPDATE versions SET (env, secret_names, secrets) = "
+                     "(SELECT env, secret_names, secrets FROM versions WHERE id=?) WHERE id=?", e);
+        if (!st) goto fail;
+        sqlite3_bind_int64(st, 1, prev_id);
+        sqlite3_bind_int64(st, 2, vid);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "version configuration"); goto fail; }
 
     if (!add_history(r, mid, d->actor, "deploy", d->promote ? "live" : NULL, d->promote ? live.number : 0,
                      d->promote ? number : 0, d->reason ? d->reason : d->message, e))
@@ -971,7 +1050,7 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
                             "SELECT v.number, v.digest, v.size, v.created_at, v.commit_sha, v.commit_time, "
                             "v.message, v.deployed_by, v.fuel, v.timeout_ms, v.max_memory, "
                             "(SELECT group_concat(name, ',') FROM (SELECT name FROM aliases "
-                            "  WHERE version_id=v.id ORDER BY name)) "
+                            "  WHERE version_id=v.id ORDER BY name)), v.env, v.secret_names "
                             "FROM versions v WHERE v.module_id=? ORDER BY v.number",
                             e);
     if (!st) goto out;
@@ -996,6 +1075,13 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
             cJSON_AddNumberToObject(l, "timeout_ms", (double)sqlite3_column_int64(st, 9));
             cJSON_AddNumberToObject(l, "max_memory_bytes", (double)sqlite3_column_int64(st, 10));
         }
+        /* Secrets by name only: their values never leave the server. */
+        const char *ej = col_text(st, 12), *sj = col_text(st, 13);
+        cJSON *env = ej ? cJSON_Parse(ej) : NULL, *snames = sj ? cJSON_Parse(sj) : NULL;
+        cJSON *cfg = vconfig_redacted(env, snames);
+        cJSON_Delete(env);
+        cJSON_Delete(snames);
+        if (cfg) cJSON_AddItemToObject(v, "config", cfg);
         cJSON *al = cJSON_AddArrayToObject(v, "aliases");
         const char *names = col_text(st, 11);
         if (al && names) {
@@ -1044,15 +1130,21 @@ out:
     return arr;
 }
 
-cJSON *reg_traps(registry *r, const char *module, int limit, perr *e) {
+cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) {
     pthread_mutex_lock(&r->db_lock);
     cJSON *arr = NULL;
     int64_t mid = module_id(r, module, e);
     if (mid < 0) goto out;
+    /* The failures that are not traps (invoke.c's failure_record) share the
+     * table; `kind` tells them apart. */
     sqlite3_stmt *st = prep(r,
-                            "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
-                            "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
-                            "WHERE t.module_id=? ORDER BY t.id DESC LIMIT ?",
+                            all ? "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
+                                  "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
+                                  "WHERE t.module_id=? ORDER BY t.id DESC LIMIT ?"
+                                : "SELECT t.id, t.at, t.request_id, v.number, t.kind, t.message, t.report, "
+                                  "t.report_json, t.stderr FROM traps t JOIN versions v ON v.id=t.version_id "
+                                  "WHERE t.module_id=? AND t.kind NOT IN " REG_FAILURE_KINDS
+                                  " ORDER BY t.id DESC LIMIT ?",
                             e);
     if (!st) goto out;
     sqlite3_bind_int64(st, 1, mid);
@@ -1095,4 +1187,389 @@ cJSON *reg_traps(registry *r, const char *module, int limit, perr *e) {
 out:
     pthread_mutex_unlock(&r->db_lock);
     return arr;
+}
+
+bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_t **sealed, size_t *sealed_len,
+                        perr *e) {
+    *env_json = NULL;
+    *sealed = NULL;
+    *sealed_len = 0;
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT env, secrets FROM versions WHERE id=?", e);
+    if (!st) goto out;
+    sqlite3_bind_int64(st, 1, version_id);
+    if (sqlite3_step(st) != SQLITE_ROW) { perr_set(e, 404, "no version with id %lld", (long long)version_id); goto fin; }
+    const char *ej = col_text(st, 0);
+    const void *blob = sqlite3_column_blob(st, 1);
+    int n = sqlite3_column_bytes(st, 1);
+    if (ej && !(*env_json = strdup(ej))) { perr_set(e, 500, "out of memory"); goto fin; }
+    if (blob && n > 0) {
+        if (!(*sealed = malloc((size_t)n))) { free(*env_json); *env_json = NULL; perr_set(e, 500, "out of memory"); goto fin; }
+        memcpy(*sealed, blob, (size_t)n);
+        *sealed_len = (size_t)n;
+    }
+    ok = true;
+fin:
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- rollouts */
+
+#define ROLLOUT_COLS "m.name, r.module_id, r.from_version, r.to_version, r.steps, r.step, r.interval_ms, " \
+                     "r.step_started_at, r.started_at, r.updated_at, r.state, r.actor, r.reason"
+
+static void load_rollout(sqlite3_stmt *st, reg_rollout *o) {
+    memset(o, 0, sizeof *o);
+    snprintf(o->module, sizeof o->module, "%s", col_text(st, 0));
+    o->module_id = sqlite3_column_int64(st, 1);
+    o->from = sqlite3_column_int(st, 2);
+    o->to = sqlite3_column_int(st, 3);
+    char why[128];
+    if (!split_parse_steps(col_text(st, 4), o->steps, &o->nsteps, why, sizeof why)) o->nsteps = 0;
+    o->step = sqlite3_column_int(st, 5);
+    o->interval_ms = sqlite3_column_int64(st, 6);
+    o->step_started_ms = sqlite3_column_int64(st, 7);
+    o->started_ms = sqlite3_column_int64(st, 8);
+    o->updated_ms = sqlite3_column_int64(st, 9);
+    snprintf(o->state, sizeof o->state, "%s", col_text(st, 10));
+    snprintf(o->actor, sizeof o->actor, "%s", col_text(st, 11));
+    const char *why2 = col_text(st, 12);
+    snprintf(o->reason, sizeof o->reason, "%s", why2 ? why2 : "");
+}
+
+bool reg_rollout_start(registry *r, const char *module, int to, const int *steps_bp, int nsteps, int64_t interval_ms,
+                       const char *actor, reg_rollout *out, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    if (!begin(r, e)) goto out;
+    alias_row live;
+    reg_target t;
+    if (!alias_get(r, mid, "live", &live, e)) goto fail;
+    if (!live.exists) {
+        perr_set(e, 409, "module '%s' has no live version: a rollout moves traffic from live (promote one first)", module);
+        goto fail;
+    }
+    if (live.pinned) { pinned_refusal(e, module, "live", &live, "rollout"); goto fail; }
+    if (!version_by_number(r, mid, module, to, &t, e)) goto fail;
+    if (live.number == to) { perr_set(e, 409, "v%d of %s is live already", to, module); goto fail; }
+    sqlite3_stmt *st = prep(r, "SELECT to_version FROM rollouts WHERE module_id=? AND state='running'", e);
+    if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, mid);
+    int running = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (running) {
+        perr_set(e, 409, "a rollout of %s to v%d is running: kiln rollout abort %s first", module, running, module);
+        goto fail;
+    }
+    char steps[160];
+    split_format_steps(steps_bp, nsteps, steps, sizeof steps);
+    int64_t now = reg_now_ms();
+    st = prep(r, "INSERT OR REPLACE INTO rollouts(module_id, from_version, to_version, steps, step, interval_ms, "
+                 "step_started_at, started_at, updated_at, state, actor, reason) VALUES(?,?,?,?,0,?,?,?,?,'running',?,NULL)", e);
+    if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, mid);
+    sqlite3_bind_int(st, 2, live.number);
+    sqlite3_bind_int(st, 3, to);
+    sqlite3_bind_text(st, 4, steps, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, interval_ms);
+    sqlite3_bind_int64(st, 6, now);
+    sqlite3_bind_int64(st, 7, now);
+    sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_text(st, 9, actor, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "rollout insert"); goto fail; }
+    char why[256];
+    snprintf(why, sizeof why, "steps %s%%, every %lld s; at %g%% now", steps, (long long)(interval_ms / 1000),
+             steps_bp[0] / 100.0);
+    /* No alias: the row moves nothing (live moves when the rollout
+     * completes, by a promote), so DORA does not count it as a deployment
+     * and rollback does not take it for a change of live. */
+    if (!add_history(r, mid, actor, "rollout", NULL, live.number, to, why, e)) goto fail;
+    if (!commit(r, e)) goto out;
+    cache_invalidate(r);
+    ok = true;
+    memset(out, 0, sizeof *out);
+    snprintf(out->module, sizeof out->module, "%s", module);
+    out->module_id = mid;
+    out->from = live.number;
+    out->to = to;
+    memcpy(out->steps, steps_bp, (size_t)nsteps * sizeof *steps_bp);
+    out->nsteps = nsteps;
+    out->interval_ms = interval_ms;
+    out->step_started_ms = out->started_ms = out->updated_ms = now;
+    snprintf(out->state, sizeof out->state, "running");
+    snprintf(out->actor, sizeof out->actor, "%s", actor);
+    goto out;
+fail:
+    rollback_tx(r);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollout_get(registry *r, const char *module, reg_rollout *out, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    sqlite3_stmt *st = prep(r, "SELECT " ROLLOUT_COLS " FROM rollouts r JOIN modules m ON m.id=r.module_id "
+                               "WHERE r.module_id=?", e);
+    if (!st) goto out;
+    sqlite3_bind_int64(st, 1, mid);
+    if (sqlite3_step(st) == SQLITE_ROW) { load_rollout(st, out); ok = true; }
+    else perr_set(e, 404, "%s has had no rollout", module);
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e) {
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT " ROLLOUT_COLS " FROM rollouts r JOIN modules m ON m.id=r.module_id "
+                               "WHERE r.state='running' ORDER BY r.module_id", e);
+    if (!st) goto out;
+    size_t cap = 0;
+    ok = true;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            reg_rollout *nv = realloc(*out, nc * sizeof *nv);
+            if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+            *out = nv;
+            cap = nc;
+        }
+        load_rollout(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
+                        const char *actor, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    if (!begin(r, e)) goto out;
+    sqlite3_stmt *st = prep(r, "UPDATE rollouts SET step=?, step_started_at=?, updated_at=?, state=?, reason=? "
+                               "WHERE module_id=? AND to_version=? AND state=?", e);
+    if (!st) goto fail;
+    sqlite3_bind_int(st, 1, ro->step);
+    sqlite3_bind_int64(st, 2, ro->step_started_ms);
+    sqlite3_bind_int64(st, 3, reg_now_ms());
+    sqlite3_bind_text(st, 4, ro->state, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, ro->reason);
+    sqlite3_bind_int64(st, 6, ro->module_id);
+    sqlite3_bind_int(st, 7, ro->to);
+    sqlite3_bind_text(st, 8, expect_state, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { db_fail(r, e, "rollout update"); goto fail; }
+    if (sqlite3_changes(r->db) != 1) {
+        perr_set(e, 409, "the rollout of %s is no longer %s", ro->module, expect_state);
+        goto fail;
+    }
+    if (history_action && !add_history(r, ro->module_id, actor, history_action, NULL, ro->from, ro->to, ro->reason, e))
+        goto fail;
+    if (!commit(r, e)) goto out;
+    cache_invalidate(r);
+    ok = true;
+    goto out;
+fail:
+    rollback_tx(r);
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    char buf[160];
+    cJSON_AddStringToObject(o, "module", ro->module);
+    snprintf(buf, sizeof buf, "v%d", ro->from);
+    cJSON_AddStringToObject(o, "from", buf);
+    snprintf(buf, sizeof buf, "v%d", ro->to);
+    cJSON_AddStringToObject(o, "to", buf);
+    cJSON_AddStringToObject(o, "state", ro->state);
+    split_format_steps(ro->steps, ro->nsteps, buf, sizeof buf);
+    cJSON_AddStringToObject(o, "steps", buf);
+    cJSON_AddNumberToObject(o, "step", ro->step + 1);
+    cJSON_AddNumberToObject(o, "percent", ro->nsteps && ro->step < ro->nsteps ? ro->steps[ro->step] / 100.0 : 0);
+    cJSON_AddNumberToObject(o, "interval_ms", (double)ro->interval_ms);
+    json_time(o, "started", ro->started_ms);
+    json_time(o, "step_started", ro->step_started_ms);
+    json_time(o, "updated", ro->updated_ms);
+    if (!strcmp(ro->state, "running")) {
+        int64_t left = ro->step_started_ms + ro->interval_ms - now;
+        cJSON_AddNumberToObject(o, "next_step_in_ms", (double)(left > 0 ? left : 0));
+    }
+    cJSON_AddStringToObject(o, "actor", ro->actor);
+    json_str(o, "reason", ro->reason[0] ? ro->reason : NULL);
+    return o;
+}
+
+/* ---------------------------------------------------------------- routes */
+
+bool reg_valid_route(const char *p, char *why, size_t size) {
+    size_t n = strlen(p);
+    if (n == 0 || p[0] != '/' || n > 128) {
+        snprintf(why, size, "route '%.140s': want a path starting with '/' (at most 128 characters), e.g. /thumbs", p);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!isalnum((unsigned char)c) && !strchr("/._~-", c)) {
+            snprintf(why, size, "route '%.140s': only letters, digits and / . _ ~ - are allowed", p);
+            return false;
+        }
+        if (c == '/' && (p[i + 1] == '/' || (i + 1 == n && n > 1))) {
+            snprintf(why, size, "route '%.140s': no empty segment and no trailing '/'", p);
+            return false;
+        }
+        if (c == '.' && (i == 0 || p[i - 1] == '/') && (p[i + 1] == '/' || !p[i + 1] || (p[i + 1] == '.' && (p[i + 2] == '/' || !p[i + 2])))) {
+            snprintf(why, size, "route '%.140s': no '.' or '..' segment", p);
+            return false;
+        }
+    }
+    static const char *const own[] = {"/run", "/api", "/healthz", "/metrics"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        size_t k = strlen(own[i]);
+        if (!strncmp(p, own[i], k) && (p[k] == 0 || p[k] == '/')) {
+            snprintf(why, size, "route '%.140s': %s is kiln's own", p, own[i]);
+            return false;
+        }
+    }
+    if (!strcmp(p, "/")) {
+        snprintf(why, size, "route '/': name a path such as /app (every other path would be taken)");
+        return false;
+    }
+    return true;
+}
+
+bool reg_route_add(registry *r, const char *prefix, const char *module, const char *actor, perr *e) {
+    char why[256];
+    if (!reg_valid_route(prefix, why, sizeof why)) return perr_set(e, 400, "%s", why);
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    int64_t mid = module_id(r, module, e);
+    if (mid < 0) goto out;
+    sqlite3_stmt *st = prep(r, "INSERT INTO routes(prefix, module_id, created_at, created_by) VALUES(?,?,?,?)", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, mid);
+    sqlite3_bind_int64(st, 3, reg_now_ms());
+    sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) perr_set(e, 409, "route %s exists already: kiln route rm %s first", prefix, prefix);
+    else if (rc != SQLITE_DONE) db_fail(r, e, "route insert");
+    else ok = true;
+    if (ok) {
+        char line[200];
+        snprintf(line, sizeof line, "route %s added", prefix);
+        add_history(r, mid, actor, "route", NULL, 0, 0, line, NULL);
+        cache_invalidate(r);
+    }
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+bool reg_route_rm(registry *r, const char *prefix, const char *actor, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    sqlite3_stmt *st = prep(r, "SELECT module_id FROM routes WHERE prefix=?", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    int64_t mid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (mid < 0) { perr_set(e, 404, "no route %s (kiln route ls)", prefix); goto out; }
+    st = prep(r, "DELETE FROM routes WHERE prefix=?", e);
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE || db_fail(r, e, "route delete");
+    sqlite3_finalize(st);
+    if (ok) {
+        char line[200];
+        snprintf(line, sizeof line, "route %s removed", prefix);
+        add_history(r, mid, actor, "route", NULL, 0, 0, line, NULL);
+        cache_invalidate(r);
+    }
+out:
+    pthread_mutex_unlock(&r->db_lock);
+    return ok;
+}
+
+cJSON *reg_routes(registry *r, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    cJSON *arr = cJSON_CreateArray();
+    sqlite3_stmt *st = prep(r, "SELECT r.prefix, m.name, r.created_at, r.created_by FROM routes r "
+                               "JOIN modules m ON m.id=r.module_id ORDER BY r.prefix", e);
+    if (!st || !arr) { cJSON_Delete(arr); arr = NULL; goto out; }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o) break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "prefix", col_text(st, 0));
+        cJSON_AddStringToObject(o, "module", col_text(st, 1));
+        json_time(o, "created", sqlite3_column_int64(st, 2));
+        cJSON_AddStringToObject(o, "created_by", col_text(st, 3));
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&r->db_lock);
+    return arr;
+}
+
+bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len) {
+    /* Through the resolution cache: "\x02" + the first segments tried,
+     * longest first; a miss is cached too (module ""), so that paths no
+     * route serves cost no query. */
+    char key[160];
+    reg_target t;
+    size_t n = strcspn(path, "?");
+    if (n >= 128 || path[0] != '/') return false;
+    char buf[130];
+    memcpy(buf, path, n);
+    buf[n] = 0;
+    for (;;) {
+        if (!cache_key(key, "\x02", buf)) return false;
+        bool hit = cache_get(r, key, &t);
+        if (!hit) {
+            uint64_t gen;
+            pthread_rwlock_rdlock(&r->cache_lock);
+            gen = r->generation;
+            pthread_rwlock_unlock(&r->cache_lock);
+            memset(&t, 0, sizeof t);
+            pthread_mutex_lock(&r->db_lock);
+            sqlite3_stmt *st = prep(r, "SELECT m.name FROM routes r JOIN modules m ON m.id=r.module_id WHERE r.prefix=?", NULL);
+            if (st) {
+                sqlite3_bind_text(st, 1, buf, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW) snprintf(t.digest, sizeof t.digest, "%s", col_text(st, 0));
+                sqlite3_finalize(st);
+            }
+            pthread_mutex_unlock(&r->db_lock);
+            cache_put(r, key, &t, gen); /* the module name rides in digest */
+        }
+        if (t.digest[0]) {
+            snprintf(module, 72, "%s", t.digest);
+            *prefix_len = strlen(buf);
+            return true;
+        }
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf) return false;
+        *slash = 0;
+    }
 }

@@ -38,6 +38,9 @@ typedef struct reg_target {
     int number;
     char digest[SHA256_HEX_LEN + 1];
     reg_limits limits;
+    /* live only: a running rollout's new version and its share of traffic
+     * in basis points (0: none; split.h) */
+    int rollout_to, rollout_bp;
 } reg_target;
 
 typedef struct reg_deploy {
@@ -50,6 +53,12 @@ typedef struct reg_deploy {
     reg_limits limits;
     bool has_fuel, has_timeout, has_memory;     /* else: the previous version's */
     bool promote, force;
+    /* Configuration (vconfig.h); without has_config, the previous version's. */
+    bool has_config;
+    const char *env_json;          /* {"K":"V",...} or NULL */
+    const char *secret_names_json; /* ["K",...] or NULL */
+    const uint8_t *sealed;         /* the secrets' JSON, sealed; NULL when none */
+    size_t sealed_len;
 } reg_deploy;
 
 /* Opens or creates DATA/registry.db and brings its schema up to date. */
@@ -107,7 +116,10 @@ bool reg_add_event(registry *r, const char *module, const char *actor, const cha
 cJSON *reg_modules(registry *r, perr *e);
 cJSON *reg_versions(registry *r, const char *module, perr *e);
 cJSON *reg_history(registry *r, const char *module, int limit, perr *e);
-cJSON *reg_traps(registry *r, const char *module, int limit, perr *e);
+/* Trap reports (all: also the other failures, REG_FAILURE_KINDS). */
+cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e);
+/* The kinds of the failures stored beside traps that are not traps. */
+#define REG_FAILURE_KINDS "('setup','no-start','error','instantiation','output-limit','bad-response','status-5xx')"
 /* One module: {"name", "created", "aliases":{...}, "versions":N, ...}. */
 cJSON *reg_module(registry *r, const char *module, perr *e);
 
@@ -116,8 +128,49 @@ bool reg_add_trap(registry *r, const reg_target *t, const char *request_id, cons
                   const char *message, const char *report, const char *report_json,
                   const uint8_t *stderr_bytes, size_t stderr_len, perr *e);
 
+/* A version's stored configuration: env JSON and sealed secrets (each
+ * malloc'd, NULL when none). */
+bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_t **sealed, size_t *sealed_len,
+                        perr *e);
+
 /* True when some version records this digest (for the blob sweep). */
 bool reg_has_digest(registry *r, const char *digest);
+
+/* A module's gradual rollout (kiln rollout; split.h). */
+typedef struct reg_rollout {
+    char module[72];
+    int64_t module_id;
+    int from, to;              /* live when it started, the new version */
+    int steps[16], nsteps;     /* basis points */
+    int step;                  /* index of the current step */
+    int64_t interval_ms, step_started_ms, started_ms, updated_ms;
+    char state[16];            /* running done aborted rolled-back superseded */
+    char actor[129];
+    char reason[512];
+} reg_rollout;
+/* Starts one: 409 when live is missing, pinned, already `to`, or a rollout
+ * runs. A history row "rollout". */
+bool reg_rollout_start(registry *r, const char *module, int to, const int *steps_bp, int nsteps, int64_t interval_ms,
+                       const char *actor, reg_rollout *out, perr *e);
+/* The module's latest rollout (404 when none). */
+bool reg_rollout_get(registry *r, const char *module, reg_rollout *out, perr *e);
+/* Every running rollout (malloc'd). */
+bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e);
+/* Writes step, step_started_ms, state and reason of ro if the stored one
+ * is still in expect_state (409 otherwise), with a history row when
+ * history_action is given. */
+bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
+                        const char *actor, perr *e);
+cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now);
+
+/* Routes: a path prefix served by a module's live version (kiln route). */
+bool reg_valid_route(const char *prefix, char *why, size_t size);
+bool reg_route_add(registry *r, const char *prefix, const char *module, const char *actor, perr *e);
+bool reg_route_rm(registry *r, const char *prefix, const char *actor, perr *e);
+cJSON *reg_routes(registry *r, perr *e);
+/* The module whose route is the longest prefix of path (whole segments),
+ * and the prefix's length; false when none. Cached (misses too). */
+bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len);
 
 /* The registry's connection, locked, for its extensions in other files
  * (usage_db.c), which use only their own tables. Unlock when done. */

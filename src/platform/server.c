@@ -11,6 +11,7 @@
 #include "kiln_wasi.h"
 #include "platform/delivery.h"
 #include "platform/server.h"
+#include "platform/vconfig.h"
 
 static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx, digest); }
 
@@ -33,6 +34,7 @@ server *server_start(const server_config *cfg, perr *e) {
      * wait in the backlog until http_start. */
     if ((s->listen_fd = listen_socket(cfg->listen_host, cfg->port, &s->port, e)) < 0) goto fail;
     if (!token_load_or_create(cfg->data_dir, s->token, e)) goto fail;
+    if (!vconfig_key_load_or_create(cfg->data_dir, s->secrets_key, e)) goto fail;
     if (!(s->reg = reg_open(cfg->data_dir, e))) goto fail;
     if (!(s->blobs = blobs_open(cfg->data_dir, e))) goto fail;
     /* Crash recovery: a deploy killed after writing its blob but before its
@@ -45,8 +47,9 @@ server *server_start(const server_config *cfg, perr *e) {
     if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
     s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
     s->metrics = metrics_new();
-    s->logs = logs_new(256, 16 * 1024);
-    if (!s->cache || !s->metrics || !s->logs) { perr_set(e, 500, "out of memory"); goto fail; }
+    s->logs = logs_new(2048, 4096);
+    s->vcache = vcache_new();
+    if (!s->cache || !s->metrics || !s->logs || !s->vcache) { perr_set(e, 500, "out of memory"); goto fail; }
     if (!cfg->interp_only) {
         /* Native code for every version, compiled in the background into
          * the data directory (private: the server's own). */
@@ -60,6 +63,12 @@ server *server_start(const server_config *cfg, perr *e) {
         if (!ac.prices.name[0]) kiln_prices_builtin("aws-lambda-x86", &ac.prices);
         if (!(s->agg = agg_start(s, &ac, e))) goto fail;
     }
+    if (cfg->webhook_url && *cfg->webhook_url) {
+        char self[128];
+        snprintf(self, sizeof self, "http://%s:%u", cfg->listen_host, (unsigned)s->port);
+        if (!(s->webhook = webhook_start(cfg->webhook_url, self, e))) goto fail;
+    }
+    if (!(s->rollouts = rollouts_start(s, e))) goto fail;
     if (getrandom(&s->request_salt, sizeof s->request_salt, 0) != sizeof s->request_salt)
         s->request_salt = (uint32_t)getpid();
     if (!http_start(s, e)) goto fail;
@@ -72,10 +81,14 @@ fail:
 void server_stop(server *s) {
     if (!s) return;
     http_stop(s);
+    rollouts_stop(s->rollouts);
     agg_stop(s->agg); /* after the last request: flushes what is buffered */
+    webhook_stop(s->webhook); /* after the threads that notify: sends what is queued */
     mc_free(s->cache);
     metrics_free(s->metrics);
     logs_free(s->logs);
+    vcache_free(s->vcache);
+    memset(s->secrets_key, 0, sizeof s->secrets_key);
     if (s->linker) kiln_linker_free(s->linker);
     if (s->engine) kiln_engine_free(s->engine);
     blobs_close(s->blobs);

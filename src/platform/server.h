@@ -45,9 +45,13 @@ typedef struct server_config {
     double regression_threshold;  /* 0: 0.20 */
     unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 64) */
     bool log_json;                /* the event log (events.c) as JSON lines, not text */
+    const char *webhook_url;      /* --webhook: kiln's own decisions POSTed there (NULL: none) */
 } server_config;
 
 typedef struct stderr_ring stderr_ring;
+typedef struct vcache vcache;
+typedef struct rollouts rollouts;
+typedef struct webhook webhook;
 typedef struct agg agg;
 struct MHD_Daemon;
 
@@ -62,6 +66,10 @@ typedef struct server {
     kiln_engine *engine;
     kiln_linker *linker;   /* WASI, defined once; shared by all requests */
     char token[65];        /* the admin bearer token */
+    uint8_t secrets_key[32]; /* DATA/secrets.key: seals versions' secrets (vconfig.h) */
+    vcache *vcache;        /* versions' environments, built once (vcache.c) */
+    rollouts *rollouts;    /* gradual rollouts' thread and counters (rollout.c) */
+    webhook *webhook;      /* --webhook (webhook.c); NULL when none */
     int lock_fd;           /* DATA/serve.lock, held (datalock.c); -1 when not */
     int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
@@ -116,12 +124,48 @@ bool token_load_or_create(const char *data_dir, char out[65], perr *e);
 /* Constant-time comparison of a presented token with the real one. */
 bool token_equal(const char *presented, const char *real);
 
-/* stderr ring (logs.c): the stderr of recent invocations that wrote any. */
+/* The request log (logs.c): a line per /run request with its guest's stderr. */
+typedef struct log_line {
+    const char *module, *request_id, *method, *path, *query; /* query: "" when none */
+    int version, status;
+    int64_t at_ms;
+    uint64_t dur_us;
+    const uint8_t *stderr_bytes;
+    size_t stderr_len;
+} log_line;
+typedef struct logs_filter {
+    uint64_t after;          /* lines with a greater sequence number only */
+    int version;             /* 0: any */
+    int status_class;        /* 5 for 5xx; 0: any */
+    int status;              /* exact; 0: any */
+    int64_t since_ms;        /* 0: any */
+    const char *request_id;  /* NULL: any */
+    int limit;               /* the newest this many (default 100, at most 1000) */
+} logs_filter;
 stderr_ring *logs_new(size_t capacity, size_t max_bytes_each);
 void logs_free(stderr_ring *r);
-void logs_add(stderr_ring *r, const char *module, int version, const char *request_id, int status,
-              const uint8_t *text, size_t len);
-cJSON *logs_list(stderr_ring *r, const char *module, int limit);
+void logs_add(stderr_ring *r, const log_line *l);
+/* {"lines":[oldest first...],"next":cursor}: pass next back as `after`. */
+cJSON *logs_query(stderr_ring *r, const char *module, const logs_filter *f);
+
+/* vcache.c: the configuration of versions as the request path needs it. */
+vcache *vcache_new(void);
+void vcache_free(vcache *c);
+/* Appends version_id's variables ("K=V", secrets opened) to env. */
+bool vcache_env(server *s, const char *module, int64_t version_id, wagi_strs *env, perr *e);
+
+/* rollout.c: gradual rollouts. */
+rollouts *rollouts_start(server *s, perr *e);
+void rollouts_stop(rollouts *ro);
+/* The request path: one answer of a version (counted if it is being rolled out). */
+void rollout_note(rollouts *ro, int64_t version_id, int status);
+
+/* webhook.c: POSTs {"event","module","from","to","reason",...} to
+ * --webhook URL (in the background, with retries and a timeout) for
+ * auto-rollback, regression and budget events; nothing when none is set. */
+webhook *webhook_start(const char *url, const char *server_url, perr *e);
+void webhook_stop(webhook *w);
+void server_notify(server *s, const char *event, const char *module, int from, int to, const char *reason);
 
 /* HTTP responses built by the handlers (http.c owns MHD; they fill this). */
 typedef struct http_reply {
@@ -175,6 +219,9 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap);
 
 /* invoke.c: /run/NAME[@SELECTOR][/PATH] */
 void invoke_handle(server *s, const http_request *rq, const char *route_rest, http_reply *out);
+/* rollout.c: modules/NAME/rollout[/abort]; false when sub is neither. */
+bool rollout_api(server *s, const http_request *rq, const char *name, const char *sub, const char *actor,
+                 http_reply *r);
 /* api.c: /api/v1/... (path after the prefix) */
 void api_handle(server *s, const http_request *rq, const char *path, http_reply *out);
 

@@ -69,6 +69,36 @@ int main(void) {
     CHECK(rollback_rule_judge(&r, 20, 3, 60000) == PROBATION_FAILED, "3 of 20 > 10%% at the end: failed");
     CHECK(rollback_rule_judge(&r, 0, 0, 60000) == PROBATION_PASSED, "no requests in the window: passed");
 
+    /* errors and latency (issue 13) */
+    CHECK(rollback_rule_parse("errors>5%@100req,p99>3x", &r, why, sizeof why) && r.errors && r.requests == 100 &&
+              fabs(r.p99_factor - 3) < 1e-15,
+          "rule errors>5%%@100req,p99>3x");
+    rollback_rule_format(&r, txt, sizeof txt);
+    CHECK(!strcmp(txt, "errors>5%@100req,p99>3x"), "errors rule formats back (%s)", txt);
+    CHECK(rollback_rule_parse("traps>5%@100req", &r, why, sizeof why) && !r.errors && r.p99_factor == 0,
+          "traps keeps its traps-only meaning");
+    const char *bad2[] = {"errors>5%@p99>3x", "errors>5%@100req,p99>0.5x", "errors>5%@100req,p99>3",
+                          "errors>5%@100req,p99>3x,p99>4x", "error>5%@100req", "errors5%@100req"};
+    rejected = 0;
+    for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) rejected += !rollback_rule_parse(bad2[i], &r, why, sizeof why);
+    CHECK(rejected == (int)(sizeof bad2 / sizeof bad2[0]), "%d malformed errors/p99 rules rejected", rejected);
+    {
+        static uint64_t hn[LAT_BUCKETS], hb[LAT_BUCKETS];
+        double np, bp;
+        rollback_rule_parse("errors>5%@100req,p99>3x", &r, why, sizeof why);
+        memset(hn, 0, sizeof hn);
+        memset(hb, 0, sizeof hb);
+        hb[lat_bucket(1000000)] = 50;  /* baseline: 1 ms */
+        hn[lat_bucket(2500000)] = 50;  /* 2.5 ms: 2.5x */
+        CHECK(!rollback_rule_slow(&r, hn, hb, 10, &np, &bp), "p99 2.5x the baseline's is not slow under p99>3x");
+        memset(hn, 0, sizeof hn);
+        hn[lat_bucket(4000000)] = 50;  /* 4 ms: 4x */
+        CHECK(rollback_rule_slow(&r, hn, hb, 10, &np, &bp), "p99 4x the baseline's is slow under p99>3x");
+        CHECK(!rollback_rule_slow(&r, hn, hb, 51, &np, &bp), "too few requests: not judged");
+        rollback_rule_parse("errors>5%@100req", &r, why, sizeof why);
+        CHECK(!rollback_rule_slow(&r, hn, hb, 10, &np, &bp), "no p99 condition: never slow");
+    }
+
     int64_t ms;
     CHECK(parse_span_ms("30m", &ms) && ms == 1800000, "30m");
     CHECK(parse_span_ms("7d", &ms) && ms == 7 * D, "7d");

@@ -172,6 +172,11 @@ static void actor(char *buf, size_t size) {
 
 bool client_call(const char *cmd, const client_opts *o, const char *method, const char *path, const void *body,
                  size_t len, const char *content_type, client_resp *out) {
+    return client_call_hdr(cmd, o, method, path, body, len, content_type, NULL, out);
+}
+
+bool client_call_hdr(const char *cmd, const client_opts *o, const char *method, const char *path, const void *body,
+                     size_t len, const char *content_type, const char *extra_header, client_resp *out) {
     memset(out, 0, sizeof *out);
     static bool inited;
     if (!inited) { curl_global_init(CURL_GLOBAL_DEFAULT); inited = true; }
@@ -200,6 +205,7 @@ bool client_call(const char *cmd, const client_opts *o, const char *method, cons
         h = curl_slist_append(h, line);
     }
     h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    if (extra_header) h = curl_slist_append(h, extra_header);
     growbuf b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);

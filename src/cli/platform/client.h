@@ -75,6 +75,9 @@ typedef struct client_resp {
  * ("/api/v1/modules"). body may be NULL. */
 bool client_call(const char *cmd, const client_opts *o, const char *method, const char *path, const void *body,
                  size_t len, const char *content_type, client_resp *out);
+/* The same with one more header line ("Name: value"; may be NULL). */
+bool client_call_hdr(const char *cmd, const client_opts *o, const char *method, const char *path, const void *body,
+                     size_t len, const char *content_type, const char *extra_header, client_resp *out);
 void client_resp_free(client_resp *r);
 
 /* URL-encodes s into a malloc'd string. */

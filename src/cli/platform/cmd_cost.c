@@ -106,7 +106,10 @@ static void print_module(const cJSON *m, const char *cur, bool by_day) {
         fmt_money(num(pr, "cost"), cur, cpr, sizeof cpr);
         fmt_money(num(v, "cost_per_million"), cur, pm, sizeof pm);
         const cJSON *c = cJSON_GetObjectItem(v, "change");
-        if (cJSON_IsObject(c)) {
+        const char *na = client_str(v, "change_na", NULL);
+        if (na) {
+            snprintf(vs, sizeof vs, "%s", na);
+        } else if (cJSON_IsObject(c)) {
             char a[16], b[16], d[16];
             fmt_pct(num(c, "cpu_ms"), a, sizeof a);
             fmt_pct(num(c, "instructions"), b, sizeof b);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "kiln_meter.h"
 #include "cli/cli.h"
 #include "cli/platform/client.h"
@@ -16,7 +18,7 @@ static const char help[] =
     "    kiln deploy FILE.wasm --name NAME [--promote] [--commit SHA]\n"
     "                [--commit-time ISO8601] [--message M] [--fuel N]\n"
     "                [--timeout DURATION] [--max-memory SIZE] [--force]\n"
-    "                [--auto-rollback RULE]\n"
+    "                [--auto-rollback RULE] [--env K=V]... [--secret K=@FILE]...\n"
     "\n"
     "DESCRIPTION\n"
     "    Sends FILE.wasm (or FILE.wat, assembled first) to the kiln server,\n"
@@ -50,6 +52,16 @@ static const char help[] =
     "    --auto-rollback RULE  set the module's auto-rollback rule first, e.g.\n"
     "                       'traps>5%@100req' (see kiln policy --help); with\n"
     "                       --promote, the new version is watched at once\n"
+    "    --env K=V          an environment variable of this version's guest\n"
+    "                       (repeat it for more)\n"
+    "    --secret K=@FILE   a secret variable, its value read from FILE (one\n"
+    "                       trailing newline dropped): stored encrypted, given\n"
+    "                       to the guest as K, never printed by kiln. Without\n"
+    "                       --env and --secret a version keeps the previous\n"
+    "                       version's configuration; with any, it has exactly\n"
+    "                       those. A rollback restores the configuration that\n"
+    "                       went with the code. For example, with the key in\n"
+    "                       a file only you can read: --secret API_KEY=@api.key\n"
     "    --server URL       the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR         where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                       KILN_TOKEN overrides it; kiln login\n"
@@ -65,7 +77,10 @@ static const char help[] =
     "\n"
     "    kiln deploy build/examples/wagi-hello.wasm --name hello --promote\n"
     "    kiln deploy build/examples/wagi-hello.wasm --name hello --commit $(git rev-parse HEAD) \\\n"
-    "        --commit-time $(git show -s --format=%cI) --timeout 500ms --max-memory 64MiB\n";
+    "        --commit-time $(git show -s --format=%cI) --timeout 500ms --max-memory 64MiB\n"
+    "    kiln deploy build/examples/wagi-hello.wasm --name hello --env GREETING=hi\n";
+
+static int deploy_main(int argc, char **argv, const char *config_header);
 
 static const char synopsis[] = "kiln deploy FILE.wasm --name NAME [--promote] [OPTIONS]";
 
@@ -86,7 +101,88 @@ static bool add_q(char **q, size_t *len, size_t *cap, const char *key, const cha
     return true;
 }
 
+/* --env K=V and --secret K=@FILE, repeatable, taken out of argv before the
+ * common parser (which knows single-valued flags) sees it: into cfg
+ * {"env":{...},"secrets":{...}}. -1 to go on, else an exit status. */
+static int take_config(int *argc, char **argv, cJSON *cfg, bool *any) {
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        bool env = !strcmp(a, "--env") || !strncmp(a, "--env=", 6);
+        bool sec = !strcmp(a, "--secret") || !strncmp(a, "--secret=", 9);
+        if (!strcmp(a, "--")) { while (i < *argc) argv[out++] = argv[i++]; break; }
+        if (!env && !sec) { argv[out++] = argv[i]; continue; }
+        const char *flag = env ? "--env" : "--secret";
+        if (strchr(a, '=')) v = strchr(a, '=') + 1;
+        else if (i + 1 < *argc) v = argv[++i];
+        else return cli_fail("deploy", "%s needs a value: %s", flag, env ? "--env NAME=VALUE" : "--secret NAME=@FILE");
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v)
+            return cli_fail("deploy", "bad %s '%s': want %s", flag, v, env ? "NAME=VALUE" : "NAME=@FILE");
+        char name[160];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - v) < 150 ? (int)(eq - v) : 150, v);
+        cJSON *obj = cJSON_GetObjectItem(cfg, env ? "env" : "secrets");
+        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(cfg, "env"), name) ||
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(cfg, "secrets"), name))
+            return cli_fail("deploy", "%s is given twice", name);
+        if (env) {
+            cJSON_AddStringToObject(obj, name, eq + 1);
+        } else {
+            /* Never from the command line: argv is visible to every user (ps). */
+            if (eq[1] != '@' || !eq[2])
+                return cli_fail("deploy", "bad --secret '%s=...': want %s=@FILE (the value is read from FILE, never "
+                                          "given on the command line)", name, name);
+            size_t len;
+            unsigned char *bytes = cli_read_file(eq + 2, &len);
+            if (!bytes) return cli_fail("deploy", "cannot read the secret file '%s': %s", eq + 2, strerror(errno));
+            if (len && bytes[len - 1] == '\n') len--;
+            if (len && bytes[len - 1] == '\r') len--;
+            if (memchr(bytes, 0, len)) { free(bytes); return cli_fail("deploy", "the secret file '%s' holds a NUL byte", eq + 2); }
+            char *val = malloc(len + 1);
+            if (!val) { free(bytes); return cli_fail("deploy", "out of memory"); }
+            memcpy(val, bytes, len);
+            val[len] = 0;
+            memset(bytes, 0, len);
+            free(bytes);
+            cJSON_AddStringToObject(obj, name, val);
+            memset(val, 0, len);
+            free(val);
+        }
+        *any = true;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return -1;
+}
+
 int cmd_deploy(int argc, char **argv) {
+    cJSON *cfg = cJSON_CreateObject();
+    if (!cfg || !cJSON_AddObjectToObject(cfg, "env") || !cJSON_AddObjectToObject(cfg, "secrets")) {
+        cJSON_Delete(cfg);
+        return cli_fail("deploy", "out of memory");
+    }
+    bool has_cfg = false;
+    int rc0 = take_config(&argc, argv, cfg, &has_cfg);
+    if (rc0 >= 0) { cJSON_Delete(cfg); return rc0; }
+    char *hdr = NULL;
+    if (has_cfg) {
+        char *json = cJSON_PrintUnformatted(cfg);
+        size_t jl = json ? strlen(json) : 0;
+        hdr = json ? malloc(16 + (jl + 2) / 3 * 4 + 1) : NULL;
+        if (hdr) {
+            memcpy(hdr, "X-Kiln-Config: ", 15);
+            EVP_EncodeBlock((unsigned char *)hdr + 15, (const unsigned char *)json, (int)jl);
+        }
+        if (json) { memset(json, 0, jl); free(json); }
+        if (!hdr) { cJSON_Delete(cfg); return cli_fail("deploy", "out of memory"); }
+    }
+    cJSON_Delete(cfg);
+    int rc = deploy_main(argc, argv, hdr);
+    if (hdr) { memset(hdr, 0, strlen(hdr)); free(hdr); }
+    return rc;
+}
+
+static int deploy_main(int argc, char **argv, const char *config_header) {
     const char *name = NULL, *commit = NULL, *commit_time = NULL, *message = NULL, *fuel = NULL, *timeout = NULL,
                *max_mem = NULL, *auto_rollback = NULL;
     bool promote = false, force = false;
@@ -166,7 +262,7 @@ int cmd_deploy(int argc, char **argv) {
     free(q);
     free(ename);
     client_resp r;
-    ok = client_call("deploy", &o, "POST", path, bytes, len, "application/wasm", &r);
+    ok = client_call_hdr("deploy", &o, "POST", path, bytes, len, "application/wasm", config_header, &r);
     free(bytes);
     if (!ok) { client_resp_free(&r); return 1; }
     if (o.json) {

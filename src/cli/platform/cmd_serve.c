@@ -131,10 +131,16 @@ static const char help[] =
     "    --log-format text|json\n"
     "        How the server's log on stdout is written (default text). It has\n"
     "        one line per deploy, refused deploy, promote, pin, unpin,\n"
-    "        rollback and auto-rollback: the time (UTC), the event, then\n"
+    "        rollback, auto-rollback, rollout (start, step, done, abort),\n"
+    "        regression: the time (UTC), the event, then\n"
     "        module, version or alias/from/to, actor and reason, as key=value\n"
     "        pairs, or as one JSON object per line with json (the start and\n"
     "        shutdown lines too). Requests are not logged: see /metrics.\n"
+    "\n"
+    "    --webhook URL\n"
+    "        POST a JSON object to URL for each of kiln's own decisions:\n"
+    "        auto-rollback (a probation or a rollout that failed) and\n"
+    "        regression. Sent in the background, 5 s timeout, up to 4 tries.\n"
     "\n"
     "    --no-usage\n"
     "        Neither meter requests nor aggregate usage (no kiln cost, no\n"
@@ -209,7 +215,8 @@ int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
-               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL;
+               *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
+               *webhook = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -225,6 +232,7 @@ int cmd_serve(int argc, char **argv) {
         {"--cache", true, &cache, NULL},
         {"--max-table-elements", true, &max_table, NULL},
         {"--log-format", true, &log_format, NULL},
+        {"--webhook", true, &webhook, NULL},
         {"--tier", true, &tier, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
@@ -296,6 +304,11 @@ int cmd_serve(int argc, char **argv) {
         if (strcmp(tier, "auto") && strcmp(tier, "interp"))
             return cli_fail("serve", "bad --tier '%s': want auto or interp", tier);
         cfg.interp_only = !strcmp(tier, "interp");
+    }
+    if (webhook) {
+        if (strncmp(webhook, "http://", 7) && strncmp(webhook, "https://", 8))
+            return cli_fail("serve", "bad --webhook '%s': want an http:// or https:// URL", webhook);
+        cfg.webhook_url = webhook;
     }
     if (log_format) {
         if (strcmp(log_format, "text") && strcmp(log_format, "json"))

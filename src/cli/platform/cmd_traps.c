@@ -48,32 +48,72 @@ static void indent(const char *text) {
     }
 }
 
-int cmd_traps(int argc, char **argv) {
+static const char errors_help[] =
+    "NAME\n"
+    "    kiln errors - list every failed request of a module, with its request id\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kiln errors NAME [--limit N] [--json] [--server URL] [--data DIR]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Every answer of 500 or more that a module's request got is recorded:\n"
+    "    traps (with their report, as kiln traps shows them), failed\n"
+    "    instantiations, timeouts and limit kills (traps too), output over\n"
+    "    the response limit (output-limit), output that is not a CGI response\n"
+    "    (bad-response) and 5xx statuses the module chose itself\n"
+    "    (status-5xx). Each line gives the time, the version, the request id\n"
+    "    (the X-Request-Id the client got), the kind and the message; the\n"
+    "    guest's stderr follows. Newest first. The auto-rollback rule\n"
+    "    errors>RATE%@WINDOW (kiln policy) counts the same failures.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --limit N      at most N failures (default 20)\n"
+    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
+    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
+    "                   KILN_TOKEN overrides it; kiln login\n"
+    "                   remembers a server and its token\n"
+    "    --json         print the server's JSON answer\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 on success (also when there is none); 1 for an unknown module or\n"
+    "    an unreachable server.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    kiln errors hello --limit 5\n";
+
+static int failures(const char *cmd, const char *hlp, int argc, char **argv) {
     const char *limit = NULL;
     client_flag flags[] = {{"--limit", true, &limit, NULL}};
     const char *pos[1];
     int npos;
     client_opts o;
-    int rc = client_parse("traps", help, "kiln traps NAME [--limit N] [--json]", argc, argv, flags, 1, pos, 1, 1, &npos,
-                          &o);
+    char usage[96];
+    snprintf(usage, sizeof usage, "kiln %s NAME [--limit N] [--json]", cmd);
+    int rc = client_parse(cmd, hlp, usage, argc, argv, flags, 1, pos, 1, 1, &npos, &o);
     if (rc >= 0) return rc;
-    if (limit && atoi(limit) <= 0) return cli_fail("traps", "bad --limit '%s': want a positive number", limit);
+    bool errors = !strcmp(cmd, "errors");
+    if (limit && atoi(limit) <= 0) return cli_fail(cmd, "bad --limit '%s': want a positive number", limit);
     char *en = client_escape(pos[0]);
-    if (!en) return cli_fail("traps", "out of memory");
+    if (!en) return cli_fail(cmd, "out of memory");
     char path[512];
-    snprintf(path, sizeof path, "/api/v1/modules/%s/traps?limit=%d", en, limit ? atoi(limit) : 20);
+    snprintf(path, sizeof path, "/api/v1/modules/%s/%s?limit=%d", en, errors ? "errors" : "traps",
+             limit ? atoi(limit) : 20);
     free(en);
     client_resp r;
-    if (!client_call("traps", &o, "GET", path, NULL, 0, NULL, &r)) { client_resp_free(&r); return 1; }
+    if (!client_call(cmd, &o, "GET", path, NULL, 0, NULL, &r)) { client_resp_free(&r); return 1; }
     if (o.json) { client_print_json(&r); client_resp_free(&r); return 0; }
-    if (cJSON_GetArraySize(r.json) == 0) printf("no traps recorded for %s\n", pos[0]);
+    if (cJSON_GetArraySize(r.json) == 0) printf("no %s recorded for %s\n", errors ? "errors" : "traps", pos[0]);
     const cJSON *t;
     bool first = true;
     cJSON_ArrayForEach(t, r.json) {
         if (!first) putchar('\n');
         first = false;
-        printf("%s %s  request %s  %s\n", client_str(t, "at", "?"), client_str(t, "version", "?"),
-               client_str(t, "request_id", "?"), client_str(t, "message", "?"));
+        if (errors)
+            printf("%s %s  request %s  %s: %s\n", client_str(t, "at", "?"), client_str(t, "version", "?"),
+                   client_str(t, "request_id", "?"), client_str(t, "kind", "?"), client_str(t, "message", "?"));
+        else
+            printf("%s %s  request %s  %s\n", client_str(t, "at", "?"), client_str(t, "version", "?"),
+                   client_str(t, "request_id", "?"), client_str(t, "message", "?"));
         const char *report = client_str(t, "report", NULL);
         if (report) indent(report);
         const char *err = client_str(t, "stderr", "");
@@ -85,3 +125,6 @@ int cmd_traps(int argc, char **argv) {
     client_resp_free(&r);
     return 0;
 }
+
+int cmd_traps(int argc, char **argv) { return failures("traps", help, argc, argv); }
+int cmd_errors(int argc, char **argv) { return failures("errors", errors_help, argc, argv); }

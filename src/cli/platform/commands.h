@@ -18,10 +18,14 @@
     X("versions", cmd_versions, "list a module's versions")                                    \
     X("history", cmd_history, "show a module's deploys and alias changes")                     \
     X("traps", cmd_traps, "show the trap reports of a module's failed requests")               \
+    X("logs", cmd_logs, "show a module's request lines and guest stderr (-f follows)")       \
+    X("errors", cmd_errors, "list every failed (5xx) request of a module, with its request id") \
     X("promote", cmd_promote, "point live (or an alias) at a version")                         \
     X("pin", cmd_pin, "hold live (or an alias) at a version")                                  \
     X("unpin", cmd_unpin, "release a pin")                                                     \
     X("rollback", cmd_rollback, "return live (or an alias) to its previous version")           \
+    X("route", cmd_route, "serve a module at a path of your own (add, ls, rm)")              \
+    X("rollout", cmd_rollout, "move live's traffic to a version step by step, while healthy")  \
     X("cost", cmd_cost, "what each version costs per request, and against the one before")    \
     X("dora", cmd_dora, "deployment frequency, lead time, change fail rate, recovery time")   \
     X("policy", cmd_policy, "a module's auto-rollback rule, cost-regression threshold, budget") \
