@@ -51,6 +51,7 @@
     if (s < 172800) return (s / 3600).toFixed(1) + " h";
     return (s / 86400).toFixed(1) + " d";
   }
+  const countFmt = (v) => nf(v, v < 10 ? 1 : 0); /* axis labels: 0.5 is not 1 */
   const fmtPct = (f) => (f == null ? "–" : (f * 100).toFixed(2) + "%");
   let currency = "USD";
   function fmtMoney(v) {
@@ -142,9 +143,12 @@
   }
   const pages = {};
   async function render(fromPoll) {
-    if (!state.token || state.rendering) return;
+    if (!state.token) return;
+    /* One render at a time; a navigation during one is rendered after it. */
+    if (state.rendering) { if (!fromPoll) state.again = true; return; }
     if ($("confirm").open) return;
     state.rendering = true;
+    state.again = false;
     const r = route();
     for (const a of document.querySelectorAll("nav a"))
       if (a.dataset.page === (r.page === "module" ? "modules" : r.page)) a.setAttribute("aria-current", "page");
@@ -161,11 +165,12 @@
       if (focusId && $(focusId)) $(focusId).focus();
       else if (!fromPoll) main.focus({ preventScroll: true });
     } catch (e) {
-      if (e instanceof AuthError) { state.rendering = false; showLogin("The server refused the token: log in again."); return; }
+      if (e instanceof AuthError) { state.rendering = false; state.again = false; showLogin("The server refused the token: log in again."); return; }
       main.replaceChildren(h("p", { class: "error", role: "alert" }, "Could not load this page: " + e.message));
     }
     document.title = "kiln · " + (r.arg || r.page);
     state.rendering = false;
+    if (state.again) render(false);
   }
   function startPolling() {
     stopPolling();
@@ -330,8 +335,8 @@
       };
       const base = { x0: series.start_ms, step: series.step_s * 1000 };
       const per = series.step_s >= 3600 ? (series.step_s / 3600) + " h" : (series.step_s / 60) + " min";
-      charts.push(C.lineChart(Object.assign({ title: "Requests per " + per, series: lines("requests"), fmt: (v) => nf(v, 0) }, base)));
-      charts.push(C.lineChart(Object.assign({ title: "Errors (5xx and traps) per " + per, series: lines("errors"), fmt: (v) => nf(v, 0) }, base)));
+      charts.push(C.lineChart(Object.assign({ title: "Requests per " + per, series: lines("requests"), fmt: countFmt }, base)));
+      charts.push(C.lineChart(Object.assign({ title: "Errors (5xx and traps) per " + per, series: lines("errors"), fmt: countFmt }, base)));
       charts.push(C.lineChart(Object.assign({ title: "Latency p50 (solid colours) and p99 of all versions", series:
         lines("p50_us").concat([{ label: "p99, all versions", values: series.total.p99_us, color: "#1b1f24" }]), fmt: fmtUs }, base)));
       charts.push(C.lineChart(Object.assign({ title: "CPU per request", series: lines("cpu_ms"), fmt: fmtMs }, base)));
@@ -445,6 +450,16 @@
     const dayOf = {};
     for (const m of byd.modules) dayOf[m.module] = m;
     const mods = byv.modules.filter((m) => !only || m.module === only);
+    const all = r.params.get("all") === "1";
+    /* A module with a thousand versions: the newest 50 (and live), unless asked for all. */
+    const shownVersions = (m) => {
+      const vs = m.versions.slice().reverse();
+      if (all || vs.length <= PAGE) return vs;
+      const out = vs.slice(0, PAGE);
+      const live = vs.find((v) => v.live);
+      if (live && !out.includes(live)) out.push(live);
+      return out;
+    };
     return h("section", { "aria-labelledby": "h-cost" },
       h("h1", { id: "h-cost" }, "Cost"),
       windowPicker(r, ["1h", "24h", "7d", "30d"], "24h"),
@@ -464,13 +479,15 @@
           h("div", { class: "tablewrap" }, h("table", { class: "cost-versions" },
             h("caption", { class: "hint" }, "By version"),
             h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Version"), ...["Requests", "Error rate", "p50", "p99", "Cost", "Cost / request", "Cost / 1M", "CPU / request", "vs baseline"].map((t) => h("th", { scope: "col", class: "num" }, t)))),
-            h("tbody", {}, m.versions.map((v) => h("tr", { "data-version": v.version },
+            h("tbody", {}, shownVersions(m).map((v) => h("tr", { "data-version": v.version },
               h("th", { scope: "row" }, v.version, v.live ? h("span", { class: "badge live" }, "live") : null, v.regression || v.flagged ? h("span", { class: "badge regression" }, "regression") : null),
               fig("requests", v.requests, (x) => nf(x, 0)), fig("error_rate", v.error_rate, fmtPct),
               fig("p50_us", v.latency_us.p50, fmtUs), fig("p99_us", v.latency_us.p99, fmtUs),
               fig("cost", v.cost, fmtMoney), fig("cost_per_request", v.cost_per_request, fmtMoney), fig("cost_per_million", v.cost_per_million, fmtMoney),
               fig("cpu_ms", v.per_request.cpu_ms, fmtMs),
               fig("change_compute_cost", v.change ? v.change.compute_cost : null, (x) => (x == null ? "–" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"))))))),
+          shownVersions(m).length < m.versions.length ? h("p", {}, "Newest " + PAGE + " versions and live shown of " + m.versions.length + " with usage in the window: ",
+            h("a", { href: "#/cost?" + new URLSearchParams({ since, module: m.module, all: "1" }).toString(), id: "all-" + m.module }, "show all")) : null,
           days.length ? C.barChart("Cost by day (UTC)", days.map((d) => ({ label: d.day, value: d.cost, over: d.over_budget })), fmtMoney, budget) : null,
           h("div", { class: "tablewrap" }, h("table", { class: "cost-days" },
             h("caption", { class: "hint" }, "By day (UTC)"),
