@@ -333,7 +333,12 @@
         if (series.other) out.push({ label: "other versions", values: series.other[key], color: "#6e7781" });
         return out;
       };
-      const base = { x0: series.start_ms, step: series.step_s * 1000 };
+      /* History on the time axis: where live moved and where kiln flagged a cost regression. */
+      const marks = hist.filter((ev) => ["promote", "rollback", "pin", "cost-regression"].includes(ev.action) || (ev.action === "deploy" && ev.alias))
+        .map((ev) => ({ t: Date.parse(ev.at), kind: ev.action === "rollback" && ev.actor === "kiln" ? "auto-rollback" : ev.action,
+                        color: ev.action === "cost-regression" ? "#9a6700" : ev.action === "rollback" ? "#b3261e" : "#1a7f37",
+                        label: (ev.action === "rollback" && ev.actor === "kiln" ? "auto-rollback" : ev.action) + " " + (ev.from || "–") + " → " + (ev.to || "–") + (ev.reason ? ": " + ev.reason : "") }));
+      const base = { x0: series.start_ms, step: series.step_s * 1000, marks };
       const per = series.step_s >= 3600 ? (series.step_s / 3600) + " h" : (series.step_s / 60) + " min";
       charts.push(C.lineChart(Object.assign({ title: "Requests per " + per, series: lines("requests"), fmt: countFmt }, base)));
       charts.push(C.lineChart(Object.assign({ title: "Errors (5xx and traps) per " + per, series: lines("errors"), fmt: countFmt }, base)));

@@ -49,6 +49,19 @@
       svg.appendChild(text(L - 4, y + 4, opts.fmt(ymax * f), { "text-anchor": "end" }));
     }
     const span = n * opts.step;
+    /* Events on the time axis (promotes, rollbacks, a cost-regression flag):
+     * a dashed line with a tooltip where each happened. */
+    for (const m of opts.marks || []) {
+      const i = (m.t - opts.x0) / opts.step;
+      if (!(i >= 0 && i < n)) continue;
+      const x = xs(Math.min(i, n - 1)); /* inside the last, partly elapsed bucket */
+      const line = el("line", { x1: x, x2: x, y1: T, y2: H - B, stroke: m.color || "#9a6700", "stroke-dasharray": "3 3",
+                                "data-mark": m.kind || "" });
+      const tt = el("title");
+      tt.textContent = m.label;
+      line.appendChild(tt);
+      svg.appendChild(line);
+    }
     svg.appendChild(text(L, H - 6, timeLabel(opts.x0, span)));
     svg.appendChild(text(W - R, H - 6, timeLabel(opts.x0 + (n - 1) * opts.step, span), { "text-anchor": "end" }));
     opts.series.forEach((s, k) => {

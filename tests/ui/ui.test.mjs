@@ -258,6 +258,8 @@ try {
   await goto("#/module/risky?since=1h", "module", "#history");
   const auto = await page.$eval("#history li.auto", (e) => e.textContent).catch(() => "");
   check("module page: the auto-rollback is in the timeline with its reason", /auto-rollback/.test(auto) && /trapped in/.test(auto), auto);
+  const marks = await page.$$eval('.charts line[data-mark="auto-rollback"]', (e) => e.length);
+  check("module page: the auto-rollback is marked on each chart's time axis", marks === 5, marks);
 
   // ---------------------------------------------------------- traps
   await goto("#/traps/risky?g=0", "traps", "#trap-report");
