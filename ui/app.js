@@ -35,7 +35,15 @@
   }
 
   /* ------------------------------------------------------------ figures */
-  const nf = (v, d) => (v == null || Number.isNaN(v) ? "–" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+  /* Formatters are made once: toLocaleString builds a new one per call,
+   * which is most of the time of a page with hundreds of figures. */
+  const NF = {};
+  const nf = (v, d) => {
+    if (v == null || Number.isNaN(v)) return "–";
+    const f = NF[d] || (NF[d] = new Intl.NumberFormat("en-US", { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+    return f.format(Number(v));
+  };
+  const DTF = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
   function fmtUs(us) {
     if (us == null || Number.isNaN(us)) return "–";
     if (us < 1000) return us.toFixed(0) + " µs";
@@ -68,7 +76,7 @@
   function when(iso) {
     if (!iso) return "–";
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+    return Number.isNaN(d.getTime()) ? iso : DTF.format(d);
   }
 
   /* ------------------------------------------------------------ API */
@@ -261,7 +269,7 @@
       h("h1", { id: "h-modules" }, "Modules"),
       windowPicker(r, ["15m", "1h", "6h", "24h", "7d"], "1h", "Figures of the live version over"),
       mods.length === 0 ? h("p", { class: "empty" }, "No module deployed yet: kiln deploy app.wasm --name app --promote") :
-      h("div", { class: "tablewrap" }, h("table", { id: "modules-table", "data-since": since },
+      h("div", { class: "tablewrap" }, h("table", { id: "modules-table", "data-since": since, "data-window-start": cost ? cost.since : "" },
         h("caption", { class: "hint" }, "The live version's figures over the last " + since + " (GET /api/v1/cost?since=" + since + "); sparkline: requests per minute, last hour."),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Module"), h("th", { scope: "col" }, "Live"),
           h("th", { scope: "col", class: "num" }, "Requests/min"), h("th", { scope: "col", class: "num" }, "Error rate"),
@@ -465,7 +473,9 @@
       if (live && !out.includes(live)) out.push(live);
       return out;
     };
-    return h("section", { "aria-labelledby": "h-cost" },
+    /* The first minute of the window, as the server cut it (the tests
+     * compare with the CLI's answer for the same minute). */
+    return h("section", { "aria-labelledby": "h-cost", id: "cost-page", "data-window-start": byv.since, "data-window-start-days": byd.since },
       h("h1", { id: "h-cost" }, "Cost"),
       windowPicker(r, ["1h", "24h", "7d", "30d"], "24h"),
       h("p", { class: "hint" }, "Prices: " + byv.prices.name + " (" + currency + "). GET /api/v1/cost?since=" + since + " (and &by=day), as kiln cost --json."),
