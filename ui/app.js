@@ -88,8 +88,10 @@
     if (opts.method && opts.method !== "GET") headers["X-Kiln-Actor"] = state.actor ? state.actor + " (web ui)" : "web ui";
     const r = await fetch("/api/v1/" + path, { method: opts.method || "GET", headers, cache: "no-store",
                                                  body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const text = await r.text();
     let j = null;
-    try { j = await r.json(); } catch (e) { j = null; }
+    try { j = JSON.parse(text); } catch (e) { j = null; }
+    if (state.sig) state.sig.push(path, r.status, text, r.headers.get("X-Total-Count"));
     if (r.status === 401) throw new AuthError((j && j.error) || "wrong token");
     if (!r.ok) throw new Error((j && j.error) || "HTTP " + r.status);
     if (opts.withTotal) return { json: j, total: Number(r.headers.get("X-Total-Count")) };
@@ -166,13 +168,21 @@
     const focusId = document.activeElement && main.contains(document.activeElement) ? document.activeElement.id : null;
     try {
       const t0 = performance.now();
+      state.sig = [];
       const content = await fn(r);
+      /* A poll whose answers are what the page already shows leaves the
+       * page alone: no flicker, no lost scroll, focus or hover. */
+      const sig = location.hash + "\u0000" + state.sig.join("\u0000");
+      state.sig = null;
+      if (fromPoll && sig === state.lastSig) { state.rendering = false; if (state.again) render(false); return; }
+      state.lastSig = sig;
       main.replaceChildren(content);
       main.dataset.page = r.page;
       main.dataset.renderMs = String(Math.round(performance.now() - t0));
       if (focusId && $(focusId)) $(focusId).focus();
       else if (!fromPoll) main.focus({ preventScroll: true });
     } catch (e) {
+      state.sig = null;
       if (e instanceof AuthError) { state.rendering = false; state.again = false; showLogin("The server refused the token: log in again."); return; }
       main.replaceChildren(h("p", { class: "error", role: "alert" }, "Could not load this page: " + e.message));
     }

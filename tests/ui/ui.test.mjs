@@ -233,7 +233,8 @@ try {
   check("module page: charts of requests, errors, latency, CPU and cost are drawn", charts >= 5, charts);
   const historyLen = kiln("history", "app", "--json").length;
   async function doAction(buttonId, reason) {
-    await page.click("#" + buttonId);
+    await page.waitForSelector("#" + buttonId);
+    await page.evaluate((id) => document.getElementById(id).click(), buttonId); // atomic: a poll may redraw the page
     await page.waitForSelector("#confirm[open]");
     await page.type("#confirm-reason", reason);
     await page.click("#confirm-ok");
@@ -241,7 +242,7 @@ try {
       { timeout: 10000 }, reason);
   }
   // A cancelled dialog does nothing.
-  await page.click("#promote-v2");
+  await page.evaluate(() => document.getElementById("promote-v2").click());
   await page.waitForSelector("#confirm[open]");
   await page.click("#confirm-cancel");
   await sleep(300);
