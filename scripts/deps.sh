@@ -16,7 +16,8 @@ pkgs=(
   libssl-dev libcurl4-openssl-dev sqlite3 # kiln serve: sha256; the CLI's API client; registry checks in tests
   wrk nginx-light                         # bench/serve.sh (nginx is the static-file ceiling)
   libiberty-dev                           # C++ demangling in backtraces
-  nodejs                                  # second engine for differential tests
+  nodejs                                  # second engine for differential tests; its npm installs tests/ui's lockfile
+  chromium                                # tests/suites/ui: the web UI in a real headless browser (puppeteer-core)
   jq libxml2-utils                        # coredump/profile suites: JSON from the readers, xmllint for SVG
   openssl                                 # fixed pseudo-random bytes for tests/fuzz/diff.sh
   gdb                                     # tests/suites/traps: the oracle for trap backtraces (native builds)
@@ -82,4 +83,8 @@ need "compile C to wasm32-wasi with kiln-cc" "wasi-libc libclang-rt-16-dev-wasm3
   env KILN_RT=none "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
 need "compile C++ to wasm32-wasi with kiln-c++" "libc++-16-dev-wasm32 libc++abi-16-dev-wasm32" \
   env KILN_RT=none "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
+# tests/suites/ui installs puppeteer-core from tests/ui/package-lock.json with
+# npm ci (offline from npm's cache when it can); Debian's nodejs may come
+# without npm (Debian ships it as the package npm).
+need "run npm (tests/suites/ui)" npm npm --version
 [ "$bad" -eq 0 ] || { echo "deps: the machine lacks what the build needs (above)" >&2; exit 1; }

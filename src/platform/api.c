@@ -6,7 +6,7 @@
  *   POST modules/NAME/versions            deploy: the body is the .wasm;
  *        ?commit=&commit_time=&message=&reason=&promote=1&force=1&auto_rollback=RULE
  *        &fuel=N&timeout_ms=N&max_memory=BYTES
- *   GET  modules/NAME/versions            the versions
+ *   GET  modules/NAME/versions            the versions [?limit=N&offset=M&order=desc: a page]
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
  *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
  *   GET  modules/NAME/errors[?limit=N]    every 5xx: traps and the other failures (kind), newest first
@@ -20,6 +20,7 @@
  *                                         module's live version
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
  *   cost, dora, modules/NAME/{cost,dora,policy,mark-failed}: delivery.h
+ *   series, modules/NAME/series: usage over time for charts, series.h
  *
  * The actor recorded in versions and history is the X-Kiln-Actor header
  * (the CLI sends user@host), "api" when absent. */
@@ -35,6 +36,8 @@
 
 #include "platform/delivery.h"
 #include "platform/delivery_calc.h"
+#include "platform/listpage.h"
+#include "platform/series.h"
 #include "platform/server.h"
 #include "platform/vconfig.h"
 #include "platform/sha256.h"
@@ -499,6 +502,7 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
                     break;
                 }
             }
+            if (vs && !list_page(rq, vs, r)) { cJSON_Delete(vs); return; }
             listing(r, vs, &e);
             return;
         }
@@ -531,5 +535,6 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
     char actor[129];
     actor_of(rq, actor);
     if (delivery_api(s, rq, path, actor, r)) return;
+    if (series_api(s, rq, path, r)) return;
     reply_error(r, 404, "no admin route /api/v1/%s", path);
 }

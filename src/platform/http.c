@@ -3,6 +3,7 @@
  *
  *   /run/...      invocations (public)            -> invoke.c
  *   /api/v1/...   admin operations (bearer token) -> api.c
+ *   /ui, /ui/...  the web UI's static files (no data) -> ui.c
  *   /healthz      liveness
  *   /metrics      Prometheus text
  *
@@ -150,12 +151,19 @@ static bool check_token(server *s, const http_request *rq, http_reply *out) {
         reply_add_header(out, "WWW-Authenticate", "Bearer realm=\"kiln\"");
         return false;
     }
-    if (strncasecmp(auth, "Bearer ", 7) || !token_equal(auth + 7, s->token)) {
-        reply_error(out, 401, "wrong admin token");
-        reply_add_header(out, "WWW-Authenticate", "Bearer realm=\"kiln\", error=\"invalid_token\"");
+    bool bearer = !strncasecmp(auth, "Bearer ", 7);
+    if (bearer && token_equal(auth + 7, s->token)) return true;
+    /* The read-only token (DATA/readonly.token, docs/ui.md) reads and
+     * never acts: every method but GET and HEAD is refused with 403. */
+    if (bearer && token_equal(auth + 7, s->ro_token)) {
+        if (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD")) return true;
+        reply_error(out, 403, "the read-only token may only read (GET); %s needs the admin token (DATA/admin.token)",
+                    rq->method);
         return false;
     }
-    return true;
+    reply_error(out, 401, "wrong admin token");
+    reply_add_header(out, "WWW-Authenticate", "Bearer realm=\"kiln\", error=\"invalid_token\"");
+    return false;
 }
 
 static void route(server *s, const http_request *rq, http_reply *out) {
@@ -166,7 +174,18 @@ static void route(server *s, const http_request *rq, http_reply *out) {
     }
     if (!strncmp(p, "/api/v1/", 8) || !strcmp(p, "/api/v1")) {
         if (!check_token(s, rq, out)) return;
+        if (!strcmp(p, "/api/v1/whoami")) { /* which token this is: the web UI hides actions for read-only */
+            const char *auth = http_header(rq, "Authorization");
+            cJSON *o = cJSON_CreateObject();
+            if (o) cJSON_AddStringToObject(o, "role", token_equal(auth + 7, s->token) ? "admin" : "read-only");
+            reply_json(out, 200, o);
+            return;
+        }
         api_handle(s, rq, p[7] ? p + 8 : "", out);
+        return;
+    }
+    if (!strcmp(p, "/ui") || !strncmp(p, "/ui/", 4)) {
+        ui_handle(s, rq, p, out);
         return;
     }
     if (!strcmp(p, "/healthz")) {
@@ -203,7 +222,7 @@ static void route(server *s, const http_request *rq, http_reply *out) {
         }
     }
     reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., the routes of kiln route ls, /api/v1/..., "
-                          "/healthz and /metrics",
+                          "/ui, /healthz and /metrics",
                 rq->raw_path);
 }
 

@@ -1443,7 +1443,7 @@ bool reg_valid_route(const char *p, char *why, size_t size) {
             return false;
         }
     }
-    static const char *const own[] = {"/run", "/api", "/healthz", "/metrics"};
+    static const char *const own[] = {"/run", "/api", "/ui", "/healthz", "/metrics"};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         size_t k = strlen(own[i]);
         if (!strncmp(p, own[i], k) && (p[k] == 0 || p[k] == '/')) {

@@ -35,6 +35,7 @@ server *server_start(const server_config *cfg, perr *e) {
     if ((s->listen_fd = listen_socket(cfg->listen_host, cfg->port, &s->port, e)) < 0) goto fail;
     if (!token_load_or_create(cfg->data_dir, s->token, e)) goto fail;
     if (!vconfig_key_load_or_create(cfg->data_dir, s->secrets_key, e)) goto fail;
+    if (!token_file_load_or_create(cfg->data_dir, "readonly.token", s->ro_token, e)) goto fail;
     if (!(s->reg = reg_open(cfg->data_dir, e))) goto fail;
     if (!(s->blobs = blobs_open(cfg->data_dir, e))) goto fail;
     /* Crash recovery: a deploy killed after writing its blob but before its

@@ -70,6 +70,7 @@ typedef struct server {
     vcache *vcache;        /* versions' environments, built once (vcache.c) */
     rollouts *rollouts;    /* gradual rollouts' thread and counters (rollout.c) */
     webhook *webhook;      /* --webhook (webhook.c); NULL when none */
+    char ro_token[65];     /* the read-only token: GET and HEAD only (docs/ui.md) */
     int lock_fd;           /* DATA/serve.lock, held (datalock.c); -1 when not */
     int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
@@ -121,6 +122,8 @@ int listen_socket(const char *host, uint16_t port, uint16_t *bound, perr *e);
 /* token.c: reads DATA/admin.token, creating it (0600, 32 random bytes as hex)
  * on first start. */
 bool token_load_or_create(const char *data_dir, char out[65], perr *e);
+/* The same for another token file in the data directory (readonly.token). */
+bool token_file_load_or_create(const char *data_dir, const char *file, char out[65], perr *e);
 /* Constant-time comparison of a presented token with the real one. */
 bool token_equal(const char *presented, const char *real);
 
@@ -216,6 +219,9 @@ void http_stop(server *s);
 /* server.c: the whole /metrics text (metrics.c's counters plus gauges read
  * from the registry and the module cache). */
 bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap);
+
+/* ui.c: the web UI under /ui (static assets built into kiln-platform). */
+void ui_handle(server *s, const http_request *rq, const char *path, http_reply *out);
 
 /* invoke.c: /run/NAME[@SELECTOR][/PATH] */
 void invoke_handle(server *s, const http_request *rq, const char *route_rest, http_reply *out);

@@ -1,7 +1,8 @@
-/* token.c — the admin bearer token: 32 bytes from getrandom(2), kept as hex
- * in DATA/admin.token with mode 0600 (only the server's user, and whoever
- * runs the CLI as that user, can read it). Created once; an operator
- * rotates it by deleting the file and restarting. */
+/* token.c — the bearer tokens: 32 bytes from getrandom(2), kept as hex
+ * in DATA/admin.token (everything) and DATA/readonly.token (GET only: the
+ * web UI's viewers, docs/ui.md), each with mode 0600 (only the server's
+ * user, and whoever runs the CLI as that user, can read it). Created once;
+ * an operator rotates one by deleting its file and restarting. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,8 +30,12 @@ static bool read_token(const char *path, char out[65], perr *e) {
 }
 
 bool token_load_or_create(const char *data_dir, char out[65], perr *e) {
+    return token_file_load_or_create(data_dir, "admin.token", out, e);
+}
+
+bool token_file_load_or_create(const char *data_dir, const char *file, char out[65], perr *e) {
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/admin.token", data_dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", data_dir, file) >= (int)sizeof path)
         return perr_set(e, 500, "data directory path too long");
     struct stat st;
     if (stat(path, &st) == 0) {

@@ -23,7 +23,7 @@ static const char help[] =
     "    /REST. PREFIX is whole segments: /thumbs does not serve /thumbsup.\n"
     "    The longest matching prefix wins. A prefix starts with '/', holds\n"
     "    letters, digits and / . _ ~ -, and may not be under kiln's own\n"
-    "    /run, /api, /healthz or /metrics. Routes are kept in the registry\n"
+    "    /run, /api, /ui, /healthz or /metrics. Routes are kept in the registry\n"
     "    and each change is a history row of the module.\n"
     "\n"
     "OPTIONS\n"

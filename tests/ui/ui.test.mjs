@@ -1,0 +1,366 @@
+// ui.test.mjs — kiln's web UI in Debian's chromium (puppeteer-core), run by
+// tests/suites/ui against a live `kiln serve`. Prints TAP lines. The oracle
+// for every figure is the kiln CLI's --json for the same window.
+import { execFileSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import puppeteer from "puppeteer-core";
+
+const env = process.env;
+const URL0 = env.UI_URL, ORIGIN = new URL(env.UI_URL).origin, HOST = new URL(env.UI_URL).host;
+let failed = 0;
+const ok = (d) => console.log("ok - " + d);
+const nok = (d, why) => { failed++; console.log("not ok - " + d); if (why) console.log("#   " + String(why).split("\n").join("\n#   ")); };
+const check = (d, cond, why) => (cond ? ok(d) : nok(d, why));
+const kiln = (...args) => JSON.parse(execFileSync(env.KILN, args, { env: { ...env, KILN_TOKEN: env.ADMIN_TOKEN }, encoding: "utf8" }));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------ figures as shown
+// A displayed figure back to a number in the unit of its exact value, and
+// how far the display may be from it (half a unit of its last digit).
+function shown(text, unit) {
+  const t = text.replace(/,/g, "").trim();
+  if (t === "–") return { v: null, tol: 0 };
+  const m = /(-?[0-9.]+)(e-?\d+)?/.exec(t.replace(/^[+$]/, ""));
+  if (!m) return { v: NaN, tol: 0 };
+  const dec = (m[1].split(".")[1] || "").length, exp = m[2] ? Number(m[2].slice(1)) : 0;
+  let v = Number(m[1] + (m[2] || "")), tol = 0.5 * Math.pow(10, exp - dec);
+  let scale = 1;
+  if (unit === "pct") scale = 0.01;
+  if (unit === "us" || unit === "ms") {
+    scale = / s$/.test(t) ? 1e6 : / ms$/.test(t) ? 1e3 : 1; // to µs
+    if (unit === "ms") scale /= 1000; // to ms
+  }
+  return { v: v * scale, tol: tol * scale };
+}
+const UNITS = { requests_per_min: "num", requests: "num", error_rate: "pct", p50_us: "us", p99_us: "us", cost: "money",
+  cost_per_million: "money", cost_per_request: "money", cpu_ms: "ms", change_compute_cost: "pct", cost_last_24h: "money",
+  budget_per_day: "money", change_fail_rate: "pct" };
+const same = (a, b) => (a == null || b == null ? a == b : Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)));
+// Every [data-figure] under a root: {name: {v, text}}.
+async function figures(page, selector) {
+  return page.$$eval(selector + " [data-figure]", (els) => els.map((e) => ({ name: e.dataset.figure, v: e.dataset.v, text: e.textContent })));
+}
+// Compares one row's figures with the expected values; returns problems.
+function compare(where, figs, expected) {
+  const bad = [];
+  const seen = new Set();
+  for (const f of figs) {
+    if (!(f.name in expected)) continue;
+    seen.add(f.name);
+    const want = expected[f.name];
+    const got = f.v === "" ? null : Number(f.v);
+    if (!same(got, want)) bad.push(`${where} ${f.name}: page ${got}, CLI ${want}`);
+    const s = shown(f.text, UNITS[f.name] || "num");
+    if (want == null ? s.v !== null : !(Math.abs(s.v - want) <= s.tol + 1e-15))
+      bad.push(`${where} ${f.name}: shown '${f.text}' is not ${want}`);
+  }
+  for (const k of Object.keys(expected)) if (!seen.has(k)) bad.push(`${where} ${k}: not on the page`);
+  return bad;
+}
+
+// ------------------------------------------------------------ browser
+const browser = await puppeteer.launch({ executablePath: env.CHROME, headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync",
+         "--disable-component-update", "--disable-default-apps"] });
+const page = await browser.newPage();
+await page.setViewport({ width: 1280, height: 900 });
+const foreign = [];
+const apiBeforeLogin = [];
+let loggedIn = false;
+await page.setRequestInterception(true);
+page.on("request", (rq) => {
+  const u = new URL(rq.url());
+  if (u.protocol !== "data:" && u.host !== HOST) { foreign.push(rq.url()); rq.abort("blockedbyclient"); return; }
+  rq.continue();
+});
+page.on("response", async (r) => {
+  if (!loggedIn && r.url().includes("/api/v1/") && r.status() === 200) apiBeforeLogin.push(r.url());
+});
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("dialog", (d) => { errors.push("alert: " + d.message()); d.dismiss(); });
+const shot = (name) => page.screenshot({ path: `${env.SHOTS}/${name}.png`, fullPage: true });
+const visible = (sel) => page.$eval(sel, (e) => !e.hidden && e.getClientRects().length > 0).catch(() => false);
+async function waitRender(pageName, extra) {
+  await page.waitForFunction((p, x) => {
+    const m = document.getElementById("main");
+    return m && m.dataset.page === p && !m.hidden && (!x || document.querySelector(x));
+  }, { timeout: 15000 }, pageName, extra || null);
+}
+async function goto(hash, pageName, extra) {
+  await page.evaluate((h) => { document.getElementById("main").dataset.page = ""; location.hash = h; }, hash);
+  await waitRender(pageName, extra);
+}
+async function login(token, actor) {
+  await page.waitForSelector("#token", { visible: true });
+  await page.$eval("#token", (e) => (e.value = ""));
+  await page.type("#token", token);
+  if (actor) await page.type("#actor", actor);
+  await page.click("#login-button");
+}
+
+try {
+  // ---------------------------------------------------------- login page
+  await page.goto(URL0, { waitUntil: "networkidle0" });
+  check("without a token /ui shows the login form and no page", (await visible("#login")) && !(await visible("#main")));
+  await shot("login");
+  await login("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  await page.waitForFunction(() => document.getElementById("login-error").textContent.length > 0);
+  const afterWrong = await page.evaluate(() => ({ main: document.getElementById("main").childElementCount, text: document.body.innerText }));
+  check("a wrong token stays on the login form with an error, and no data is shown",
+    (await visible("#login")) && afterWrong.main === 0 && !/\brisky\b|\bbig\b/.test(afterWrong.text), JSON.stringify(afterWrong).slice(0, 300));
+  await page.evaluate(() => { sessionStorage.setItem("kiln.token", "wrongwrongwrongwrong"); });
+  await page.reload({ waitUntil: "networkidle0" });
+  check("a wrong token in the session gets the login form after a reload", (await visible("#login")) && !(await visible("#main")));
+  check("no API answer carried data before a valid login", apiBeforeLogin.length === 0, apiBeforeLogin.join(" "));
+
+  // ---------------------------------------------------------- modules
+  loggedIn = true;
+  await login(env.ADMIN_TOKEN, "tester");
+  await waitRender("modules", "#modules-table");
+  const stored = await page.evaluate(() => ({ s: sessionStorage.getItem("kiln.token"), l: localStorage.length, c: document.cookie }));
+  check("the token is kept in sessionStorage only (no localStorage, no cookie)", stored.s === env.ADMIN_TOKEN && stored.l === 0 && stored.c === "");
+  const liveShown = await page.$eval('tr[data-module="app"] [data-figure="live"]', (e) => e.textContent).catch(() => "");
+  check("modules page: the deployed module app is listed with live v1", liveShown.startsWith("v1"), liveShown);
+  await shot("modules");
+  // A sliding window moves at each minute: compare a page and a CLI answer
+  // that start at the same minute (the page says which in data-window-start),
+  // rendering the page again if a minute turned in between.
+  async function sameWindow(hash, pageName, extra, sel, cliArgs) {
+    for (let i = 0; ; i++) {
+      const answers = cliArgs.map((a) => kiln(...a));
+      const starts = await page.$eval(sel, (e) => [e.dataset.windowStart, e.dataset.windowStartDays]);
+      if (answers.every((a, k) => a.since === starts[k]) || i === 3) return answers;
+      await goto(hash + "&again=" + i, pageName, extra);
+    }
+  }
+  {
+    const [cost] = await sameWindow("#/modules?since=1h", "modules", "#modules-table", "#modules-table", [["cost", "--since", "1h", "--json"]]);
+    const bad = [];
+    for (const m of cost.modules) {
+      const lv = m.versions.find((v) => v.version === m.live);
+      const exp = lv ? { requests_per_min: lv.requests / 60, error_rate: lv.error_rate, p50_us: lv.latency_us.p50,
+                         p99_us: lv.latency_us.p99, cost_per_million: lv.cost_per_million }
+                     : { requests_per_min: 0, error_rate: null, p50_us: null, p99_us: null, cost_per_million: null };
+      bad.push(...compare("modules/" + m.module, await figures(page, `tr[data-module="${m.module}"]`), exp));
+    }
+    check(`modules page: every figure equals kiln cost --since 1h --json (${cost.modules.length} modules)`, bad.length === 0, bad.join("\n"));
+  }
+  const sparks = await page.$$eval("#modules-table svg.spark polyline", (e) => e.length);
+  check("modules page: a sparkline per module with usage", sparks >= 2, sparks);
+
+  // ---------------------------------------------------------- cost
+  await goto("#/cost?since=24h", "cost", ".cost-versions");
+  await shot("cost");
+  {
+    const cost = kiln("cost", "--since", "24h", "--json");
+    const bad = [];
+    for (const m of cost.modules) {
+      const rows = await page.$$eval(`section[data-module="${m.module}"] .cost-versions tbody tr`, (e) => e.map((x) => x.dataset.version));
+      const newest = m.versions.map((v) => v.version).reverse().slice(0, 50);
+      const live = m.versions.find((v) => v.live);
+      if (live && !newest.includes(live.version)) newest.push(live.version);
+      if (rows.join() !== newest.join()) bad.push(`${m.module}: rows ${rows.slice(0, 5)}... want ${newest.slice(0, 5)}...`);
+      const link = await page.$(`#all-${m.module}`);
+      if (!!link !== (m.versions.length > newest.length)) bad.push(`${m.module}: 'show all' link ${!!link} with ${m.versions.length} versions`);
+    }
+    check("cost page: the newest 50 versions (and live) of each module, with a link to all of them", bad.length === 0, bad.join("\n"));
+  }
+  await goto("#/cost?since=24h&all=1", "cost", ".cost-versions");
+  {
+    const [byv, byd] = await sameWindow("#/cost?since=24h&all=1", "cost", ".cost-versions", "#cost-page",
+      [["cost", "--since", "24h", "--json"], ["cost", "--since", "24h", "--by", "day", "--json"]]);
+    const bad = [];
+    let n = 0;
+    for (const m of byv.modules) {
+      const root = `section[data-module="${m.module}"]`;
+      const top = (await figures(page, root)).filter((f) => f.name === "cost_last_24h" || f.name === "budget_per_day");
+      const exp = { cost_last_24h: m.cost_last_24h };
+      if (m.budget_per_day != null) exp.budget_per_day = m.budget_per_day;
+      bad.push(...compare(m.module, top, exp));
+      for (const v of m.versions) {
+        n++;
+        bad.push(...compare(`${m.module} ${v.version}`, await figures(page, `${root} .cost-versions tr[data-version="${v.version}"]`), {
+          requests: v.requests, error_rate: v.error_rate, p50_us: v.latency_us.p50, p99_us: v.latency_us.p99, cost: v.cost,
+          cost_per_request: v.cost_per_request, cost_per_million: v.cost_per_million, cpu_ms: v.per_request.cpu_ms,
+          change_compute_cost: v.change ? v.change.compute_cost : null }));
+      }
+      const rows = await page.$$eval(`${root} .cost-versions tbody tr`, (e) => e.length);
+      if (rows !== m.versions.length) bad.push(`${m.module}: ${rows} version rows, CLI ${m.versions.length}`);
+      const days = byd.modules.find((x) => x.module === m.module).days;
+      for (const d of days) {
+        n++;
+        bad.push(...compare(`${m.module} ${d.day}`, await figures(page, `${root} .cost-days tr[data-day="${d.day}"]`), { requests: d.requests, cost: d.cost }));
+      }
+    }
+    check(`cost page: every figure equals kiln cost --since 24h --json and --by day (${n} rows)`, bad.length === 0 && n > 3, bad.slice(0, 20).join("\n"));
+  }
+
+  // ---------------------------------------------------------- delivery
+  await goto("#/delivery?since=30d", "delivery", ".card");
+  await shot("delivery");
+  {
+    const dora = kiln("dora", "--since", "30d", "--json");
+    const bad = [];
+    for (const m of dora.modules) {
+      const root = `section[data-module="${m.module}"]`;
+      const toMs = Number(await page.$eval(root, (e) => e.dataset.toMs));
+      // Deployment frequency depends on "now": recompute the CLI's at the page's now.
+      const days = (toMs - m.period.from_ms) / 86400000;
+      const exp = { deployment_frequency: days > 0 ? m.deployments / days : 0, lead_time: m.lead_time.median_ms,
+                    change_fail_rate: m.change_fail_rate.rate, recovery_time: m.recovery_time.median_ms };
+      const figs = await figures(page, root);
+      for (const f of figs) {
+        const got = f.v === "" ? null : Number(f.v), want = exp[f.name];
+        const tol = f.name === "deployment_frequency" ? 1e-9 * Math.abs(want) : 0;
+        if (want == null ? got !== null : !(Math.abs(got - want) <= tol)) bad.push(`${m.module} ${f.name}: page ${got}, CLI ${want}`);
+      }
+      if (figs.length !== 4) bad.push(`${m.module}: ${figs.length} keys shown`);
+      const bands = await page.$$eval(root + " [data-band]", (e) => e.map((x) => x.dataset.band));
+      const want = [m.deployment_frequency.band, m.lead_time.band, m.change_fail_rate.band, m.recovery_time.band];
+      if (bands.join() !== want.join()) bad.push(`${m.module} bands: page ${bands}, CLI ${want}`);
+    }
+    check(`delivery page: the four keys and their bands equal kiln dora --since 30d --json (${dora.modules.length} modules)`, bad.length === 0, bad.join("\n"));
+  }
+
+  // ---------------------------------------------------------- one module: actions
+  await goto("#/module/app?since=1h", "module", "#versions-table");
+  await shot("module");
+  const xss = await page.evaluate(() => ({ flag: window.__xss, imgs: document.querySelectorAll("#history img, #history script").length,
+    text: document.getElementById("history").textContent }));
+  check("a reason written as markup is shown as text and never runs", xss.flag === undefined && xss.imgs === 0 && xss.text.includes("<script>window.__xss=2</script>"), JSON.stringify(xss).slice(0, 200));
+  const charts = await page.$$eval(".charts figure svg polyline, .charts figure svg circle", (e) => e.length);
+  check("module page: charts of requests, errors, latency, CPU and cost are drawn", charts >= 5, charts);
+  const historyLen = kiln("history", "app", "--json").length;
+  async function doAction(buttonId, reason) {
+    await page.waitForSelector("#" + buttonId);
+    await page.evaluate((id) => document.getElementById(id).click(), buttonId); // atomic: a poll may redraw the page
+    await page.waitForSelector("#confirm[open]");
+    await page.type("#confirm-reason", reason);
+    await page.click("#confirm-ok");
+    await page.waitForFunction((r) => document.getElementById("history") && document.getElementById("history").textContent.includes(r),
+      { timeout: 10000 }, reason);
+  }
+  // A cancelled dialog does nothing.
+  await page.evaluate(() => document.getElementById("promote-v2").click());
+  await page.waitForSelector("#confirm[open]");
+  await page.click("#confirm-cancel");
+  await sleep(300);
+  check("cancelling the confirmation changes nothing", kiln("history", "app", "--json").length === historyLen);
+  await doAction("promote-v2", "promoted from the browser");
+  let h = kiln("history", "app", "--json");
+  let last = h[h.length - 1];
+  check("promote from the UI: kiln history --json shows it (v1 -> v2, actor and reason)",
+    last.action === "promote" && last.from === "v1" && last.to === "v2" && last.actor === "tester (web ui)" && last.reason === "promoted from the browser",
+    JSON.stringify(last));
+  check("promote from the UI: live is v2", kiln("versions", "app", "--json").find((v) => v.aliases.includes("live")).version === "v2");
+  await doAction("rollback-live", "rolled back from the browser");
+  h = kiln("history", "app", "--json");
+  last = h[h.length - 1];
+  check("rollback from the UI: kiln history --json shows it (v2 -> v1)",
+    last.action === "rollback" && last.from === "v2" && last.to === "v1" && last.reason === "rolled back from the browser", JSON.stringify(last));
+  await doAction("pin-v1", "pinned from the browser");
+  h = kiln("history", "app", "--json");
+  last = h[h.length - 1];
+  check("pin from the UI: kiln history --json shows it", last.action === "pin" && last.to === "v1", JSON.stringify(last));
+  await page.waitForSelector("#unpin-live");
+  await doAction("unpin-live", "unpinned from the browser");
+  h = kiln("history", "app", "--json");
+  last = h[h.length - 1];
+  check("unpin from the UI: kiln history --json shows it", last.action === "unpin", JSON.stringify(last));
+  await goto("#/module/risky?since=1h", "module", "#history");
+  const auto = await page.$eval("#history li.auto", (e) => e.textContent).catch(() => "");
+  check("module page: the auto-rollback is in the timeline with its reason", /auto-rollback/.test(auto) && /trapped in/.test(auto), auto);
+  const marks = await page.$$eval('.charts line[data-mark="auto-rollback"]', (e) => e.length);
+  check("module page: the auto-rollback is marked on each chart's time axis", marks === 5, marks);
+
+  // ---------------------------------------------------------- traps
+  await goto("#/traps/risky?g=0", "traps", "#trap-report");
+  await shot("traps");
+  {
+    const traps = kiln("traps", "risky", "--json");
+    const count = Number(await page.$eval('#traps-table [data-figure="trap_count"]', (e) => e.textContent));
+    const report = await page.$eval("#trap-report", (e) => e.textContent);
+    check(`traps page: one group of ${traps.length} unreachable traps in explode, with a symbolicated backtrace`,
+      count === traps.length && traps.length > 0 && /explode/.test(await page.$eval("#traps-table", (e) => e.textContent)) && report === traps[0].report,
+      `count ${count}, CLI ${traps.length}`);
+  }
+
+  // ---------------------------------------------------------- keyboard, labels, narrow
+  await goto("#/modules", "modules", "#modules-table");
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll("input, select")].filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id));
+  const nameless = await page.evaluate(() => [...document.querySelectorAll("button, a")].filter((e) => e.getClientRects().length && !(e.textContent.trim() || e.getAttribute("aria-label"))).length);
+  check("every input and select has a label, every button and link a name", unlabelled.length === 0 && nameless === 0, unlabelled.join(","));
+  // The skip link comes first in the tab order; from the page's content
+  // (where focus goes after each navigation) Shift+Tab walks back to the
+  // page links, and Enter opens one.
+  const first = await page.evaluate(() => [...document.querySelectorAll("a[href], button, input, select")].find((e) => e.tabIndex >= 0).id);
+  let reached = "";
+  await page.focus("#main");
+  for (let i = 0; i < 8 && !reached; i++) {
+    await page.keyboard.down("Shift"); await page.keyboard.press("Tab"); await page.keyboard.up("Shift");
+    reached = await page.evaluate(() => (document.activeElement.dataset.page === "cost" ? "cost" : ""));
+  }
+  await page.keyboard.press("Enter");
+  await waitRender("cost").catch(() => {});
+  const onCost = await page.evaluate(() => location.hash.startsWith("#/cost"));
+  check("keyboard: the skip link is first; Shift+Tab from the content reaches the page links; Enter opens one", first === "skip" && reached === "cost" && onCost, `${first} ${reached} ${onCost}`);
+  await page.setViewport({ width: 360, height: 740 });
+  await goto("#/modules", "modules", "#modules-table");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await shot("modules-narrow");
+  check("a 360 px wide window: the page does not scroll sideways (tables scroll in their box)", overflow <= 0, overflow);
+  await page.setViewport({ width: 1280, height: 900 });
+
+  // ---------------------------------------------------------- 1,000 versions, 7 days
+  {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      await goto("#/module/big?since=7d&r=" + i, "module", "#versions-table");
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      times.push(Date.now() - t0);
+    }
+    const info = await page.evaluate(() => ({ rows: document.querySelectorAll("#versions-table tbody tr").length,
+      pager: document.getElementById("page-info").textContent, lines: document.querySelectorAll(".charts polyline").length }));
+    await shot("module-big");
+    const t1 = Date.now();
+    await goto("#/cost?since=7d&module=big", "cost", ".cost-versions");
+    const costMs = Date.now() - t1;
+    const costRows = await page.$$eval(".cost-versions tbody tr", (e) => e.length);
+    const t2 = Date.now();
+    await goto("#/cost?since=7d&module=big&all=1", "cost", ".cost-versions");
+    const costAllMs = Date.now() - t2;
+    const costAllRows = await page.$$eval(".cost-versions tbody tr", (e) => e.length);
+    times.sort((a, b) => a - b);
+    const line = `ui bench ${new Date().toISOString()}: module page of big (${env.BIG_VERSIONS} versions, 7 days of minutes, since=7d): ` +
+      `median ${times[1]} ms of [${times}] (hash change to painted); ${info.rows} rows shown, ${info.pager}, ${info.lines} chart lines; ` +
+      `cost page for 7d: ${costMs} ms (${costRows} version rows shown), ${costAllMs} ms with all ${costAllRows} rows`;
+    console.log("# " + line);
+    appendFileSync(env.RESULTS, line + "\n");
+    check(`the page of a module with ${env.BIG_VERSIONS} versions shows one page of 50 and the pager`, info.rows === 50 && info.pager.includes(`${env.BIG_VERSIONS} versions`), JSON.stringify(info));
+  }
+
+  // ---------------------------------------------------------- read-only
+  await page.click("#logout");
+  await page.waitForSelector("#login:not([hidden])");
+  check("logging out forgets the token and shows the login form", (await page.evaluate(() => sessionStorage.getItem("kiln.token"))) === null);
+  await login(env.RO_TOKEN, "viewer");
+  await page.waitForFunction(() => !!document.getElementById("main").dataset.page, { timeout: 15000 });
+  await goto("#/module/app?since=1h", "module", "#versions-table");
+  const acts = await page.$$eval("[data-action]", (e) => e.map((x) => x.disabled));
+  check(`read-only token: every action on the module page is disabled (${acts.length})`, acts.length >= 3 && acts.every((d) => d), JSON.stringify(acts));
+  const forced = await page.evaluate(async (t) => (await fetch("/api/v1/modules/app/rollback", { method: "POST", headers: { Authorization: "Bearer " + t }, body: "{}" })).status, env.RO_TOKEN);
+  const h2 = kiln("history", "app", "--json");
+  check("read-only token: a rollback forced from the page gets 403 and changes nothing", forced === 403 && h2.length === h.length, forced);
+  await shot("module-readonly");
+
+  check("no request left " + HOST + " (JavaScript, CSS and data all from kiln)", foreign.length === 0, foreign.join("\n"));
+  check("no script error or alert on any page", errors.length === 0, errors.join("\n"));
+} catch (e) {
+  nok("the browser session ran to its end", e.stack);
+  await shot("failure").catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(0);
