@@ -547,15 +547,30 @@ static void test_limits(kiln_engine *e, kiln_module *m) {
     kiln_trap *trap = NULL;
     int32_t r;
 
-    /* max_memory_bytes below the module's own maximum. */
-    kiln_limits lim = {.max_memory_bytes = 2 * 65536};
+    /* max_memory_bytes below the module's own maximum. The limit is one
+     * budget for memory and table slots: the module's table of 2 (16
+     * bytes) counts, so 128 KiB + 16 bytes is what 2 pages need. */
+    kiln_limits lim = {.max_memory_bytes = 2 * 65536 + 16};
     kiln_store *s = kiln_store_new(e, &lim, NULL);
     kiln_linker *l = make_linker(e, &h);
     kiln_instance *in = kiln_instantiate(s, l, m, &trap, &err);
-    CHECK1(in && call1(s, in, "grow", 1, 1, &r, &trap) == KILN_OK && r == 1, "grow to 2 pages under a 128 KiB limit");
-    CHECK1(in && call1(s, in, "grow", 1, 1, &r, &trap) == KILN_OK && r == -1, "grow to 3 pages under a 128 KiB limit is -1");
+    CHECK1(in && call1(s, in, "grow", 1, 1, &r, &trap) == KILN_OK && r == 1, "grow to 2 pages under a 128 KiB + 16 limit");
+    CHECK1(in && call1(s, in, "grow", 1, 1, &r, &trap) == KILN_OK && r == -1, "grow to 3 pages under that limit is -1");
     kiln_memory *mem = in ? kiln_instance_memory(in, "mem") : NULL;
     CHECK1(mem && kiln_memory_grow(mem, 1) == -1 && kiln_memory_size(mem) == 131072, "host grow past the limit is -1 too");
+    kiln_store_free(s);
+    kiln_linker_free(l);
+    /* Exactly 128 KiB: the table's 16 bytes leave room for 1 page only. */
+    lim.max_memory_bytes = 2 * 65536;
+    s = kiln_store_new(e, &lim, NULL);
+    l = make_linker(e, &h);
+    in = kiln_instantiate(s, l, m, &trap, &err);
+    CHECK1(in && call1(s, in, "grow", 1, 1, &r, &trap) == KILN_OK && r == -1,
+           "under exactly 128 KiB the table's slots leave no room for a second page (-1)");
+    CHECK1(in && kiln_store_hold(s, 65536 - 16) && !kiln_store_hold(s, 1),
+           "the host can hold what is left of the budget, and not a byte more");
+    if (in) kiln_store_release(s, 65536 - 16);
+    CHECK1(in && kiln_store_hold(s, 1), "released, the byte fits again");
     kiln_store_free(s);
     kiln_linker_free(l);
 
