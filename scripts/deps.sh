@@ -27,6 +27,10 @@ pkgs=(
   mmdebstrap                              # make deb-check: a pristine Debian 12 root for the package
   zsh fish                                # tests/suites/install: the installed zsh and fish completions, run
 )
+# npm: NodeSource's nodejs carries it; Debian's nodejs does not (Debian
+# ships it as the package npm, which conflicts with NodeSource's nodejs), so
+# ask for the package only when there is no npm to run.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
