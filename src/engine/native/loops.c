@@ -134,6 +134,7 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
         if (cur >= 0 && cur != at_label[span - 1]) ok = false;
         cur = at_label[span - 1];
     }
+    cur_at[span - 1] = cur; /* the back branch itself */
     free(at_label);
     L.cur_at = cur_at;
     if (!ok || cur < 0) { free(cur_at); return false; }
