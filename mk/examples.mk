@@ -18,6 +18,8 @@ EX_NATIVE_CXX ?= g++
 IMGPROC_SRC := $(wildcard examples/imgproc/*.c)
 IMGPROC_DEP := $(IMGPROC_SRC) $(wildcard examples/imgproc/*.h)
 
+# Every guest links kiln's runtime (mk/rt.mk): `| rt` makes it first, so
+# that `make -j all examples` cannot run kiln-cc before libkiln-rt.a exists.
 EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/wagi-hello.wasm $(EX_OUT)/imgproc.wasm $(EX_OUT)/imgproc-native \
             $(EX_OUT)/imgproc-simd.wasm \
             $(EX_OUT)/stl_tour.wasm $(EX_OUT)/stl_tour-native
@@ -25,21 +27,21 @@ EXAMPLES := $(EX_OUT)/hello.wasm $(EX_OUT)/wagi-hello.wasm $(EX_OUT)/imgproc.was
 .PHONY: examples
 examples: $(EXAMPLES)
 
-$(EX_OUT)/hello.wasm: examples/hello/hello.c $(BUILD)/kiln-cc
+$(EX_OUT)/hello.wasm: examples/hello/hello.c $(BUILD)/kiln-cc | rt
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $<
 
-$(EX_OUT)/wagi-hello.wasm: examples/wagi-hello/wagi-hello.c $(BUILD)/kiln-cc
+$(EX_OUT)/wagi-hello.wasm: examples/wagi-hello/wagi-hello.c $(BUILD)/kiln-cc | rt
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $<
 
-$(EX_OUT)/imgproc.wasm: $(IMGPROC_DEP) $(BUILD)/kiln-cc
+$(EX_OUT)/imgproc.wasm: $(IMGPROC_DEP) $(BUILD)/kiln-cc | rt
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-cc $(EX_CFLAGS) -o $@ $(IMGPROC_SRC) -lm
 
 # Wasm SIMD (v128): clang autovectorizes at -O2; the output bytes are the
 # scalar build's (tests/suites/simd checks it), only the speed differs.
-$(EX_OUT)/imgproc-simd.wasm: $(IMGPROC_DEP) $(BUILD)/kiln-cc
+$(EX_OUT)/imgproc-simd.wasm: $(IMGPROC_DEP) $(BUILD)/kiln-cc | rt
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-cc $(EX_CFLAGS) -msimd128 -o $@ $(IMGPROC_SRC) -lm
 
@@ -47,7 +49,7 @@ $(EX_OUT)/imgproc-native: $(IMGPROC_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(EX_CFLAGS) -o $@ $(IMGPROC_SRC) -lm
 
-$(EX_OUT)/stl_tour.wasm: examples/cxx/stl_tour.cpp $(BUILD)/kiln-c++
+$(EX_OUT)/stl_tour.wasm: examples/cxx/stl_tour.cpp $(BUILD)/kiln-c++ | rt
 	@mkdir -p $(dir $@)
 	$(BUILD)/kiln-c++ $(EX_CXXFLAGS) -o $@ $<
 

@@ -91,6 +91,17 @@ for m in proc sys dev dev/pts; do
 done
 mkdir -p "$rootfs/dev/shm" && mount -t tmpfs tmpfs "$rootfs/dev/shm" && mounted+=("$rootfs/dev/shm")
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf" 2>/dev/null || true
+# The network's trust, as its apt sources and resolver: certificate
+# authorities this machine's administrator added (a TLS-inspecting egress
+# proxy's, say) go into the root too, or npm's installs (wabt.js,
+# puppeteer-core) fail there with "self-signed certificate in chain" on a
+# network where every real machine trusts them. Software is never copied.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$rootfs/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
+  chroot "$rootfs" update-ca-certificates >>"$log" 2>&1 || true
+  say "   added this machine's local certificate authorities: $(cd /usr/local/share/ca-certificates && ls *.crt | tr '\n' ' ')"
+fi
 
 git clone -q "$repo" "$rootfs/src/kiln"
 if [ -d "$repo/../shared" ]; then cp -r "$repo/../shared" "$rootfs/src/shared"; fi
