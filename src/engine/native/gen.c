@@ -91,6 +91,9 @@ typedef struct G {
     bool quiet;           /* in such a copy: no charges, no polls */
     knloop *loops;        /* counted loops (loops.c) */
     uint32_t nloops;
+    const knloop *in;     /* the counted loop whose copy is being written */
+    uint8_t *wide;        /* per slot, in such a copy: its value is known
+                             to be below 2^32 without a cast (find_ivs) */
     const char *err;
 } G;
 
@@ -241,10 +244,11 @@ static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
  * memory's size. Returns whether it is unchecked. */
 static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t offset, bool is_store) {
     bool checked = op_names[op][0] == 'c';
+    const char *z = g->in && g->wide[addr_slot] ? "" : "(uint64_t)(uint32_t)";
     if (!checked) {
-        P("  { uint8_t *p_ = mem + (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
+        P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
     } else {
-        P("  { uint64_t ea_ = (uint64_t)(uint32_t)s%u + %uu;\n", addr_slot, offset);
+        P("  { uint64_t ea_ = %ss%u + %uu;\n", z, addr_slot, offset);
         P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, %s, ea_, %u, %d);\n",
           op_access_size(op), at, KF, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
@@ -337,6 +341,16 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         uint32_t fuel = O(bf + 1), dest = at + O(bf);
         if (is_back(op)) charge_check(g, fuel, at);
         else charge(g, fuel);
+        if (g->in && at == g->in->back && g->wide[g->in->counter]) {
+            /* The counter steps to its bound without wrapping (the entry
+             * test): "not there yet" is "below it" (above, counting down). */
+            const knloop *L = g->in;
+            if (op == OP_br_nz_back) P("  if (s%u != 0) ", L->counter);
+            else if (op == OP_br_ne_i32_k_back) P("  if (s%u %s %uu) ", L->counter, L->step > 0 ? "<" : ">", L->bound);
+            else P("  if (s%u %s (uint64_t)(uint32_t)s%u) ", L->counter, L->step > 0 ? "<" : ">", L->bound);
+            jump(g, dest);
+            return true;
+        }
         if (op == OP_br || op == OP_br_back) { flush(g); P("  goto %s%u;\n", g->lab, dest); return true; }
         if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) ", O(0)); jump(g, dest); return true; }
         if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) ", O(0)); jump(g, dest); return true; }
@@ -359,6 +373,12 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         }
         g->err = "unknown branch";
         return false;
+    }
+    if (op == OP_i32_add_k && g->in && g->in->wide_at[at - g->in->head]) {
+        int32_t k = (int32_t)O(2);
+        if (k < 0) P("  s%u = s%u - %uu;\n", O(0), O(1), (uint32_t)-(int64_t)k);
+        else P("  s%u = s%u + %uu;\n", O(0), O(1), (uint32_t)k);
+        return true;
     }
     switch (op) {
     case OP_unreachable:
@@ -610,10 +630,26 @@ static void counted_entry(G *g, const knloop *L) {
     else snprintf(bound, sizeof bound, "%uu", L->bound);
     if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
     else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
-    P("    if (d_ != 0 && d_ %% %uu == 0 && fr >= 0 && (uint64_t)(d_ / %uu) * %" PRIu64 "u <= (uint64_t)fr) {\n", k, k, L->cost);
-    P("      h%u_c = (int64_t)((uint64_t)(d_ / %uu) * %" PRIu64 "u); h%u_s = (uint32_t)s%u;\n", L->head, k, L->cost,
-      L->head, L->counter);
-    P("      fr -= h%u_c; goto C%u_%u; } }\n", L->head, L->head, L->head);
+    P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
+    P("    if (d_ != 0 && d_ %% %uu == 0", k);
+    if (!g->opt->no_meter) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
+    /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
+     * them in 64 bits. */
+    for (uint32_t i = 0; i < L->niv; i++) {
+        const kniv *v = &L->iv[i];
+        int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
+        if (v->step < 0 || v->lo < 0)
+            P("\n        && (int64_t)(uint32_t)s%u - t_ * %" PRId64 " + %" PRId64 " >= 0", v->slot, v->step < 0 ? k : 0, v->lo);
+        if (v->step > 0 || v->hi > 0)
+            P("\n        && (int64_t)(uint32_t)s%u + t_ * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot,
+              v->step > 0 ? k : 0, v->hi);
+    }
+    P(") {\n");
+    for (uint32_t i = 0; i < L->niv; i++) P("      s%u = (uint32_t)s%u;\n", L->iv[i].slot, L->iv[i].slot);
+    P("      h%u_c = (int64_t)((uint64_t)t_ * %" PRIu64 "u); h%u_s = (uint32_t)s%u;\n", L->head, L->cost, L->head,
+      L->counter);
+    if (!g->opt->no_meter) P("      fr -= h%u_c;", L->head);
+    P("      goto C%u_%u; } }\n", L->head, L->head);
 }
 
 /* The copy: the loop's body with labels C<head>_<pos>, no charges and no
@@ -622,18 +658,37 @@ static void counted_entry(G *g, const knloop *L) {
  * entry (fr + h_c), less the iterations done (the counter's distance from
  * where it started, h_s, less the current one if the counter has moved
  * in it) times the cost, less what this iteration charged before it. */
+static void wide_at_label(G *g, const knloop *L) {
+    memset(g->wide, 0, g->f->frame_slots);
+    for (uint32_t i = 0; i < L->niv; i++) g->wide[L->iv[i].slot] = 1;
+}
+
+/* After an instruction of a copy: which slots are still known narrow. */
+static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, int op) {
+    uint32_t d[2];
+    int n = native_dests(pc, op, d);
+    bool w = (op == OP_i32_add_k && L->wide_at[at - L->head]) || (op == OP_copy && g->wide[O(1)]);
+    for (int i = 0; i < n; i++)
+        if (d[i] < g->f->frame_slots) g->wide[d[i]] = w;
+}
+
 static bool counted_copy(G *g, const knloop *L) {
     char lab[24];
     snprintf(lab, sizeof lab, "C%u_", L->head);
     g->lab = lab;
     g->quiet = true;
+    g->in = L;
     set_pend(g, 0);
     const uint32_t *code = g->f->code;
     bool ok = true;
     for (uint32_t at = L->head; at <= L->back && ok;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
-        if (at == L->head || g->target[at]) { P(" %s%u:;\n", lab, at); memset(g->fkind, 0, g->f->frame_slots); }
+        if (at == L->head || g->target[at]) {
+            P(" %s%u:;\n", lab, at);
+            memset(g->fkind, 0, g->f->frame_slots);
+            wide_at_label(g, L);
+        }
         uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
         char moved[64];
         if (L->step > 0) snprintf(moved, sizeof moved, "((uint32_t)s%u - h%u_s)", L->counter, L->head);
@@ -642,12 +697,13 @@ static bool counted_copy(G *g, const knloop *L) {
                  L->head, moved, k, at > L->add_at ? 1 : 0, L->cost, L->cur_at[at - L->head]);
         g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
-        if (ok) track(g, pc, op, g->loaded_float);
+        if (ok) { track(g, pc, op, g->loaded_float); track_wide(g, L, pc, at, op); }
         at += units_at(pc, op);
     }
     P("  goto L%u;\n", L->after);
     g->lab = "L";
     g->quiet = false;
+    g->in = NULL;
     return ok;
 }
 
@@ -674,7 +730,7 @@ static bool gen_func(G *g, uint32_t j) {
      * where its unmetered copy rejoins. */
     native_free_loops(g->loops, g->nloops);
     g->loops = NULL;
-    g->nloops = g->opt->no_meter ? 0 : native_find_loops(f, &g->loops);
+    g->nloops = native_find_loops(f, &g->loops);
     for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
     g->lab = "L";
     g->quiet = false;
@@ -748,8 +804,9 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     g->gused = calloc((size_t)m->nglobals + 1, 1);
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
-    if (!g->target || !g->gused || !g->rkinds || !g->fkind) {
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
+    g->wide = calloc((size_t)maxslots + 2, 1);
+    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide) {
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
         snprintf(err->message, sizeof err->message, "native: out of memory");
         return false;
     }
@@ -769,7 +826,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     if (!ok) {
         snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
                  g->err ? g->err : "?");
-        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
+        free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
         return false;
     }
     /* Entry thunks: from slots, as native_call passes them. */
@@ -795,6 +852,6 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     for (const char *k = key; *k; k++)
         if (!strchr("0123456789abcdef", *k)) key = "";
     P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs, KN_SITES_START, KN_SITES_END,\n};\n", abi, key, nd);
-    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); native_free_loops(g->loops, g->nloops);
+    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
     return true;
 }

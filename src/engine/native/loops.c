@@ -55,18 +55,85 @@ static bool plain(int op) {
     }
 }
 
-/* Whether a plain instruction writes slot s: its destination, operand 0,
- * and the slot after it when the destination is a v128. */
-static bool writes(const uint32_t *pc, int op, uint32_t s) {
+/* The slots a plain instruction writes: its destination, operand 0, and
+ * the slot after it when the destination is a v128. */
+int native_dests(const uint32_t *pc, int op, uint32_t d[2]) {
     int sh = op_shape(op);
-    if (op_branch_operand(op) >= 0 || op == OP_charge || op == OP_global_set || op == OP_global_set128) return false;
-    if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return false;
+    if (op_branch_operand(op) >= 0 || op == OP_charge || op == OP_global_set || op == OP_global_set128) return 0;
+    if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return 0;
     bool wide = op == OP_copy128 || op == OP_const128 || op == OP_select128 || op == OP_global_get128 ||
                 (sh >= SH_SIMD_UN && sh != SH_SIMD_TEST && sh != SH_EXTRACT);
-    return pc[2] == s || (wide && pc[2] + 1 == s);
+    d[0] = pc[2];
+    d[1] = pc[2] + 1;
+    return wide ? 2 : 1;
+}
+
+static bool writes(const uint32_t *pc, int op, uint32_t s) {
+    uint32_t d[2];
+    int n = native_dests(pc, op, d);
+    return (n > 0 && d[0] == s) || (n > 1 && d[1] == s);
 }
 
 typedef struct edge { uint32_t from, to; } edge;
+
+/* Whether a branch skips position at of the loop L's body. */
+static bool skipped(const edge *br, uint32_t nbr, uint32_t head, uint32_t at) {
+    for (uint32_t i = 0; i < nbr; i++)
+        if (br[i].from >= head && br[i].from < at && br[i].to > at) return true;
+    return false;
+}
+
+/* The loop's induction variables: slots whose one write in the body is
+ * `i32.add_k v v k` that no branch skips. Over the T iterations v takes
+ * the values v0 + t*k, t = 0..T, so when gen.c's entry test finds that
+ * none of them, nor v + k2 for an `i32.add_k d v k2` in the body, leaves
+ * 0..2^32-1, the copy may compute them in 64 bits: the values are the
+ * same, and the C compiler, which then knows that they do not wrap, turns
+ * mem + v into a pointer that steps, as it does for native code. The
+ * counter of a loop that ends when it wraps to 0 (br_nz counting up) does
+ * wrap: it is left out. Found only for the copy's sake: failure just
+ * means none. */
+static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, bool wraps_up) {
+    const uint32_t *code = f->code;
+    uint32_t ns = f->frame_slots, span = L->back - L->head + 1;
+    uint32_t *nw = calloc(ns ? ns : 1, sizeof *nw), *last = calloc(ns ? ns : 1, sizeof *last);
+    L->wide_at = calloc(span, 1);
+    if (!nw || !last || !L->wide_at) goto done;
+    for (uint32_t at = L->head; at < L->back;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        uint32_t d[2];
+        int n = native_dests(pc, op, d);
+        for (int i = 0; i < n; i++)
+            if (d[i] < ns) { nw[d[i]]++; last[d[i]] = at; }
+        at += op_len(pc, op);
+    }
+    for (uint32_t v = 0; v < ns && L->niv < KN_MAX_IVS; v++) {
+        if (nw[v] != 1) continue;
+        const uint32_t *pc = code + last[v];
+        if (op_at(pc) != OP_i32_add_k || pc[3] != v || pc[4] == 0 || skipped(br, nbr, L->head, last[v])) continue;
+        if (v == L->counter && wraps_up && L->step > 0) continue;
+        L->iv[L->niv++] = (kniv){.slot = v, .step = (int32_t)pc[4], .lo = 0, .hi = 0};
+        L->wide_at[last[v] - L->head] = 1;
+    }
+    /* v + k2 in the body: within the range the entry test checks. */
+    for (uint32_t at = L->head; at < L->back;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (op == OP_i32_add_k && pc[2] != pc[3])
+            for (uint32_t i = 0; i < L->niv; i++) {
+                if (L->iv[i].slot != pc[3]) continue;
+                int64_t k2 = (int32_t)pc[4];
+                if (k2 < L->iv[i].lo) L->iv[i].lo = k2;
+                if (k2 > L->iv[i].hi) L->iv[i].hi = k2;
+                L->wide_at[at - L->head] = 1;
+            }
+        at += op_len(pc, op);
+    }
+done:
+    free(nw);
+    free(last);
+}
 
 static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t back, knloop *out) {
     const uint32_t *code = f->code, *bp = code + back;
@@ -153,6 +220,7 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     L.step = step[c];
     if (ncand == 2) { L.bound_is_slot = true; L.bound = cand[1 - c]; }
     else { L.bound_is_slot = false; L.bound = other; }
+    find_ivs(f, br, nbr, &L, bop == OP_br_nz_back);
     *out = L;
     return true;
 }
@@ -186,7 +254,7 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
         knloop L;
         if (!is_back(op_at(pc)) || !counted(f, br, nbr, br[i].from, &L)) continue;
         knloop *n = realloc(loops, (nl + 1) * sizeof *n);
-        if (!n) { free(L.cur_at); break; }
+        if (!n) { free(L.cur_at); free(L.wide_at); break; }
         loops = n;
         loops[nl++] = L;
     }
@@ -196,6 +264,6 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
 }
 
 void native_free_loops(knloop *loops, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) free(loops[i].cur_at);
+    for (uint32_t i = 0; i < n; i++) { free(loops[i].cur_at); free(loops[i].wide_at); }
     free(loops);
 }
