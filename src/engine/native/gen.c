@@ -374,10 +374,16 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         g->err = "unknown branch";
         return false;
     }
-    if (op == OP_i32_add_k && g->in && g->in->wide_at[at - g->in->head]) {
+    uint8_t wide = g->in ? g->in->wide_at[at - g->in->head] : 0;
+    if (op == OP_i32_add_k && wide) {
         int32_t k = (int32_t)O(2);
         if (k < 0) P("  s%u = s%u - %uu;\n", O(0), O(1), (uint32_t)-(int64_t)k);
         else P("  s%u = s%u + %uu;\n", O(0), O(1), (uint32_t)k);
+        return true;
+    }
+    if (op == OP_i32_add && wide) {
+        uint32_t a = wide == 2 ? O(1) : O(2), b = wide == 2 ? O(2) : O(1);
+        P("  s%u = s%u + (uint64_t)(uint32_t)s%u;\n", O(0), a, b);
         return true;
     }
     switch (op) {
@@ -632,23 +638,29 @@ static void counted_entry(G *g, const knloop *L) {
     else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
     P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
     P("    if (d_ != 0 && d_ %% %uu == 0", k);
-    if (!g->opt->no_meter) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
+    bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
+    if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
      * them in 64 bits. */
-    for (uint32_t i = 0; i < L->niv; i++) {
-        const kniv *v = &L->iv[i];
+    for (uint32_t i = 0; i < L->nrange; i++) {
+        const knrange *r = &L->range[i];
+        const kniv *v = &L->iv[r->iv];
         int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
-        if (v->step < 0 || v->lo < 0)
-            P("\n        && (int64_t)(uint32_t)s%u - t_ * %" PRId64 " + %" PRId64 " >= 0", v->slot, v->step < 0 ? k : 0, v->lo);
-        if (v->step > 0 || v->hi > 0)
-            P("\n        && (int64_t)(uint32_t)s%u + t_ * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot,
-              v->step > 0 ? k : 0, v->hi);
+        char w[64] = "";
+        if (r->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", r->inv);
+        if (v->step < 0 || r->lo < 0)
+            P("\n        && (int64_t)(uint32_t)s%u%s - (t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w,
+              v->step < 0 ? k : 0, r->lo);
+        P("\n        && (int64_t)(uint32_t)s%u%s + (t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
+          v->step > 0 ? k : 0, r->hi);
     }
     P(") {\n");
     for (uint32_t i = 0; i < L->niv; i++) P("      s%u = (uint32_t)s%u;\n", L->iv[i].slot, L->iv[i].slot);
-    P("      h%u_c = (int64_t)((uint64_t)t_ * %" PRIu64 "u); h%u_s = (uint32_t)s%u;\n", L->head, L->cost, L->head,
-      L->counter);
-    if (!g->opt->no_meter) P("      fr -= h%u_c;", L->head);
+    if (charged) {
+        P("      h%u_c = (int64_t)((uint64_t)t_ * %" PRIu64 "u); h%u_s = (uint32_t)s%u;\n", L->head, L->cost, L->head,
+          L->counter);
+        P("      fr -= h%u_c;", L->head);
+    }
     P("      goto C%u_%u; } }\n", L->head, L->head);
 }
 
@@ -658,16 +670,25 @@ static void counted_entry(G *g, const knloop *L) {
  * entry (fr + h_c), less the iterations done (the counter's distance from
  * where it started, h_s, less the current one if the counter has moved
  * in it) times the cost, less what this iteration charged before it. */
-static void wide_at_label(G *g, const knloop *L) {
-    memset(g->wide, 0, g->f->frame_slots);
-    for (uint32_t i = 0; i < L->niv; i++) g->wide[L->iv[i].slot] = 1;
+/* At the copy's head the induction variables hold their widened values;
+ * at a label in the body, what held them on every path (find_ivs). */
+static void wide_at_label(G *g, const knloop *L, uint32_t at) {
+    uint32_t ns = g->f->frame_slots;
+    memset(g->wide, 0, ns);
+    if (!L->niv) return;
+    if (at == L->head) {
+        for (uint32_t i = 0; i < L->niv; i++) g->wide[L->iv[i].slot] = 1;
+        return;
+    }
+    uint32_t t = L->label_ix[at - L->head];
+    if (t != UINT32_MAX) memcpy(g->wide, L->wide_in + (size_t)t * ns, ns);
 }
 
 /* After an instruction of a copy: which slots are still known narrow. */
 static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, int op) {
     uint32_t d[2];
     int n = native_dests(pc, op, d);
-    bool w = (op == OP_i32_add_k && L->wide_at[at - L->head]) || (op == OP_copy && g->wide[O(1)]);
+    bool w = L->wide_at[at - L->head] || (op == OP_copy && g->wide[O(1)]);
     for (int i = 0; i < n; i++)
         if (d[i] < g->f->frame_slots) g->wide[d[i]] = w;
 }
@@ -676,7 +697,7 @@ static bool counted_copy(G *g, const knloop *L) {
     char lab[24];
     snprintf(lab, sizeof lab, "C%u_", L->head);
     g->lab = lab;
-    g->quiet = true;
+    g->quiet = !L->uneven; /* an uneven loop's copy charges as the metered loop does */
     g->in = L;
     set_pend(g, 0);
     const uint32_t *code = g->f->code;
@@ -685,21 +706,24 @@ static bool counted_copy(G *g, const knloop *L) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
         if (at == L->head || g->target[at]) {
+            flush(g);
             P(" %s%u:;\n", lab, at);
             memset(g->fkind, 0, g->f->frame_slots);
-            wide_at_label(g, L);
+            wide_at_label(g, L, at);
         }
         uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
         char moved[64];
         if (L->step > 0) snprintf(moved, sizeof moved, "((uint32_t)s%u - h%u_s)", L->counter, L->head);
         else snprintf(moved, sizeof moved, "(h%u_s - (uint32_t)s%u)", L->head, L->counter);
-        snprintf(g->kf, sizeof g->kf, "(KN_FUEL + h%u_c - (int64_t)(%s / %uu - %d) * %" PRIu64 " - %" PRId64 ")",
-                 L->head, moved, k, at > L->add_at ? 1 : 0, L->cost, L->cur_at[at - L->head]);
+        if (g->quiet)
+            snprintf(g->kf, sizeof g->kf, "(KN_FUEL + h%u_c - (int64_t)(%s / %uu - %d) * %" PRIu64 " - %" PRId64 ")",
+                     L->head, moved, k, at > L->add_at ? 1 : 0, L->cost, L->cur_at[at - L->head]);
         g->loaded_float = 0;
         ok = gen_op(g, pc, at, op);
         if (ok) { track(g, pc, op, g->loaded_float); track_wide(g, L, pc, at, op); }
         at += units_at(pc, op);
     }
+    flush(g);
     P("  goto L%u;\n", L->after);
     g->lab = "L";
     g->quiet = false;

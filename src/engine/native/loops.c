@@ -76,63 +76,167 @@ static bool writes(const uint32_t *pc, int op, uint32_t s) {
 
 typedef struct edge { uint32_t from, to; } edge;
 
-/* Whether a branch skips position at of the loop L's body. */
-static bool skipped(const edge *br, uint32_t nbr, uint32_t head, uint32_t at) {
-    for (uint32_t i = 0; i < nbr; i++)
-        if (br[i].from >= head && br[i].from < at && br[i].to > at) return true;
-    return false;
+/* The loop's induction variables, for the copy's sake (failure just means
+ * none). An induction variable v steps by a constant k per iteration: over
+ * the T iterations it starts them at v0 + t*k, t = 0..T-1. The values the
+ * body derives from it by adding constants and at most one slot the body
+ * never writes (an invariant w) are v0 + t*k + w + c (c = k for v's own
+ * update). When gen.c's entry test finds that none of them leaves
+ * 0..2^32-1 for any t in 0..T-1, the copy may
+ * compute them in 64 bits: the values are the same, and the C compiler,
+ * which then knows that they do not wrap, turns mem + v + w + c into a
+ * pointer that steps, as it does for native code.
+ *
+ * The body is followed value by value along its forward branches (`sym`:
+ * what each slot holds, as the value a slot had when the iteration began
+ * + an invariant + c; where paths meet and disagree, nothing known), so
+ * that v may be written several times per iteration (v + w, then v + 8
+ * through a copy) and on several paths, as long as every path ends the
+ * iteration with v + k. The counter of a loop that ends when it wraps to 0
+ * (br_nz counting up) does wrap: it is left out. */
+#define NONE UINT32_MAX
+typedef struct sym { uint32_t base, inv; int64_t c; } sym;
+
+/* Records that a widened value base + inv + c is made; false when there
+ * are more (base, inv) pairs than the entry test takes. */
+static bool add_range(knloop *L, uint32_t iv, uint32_t inv, int64_t c) {
+    for (uint32_t i = 0; i < L->nrange; i++) {
+        knrange *r = &L->range[i];
+        if (r->iv != iv || r->inv != inv) continue;
+        if (c < r->lo) r->lo = c;
+        if (c > r->hi) r->hi = c;
+        return true;
+    }
+    if (L->nrange == KN_MAX_RANGES) return false;
+    L->range[L->nrange++] = (knrange){.iv = iv, .inv = inv, .lo = c < 0 ? c : 0, .hi = c > 0 ? c : 0};
+    return true;
 }
 
-/* The loop's induction variables: slots whose one write in the body is
- * `i32.add_k v v k` that no branch skips. Over the T iterations v takes
- * the values v0 + t*k, t = 0..T, so when gen.c's entry test finds that
- * none of them, nor v + k2 for an `i32.add_k d v k2` in the body, leaves
- * 0..2^32-1, the copy may compute them in 64 bits: the values are the
- * same, and the C compiler, which then knows that they do not wrap, turns
- * mem + v into a pointer that steps, as it does for native code. The
- * counter of a loop that ends when it wraps to 0 (br_nz counting up) does
- * wrap: it is left out. Found only for the copy's sake: failure just
- * means none. */
+static int iv_index(const knloop *L, uint32_t slot) {
+    for (uint32_t i = 0; i < L->niv; i++)
+        if (L->iv[i].slot == slot) return (int)i;
+    return -1;
+}
+
+/* What an instruction leaves in its destination, given what its operands
+ * hold (v), and how it may be widened (*w: 1 i32.add_k, 2 i32.add of a
+ * derived value and an invariant, 3 the same the other way round). */
+static sym eval(const uint32_t *pc, int op, const sym *v, const uint32_t *nw, uint8_t *w) {
+    *w = 0;
+    if (op == OP_i32_add_k && v[pc[3]].base != NONE) {
+        *w = 1;
+        return (sym){v[pc[3]].base, v[pc[3]].inv, v[pc[3]].c + (int32_t)pc[4]};
+    }
+    if (op == OP_i32_add)
+        for (int i = 0; i < 2; i++) {
+            uint32_t a = pc[3 + i], b = pc[4 - i];
+            if (v[a].base != NONE && v[a].inv == NONE && nw[b] == 0 && b != v[a].base) {
+                *w = (uint8_t)(2 + i);
+                return (sym){v[a].base, b, v[a].c};
+            }
+        }
+    if (op == OP_copy) return v[pc[3]];
+    return (sym){NONE, NONE, 0};
+}
+
+static void join(sym *into, const sym *from, uint32_t ns) {
+    for (uint32_t s = 0; s < ns; s++)
+        if (into[s].base != from[s].base || into[s].inv != from[s].inv || into[s].c != from[s].c)
+            into[s] = (sym){NONE, NONE, 0};
+}
+
+/* One pass over the body (its branches all go forward), following what
+ * each slot holds on every path: v at the back branch. With L set, marks
+ * the widened instructions and their ranges; false when they do not fit. */
+static bool flow(const funcdef *f, knloop *L, const uint32_t *nw, const uint32_t *tix, sym *saved, uint32_t ns,
+                 sym *v, bool mark) {
+    const uint32_t *code = f->code;
+    bool live = true, ok = true;
+    for (uint32_t at = L->head; at <= L->back && ok;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        uint32_t t = tix[at - L->head];
+        if (t != NONE && at != L->head) {
+            sym *in = saved + (size_t)t * ns;
+            if (live) join(in, v, ns);
+            memcpy(v, in, ns * sizeof *v);
+            live = true;
+        }
+        if (at == L->back) break;
+        int b = op_branch_operand(op);
+        if (b >= 0) {
+            uint32_t to = at + pc[2 + b];
+            sym *in = saved + (size_t)tix[to - L->head] * ns;
+            if (in[0].c == INT64_MIN) memcpy(in, v, ns * sizeof *v);
+            else join(in, v, ns);
+            if (op == OP_br) live = false;
+        } else {
+            uint8_t w;
+            sym r = eval(pc, op, v, nw, &w);
+            if (mark && w) {
+                ok = add_range(L, (uint32_t)iv_index(L, r.base), r.inv, r.c);
+                L->wide_at[at - L->head] = w;
+            }
+            uint32_t d[2];
+            int n = native_dests(pc, op, d);
+            for (int i = 0; i < n; i++)
+                if (d[i] < ns) v[d[i]] = i == 0 ? r : (sym){NONE, NONE, 0};
+        }
+        at += op_len(pc, op);
+    }
+    return ok;
+}
+
 static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, bool wraps_up) {
     const uint32_t *code = f->code;
-    uint32_t ns = f->frame_slots, span = L->back - L->head + 1;
-    uint32_t *nw = calloc(ns ? ns : 1, sizeof *nw), *last = calloc(ns ? ns : 1, sizeof *last);
+    uint32_t ns = f->frame_slots ? f->frame_slots : 1, span = L->back - L->head + 1, nt = 0;
+    uint32_t *nw = calloc(ns, sizeof *nw), *tix = malloc(span * sizeof *tix);
+    sym *v = malloc(ns * sizeof *v), *saved = NULL;
     L->wide_at = calloc(span, 1);
-    if (!nw || !last || !L->wide_at) goto done;
+    if (!nw || !tix || !v || !L->wide_at) goto done;
+    for (uint32_t i = 0; i < span; i++) tix[i] = NONE;
+    for (uint32_t i = 0; i < nbr; i++)
+        if (br[i].from >= L->head && br[i].from < L->back && tix[br[i].to - L->head] == NONE) tix[br[i].to - L->head] = nt++;
+    if ((uint64_t)nt * ns > (1u << 18)) goto done; /* a huge body: leave it narrow */
+    saved = malloc(((size_t)nt * ns + 1) * sizeof *saved);
+    if (!saved) goto done;
     for (uint32_t at = L->head; at < L->back;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
         uint32_t d[2];
         int n = native_dests(pc, op, d);
         for (int i = 0; i < n; i++)
-            if (d[i] < ns) { nw[d[i]]++; last[d[i]] = at; }
+            if (d[i] < ns) nw[d[i]]++;
         at += op_len(pc, op);
     }
-    for (uint32_t v = 0; v < ns && L->niv < KN_MAX_IVS; v++) {
-        if (nw[v] != 1) continue;
-        const uint32_t *pc = code + last[v];
-        if (op_at(pc) != OP_i32_add_k || pc[3] != v || pc[4] == 0 || skipped(br, nbr, L->head, last[v])) continue;
-        if (v == L->counter && wraps_up && L->step > 0) continue;
-        L->iv[L->niv++] = (kniv){.slot = v, .step = (int32_t)pc[4], .lo = 0, .hi = 0};
-        L->wide_at[last[v] - L->head] = 1;
+    /* First: which slots end each iteration at their start + k. */
+    for (uint32_t s = 0; s < ns; s++) v[s] = (sym){s, NONE, 0};
+    for (uint32_t i = 0; i < nt; i++) saved[(size_t)i * ns].c = INT64_MIN; /* not reached yet */
+    flow(f, L, nw, tix, saved, ns, v, false);
+    for (uint32_t s = 0; s < ns && L->niv < KN_MAX_IVS; s++) {
+        if (v[s].base != s || v[s].inv != NONE || v[s].c == 0 || v[s].c != (int32_t)v[s].c) continue;
+        if (s == L->counter && wraps_up && v[s].c > 0) continue;
+        L->iv[L->niv++] = (kniv){.slot = s, .step = (int32_t)v[s].c};
     }
-    /* v + k2 in the body: within the range the entry test checks. */
-    for (uint32_t at = L->head; at < L->back;) {
-        const uint32_t *pc = code + at;
-        int op = op_at(pc);
-        if (op == OP_i32_add_k && pc[2] != pc[3])
-            for (uint32_t i = 0; i < L->niv; i++) {
-                if (L->iv[i].slot != pc[3]) continue;
-                int64_t k2 = (int32_t)pc[4];
-                if (k2 < L->iv[i].lo) L->iv[i].lo = k2;
-                if (k2 > L->iv[i].hi) L->iv[i].hi = k2;
-                L->wide_at[at - L->head] = 1;
-            }
-        at += op_len(pc, op);
+    if (!L->niv) goto done;
+    /* Then: what derives from them, widened. */
+    for (uint32_t s = 0; s < ns; s++) v[s] = (sym){iv_index(L, s) >= 0 ? s : NONE, NONE, 0};
+    for (uint32_t i = 0; i < nt; i++) saved[(size_t)i * ns].c = INT64_MIN;
+    bool ok = flow(f, L, nw, tix, saved, ns, v, true);
+    /* Every induction variable's own values (v0 + t*k). */
+    for (uint32_t i = 0; i < L->niv && ok; i++) ok = add_range(L, i, NONE, 0);
+    /* Which slots hold widened values where paths meet: the labels. */
+    if (ok && (L->wide_in = malloc((size_t)nt * ns + 1))) {
+        for (size_t i = 0; i < (size_t)nt * ns; i++) L->wide_in[i] = saved[i].base != NONE && saved[i / ns * ns].c != INT64_MIN;
+        L->label_ix = tix;
+        tix = NULL;
     }
+    if (!ok || !L->wide_in) { L->niv = L->nrange = 0; memset(L->wide_at, 0, span); }
 done:
     free(nw);
-    free(last);
+    free(tix);
+    free(v);
+    free(saved);
 }
 
 static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t back, knloop *out) {
@@ -165,14 +269,15 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     int32_t step[2] = {0, 0};
     uint32_t cand[2] = {L.counter, other};
     int ncand = other_is_slot ? 2 : 1;
+    bool uneven = false; /* paths of different fuel: costs and cur_at are maxima then */
     for (uint32_t at = head; at < back && ok;) {
         const uint32_t *pc = code + at;
         int op = op_at(pc);
         if (op < 0) { ok = false; break; }
         /* Merge what branches bring with what falls through. */
         if (at_label[at - head] >= 0) {
-            if (cur >= 0 && cur != at_label[at - head]) { ok = false; break; }
-            cur = at_label[at - head];
+            if (cur >= 0 && cur != at_label[at - head]) uneven = true;
+            if (cur < at_label[at - head]) cur = at_label[at - head];
         }
         if (cur < 0) { ok = false; break; } /* unreachable code: leave it alone */
         cur_at[at - head] = cur;
@@ -181,8 +286,8 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
             if (is_back(op) || op == OP_br_table) { ok = false; break; }
             int64_t v = cur + pc[2 + b + 1];
             uint32_t to = at + pc[2 + b];
-            if (at_label[to - head] >= 0 && at_label[to - head] != v) { ok = false; break; }
-            at_label[to - head] = v;
+            if (at_label[to - head] >= 0 && at_label[to - head] != v) uneven = true;
+            if (at_label[to - head] < v) at_label[to - head] = v;
             cur = op == OP_br ? -1 : v;
         } else if (!plain(op)) {
             ok = false;
@@ -198,8 +303,8 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
         at += op_len(pc, op);
     }
     if (ok && at_label[span - 1] >= 0) {
-        if (cur >= 0 && cur != at_label[span - 1]) ok = false;
-        cur = at_label[span - 1];
+        if (cur >= 0 && cur != at_label[span - 1]) uneven = true;
+        if (cur < at_label[span - 1]) cur = at_label[span - 1];
     }
     cur_at[span - 1] = cur; /* the back branch itself */
     free(at_label);
@@ -220,7 +325,12 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     L.step = step[c];
     if (ncand == 2) { L.bound_is_slot = true; L.bound = cand[1 - c]; }
     else { L.bound_is_slot = false; L.bound = other; }
+    L.uneven = uneven;
     find_ivs(f, br, nbr, &L, bop == OP_br_nz_back);
+    if (uneven && L.niv == 0) {
+        free(L.cur_at); free(L.wide_at); free(L.wide_in); free(L.label_ix);
+        return false;
+    }
     *out = L;
     return true;
 }
@@ -254,7 +364,7 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
         knloop L;
         if (!is_back(op_at(pc)) || !counted(f, br, nbr, br[i].from, &L)) continue;
         knloop *n = realloc(loops, (nl + 1) * sizeof *n);
-        if (!n) { free(L.cur_at); free(L.wide_at); break; }
+        if (!n) { native_free_loops(&L, 1); break; }
         loops = n;
         loops[nl++] = L;
     }
@@ -264,6 +374,11 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
 }
 
 void native_free_loops(knloop *loops, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) { free(loops[i].cur_at); free(loops[i].wide_at); }
+    for (uint32_t i = 0; i < n; i++) {
+        free(loops[i].cur_at);
+        free(loops[i].wide_at);
+        free(loops[i].wide_in);
+        free(loops[i].label_ix);
+    }
     free(loops);
 }

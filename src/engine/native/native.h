@@ -38,14 +38,23 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
 
 /* loops.c: a counted loop whose fuel can be charged once at entry. */
 #define KN_MAX_IVS 8
+#define KN_MAX_RANGES 16
 typedef struct kniv {
     uint32_t slot;
-    int32_t step;   /* per iteration */
-    int64_t lo, hi; /* the least and greatest k2 of the body's v + k2 (and 0) */
+    int32_t step; /* per iteration */
 } kniv;
+/* Widened values iv + inv + c, c in lo..hi (lo <= 0 <= hi): the entry test
+ * checks them all for t = 0..T. */
+typedef struct knrange {
+    uint32_t iv;  /* index into iv[] */
+    uint32_t inv; /* a slot the body never writes, or UINT32_MAX */
+    int64_t lo, hi;
+} knrange;
 typedef struct knloop {
     uint32_t head, back, after; /* first instruction, the back branch, the one after it */
     uint64_t cost;              /* fuel per iteration, the same on every path */
+    bool uneven;                /* ...unless this: paths cost differently, so the copy
+                                   keeps its charges and polls and only widens (find_ivs) */
     uint32_t counter;           /* its slot, changed once per iteration by step */
     int32_t step;
     bool bound_is_slot;         /* the bound: a slot the body never writes, or a constant */
@@ -54,9 +63,13 @@ typedef struct knloop {
     int64_t *cur_at;            /* per position head..back: fuel charged since head */
     /* Induction variables (find_ivs): slots the copy keeps in 64 bits when
      * the entry test finds that none of their values wraps. */
-    uint32_t niv;
+    uint32_t niv, nrange;
     kniv iv[KN_MAX_IVS];
-    uint8_t *wide_at;           /* per position: an i32.add_k done in 64 bits */
+    knrange range[KN_MAX_RANGES];
+    uint8_t *wide_at;           /* per position: an add done in 64 bits: 1 i32.add_k,
+                                   2 i32.add whose first operand is the wide one, 3 its second */
+    uint32_t *label_ix;         /* per position: its index among the body's labels, or UINT32_MAX */
+    uint8_t *wide_in;           /* per label and slot: it holds a widened value there */
 } knloop;
 /* The counted loops of f (*out and each cur_at: malloc'd; native_free_loops). */
 uint32_t native_find_loops(const funcdef *f, knloop **out);
