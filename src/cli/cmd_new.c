@@ -32,7 +32,8 @@ static void help(void) {
            "DESCRIPTION\n"
            "    Makes the directory NAME holding a small project that builds with no\n"
            "    edits: its source, a Makefile that compiles it to NAME.wasm with\n"
-           "    kiln-cc (or kiln-c++), and a README. NAME is letters, digits, '-'\n"
+           "    kiln-cc (or kiln-c++), a kiln.toml (kiln build, kiln run, kiln dev\n"
+           "    and kiln deploy read it: docs/project.md), and a README. NAME is letters, digits, '-'\n"
            "    and '_', starting with a letter; the directory must not exist.\n"
            "\n"
            "OPTIONS\n"
@@ -46,7 +47,7 @@ static void help(void) {
            "                     templates/ of the source tree for a built one.\n"
            "\n"
            "EXAMPLE\n"
-           "    kiln new hello --template wagi-c && cd hello && make\n"
+           "    kiln new hello --template wagi-c && cd hello && kiln build && kiln dev\n"
            "\n"
            "EXIT STATUS\n"
            "    0; 1 for a bad name, an existing directory or an unknown template.\n");
@@ -169,8 +170,8 @@ int cmd_new(int argc, char **argv) {
     if (copy_tree(src, name, name) != 0) return 1;
     printf("created %s (template %s)\n", name, tmpl);
     if (!strncmp(tmpl, "wagi-", 5))
-        printf("next: cd %s && make && kiln deploy %s.wasm --name %s --promote\n", name, name, name);
+        printf("next: cd %s && kiln build && kiln dev     (then: kiln deploy, to a server)\n", name);
     else
-        printf("next: cd %s && make run\n", name);
+        printf("next: cd %s && kiln build && kiln run\n", name);
     return 0;
 }
