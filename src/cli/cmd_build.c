@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/project.h"
 
 static const char help[] =
@@ -36,6 +37,7 @@ static const char help[] =
 int cmd_build(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return 0; }
+        if (argv[i][0] == '-') return cli_unknown_option("build", argv[i]);
         return cli_fail("build", "%s '%s' (kiln build takes no arguments: it reads kiln.toml; see kiln build --help)",
                         argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
     }

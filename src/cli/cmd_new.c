@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 
 const struct cli_template cli_templates[] = {
     {"command-c", "a WASI command in C: make run"},
@@ -37,7 +38,7 @@ static void help(void) {
            "    and '_', starting with a letter; the directory must not exist.\n"
            "\n"
            "OPTIONS\n"
-           "    --template TEMPLATE   one of (default command-c):\n");
+           "    -t, --template TEMPLATE   one of (default command-c):\n");
     for (size_t i = 0; i < cli_ntemplates; i++)
         printf("        %-12s %s\n", cli_templates[i].name, cli_templates[i].summary);
     printf("\n"
@@ -141,7 +142,7 @@ int cmd_new(int argc, char **argv) {
         } else if (!strncmp(a, "--template=", 11)) {
             tmpl = a + 11;
         } else if (a[0] == '-') {
-            return cli_fail("new", "unknown option '%s' (see kiln new --help)", a);
+            return cli_unknown_option("new", a);
         } else if (!name) {
             name = a;
         } else {

@@ -17,6 +17,7 @@
 #include "kiln_wasi.h"
 #include "cli/cli.h"
 #include "cli/diagout.h"
+#include "cli/options.h"
 #include "cli/project.h"
 #include "cli/tier.h"
 #include "diag/diag.h"
@@ -165,6 +166,13 @@ static const char help[] =
     "        per_billion_instructions, per_gb_io (docs/metering.md).\n"
     "\n"
     "DIAGNOSTICS\n"
+    "    --backtrace 0|1|full\n"
+    "        How much a trap report shows (over KILN_BACKTRACE): 0 one line;\n"
+    "        1 (the default) the message, a hint, the backtrace without the\n"
+    "        C runtime's startup frames and the trapping source line; full\n"
+    "        every frame with its offsets and a source line for each\n"
+    "        (docs/diagnostics.md).\n"
+    "\n"
     "    --coredump=FILE\n"
     "        When the guest traps (not when it exits), write a WebAssembly\n"
     "        coredump to FILE: the frames with their locals, linear memory and\n"
@@ -237,6 +245,8 @@ typedef struct opts {
     const char *prices;
     cli_diagout *diag; /* --coredump, --profile */
     cli_tier tier;     /* --tier, --cache, --no-cache, --cc */
+    bool backtrace_set; /* --backtrace: over KILN_BACKTRACE */
+    diag_detail backtrace;
     char project_path[PATH_MAX]; /* kiln.toml, when the module is a project's */
     cli_project project;
     char project_module[PATH_MAX * 2];
@@ -263,9 +273,6 @@ static bool is_opt(const char *a, const char *name) {
     return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-static const char *const known[] = {"--dir", "--env", "--invoke", "--help", "--fuel", "--timeout", "--max-memory",
-                                    "--max-table-elements", "--max-stack", "--stats", "--prices",
-                                    CLI_DIAGOUT_OPTIONS, CLI_TIER_OPTIONS};
 
 /* --fuel and friends: "--opt VALUE" or "--opt=VALUE", parsed by `fn` into
  * *out. Returns -1 to go on, or an exit status. */
@@ -417,6 +424,13 @@ static int parse(int argc, char **argv, opts *o) {
             o->prices = v;
             continue;
         }
+        if (is_opt(a, "--backtrace")) {
+            const char *v = optval(argc, argv, &i, "--backtrace");
+            if (!v || !diag_detail_parse(v, &o->backtrace))
+                return usage_error("--backtrace wants 0, 1 or full (got '%s')", v ? v : "");
+            o->backtrace_set = true;
+            continue;
+        }
         if (is_opt(a, "--invoke")) {
             const char *v = optval(argc, argv, &i, "--invoke");
             if (!v || !*v) return usage_error("%s needs a function name", "--invoke");
@@ -429,15 +443,8 @@ static int parse(int argc, char **argv, opts *o) {
         int tr = cli_tier_parse(&o->tier, "run", argc, argv, &i);
         if (tr > 0) return 1;
         if (tr == 0) continue;
-        /* An unknown flag: suggest the option it most likely meant. */
-        char flag[64];
-        snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
-        const char *guess = NULL;
-        diag_nearest_names(flag, known, sizeof known / sizeof known[0], &guess, 1);
-        fprintf(stderr, "kiln run: unknown option '%s'\n", a);
-        if (guess) fprintf(stderr, "Did you mean '%s'? ", guess);
-        fprintf(stderr, "Run 'kiln run --help' for the options.\n");
-        return 1;
+        /* An unknown flag: suggest the option it most likely meant (options.c). */
+        return cli_unknown_option("run", a);
     }
     if (i >= argc) {
         /* No module: the project's (kiln.toml, here or above). */
@@ -554,13 +561,12 @@ static void print_val(const kiln_val *v) {
  * a C stack overflow from the shadow stack pointer. The symbol index is
  * built only now, on the first trap: debug info costs nothing until then.
  * KILN_BACKTRACE=0|1|full sets the detail. */
-static void report_trap(const kiln_trap *t, const kiln_module *m, const char *module_path) {
-    (void)module_path;
+static void report_trap(const kiln_trap *t, const kiln_module *m, const opts *o) {
     size_t len;
     const uint8_t *bytes = kiln_module_bytes(m, &len);
     kiln_error err = {{0}};
     diag_symbols *syms = diag_symbols_build(bytes, len, &err);
-    diag_report_opts ro = {.detail = diag_detail_from_env(), .module = m};
+    diag_report_opts ro = {.detail = o->backtrace_set ? o->backtrace : diag_detail_from_env(), .module = m};
     /* The shadow stack pointer's value now, when the trapping frame's
      * instance has one: it tells a C stack overflow from a wild pointer. */
     uint32_t spg = syms ? diag_symbols_stack_pointer_global(syms, NULL) : DIAG_NONE;
@@ -623,7 +629,7 @@ static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const
         code = trap->exit_code;
     } else {
         fflush(stdout);
-        report_trap(trap, m, path);
+        report_trap(trap, m, o);
         report_limit(trap, o);
         cli_diagout_trap(o->diag, trap);
         code = TRAP_EXIT_STATUS;

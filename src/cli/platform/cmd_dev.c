@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/platform/client.h"
 #include "cli/platform/commands.h"
 #include "cli/project.h"
@@ -152,7 +153,7 @@ static void stop_server(dev *d) {
 static void conn(const dev *d, client_opts *o) {
     char *av[] = {"dev", "--server", (char *)d->url, "--data", (char *)d->data, NULL};
     int npos;
-    client_parse("dev", "", "", 5, av, NULL, 0, NULL, 0, 0, &npos, o);
+    client_parse("deploy", "", "", 5, av, NULL, 0, NULL, 0, 0, &npos, o);
 }
 
 /* Deploys the built module live: kiln deploy in the project, pointed here. */
@@ -357,7 +358,8 @@ int cmd_dev(int argc, char **argv) {
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(help, stdout); return 0; }
         if (!strcmp(a, "--listen") && i + 1 < argc) listen = argv[++i];
         else if (!strncmp(a, "--listen=", 9)) listen = a + 9;
-        else return cli_fail("dev", "%s '%s' (see kiln dev --help)", a[0] == '-' ? "unknown option" : "unexpected argument", a);
+        else if (a[0] == '-') return cli_unknown_option("dev", a);
+        else return cli_fail("dev", "unexpected argument '%s' (see kiln dev --help)", a);
     }
     dev d = {.server = 0, .ino = -1, .sfd = -1};
     char path[PATH_MAX];
