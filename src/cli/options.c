@@ -232,9 +232,10 @@ const char *cli_option_suggest(const char *command, const char *flag) {
 }
 
 int cli_unknown_option(const char *command, const char *arg) {
-    fprintf(stderr, "kiln %s: unknown option '%s'\n", command, arg);
+    /* One line, so scripts and logs keep it whole. */
+    fprintf(stderr, "kiln %s: unknown option '%s'.", command, arg);
     const char *guess = cli_option_suggest(command, arg);
-    if (guess) fprintf(stderr, "Did you mean '%s'? ", guess);
-    fprintf(stderr, "Run 'kiln %s --help' for the options.\n", command);
+    if (guess) fprintf(stderr, " Did you mean '%s'?", guess);
+    fprintf(stderr, " Run 'kiln %s --help' for the options.\n", command);
     return 1;
 }

@@ -39,8 +39,8 @@ const cli_command_options *cli_options_of(const char *command);
 bool cli_option_known(const char *command, const char *flag);
 /* The option of the command most like `flag` ("--fule" -> "--fuel"), or NULL. */
 const char *cli_option_suggest(const char *command, const char *flag);
-/* Prints "kiln CMD: unknown option 'X'", a suggestion when there is one,
- * and where the options are; returns 1. */
+/* Prints one line: "kiln CMD: unknown option 'X'.", a suggestion when there
+ * is one, and where the options are; returns 1. */
 int cli_unknown_option(const char *command, const char *arg);
 
 #endif
