@@ -256,13 +256,17 @@ static void watch_dir(dev *d, const char *rel) {
     snprintf(path, sizeof path, "%s%s%s", d->p.dir, *rel ? "/" : "", rel);
     int wd = inotify_add_watch(d->ino, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
     if (wd < 0) return;
+    char *copy = strdup(rel);
+    if (!copy) { inotify_rm_watch(d->ino, wd); return; }
     d->wds[d->ndirs] = wd;
-    d->dirs[d->ndirs++] = strdup(rel);
+    d->dirs[d->ndirs++] = copy;
     DIR *dir = opendir(path);
     if (!dir) return;
     struct dirent *e;
     while ((e = readdir(dir))) {
-        if (e->d_name[0] == '.' || e->d_type != DT_DIR) continue;
+        /* Hidden directories (.git) and a server's data (./kiln-data, kiln
+         * serve's default) are never sources. */
+        if (e->d_name[0] == '.' || e->d_type != DT_DIR || !strcmp(e->d_name, "kiln-data")) continue;
         char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
         watch_dir(d, sub);
@@ -300,7 +304,10 @@ static bool read_events(dev *d, bool *toml) {
             if (!dir) continue;
             char rel[PATH_MAX];
             snprintf(rel, sizeof rel, "%s%s%s", dir, *dir ? "/" : "", e->name);
-            if ((e->mask & IN_ISDIR) && (e->mask & IN_CREATE) && e->name[0] != '.') { watch_dir(d, rel); continue; }
+            if ((e->mask & IN_ISDIR) && (e->mask & IN_CREATE) && e->name[0] != '.' && strcmp(e->name, "kiln-data")) {
+                watch_dir(d, rel);
+                continue;
+            }
             if (e->mask & IN_ISDIR) continue;
             bool t = false;
             if (is_source(d, rel, e->name, &t)) { any = true; *toml |= t; }
@@ -338,6 +345,7 @@ static void rebuild(dev *d, bool toml) {
     printf("\nkiln dev: change seen, rebuilding\n");
     fflush(stdout);
     int rc = cli_project_build("dev", &d->p, true);
+    double built = now_s();
     bool ignored;
     read_events(d, &ignored);
     if (rc != 0) {
@@ -345,7 +353,9 @@ static void rebuild(dev *d, bool toml) {
         fflush(stdout);
         return;
     }
-    if (deploy(d)) printf("kiln dev: live again %.2f s after the change was seen\n", now_s() - t0);
+    if (deploy(d))
+        printf("kiln dev: live again %.2f s after the change was seen (build %.2f s, deploy %.2f s)\n", now_s() - t0,
+               built - t0, now_s() - built);
     fflush(stdout);
 }
 
