@@ -15,6 +15,7 @@
 #   PREFIX/share/kiln/templates/          kiln new's project templates
 #   PREFIX/share/bash-completion/completions/kiln, zsh/vendor-completions/_kiln,
 #   fish/vendor_completions.d/kiln.fish   completions, where each shell looks
+#   PREFIX/share/man/man1/kiln.1, kiln-CMD.1  man pages (scripts/man.sh)
 #
 # The same tree goes into the Debian package (make deb: scripts/mkdeb.sh).
 
@@ -57,10 +58,16 @@ $(BUILD)/completion/kiln.bash $(BUILD)/completion/_kiln $(BUILD)/completion/kiln
 	$(KILN) completion zsh-file >$(BUILD)/completion/_kiln
 	$(KILN) completion fish >$(BUILD)/completion/kiln.fish
 
-install: all toolchain $(BUILD)/completion/kiln.bash
+# Man pages: kiln.1 and kiln-CMD.1, from the help texts and the option
+# tables (scripts/man.sh).
+$(BUILD)/man/kiln.1: $(KILN) $(KILN_PLATFORM) scripts/man.sh
+	rm -rf $(BUILD)/man
+	scripts/man.sh $(KILN) $(BUILD)/man
+
+install: all toolchain $(BUILD)/completion/kiln.bash $(BUILD)/man/kiln.1
 	install -d $(I_BIN) $(I_KLIB)/cmake/Platform $(I_INC) $(I_PC) $(I_SHARE)/kiln \
 	  $(I_SHARE)/bash-completion/completions $(I_SHARE)/zsh/vendor-completions \
-	  $(I_SHARE)/fish/vendor_completions.d
+	  $(I_SHARE)/fish/vendor_completions.d $(I_SHARE)/man/man1
 	install -m 755 $(KILN) $(I_BIN)/kiln
 	install -m 755 $(KILN_PLATFORM) $(I_KLIB)/kiln-platform
 	for t in $(TOOLS_INSTALLED); do install -m 755 $(BUILD)/$$t $(I_KLIB)/$$t; done
@@ -81,6 +88,7 @@ install: all toolchain $(BUILD)/completion/kiln.bash
 	install -m 644 $(BUILD)/completion/kiln.bash $(I_SHARE)/bash-completion/completions/kiln
 	install -m 644 $(BUILD)/completion/_kiln $(I_SHARE)/zsh/vendor-completions/_kiln
 	install -m 644 $(BUILD)/completion/kiln.fish $(I_SHARE)/fish/vendor_completions.d/kiln.fish
+	install -m 644 $(BUILD)/man/*.1 $(I_SHARE)/man/man1/
 
 # Removes exactly what install wrote, and the completion and pkgconfig
 # directories when that leaves them empty (PREFIX's own directories stay).
@@ -89,6 +97,6 @@ uninstall:
 	rm -rf $(I_KLIB) $(I_SHARE)/kiln
 	rm -f $(I_LIB)/libkiln.a $(I_PC)/kiln.pc $(HEADERS:include/%=$(I_INC)/%)
 	rm -f $(I_SHARE)/bash-completion/completions/kiln $(I_SHARE)/zsh/vendor-completions/_kiln \
-	  $(I_SHARE)/fish/vendor_completions.d/kiln.fish
+	  $(I_SHARE)/fish/vendor_completions.d/kiln.fish $(I_SHARE)/man/man1/kiln.1 $(I_SHARE)/man/man1/kiln-*.1
 	-rmdir $(I_SHARE)/bash-completion/completions $(I_SHARE)/zsh/vendor-completions \
-	  $(I_SHARE)/fish/vendor_completions.d $(I_PC) 2>/dev/null
+	  $(I_SHARE)/fish/vendor_completions.d $(I_SHARE)/man/man1 $(I_SHARE)/man $(I_PC) 2>/dev/null

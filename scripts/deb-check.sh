@@ -4,7 +4,7 @@
 # apt installs the .deb there (so only its declared Depends and Recommends
 # come with it), and kiln is used in that root from an empty environment:
 # --version, a .wasm, kiln-cc and kiln-c++ programs, .wat, the native tier,
-# kiln new with make, kiln serve with a deploy answered over HTTP, an
+# kiln new with make, kiln build and kiln dev (an edit live), kiln serve with a deploy answered over HTTP, an
 # embedding program built with pkg-config, the completions, apt remove.
 # Prints TAP lines and a count; exits non-zero when a check fails.
 #
@@ -93,6 +93,20 @@ get() { # PATH: the body of an HTTP/1.0 GET, through bash's /dev/tcp (no curl he
 t "the deployed handler answers over HTTP" sh -c '[ "$1" = "Hello, ada, from web (/x)!" ]' _ "$(get '/run/web/x?name=ada')"
 t "kiln history (a platform command)" sh -c 'kiln history web | grep -q "v1"'
 kill $spid 2>/dev/null; wait $spid 2>/dev/null
+# Issue 16's acceptance line: kiln.toml, kiln build, kiln dev, an edit live.
+t "kiln new hello --template wagi-c && cd hello && kiln build" sh -c 'kiln new hello --template wagi-c >/dev/null && cd hello && kiln build'
+(cd hello && exec kiln dev) >dev.log 2>&1 &
+dpid=$!
+for _ in $(seq 600); do
+    port=$(sed -n 's|^kiln dev: serving hello at http://127.0.0.1:\([0-9]*\)/.*|\1|p' dev.log); [ -n "$port" ] && break; sleep 0.1
+done
+t "kiln dev serves the page" sh -c '[ "$1" = "Hello, ada, from hello (/)!" ]' _ "$(get '/run/hello/?name=ada')"
+sed -i 's/Hello, /Howdy, /' hello/main.c
+for _ in $(seq 1200); do case $(get /run/hello/) in Howdy*) break;; esac; sleep 0.1; done
+t "an edit of main.c is live under kiln dev" sh -c 'case "$1" in Howdy*) exit 0;; esac; exit 1' _ "$(get /run/hello/)"
+echo "# $(grep 'live again' dev.log | tail -1)"
+kill -INT $dpid 2>/dev/null; wait $dpid
+t "Ctrl-C (SIGINT) ends kiln dev with status 0" test $? = 0
 t "bash completion installed, offering the templates" bash -c \
     '. /usr/share/bash-completion/completions/kiln; COMP_WORDS=(kiln new x --template wagi); COMP_CWORD=4; _kiln; [ "${COMPREPLY[*]}" = "wagi-c wagi-cpp" ]'
 t "every file of the package is under /usr" sh -c '! dpkg -L kiln | grep -v "^/usr" | grep -v "^/\.$"'

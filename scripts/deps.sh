@@ -12,6 +12,7 @@ pkgs=(
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32   # the guest C++ toolchain (kiln-c++)
   libstb-dev                              # examples/imgproc
   libcjson-dev                            # JSON (spec scripts, API, stats)
+  libtomlplusplus-dev                     # kiln.toml (src/cli/toml.cc; header-only: no run-time dependency)
   libsqlite3-dev libmicrohttpd-dev        # kiln serve
   libssl-dev libcurl4-openssl-dev sqlite3 # kiln serve: sha256; the CLI's API client; registry checks in tests
   wrk nginx-light                         # bench/serve.sh (nginx is the static-file ceiling)
@@ -87,6 +88,9 @@ need "compile C to wasm32-wasi with kiln-cc" "wasi-libc libclang-rt-16-dev-wasm3
   env KILN_RT=none "$root/tools/kiln-cc" -O2 "$tmp/h.c" -o "$tmp/h.wasm"
 need "compile C++ to wasm32-wasi with kiln-c++" "libc++-16-dev-wasm32 libc++abi-16-dev-wasm32" \
   env KILN_RT=none "$root/tools/kiln-c++" -O2 "$tmp/h.cc" -o "$tmp/hcc.wasm"
+printf '#define TOML_EXCEPTIONS 0\n#include <toml++/toml.h>\nint main(){return toml::parse("a = 1") ? 0 : 1;}\n' >"$tmp/toml.cc"
+need "parse TOML with tomlplusplus, header-only (kiln.toml)" libtomlplusplus-dev \
+  sh -c "g++ -std=c++17 '$tmp/toml.cc' -o '$tmp/toml' && '$tmp/toml'"
 # tests/suites/ui installs puppeteer-core from tests/ui/package-lock.json with
 # npm ci (offline from npm's cache when it can); Debian's nodejs may come
 # without npm (Debian ships it as the package npm).

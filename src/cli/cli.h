@@ -14,6 +14,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_coredump(int argc, char **argv);
 int cmd_new(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 /* kiln new's templates (cmd_new.c): the one list of their names. */
 struct cli_template { const char *name, *summary; };

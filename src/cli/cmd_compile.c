@@ -9,6 +9,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/tier.h"
 
 static const char help[] =
@@ -84,8 +85,7 @@ int cmd_compile(int argc, char **argv) {
             continue;
         }
         if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "kiln compile: unknown option '%s'\nRun 'kiln compile --help' for the options.\n", a);
-            return 1;
+            return cli_unknown_option("compile", a);
         }
         if (module) return cli_fail("compile", "one module at a time ('%s' and '%s' given)", module, a);
         module = a;

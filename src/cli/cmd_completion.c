@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 
 static const char help[] =
     "NAME\n"
     "    kiln completion - print a shell completion script\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln completion bash|zsh|fish|zsh-file\n"
+    "    kiln completion bash|zsh|fish|zsh-file|options\n"
     "\n"
     "DESCRIPTION\n"
     "    Prints a script that completes kiln's subcommands and flags, and,\n"
@@ -28,7 +29,10 @@ static const char help[] =
     "    zsh-file prints the autoloadable file make install puts in\n"
     "    PREFIX/share/zsh/vendor-completions/_kiln; make install also puts the\n"
     "    bash and fish scripts where those shells look (docs/install.md).\n"
-    "    Commands and kiln new's templates come from kiln's own tables.\n"
+    "    Commands, their options and kiln new's templates come from kiln's\n"
+    "    own tables (src/cli/options.c); 'kiln completion options' prints\n"
+    "    the option tables, a line per option: COMMAND OPTION ALIAS ARG\n"
+    "    SAMPLE, tab-separated, '-' for none.\n"
     "\n"
     "EXIT STATUS\n"
     "    0; 1 for a shell it does not know.\n";
@@ -48,33 +52,10 @@ static const char bash_script[] =
     "        return 0\n"
     "    fi\n"
     "    cmd=\"${COMP_WORDS[1]}\"\n"
-    "    local common=\"--server --data --json --help\"\n"
-    "    local valued=\"--server --data --name --commit --commit-time --message --fuel --timeout --max-memory --alias --reason --to --limit --listen --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --cache --dir --env --invoke --since --by --auto-rollback --regression-threshold --budget --prices --usage-flush --cpu-sample --max-table-elements --max-stack --coredump --profile --profile-format --module --token-file --log-format --tier --cc --emit-c --template -t -o --secret --webhook --steps --interval --version --status --request\"\n"
+    "    local valued=\"@VALUED@\"\n"
     "    local flags\n"
     "    case \"$cmd\" in\n"
-    "        run) flags=\"--dir --env --invoke --fuel --timeout --max-memory --max-table-elements --max-stack --stats --stats=json --prices --coredump --profile --profile-format --tier --cache --no-cache --cc --help\" ;;\n"
-    "        compile) flags=\"-o --emit-c --cache --no-cache --cc --help\" ;;\n"
-    "        serve) flags=\"--listen --data --threads --max-body --max-output --connection-timeout --max-connections --max-per-ip --default-timeout --default-fuel --default-max-memory --max-table-elements --cache --prices --regression-threshold --usage-flush --cpu-sample --log-format --webhook --tier --no-usage --help\" ;;\n"
-    "        login) flags=\"--token-file --no-verify --help\" ;;\n"
-    "        deploy) flags=\"--name --promote --force --commit --commit-time --message --fuel --timeout --max-memory --auto-rollback --env --secret $common\" ;;\n"
-    "        inspect) flags=\"--json --help\" ;;\n"
-    "        coredump) flags=\"--module --help\" ;;\n"
-    "        spectest) flags=\"--verbose --explicit-bounds-checks --tier --cache --no-cache --cc --help\" ;;\n"
-    "        cost) flags=\"--since --by $common\" ;;\n"
-    "        dora) flags=\"--since $common\" ;;\n"
-    "        policy) flags=\"--auto-rollback --regression-threshold --budget $common\" ;;\n"
-    "        mark-failed) flags=\"--reason $common\" ;;\n"
-    "        ls) flags=\"--names-only $common\" ;;\n"
-    "        versions) flags=\"--names-only $common\" ;;\n"
-    "        history|traps|errors) flags=\"--limit $common\" ;;\n"
-    "        logs) flags=\"-f --follow --version --status --since --request --limit $common\" ;;\n"
-    "        rollout) flags=\"--steps --interval --watch --reason $common\" ;;\n"
-    "        route) flags=\"$common\" ;;\n"
-    "        promote|pin) flags=\"--alias --reason --force $common\" ;;\n"
-    "        unpin) flags=\"--alias --reason $common\" ;;\n"
-    "        rollback) flags=\"--to --alias --reason --force $common\" ;;\n"
-    "        completion) flags=\"--help\" ;;\n"
-    "        new) flags=\"--template --help\" ;;\n"
+    "@FLAGS@"
     "        *) flags=\"--help\" ;;\n"
     "    esac\n"
     "    # The connection flags already typed, so live look-ups ask the same server.\n"
@@ -95,36 +76,9 @@ static const char bash_script[] =
     "            *) pos+=(\"$w\") ;;\n"
     "        esac\n"
     "    done\n"
-    "    case \"$prev\" in\n"
-    "        --data|--dir) COMPREPLY=($(compgen -d -- \"$cur\")); return 0 ;;\n"
-    "        --name)\n"
-    "            COMPREPLY=($(compgen -W \"$(\"$kiln\" ls --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
-    "            return 0 ;;\n"
-    "        --to)\n"
-    "            if [ ${#pos[@]} -ge 1 ]; then\n"
-    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" versions \"${pos[0]}\" --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
-    "            fi\n"
-    "            return 0 ;;\n"
-    "        --alias) COMPREPLY=($(compgen -W \"live canary\" -- \"$cur\")); return 0 ;;\n"
-    "        --by) COMPREPLY=($(compgen -W \"version day\" -- \"$cur\")); return 0 ;;\n"
-    "        --since) COMPREPLY=($(compgen -W \"30m 1h 24h 7d 30d\" -- \"$cur\")); return 0 ;;\n"
-    "        --auto-rollback) COMPREPLY=($(compgen -W \"'errors>5%@100req' 'errors>5%@100req,p99>3x' 'traps>5%@100req' off\" -- \"$cur\")); return 0 ;;\n"
-    "        --steps) COMPREPLY=($(compgen -W \"10,25,50,100 5,25,50,100 50,100\" -- \"$cur\")); return 0 ;;\n"
-    "        --interval) COMPREPLY=($(compgen -W \"30s 2m 10m 1h\" -- \"$cur\")); return 0 ;;\n"
-    "        --status) COMPREPLY=($(compgen -W \"5xx 4xx 2xx\" -- \"$cur\")); return 0 ;;\n"
-    "        --version)\n"
-    "            if [ ${#pos[@]} -ge 1 ]; then\n"
-    "                COMPREPLY=($(compgen -W \"$(\"$kiln\" versions \"${pos[0]}\" --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
-    "            fi\n"
-    "            return 0 ;;\n"
-    "        --module) COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -d -- \"$cur\")); return 0 ;;\n"
-    "        --coredump|--profile|--token-file) COMPREPLY=($(compgen -f -- \"$cur\")); return 0 ;;\n"
-    "        --log-format) COMPREPLY=($(compgen -W \"text json\" -- \"$cur\")); return 0 ;;\n"
-    "        --template|-t) COMPREPLY=($(compgen -W \"@TEMPLATES@\" -- \"$cur\")); return 0 ;;\n"
-    "        --tier) COMPREPLY=($(compgen -W \"auto interp native\" -- \"$cur\")); return 0 ;;\n"
-    "        --cc) COMPREPLY=($(compgen -W \"gcc clang-16\" -- \"$cur\")); return 0 ;;\n"
-    "        --profile-format) COMPREPLY=($(compgen -W \"collapsed table svg\" -- \"$cur\")); return 0 ;;\n"
-    "        --prices) COMPREPLY=($(compgen -W \"aws-lambda-x86 cloudflare-workers\" -- \"$cur\") $(compgen -f -- \"$cur\")); return 0 ;;\n"
+    "    # The value of an option: from the option tables (src/cli/options.c).\n"
+    "    case \"$cmd $prev\" in\n"
+    "@VALUES@"
     "    esac\n"
     "    case \" $valued \" in *\" $prev \"*) return 0 ;; esac\n"
     "    if [[ \"$cur\" == -* ]]; then\n"
@@ -186,6 +140,8 @@ static const char zsh_file_prelude[] =
     "autoload -U +X bashcompinit && bashcompinit\n";
 static const char zsh_file_tail[] = "_bash_complete -F _kiln \"$@\"\n";
 
+static const char fish_tail[] = "@FISH_OPTIONS@";
+
 static const char fish_script[] =
     "# fish completion for kiln (kiln completion fish). Module names and versions\n"
     "# come live from the server.\n"
@@ -214,100 +170,191 @@ static const char fish_script[] =
     "set -l cmds @CMDS@\n"
     "complete -c kiln -f\n"
     "complete -c kiln -n \"not __fish_seen_subcommand_from $cmds\" -a \"$cmds\"\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy ls versions history traps errors logs promote pin unpin rollback rollout route cost dora policy mark-failed\" -l server -r -d 'server URL'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve deploy ls versions history traps errors logs promote pin unpin rollback rollout route cost dora policy mark-failed\" -l data -r -a '(__fish_complete_directories)' -d 'data directory'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from inspect deploy ls versions history traps errors logs promote pin unpin rollback rollout route cost dora policy mark-failed\" -l json -d 'print JSON'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from inspect\" -F -a '(__fish_complete_suffix .wasm) (__fish_complete_suffix .wat)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from cost dora\" -l since -r -a '30m 1h 24h 7d 30d' -d 'window'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from cost\" -l by -r -a 'version day'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy policy\" -l auto-rollback -r -d 'errors>RATE%@WINDOW[,p99>Fx] or off'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l env -r -d 'NAME=VALUE for the guest'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l secret -r -d 'NAME=@FILE, stored encrypted'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l webhook -r -d 'URL notified of kiln decisions'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from rollout\" -l steps -r -a '10,25,50,100 50,100' -d 'percentages'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from rollout\" -l interval -r -a '30s 2m 10m 1h' -d 'time per step'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from rollout\" -l watch -d 'follow the status'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from rollout\" -l reason -r\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from rollout; and test (__kiln_npos) -eq 0\" -a 'status abort (__kiln_modules)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from route; and test (__kiln_npos) -eq 0\" -a 'add ls rm'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from logs\" -s f -l follow -d 'keep printing new lines'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from logs\" -l version -r -a '(__kiln_versions)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from logs\" -l status -r -a '5xx 4xx 2xx'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from logs\" -l since -r -a '30s 10m 1h'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from logs\" -l request -r -d 'request id'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from policy serve\" -l regression-threshold -r -d 'percent'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from policy\" -l budget -r -d 'per day, or off'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from mark-failed\" -l reason -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l prices -r -a 'aws-lambda-x86 cloudflare-workers'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l usage-flush -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l no-usage\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l log-format -r -a 'text json' -d 'the server log'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from ls versions\" -l names-only -d 'names only'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -F -a '(__fish_complete_suffix .wasm)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l name -r -a '(__kiln_modules)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l promote\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy promote pin rollback\" -l force\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l commit -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l commit-time -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l message -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l fuel -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l timeout -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from deploy\" -l max-memory -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from promote pin unpin rollback\" -l alias -r -a 'live canary'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from promote pin unpin rollback\" -l reason -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from rollback\" -l to -r -a '(__kiln_versions)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from history traps errors logs\" -l limit -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from serve\" -l listen -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from login\" -l token-file -r -F -d 'the admin token file'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from login\" -l no-verify -d 'do not check the token'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from versions history traps errors logs promote pin unpin rollback cost dora policy mark-failed; and test (__kiln_npos) -eq 0\" -a '(__kiln_modules)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from promote pin mark-failed; and test (__kiln_npos) -eq 1\" -a '(__kiln_versions)'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from completion\" -a 'bash zsh fish'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from run\" -F\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from new\" -s t -l template -x -a '@TEMPLATES@' -d 'project template'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run spectest serve\" -l tier -r -a 'auto interp native' -d 'execution tier'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l cache -r -a '(__fish_complete_directories)' -d 'native artifact cache'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l no-cache -d 'no artifact cache'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run compile spectest\" -l cc -r -a 'gcc clang-16' -d 'C compiler for the native tier'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from compile\" -F\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from compile\" -s o -r -d 'write the artifact to FILE'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from compile\" -l emit-c -r -d 'write the generated C'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l dir -r -a '(__fish_complete_directories)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l env -r -d 'NAME=VALUE'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l invoke -r -d 'exported function'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l fuel -r -d 'instructions'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l timeout -r -d 'e.g. 2s'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l max-memory -r -d 'e.g. 256MiB'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run serve\" -l max-table-elements -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l max-stack -r\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l stats -a 'table json' -d 'resource use'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l prices -r -a 'aws-lambda-x86 cloudflare-workers'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l coredump -r -F -d 'write a coredump on a trap'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l profile -r -F -d 'write a profile'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from run\" -l profile-format -r -a 'collapsed table svg'\n"
     "complete -c kiln -n \"__fish_seen_subcommand_from coredump\" -F\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from coredump\" -l module -r -a '(__fish_complete_suffix .wasm)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -a '(__fish_complete_suffix .json)'\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -s v -l verbose\n"
-    "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -l explicit-bounds-checks\n";
+    "complete -c kiln -n \"__fish_seen_subcommand_from spectest\" -a '(__fish_complete_suffix .json)'\n";
 
-/* Prints a script with @CMDS@ and @TEMPLATES@ replaced by the names in
- * main.c's command table and cmd_new.c's template table. */
+/* ---------------------------------------------------------------- from the tables */
+
+typedef void (*each_fn)(const cli_command_options *c, const cli_option *o);
+
+/* Every option of every command, common ones included. */
+static void each_option(each_fn fn) {
+    for (size_t i = 0; i < cli_noptions; i++) {
+        const cli_command_options *c = &cli_options[i];
+        for (size_t k = 0; k < c->n; k++) fn(c, &c->options[k]);
+        for (size_t k = 0; c->common && k < cli_ncommon_options; k++) fn(c, &cli_common_options[k]);
+    }
+}
+
+static void templates(const char *sep) {
+    for (size_t i = 0; i < cli_ntemplates; i++) printf("%s%s", i ? sep : "", cli_templates[i].name);
+}
+
+/* Options that take their value as the next word (bash skips it when counting positionals). */
+static char valued_seen[4096];
+static void valued_one(const cli_command_options *c, const cli_option *o) {
+    (void)c;
+    if (!o->arg || o->arg[0] == '=') return;
+    const char *names[2] = {o->name, o->alias};
+    for (int j = 0; j < 2; j++) {
+        char key[80];
+        if (!names[j]) continue;
+        snprintf(key, sizeof key, " %s ", names[j]);
+        size_t l = strlen(valued_seen);
+        if (!strstr(valued_seen, key)) snprintf(valued_seen + l, sizeof valued_seen - l, "%s ", names[j]);
+    }
+}
+
+static void bash_flags(void) {
+    for (size_t i = 0; i < cli_noptions; i++) {
+        const cli_command_options *c = &cli_options[i];
+        printf("        %s) flags=\"", c->command);
+        bool first = true;
+        for (size_t pass = 0; pass < 2; pass++) {
+            const cli_option *opts = pass ? cli_common_options : c->options;
+            size_t n = pass ? (c->common ? cli_ncommon_options : 0) : c->n;
+            for (size_t k = 0; k < n; k++) {
+                const cli_option *o = &opts[k];
+                printf("%s%s", first ? "" : " ", o->name);
+                first = false;
+                if (o->alias) printf(" %s", o->alias);
+                if (o->arg && o->arg[0] == '=' && o->complete && !strncmp(o->complete, "words:", 6)) {
+                    /* --stats=table --stats=json */
+                    const char *w = o->complete + 6;
+                    while (*w) {
+                        size_t l = strcspn(w, " ");
+                        printf(" %s=%.*s", o->name, (int)l, w);
+                        w += l + (w[l] == ' ');
+                    }
+                }
+            }
+        }
+        printf("\" ;;\n");
+    }
+}
+
+static void bash_value(const cli_command_options *c, const cli_option *o) {
+    if (!o->complete || !o->arg || o->arg[0] == '=') return;
+    printf("        \"%s %s\"", c->command, o->name);
+    if (o->alias) printf("|\"%s %s\"", c->command, o->alias);
+    printf(")\n            ");
+    const char *k = o->complete;
+    if (!strcmp(k, "dir")) printf("COMPREPLY=($(compgen -d -- \"$cur\"))");
+    else if (!strcmp(k, "file")) printf("COMPREPLY=($(compgen -f -- \"$cur\"))");
+    else if (!strcmp(k, "wasm")) printf("COMPREPLY=($(compgen -f -X '!*.wasm' -- \"$cur\") $(compgen -d -- \"$cur\"))");
+    else if (!strcmp(k, "modules"))
+        printf("COMPREPLY=($(compgen -W \"$(\"$kiln\" ls --names-only \"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))");
+    else if (!strcmp(k, "versions"))
+        printf("[ ${#pos[@]} -ge 1 ] && COMPREPLY=($(compgen -W \"$(\"$kiln\" versions \"${pos[0]}\" --names-only "
+               "\"${conn[@]}\" 2>/dev/null)\" -- \"$cur\"))");
+    else if (!strcmp(k, "templates")) { printf("COMPREPLY=($(compgen -W \""); templates(" "); printf("\" -- \"$cur\"))"); }
+    else if (!strncmp(k, "words:", 6)) printf("COMPREPLY=($(compgen -W \"%s\" -- \"$cur\"))", k + 6);
+    else if (!strncmp(k, "words+file:", 11))
+        printf("COMPREPLY=($(compgen -W \"%s\" -- \"$cur\") $(compgen -f -- \"$cur\"))", k + 11);
+    printf("\n            return 0 ;;\n");
+}
+
+static void fish_quoted(const char *s) {
+    putchar('\'');
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '\\') putchar('\\');
+        putchar(*s);
+    }
+    putchar('\'');
+}
+
+/* -a 'WORD...': fish reads the list as its own syntax, so each word is
+ * double-quoted ("errors>5%@100req" is no redirection). */
+static void fish_words(const char *w, const char *extra) {
+    printf("%s -a '", extra);
+    for (bool first = true; *w; first = false) {
+        size_t l = strcspn(w, " ");
+        printf("%s\"%.*s\"", first ? "" : " ", (int)l, w);
+        w += l + (w[l] == ' ');
+    }
+    putchar('\'');
+}
+
+static void fish_option(const cli_command_options *c, const cli_option *o) {
+    printf("complete -c kiln -n \"__fish_seen_subcommand_from %s\"", c->command);
+    const char *names[2] = {o->name, o->alias};
+    for (int j = 0; j < 2; j++) {
+        const char *n = names[j];
+        if (!n) continue;
+        if (n[1] == '-') printf(" -l %s", n + 2);
+        else printf(" -s %s", n + 1);
+    }
+    const char *k = o->complete;
+    bool value = o->arg != NULL, inline_only = value && o->arg[0] == '=';
+    if (value && !inline_only) printf(" -r");
+    if (k) {
+        if (!strcmp(k, "dir")) printf(" -a '(__fish_complete_directories)'");
+        else if (!strcmp(k, "file")) printf(" -F");
+        else if (!strcmp(k, "wasm")) printf(" -a '(__fish_complete_suffix .wasm)'");
+        else if (!strcmp(k, "modules")) printf(" -a '(__kiln_modules)'");
+        else if (!strcmp(k, "versions")) printf(" -a '(__kiln_versions)'");
+        else if (!strcmp(k, "templates")) { printf(" -x -a '"); templates(" "); printf("'"); }
+        else if (!strncmp(k, "words:", 6)) fish_words(k + 6, "");
+        else if (!strncmp(k, "words+file:", 11)) fish_words(k + 11, " -F");
+    }
+    printf(" -d ");
+    fish_quoted(o->help);
+    putchar('\n');
+}
+
+/* Prints a script with @CMDS@, @TEMPLATES@ and the table-made parts
+ * (@VALUED@, @FLAGS@, @VALUES@, @FISH_OPTIONS@) filled in from main.c's
+ * command table, cmd_new.c's templates and options.c's option tables. */
 static void emit(const char *s) {
+    static const char *const keys[] = {"@CMDS@", "@TEMPLATES@", "@VALUED@", "@FLAGS@", "@VALUES@", "@FISH_OPTIONS@"};
     for (;;) {
         const char *at = strchr(s, '@');
         if (!at) { fputs(s, stdout); return; }
         fwrite(s, 1, (size_t)(at - s), stdout);
-        if (!strncmp(at, "@CMDS@", 6)) {
+        size_t k = 0, nk = sizeof keys / sizeof keys[0];
+        while (k < nk && strncmp(at, keys[k], strlen(keys[k]))) k++;
+        if (k == nk) { fputc('@', stdout); s = at + 1; continue; }
+        s = at + strlen(keys[k]);
+        switch (k) {
+        case 0: {
             const char *c;
             for (size_t i = 0; (c = cli_command_name(i)); i++) printf("%s%s", i ? " " : "", c);
-            s = at + 6;
-        } else if (!strncmp(at, "@TEMPLATES@", 11)) {
-            for (size_t i = 0; i < cli_ntemplates; i++) printf("%s%s", i ? " " : "", cli_templates[i].name);
-            s = at + 11;
-        } else {
-            fputc('@', stdout);
-            s = at + 1;
+            break;
+        }
+        case 1: templates(" "); break;
+        case 2:
+            valued_seen[0] = ' ';
+            valued_seen[1] = 0;
+            each_option(valued_one);
+            fwrite(valued_seen + 1, 1, strlen(valued_seen + 1) - 1, stdout);
+            break;
+        case 3: bash_flags(); break;
+        case 4: each_option(bash_value); break;
+        case 5: each_option(fish_option); break;
+        }
+    }
+}
+
+/* kiln completion options: the tables as lines "COMMAND OPTION ALIAS ARG
+ * SAMPLE" ('-' for none), for tests/suites/options and scripts. */
+static void print_table(void) {
+    for (size_t i = 0; i < cli_noptions; i++) {
+        const cli_command_options *c = &cli_options[i];
+        for (size_t pass = 0; pass < 2; pass++) {
+            const cli_option *opts = pass ? cli_common_options : c->options;
+            size_t n = pass ? (c->common ? cli_ncommon_options : 0) : c->n;
+            for (size_t k = 0; k < n; k++)
+                printf("%s\t%s\t%s\t%s\t%s\n", c->command, opts[k].name, opts[k].alias ? opts[k].alias : "-",
+                       opts[k].arg ? opts[k].arg : "-", opts[k].sample ? opts[k].sample : "-");
         }
     }
 }
@@ -325,7 +372,8 @@ int cmd_completion(int argc, char **argv) {
     if (!strcmp(sh, "bash")) emit(bash_script);
     else if (!strcmp(sh, "zsh")) { emit(zsh_prelude); emit(bash_script); }
     else if (!strcmp(sh, "zsh-file")) { emit(zsh_file_prelude); emit(bash_script); emit(zsh_file_tail); }
-    else if (!strcmp(sh, "fish")) emit(fish_script);
+    else if (!strcmp(sh, "fish")) { emit(fish_script); emit(fish_tail); }
+    else if (!strcmp(sh, "options")) print_table();
     else return cli_fail("completion", "unknown shell '%s': kiln completes bash, zsh and fish", sh);
     return 0;
 }

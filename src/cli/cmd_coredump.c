@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "diag/coredump.h"
 #include "diag/diag.h"
 
@@ -57,8 +58,7 @@ int cmd_coredump(int argc, char **argv) {
             continue;
         }
         if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "kiln coredump: unknown option '%s'\nRun 'kiln coredump --help' for the options.\n", a);
-            return 1;
+            return cli_unknown_option("coredump", a);
         }
         if (core) return cli_fail("coredump", "one coredump at a time ('%s' and '%s' given)", core, a);
         core = a;

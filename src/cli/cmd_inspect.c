@@ -14,6 +14,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 
 static const char *const section_names[] = {"custom", "type", "import", "function", "table", "memory", "global",
                                             "export", "start", "element", "code", "data", "datacount"};
@@ -164,12 +165,14 @@ int cmd_inspect(int argc, char **argv) {
     int o;
     optind = 1;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    /* Options before or after the module (getopt permutes: kiln inspect f.wasm --json). */
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (o == 'j') json = true;
         else if (o == 'h') { usage(stdout); return 0; }
-        else { fprintf(stderr, "kiln inspect: unknown option '%s'\n", argv[optind - 1]); usage(stderr); return 1; }
+        else return cli_unknown_option("inspect", argv[optind - 1]);
     }
-    if (optind != argc - 1) { usage(stderr); return 1; }
+    if (optind >= argc) return cli_fail("inspect", "name a module: kiln inspect [--json] MODULE.wasm");
+    if (optind != argc - 1) return cli_fail("inspect", "one module at a time: '%s' after '%s'", argv[optind + 1], argv[optind]);
     const char *path = argv[optind];
     size_t len;
     unsigned char *bytes = cli_read_file(path, &len);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 
 const struct cli_template cli_templates[] = {
     {"command-c", "a WASI command in C: make run"},
@@ -32,11 +33,12 @@ static void help(void) {
            "DESCRIPTION\n"
            "    Makes the directory NAME holding a small project that builds with no\n"
            "    edits: its source, a Makefile that compiles it to NAME.wasm with\n"
-           "    kiln-cc (or kiln-c++), and a README. NAME is letters, digits, '-'\n"
+           "    kiln-cc (or kiln-c++), a kiln.toml (kiln build, kiln run, kiln dev\n"
+           "    and kiln deploy read it: docs/project.md), and a README. NAME is letters, digits, '-'\n"
            "    and '_', starting with a letter; the directory must not exist.\n"
            "\n"
            "OPTIONS\n"
-           "    --template TEMPLATE   one of (default command-c):\n");
+           "    -t, --template TEMPLATE   one of (default command-c):\n");
     for (size_t i = 0; i < cli_ntemplates; i++)
         printf("        %-12s %s\n", cli_templates[i].name, cli_templates[i].summary);
     printf("\n"
@@ -46,7 +48,7 @@ static void help(void) {
            "                     templates/ of the source tree for a built one.\n"
            "\n"
            "EXAMPLE\n"
-           "    kiln new hello --template wagi-c && cd hello && make\n"
+           "    kiln new hello --template wagi-c && cd hello && kiln build && kiln dev\n"
            "\n"
            "EXIT STATUS\n"
            "    0; 1 for a bad name, an existing directory or an unknown template.\n");
@@ -140,7 +142,7 @@ int cmd_new(int argc, char **argv) {
         } else if (!strncmp(a, "--template=", 11)) {
             tmpl = a + 11;
         } else if (a[0] == '-') {
-            return cli_fail("new", "unknown option '%s' (see kiln new --help)", a);
+            return cli_unknown_option("new", a);
         } else if (!name) {
             name = a;
         } else {
@@ -169,8 +171,8 @@ int cmd_new(int argc, char **argv) {
     if (copy_tree(src, name, name) != 0) return 1;
     printf("created %s (template %s)\n", name, tmpl);
     if (!strncmp(tmpl, "wagi-", 5))
-        printf("next: cd %s && make && kiln deploy %s.wasm --name %s --promote\n", name, name, name);
+        printf("next: cd %s && kiln build && kiln dev     (then: kiln deploy, to a server)\n", name);
     else
-        printf("next: cd %s && make run\n", name);
+        printf("next: cd %s && kiln build && kiln run\n", name);
     return 0;
 }

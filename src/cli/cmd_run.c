@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kiln.h"
@@ -16,6 +17,8 @@
 #include "kiln_wasi.h"
 #include "cli/cli.h"
 #include "cli/diagout.h"
+#include "cli/options.h"
+#include "cli/project.h"
 #include "cli/tier.h"
 #include "diag/diag.h"
 
@@ -28,6 +31,7 @@ static const char help[] =
     "SYNOPSIS\n"
     "    kiln run [OPTIONS] MODULE.wasm [ARGS...]\n"
     "    kiln MODULE.wasm [ARGS...]\n"
+    "    kiln run [OPTIONS] [PROJECT-DIR [ARGS...]]\n"
     "\n"
     "DESCRIPTION\n"
     "    Loads MODULE.wasm, links it against WASI preview 1\n"
@@ -47,6 +51,12 @@ static const char help[] =
     "    directories passed with --dir. Paths never lead out of a preopened\n"
     "    directory, whether by \"..\", absolute paths or symlinks. Standard\n"
     "    input, output and error are kiln's own.\n"
+    "\n"
+    "    Without MODULE (or with a directory holding a kiln.toml), kiln runs\n"
+    "    the project's module: kiln.toml, found in the current directory or\n"
+    "    the nearest one above it, names it ([module] wasm) and gives its\n"
+    "    [limits] and [env]; the options given here override them\n"
+    "    (docs/project.md).\n"
     "\n"
     "    Options end at the module name: everything after it goes to the\n"
     "    guest, even if it starts with '-'.\n"
@@ -156,6 +166,13 @@ static const char help[] =
     "        per_billion_instructions, per_gb_io (docs/metering.md).\n"
     "\n"
     "DIAGNOSTICS\n"
+    "    --backtrace 0|1|full\n"
+    "        How much a trap report shows (over KILN_BACKTRACE): 0 one line;\n"
+    "        1 (the default) the message, a hint, the backtrace without the\n"
+    "        C runtime's startup frames and the trapping source line; full\n"
+    "        every frame with its offsets and a source line for each\n"
+    "        (docs/diagnostics.md).\n"
+    "\n"
     "    --coredump=FILE\n"
     "        When the guest traps (not when it exits), write a WebAssembly\n"
     "        coredump to FILE: the frames with their locals, linear memory and\n"
@@ -228,6 +245,11 @@ typedef struct opts {
     const char *prices;
     cli_diagout *diag; /* --coredump, --profile */
     cli_tier tier;     /* --tier, --cache, --no-cache, --cc */
+    bool backtrace_set; /* --backtrace: over KILN_BACKTRACE */
+    diag_detail backtrace;
+    char project_path[PATH_MAX]; /* kiln.toml, when the module is a project's */
+    cli_project project;
+    char project_module[PATH_MAX * 2];
 } opts;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -251,9 +273,6 @@ static bool is_opt(const char *a, const char *name) {
     return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-static const char *const known[] = {"--dir", "--env", "--invoke", "--help", "--fuel", "--timeout", "--max-memory",
-                                    "--max-table-elements", "--max-stack", "--stats", "--prices",
-                                    CLI_DIAGOUT_OPTIONS, CLI_TIER_OPTIONS};
 
 /* --fuel and friends: "--opt VALUE" or "--opt=VALUE", parsed by `fn` into
  * *out. Returns -1 to go on, or an exit status. */
@@ -405,6 +424,13 @@ static int parse(int argc, char **argv, opts *o) {
             o->prices = v;
             continue;
         }
+        if (is_opt(a, "--backtrace")) {
+            const char *v = optval(argc, argv, &i, "--backtrace");
+            if (!v || !diag_detail_parse(v, &o->backtrace))
+                return usage_error("--backtrace wants 0, 1 or full (got '%s')", v ? v : "");
+            o->backtrace_set = true;
+            continue;
+        }
         if (is_opt(a, "--invoke")) {
             const char *v = optval(argc, argv, &i, "--invoke");
             if (!v || !*v) return usage_error("%s needs a function name", "--invoke");
@@ -417,18 +443,27 @@ static int parse(int argc, char **argv, opts *o) {
         int tr = cli_tier_parse(&o->tier, "run", argc, argv, &i);
         if (tr > 0) return 1;
         if (tr == 0) continue;
-        /* An unknown flag: suggest the option it most likely meant. */
-        char flag[64];
-        snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
-        const char *guess = NULL;
-        diag_nearest_names(flag, known, sizeof known / sizeof known[0], &guess, 1);
-        fprintf(stderr, "kiln run: unknown option '%s'\n", a);
-        if (guess) fprintf(stderr, "Did you mean '%s'? ", guess);
-        fprintf(stderr, "Run 'kiln run --help' for the options.\n");
-        return 1;
+        /* An unknown flag: suggest the option it most likely meant (options.c). */
+        return cli_unknown_option("run", a);
     }
-    if (i >= argc) return usage_error("%s", "no module given: kiln run [OPTIONS] MODULE.wasm [ARGS...]");
+    if (i >= argc) {
+        /* No module: the project's (kiln.toml, here or above). */
+        if (cli_project_find(NULL, o->project_path, sizeof o->project_path) != 0)
+            return usage_error("%s", "no module given, and no kiln.toml here or above: kiln run [OPTIONS] MODULE.wasm [ARGS...]");
+        o->module = NULL;
+        o->args = argv + i;
+        o->nargs = 0;
+        return -1;
+    }
     o->module = argv[i++];
+    /* A directory holding kiln.toml: that project's module. */
+    struct stat sb;
+    if (stat(o->module, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(o->project_path, sizeof o->project_path, "%s/%s", o->module, CLI_PROJECT_FILE);
+        if (access(o->project_path, F_OK) != 0)
+            return usage_error("%s is a directory without a kiln.toml: name a module file", o->module);
+        o->module = NULL;
+    }
     o->args = argv + i;
     o->nargs = argc - i;
     return -1;
@@ -526,13 +561,12 @@ static void print_val(const kiln_val *v) {
  * a C stack overflow from the shadow stack pointer. The symbol index is
  * built only now, on the first trap: debug info costs nothing until then.
  * KILN_BACKTRACE=0|1|full sets the detail. */
-static void report_trap(const kiln_trap *t, const kiln_module *m, const char *module_path) {
-    (void)module_path;
+static void report_trap(const kiln_trap *t, const kiln_module *m, const opts *o) {
     size_t len;
     const uint8_t *bytes = kiln_module_bytes(m, &len);
     kiln_error err = {{0}};
     diag_symbols *syms = diag_symbols_build(bytes, len, &err);
-    diag_report_opts ro = {.detail = diag_detail_from_env(), .module = m};
+    diag_report_opts ro = {.detail = o->backtrace_set ? o->backtrace : diag_detail_from_env(), .module = m};
     /* The shadow stack pointer's value now, when the trapping frame's
      * instance has one: it tells a C stack overflow from a wild pointer. */
     uint32_t spg = syms ? diag_symbols_stack_pointer_global(syms, NULL) : DIAG_NONE;
@@ -595,7 +629,7 @@ static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const
         code = trap->exit_code;
     } else {
         fflush(stdout);
-        report_trap(trap, m, path);
+        report_trap(trap, m, o);
         report_limit(trap, o);
         cli_diagout_trap(o->diag, trap);
         code = TRAP_EXIT_STATUS;
@@ -772,11 +806,50 @@ out:
     return status;
 }
 
+/* kiln.toml's module, limits and environment, under what the flags set. */
+static bool env_named(const opts *o, const char *kv) {
+    size_t n = strcspn(kv, "=");
+    for (size_t i = 0; i < o->nenv; i++)
+        if (!strncmp(o->env[i], kv, n) && (o->env[i][n] == '=' || !o->env[i][n])) return true;
+    return false;
+}
+
+static int apply_project(opts *o) {
+    if (!cli_project_load("run", o->project_path, &o->project)) return 1;
+    const cli_project *p = &o->project;
+    cli_project_wasm_path(p, o->project_module, sizeof o->project_module);
+    o->module = o->project_module;
+    if (access(o->module, F_OK) != 0)
+        return cli_fail("run", "%s: %s: build the project first (kiln build)", o->module, strerror(errno));
+    kiln_error err = {{0}};
+    if (p->fuel[0] && !o->fuel_arg && kiln_parse_fuel(p->fuel, false, &o->limits.fuel, &err)) o->fuel_arg = p->fuel;
+    if (p->timeout && !o->timeout_arg && kiln_parse_duration(p->timeout, &o->limits.timeout_ns, &err)) {
+        o->timeout_arg = p->timeout;
+        o->limits.timeout_whole_store = true;
+    }
+    if (p->max_memory && !o->max_memory_arg && kiln_parse_size(p->max_memory, &o->limits.max_memory_bytes, &err))
+        o->max_memory_arg = p->max_memory;
+    size_t add = 0;
+    for (size_t i = 0; i < p->nenv; i++) add += !env_named(o, p->env[i]);
+    const char **ne = realloc(o->env, (o->nenv + add + 1) * sizeof *ne);
+    if (!ne) return cli_fail("run", "out of memory");
+    o->env = ne;
+    for (size_t i = 0; i < p->nenv; i++) {
+        if (env_named(o, p->env[i])) continue;
+        char *kv = strdup(p->env[i]);
+        if (!kv) return cli_fail("run", "out of memory");
+        o->env[o->nenv++] = kv;
+    }
+    return -1;
+}
+
 int cmd_run(int argc, char **argv) {
     cli_diagout diag = {0};
     opts o = {.diag = &diag};
     int st = parse(argc, argv, &o);
+    if (st < 0 && o.project_path[0]) st = apply_project(&o);
     if (st < 0) st = run(&o);
+    if (o.project.doc) cli_project_free(&o.project);
     for (size_t i = 0; i < o.ndirs; i++) free((char *)o.dirs[i].host_path);
     free(o.dirs);
     for (size_t i = 0; i < o.nenv; i++) free((char *)o.env[i]);

@@ -17,6 +17,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/tier.h"
 
 typedef struct named {
@@ -633,7 +634,8 @@ int cmd_spectest(int argc, char **argv) {
     bool verbose = false, explicit_bounds = false;
     int o;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
         if (o == 'v') verbose = true;
         else if (o == 'h') { usage(stdout); return 0; }
         else if (o == 'B') explicit_bounds = true;
@@ -645,7 +647,8 @@ int cmd_spectest(int argc, char **argv) {
         else if (o == 'C') spec_tier.cache = optarg;
         else if (o == 'N') spec_tier.no_cache = true;
         else if (o == 'K') spec_tier.cc = optarg;
-        else { usage(stderr); return 1; }
+        else if (o == ':') return cli_fail("spectest", "%s needs a value (see kiln spectest --help)", argv[optind - 1]);
+        else return cli_unknown_option("spectest", argv[optind - 1]);
     }
     if (optind >= argc) { usage(stderr); return 1; }
     int passed = 0, failed = 0, skipped = 0, rc = 0;

@@ -53,6 +53,12 @@ int cli_diagout_option(cli_diagout *d, int argc, char **argv, int *i) {
     }
     if ((v = value_of(argc, argv, i, "--profile", &missing))) {
         if (missing) return usage("%s needs a file name: --profile=FILE", "--profile");
+        /* "--profile app.wasm": the module, not a profile's name (a profile
+         * is never wasm): say how the option is written. */
+        size_t n = strlen(v);
+        bool spaced = strncmp(argv[*i], "--profile", 9) != 0;
+        if (spaced && ((n > 5 && !strcmp(v + n - 5, ".wasm")) || (n > 4 && !strcmp(v + n - 4, ".wat"))))
+            return usage("--profile takes its file after '=': --profile=FILE ('%s' is a module)", v);
         d->profile_path = v;
         return 1;
     }

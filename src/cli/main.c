@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"coredump", cmd_coredump, "list a Wasm coredump (kiln run --coredump): frames, locals, memory, globals"},
     {"spectest", cmd_spectest, "run spec test scripts converted by wast2json"},
     {"new", cmd_new, "start a project from a template (kiln new NAME --template wagi-c)"},
+    {"build", cmd_build, "run kiln.toml's build command and report the module it wrote"},
     {"completion", cmd_completion, "print a bash, zsh or fish completion script"},
 #define ENTRY(name, fn, summary) {name, NULL, summary}, /* in kiln-platform */
     PLATFORM_COMMANDS(ENTRY)

@@ -337,8 +337,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             /* Whatever follows on this connection cannot be framed. */
             reply_add_header(&r, MHD_HTTP_HEADER_CONNECTION, "close");
         } else if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
-            reply_error(&r, 413, "request body of %s bytes is larger than the limit of %llu bytes", cl,
-                        (unsigned long long)s->cfg.max_body_bytes);
+            reply_error(&r, 413, "request body of %s bytes is larger than the limit of %llu bytes "
+                        "(kiln serve --max-body sets it)", cl, (unsigned long long)s->cfg.max_body_bytes);
         } else if (!strncmp(ctx->raw_uri, "/api/v1", 7)) {
             http_request rq = {.method = method, .raw_path = ctx->raw_uri, .query = "", .conn = c};
             if (check_token(s, &rq, &r)) return MHD_YES;
@@ -375,7 +375,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     /* The whole request is here. */
     http_reply r = {.status = 500};
     if (ctx->too_large) {
-        reply_error(&r, 413, "request body is larger than the limit of %llu bytes",
+        reply_error(&r, 413, "request body is larger than the limit of %llu bytes (kiln serve --max-body sets it)",
                     (unsigned long long)s->cfg.max_body_bytes);
     } else {
         /* Path and query from the raw target: QUERY_STRING and X_RAW_PATH_INFO

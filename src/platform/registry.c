@@ -717,8 +717,9 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { db_fail(r, e, "version configuration"); goto fail; }
 
-    if (!add_history(r, mid, d->actor, "deploy", d->promote ? "live" : NULL, d->promote ? live.number : 0,
-                     d->promote ? number : 0, d->reason ? d->reason : d->message, e))
+    /* TO is the new version either way; only a promote moves an alias (DORA
+     * and rollback read rows with an alias). */
+    if (!add_history(r, mid, d->actor, "deploy", d->promote ? "live" : NULL, d->promote ? live.number : 0, number, d->reason ? d->reason : d->message, e))
         goto fail;
     if (d->promote && !alias_write(r, mid, "live", vid, live.pinned ? -1 : 0, d->actor, NULL, e)) goto fail;
     if (!commit(r, e)) goto out;

@@ -14,6 +14,7 @@
 #include "kiln_meter.h"
 #include "cli/cli.h"
 #include "cli/platform/client.h"
+#include "cli/options.h"
 
 /* ---------------------------------------------------------------- options */
 
@@ -63,16 +64,25 @@ int client_parse(const char *cmd, const char *help, const char *synopsis, int ar
     o->token = NULL;
     o->json = false;
     *npos = 0;
+    /* The command's option table (cli/options.h) is the one list of what it
+     * takes: a flag handed here that it lacks is kiln's own bug. */
+    for (size_t k = 0; k < nflags; k++)
+        if (!cli_option_known(cmd, flags[k].name)) {
+            fprintf(stderr, "kiln %s: internal error: %s is not in the command's option table (src/cli/options.c)\n",
+                    cmd, flags[k].name);
+            return 1;
+        }
     bool options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *iv = NULL;
         if (!options_done && a[0] == '-' && a[1]) {
             if (!strcmp(a, "--")) { options_done = true; continue; }
             if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(help, stdout); return 0; }
-            if (flag_is(a, "--json", &iv) && !iv) { o->json = true; continue; }
+            /* --server, --data and --json where the table lists them. */
+            if (flag_is(a, "--json", &iv) && !iv && cli_option_known(cmd, "--json")) { o->json = true; continue; }
             const char **common_target = NULL;
-            if (flag_is(a, "--server", &iv)) common_target = &o->server;
-            else if (flag_is(a, "--data", &iv)) common_target = &o->data_dir;
+            if (flag_is(a, "--server", &iv) && cli_option_known(cmd, "--server")) common_target = &o->server;
+            else if (flag_is(a, "--data", &iv) && cli_option_known(cmd, "--data")) common_target = &o->data_dir;
             if (common_target) {
                 if (!iv) {
                     if (i + 1 >= argc) return usage_error(cmd, synopsis, "%s needs a value", a);
@@ -97,7 +107,13 @@ int client_parse(const char *cmd, const char *help, const char *synopsis, int ar
                 }
                 if (flags[k].set) *flags[k].set = true;
             }
-            if (!matched) return usage_error(cmd, synopsis, "unknown option '%s'", a);
+            if (!matched) {
+                const char *guess = cli_option_suggest(cmd, a);
+                char msg[256];
+                if (guess) snprintf(msg, sizeof msg, "unknown option '%.100s'; did you mean '%s'?", a, guess);
+                else snprintf(msg, sizeof msg, "unknown option '%.100s'", a);
+                return usage_error(cmd, synopsis, "%s", msg);
+            }
             continue;
         }
         if (*npos >= max_pos) return usage_error(cmd, synopsis, "unexpected argument '%s'", a);

@@ -19,6 +19,7 @@ static const char help[] =
     "                [--commit-time ISO8601] [--message M] [--fuel N]\n"
     "                [--timeout DURATION] [--max-memory SIZE] [--force]\n"
     "                [--auto-rollback RULE] [--env K=V]... [--secret K=@FILE]...\n"
+    "    kiln deploy [OPTIONS]          (in a project: kiln.toml)\n"
     "\n"
     "DESCRIPTION\n"
     "    Sends FILE.wasm (or FILE.wat, assembled first) to the kiln server,\n"
@@ -36,10 +37,19 @@ static const char help[] =
     "    A deploy does not change what is served unless --promote is given:\n"
     "    then live moves to the new version in the same transaction.\n"
     "\n"
+    "    Without FILE, in a project (kiln.toml here or above), kiln deploys\n"
+    "    the project's module: kiln.toml gives --name, its [limits], [env],\n"
+    "    [secrets] and [policy] auto-rollback, and --promote unless [deploy]\n"
+    "    promote = false; the options typed here override them. After the\n"
+    "    upload, [deploy] routes that do not serve the module yet are added\n"
+    "    and [policy] regression-threshold and budget are set\n"
+    "    (docs/project.md). Build first: kiln build.\n"
+    "\n"
     "OPTIONS\n"
     "    --name NAME        the module (service) name: letters, digits, '.',\n"
     "                       '_', '-'; required\n"
     "    --promote          make the new version live at once\n"
+    "    --no-promote       do not promote (over kiln.toml's [deploy] promote)\n"
     "    --force            promote even if live is pinned (releases the pin)\n"
     "    --commit SHA       the source commit it was built from\n"
     "    --commit-time T    that commit's time, ISO 8601 (2026-01-31T12:00:00Z)\n"
@@ -155,7 +165,12 @@ static int take_config(int *argc, char **argv, cJSON *cfg, bool *any) {
     return -1;
 }
 
+bool deploy_has_module(int argc, char **argv);
+int deploy_project(int argc, char **argv, int (*deploy)(int, char **));
+
 int cmd_deploy(int argc, char **argv) {
+    /* No module: the project's (kiln.toml), which calls back here with one. */
+    if (!deploy_has_module(argc, argv)) return deploy_project(argc, argv, cmd_deploy);
     cJSON *cfg = cJSON_CreateObject();
     if (!cfg || !cJSON_AddObjectToObject(cfg, "env") || !cJSON_AddObjectToObject(cfg, "secrets")) {
         cJSON_Delete(cfg);
@@ -185,7 +200,7 @@ int cmd_deploy(int argc, char **argv) {
 static int deploy_main(int argc, char **argv, const char *config_header) {
     const char *name = NULL, *commit = NULL, *commit_time = NULL, *message = NULL, *fuel = NULL, *timeout = NULL,
                *max_mem = NULL, *auto_rollback = NULL;
-    bool promote = false, force = false;
+    bool promote = false, force = false, no_promote = false;
     client_flag flags[] = {
         {"--name", true, &name, NULL},
         {"--commit", true, &commit, NULL},
@@ -197,6 +212,7 @@ static int deploy_main(int argc, char **argv, const char *config_header) {
         {"--auto-rollback", true, &auto_rollback, NULL},
         {"--promote", false, NULL, &promote},
         {"--force", false, NULL, &force},
+        {"--no-promote", false, NULL, &no_promote},
     };
     const char *pos[1];
     int npos;
@@ -215,7 +231,7 @@ static int deploy_main(int argc, char **argv, const char *config_header) {
     if (commit) ok = ok && add_q(&q, &qlen, &qcap, "commit", commit);
     if (commit_time) ok = ok && add_q(&q, &qlen, &qcap, "commit_time", commit_time);
     if (message) ok = ok && add_q(&q, &qlen, &qcap, "message", message);
-    if (promote) ok = ok && add_q(&q, &qlen, &qcap, "promote", "1");
+    if (promote && !no_promote) ok = ok && add_q(&q, &qlen, &qcap, "promote", "1");
     if (force) ok = ok && add_q(&q, &qlen, &qcap, "force", "1");
     if (auto_rollback) ok = ok && add_q(&q, &qlen, &qcap, "auto_rollback", auto_rollback);
     uint64_t v;

@@ -11,7 +11,7 @@ static const char help[] =
     "    kiln traps - show the trap reports of a module's failed requests\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln traps NAME [--limit N] [--json] [--server URL] [--data DIR]\n"
+    "    kiln traps NAME [--limit N] [--request ID] [--json] [--server URL] [--data DIR]\n"
     "\n"
     "DESCRIPTION\n"
     "    When a request traps (out-of-bounds access, unreachable, division by\n"
@@ -20,10 +20,12 @@ static const char help[] =
     "    the backtrace with function names and source lines (when the module\n"
     "    carries a name section or DWARF, as kiln-cc -g builds do) and what\n"
     "    the guest wrote to stderr. This prints them, newest first; find a\n"
-    "    user's failure by the request id they were given.\n"
+    "    user's failure by the request id they were given (--request).\n"
     "\n"
     "OPTIONS\n"
     "    --limit N      at most N reports (default 20)\n"
+    "    --request ID   only the report of that request (the X-Request-Id its\n"
+    "                   client got; status 1 when there is none)\n"
     "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                   KILN_TOKEN overrides it; kiln login\n"
@@ -53,7 +55,7 @@ static const char errors_help[] =
     "    kiln errors - list every failed request of a module, with its request id\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln errors NAME [--limit N] [--json] [--server URL] [--data DIR]\n"
+    "    kiln errors NAME [--limit N] [--request ID] [--json] [--server URL] [--data DIR]\n"
     "\n"
     "DESCRIPTION\n"
     "    Every answer of 500 or more that a module's request got is recorded:\n"
@@ -68,6 +70,7 @@ static const char errors_help[] =
     "\n"
     "OPTIONS\n"
     "    --limit N      at most N failures (default 20)\n"
+    "    --request ID   only that request's failure (status 1 when none)\n"
     "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                   KILN_TOKEN overrides it; kiln login\n"
@@ -82,14 +85,14 @@ static const char errors_help[] =
     "    kiln errors hello --limit 5\n";
 
 static int failures(const char *cmd, const char *hlp, int argc, char **argv) {
-    const char *limit = NULL;
-    client_flag flags[] = {{"--limit", true, &limit, NULL}};
+    const char *limit = NULL, *request = NULL;
+    client_flag flags[] = {{"--limit", true, &limit, NULL}, {"--request", true, &request, NULL}};
     const char *pos[1];
     int npos;
     client_opts o;
     char usage[96];
-    snprintf(usage, sizeof usage, "kiln %s NAME [--limit N] [--json]", cmd);
-    int rc = client_parse(cmd, hlp, usage, argc, argv, flags, 1, pos, 1, 1, &npos, &o);
+    snprintf(usage, sizeof usage, "kiln %s NAME [--limit N] [--request ID] [--json]", cmd);
+    int rc = client_parse(cmd, hlp, usage, argc, argv, flags, 2, pos, 1, 1, &npos, &o);
     if (rc >= 0) return rc;
     bool errors = !strcmp(cmd, "errors");
     if (limit && atoi(limit) <= 0) return cli_fail(cmd, "bad --limit '%s': want a positive number", limit);
@@ -97,10 +100,33 @@ static int failures(const char *cmd, const char *hlp, int argc, char **argv) {
     if (!en) return cli_fail(cmd, "out of memory");
     char path[512];
     snprintf(path, sizeof path, "/api/v1/modules/%s/%s?limit=%d", en, errors ? "errors" : "traps",
-             limit ? atoi(limit) : 20);
+             request ? 1000 : limit ? atoi(limit) : 20);
     free(en);
     client_resp r;
     if (!client_call(cmd, &o, "GET", path, NULL, 0, NULL, &r)) { client_resp_free(&r); return 1; }
+    if (request) {
+        /* --request ID: only that request's failure (the newest 1000 are searched). */
+        cJSON *keep = cJSON_CreateArray(), *t, *next;
+        if (!keep) { client_resp_free(&r); return cli_fail(cmd, "out of memory"); }
+        for (t = r.json ? r.json->child : NULL; t; t = next) {
+            next = t->next;
+            if (!strcmp(client_str(t, "request_id", ""), request))
+                cJSON_AddItemToArray(keep, cJSON_DetachItemViaPointer(r.json, t));
+        }
+        cJSON_Delete(r.json);
+        r.json = keep;
+        if (cJSON_GetArraySize(keep) == 0) {
+            client_resp_free(&r);
+            return cli_fail(cmd, "no %s of %s has the request id '%s'", errors ? "failure" : "trap report", pos[0], request);
+        }
+        if (o.json) {
+            char *text = cJSON_Print(keep);
+            if (text) puts(text);
+            free(text);
+            client_resp_free(&r);
+            return 0;
+        }
+    }
     if (o.json) { client_print_json(&r); client_resp_free(&r); return 0; }
     if (cJSON_GetArraySize(r.json) == 0) printf("no %s recorded for %s\n", errors ? "errors" : "traps", pos[0]);
     const cJSON *t;

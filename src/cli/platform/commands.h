@@ -13,6 +13,7 @@
 #define PLATFORM_COMMANDS(X)                                                                   \
     X("serve", cmd_serve, "serve versioned modules over HTTP (WAGI), with an admin API")      \
     X("login", cmd_login, "remember a server and its admin token for this user")             \
+    X("dev", cmd_dev, "build, serve locally with the module live, rebuild and redeploy on save")  \
     X("deploy", cmd_deploy, "upload a module as a service's next version")                    \
     X("ls", cmd_ls, "list the modules on a server")                                            \
     X("versions", cmd_versions, "list a module's versions")                                    \
