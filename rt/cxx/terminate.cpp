@@ -196,7 +196,11 @@ bool terminating;
  * std::terminate without catching it). */
 kx_throw *current(void) { return caught ? caught : flying; }
 
-[[noreturn]] void verbose_terminate(void) {
+} // namespace
+
+/* Named for kiln's trap report, which recognises the frame (src/diag/report.c). */
+extern "C" [[noreturn]] void __kiln_terminate(void);
+extern "C" void __kiln_terminate(void) {
     line l = {{0}, 0};
     if (terminating) {
         put(&l, "terminate called recursively");
@@ -223,8 +227,6 @@ kx_throw *current(void) { return caught ? caught : flying; }
     __builtin_trap();
 }
 
-} // namespace
-
 [[noreturn]] static void default_unexpected(void) { std::terminate(); }
 
 /* C++17 removed std::unexpected and its handler from the headers; the
@@ -236,7 +238,7 @@ unexpected_handler set_unexpected(unexpected_handler h) noexcept;
 
 /* libc++abi's std::terminate, std::get_terminate and friends read these. */
 extern "C" {
-std::terminate_handler __cxa_terminate_handler = verbose_terminate;
+std::terminate_handler __cxa_terminate_handler = __kiln_terminate;
 std::unexpected_handler __cxa_unexpected_handler = default_unexpected;
 std::new_handler __cxa_new_handler = nullptr;
 }
@@ -244,7 +246,7 @@ std::new_handler __cxa_new_handler = nullptr;
 namespace std {
 terminate_handler set_terminate(terminate_handler h) noexcept {
     terminate_handler old = __cxa_terminate_handler;
-    __cxa_terminate_handler = h ? h : verbose_terminate;
+    __cxa_terminate_handler = h ? h : __kiln_terminate;
     return old;
 }
 unexpected_handler set_unexpected(unexpected_handler h) noexcept {
