@@ -233,7 +233,8 @@ static const char *const thrown[] = {
     "future_error", "failure",
 };
 #define THROW_HINT(x) "libc++ would have thrown std::" x " here, but the program is built " \
-    "without C++ exceptions (kiln-c++ uses -fno-exceptions), so it called abort()"
+    "without C++ exceptions (-fno-exceptions; or this is code inside Debian's wasm32 libc++.a, " \
+    "which is built so: std::string's members, std::stoi...), so it called abort()"
 static const char *const thrown_hint[] = {
     THROW_HINT("out_of_range"), THROW_HINT("length_error"), THROW_HINT("invalid_argument"),
     THROW_HINT("logic_error"), THROW_HINT("runtime_error"), THROW_HINT("range_error"),
