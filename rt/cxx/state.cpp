@@ -58,6 +58,11 @@ static void land(kx_throw *t) {
 
 using namespace kiln_cxx;
 
+/* A program that can catch can catch std::bad_alloc: operator new
+ * (new.cpp) throws it through throw.cpp, which it references only weakly. */
+extern "C" [[noreturn]] void __kiln_cxx_throw_bad_alloc(void);
+__attribute__((used)) static void (*const keep_bad_alloc)(void) = __kiln_cxx_throw_bad_alloc;
+
 extern "C" {
 
 void *__cxa_allocate_exception(size_t size) noexcept;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 
 #include <exception>
+#include <new>
+#include <typeinfo>
 
 #include "exception.h"
 
@@ -28,6 +30,10 @@ void __cxa_rethrow_primary_exception(void *obj);
 [[noreturn]] void __cxa_call_unexpected(void *payload);
 int _Unwind_RaiseException(void *payload);
 int __kiln_cxx_guard_main(int (*main_fn)(void));
+[[noreturn]] void __kiln_cxx_throw_bad_alloc(void);
+[[noreturn]] void __cxa_bad_cast(void);
+[[noreturn]] void __cxa_bad_typeid(void);
+[[noreturn]] void __cxa_throw_bad_array_new_length(void);
 
 /* The unwinder's entry in the ABI; here it is one instruction. */
 int _Unwind_RaiseException(void *payload) {
@@ -71,6 +77,14 @@ void __cxa_call_unexpected(void *payload) {
     __cxa_begin_catch(payload);
     std::terminate();
 }
+
+/* What the language and operator new throw (libc++abi's versions, in its
+ * cxa_aux_runtime, call std::terminate: built without exceptions). The
+ * classes and their type_info are libc++abi's. */
+void __kiln_cxx_throw_bad_alloc(void) { throw std::bad_alloc(); }
+void __cxa_bad_cast(void) { throw std::bad_cast(); }
+void __cxa_bad_typeid(void) { throw std::bad_typeid(); }
+void __cxa_throw_bad_array_new_length(void) { throw std::bad_array_new_length(); }
 
 /* Called instead of main (tools/kiln-cc links with
  * -Wl,--wrap=__original_main, and rt/cxx/main.c calls this when it is
