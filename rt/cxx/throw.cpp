@@ -29,7 +29,7 @@ void *__cxa_begin_catch(void *payload) noexcept;
 void __cxa_rethrow_primary_exception(void *obj);
 [[noreturn]] void __cxa_call_unexpected(void *payload);
 int _Unwind_RaiseException(void *payload);
-int __kiln_cxx_guard_main(int (*main_fn)(void));
+int __kiln_cxx_guard_main(int (*main_fn)(int, char **), int argc, char **argv);
 [[noreturn]] void __kiln_cxx_throw_bad_alloc(void);
 [[noreturn]] void __cxa_bad_cast(void);
 [[noreturn]] void __cxa_bad_typeid(void);
@@ -86,15 +86,14 @@ void __cxa_bad_cast(void) { throw std::bad_cast(); }
 void __cxa_bad_typeid(void) { throw std::bad_typeid(); }
 void __cxa_throw_bad_array_new_length(void) { throw std::bad_array_new_length(); }
 
-/* Called instead of main (tools/kiln-cc links with
- * -Wl,--wrap=__original_main, and rt/cxx/main.c calls this when it is
- * linked): an exception that leaves main is caught here and
- * std::terminate reports it ("terminate called after throwing an instance
- * of ..."), as a native program does. WebAssembly has no search phase, so
- * destructors between the throw and here have already run. */
-int __kiln_cxx_guard_main(int (*main_fn)(void)) {
+/* Calls main (rt/cxx/main.c's __main_void calls this when it is linked):
+ * an exception that leaves main is caught here and std::terminate reports
+ * it ("terminate called after throwing an instance of ..."), as a native
+ * program does. WebAssembly has no search phase, so destructors between
+ * the throw and here have already run. */
+int __kiln_cxx_guard_main(int (*main_fn)(int, char **), int argc, char **argv) {
     try {
-        return main_fn();
+        return main_fn(argc, argv);
     } catch (...) {
         std::terminate();
     }
