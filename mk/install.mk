@@ -79,7 +79,7 @@ install: all toolchain $(BUILD)/completion/kiln.bash $(BUILD)/man/kiln.1
 	rm -rf $(I_KLIB)/kiln-rt
 	mkdir -p $(I_KLIB)/kiln-rt/lib
 	cp -R $(RT_DIR)/include $(I_KLIB)/kiln-rt/include
-	install -m 644 $(RT_LIB) $(I_KLIB)/kiln-rt/lib/
+	install -m 644 $(RT_LIB) $(RT_CXX_LIB) $(I_KLIB)/kiln-rt/lib/
 	install -m 644 $(LIB) $(I_LIB)/libkiln.a
 	install -m 644 $(HEADERS) $(I_INC)/
 	printf '%s\n' "$$KILN_PC" >$(I_PC)/kiln.pc

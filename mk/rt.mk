@@ -6,6 +6,8 @@
 #   lib/libkiln-rt.a  rt/*.c compiled for wasm32-wasi: abort() and assert()
 #                     that say why, and the libc supplement (tmpfile, mkstemp,
 #                     chmod, system, ...)
+#   lib/libkiln-cxx.a rt/cxx: the C++ exception runtime (kiln-c++ links it
+#                     unless -fno-exceptions), see docs/toolchain.md
 # kiln-cc adds both to every command (docs/toolchain.md). Building it needs
 # the guest toolchain (scripts/deps.sh installs it); kiln-cc names a missing
 # package itself.
@@ -15,6 +17,9 @@ RT_OBJ  := $(RT_SRC:rt/%.c=$(RT_DIR)/obj/%.o)
 RT_HDR  := $(shell find rt/include -name '*.h')
 RT_HDR_OUT := $(RT_HDR:rt/include/%=$(RT_DIR)/include/%)
 RT_LIB  := $(RT_DIR)/lib/libkiln-rt.a
+RT_CXX_SRC := $(wildcard rt/cxx/*.cpp rt/cxx/*.c)
+RT_CXX_OBJ := $(patsubst rt/cxx/%,$(RT_DIR)/obj/cxx/%.o,$(RT_CXX_SRC))
+RT_CXX_LIB := $(RT_DIR)/lib/libkiln-cxx.a
 # Header-only libraries in /usr/include whose headers are the same for every
 # target (no glibc, no machine types): kiln-cc finds <stb/stb_image.h> and the
 # like through links in kiln-rt/include, and nothing else of /usr/include.
@@ -23,7 +28,7 @@ RT_PORTABLE := $(PORTABLE_HEADERS:%=$(RT_DIR)/include/%)
 RT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)=kiln
 
 .PHONY: rt
-rt: $(RT_LIB) $(RT_HDR_OUT) $(RT_PORTABLE)
+rt: $(RT_LIB) $(RT_CXX_LIB) $(RT_HDR_OUT) $(RT_PORTABLE)
 toolchain: rt
 
 $(RT_HDR_OUT): $(RT_DIR)/include/%: rt/include/%
@@ -49,3 +54,23 @@ $(RT_LIB): $(RT_OBJ) $(BUILD)/kiln-ar
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(BUILD)/kiln-ar rcs $@ $(RT_OBJ)
+
+# The C++ exception runtime. Only throw.cpp holds exception-handling
+# instructions (its throws and the guard around main); the rest is built
+# without, so that a program that never throws keeps a module without them.
+RT_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -fno-exceptions -ffile-prefix-map=$(CURDIR)=kiln
+
+$(RT_DIR)/obj/cxx/%.cpp.o: rt/cxx/%.cpp rt/cxx/exception.h rt/line.h $(RT_HDR_OUT) $(BUILD)/kiln-cc
+	@mkdir -p $(dir $@)
+	KILN_RT=$(RT_DIR) $(BUILD)/kiln-c++ $(RT_CXXFLAGS) -c $< -o $@
+
+$(RT_DIR)/obj/cxx/%.c.o: rt/cxx/%.c $(RT_HDR_OUT) $(BUILD)/kiln-cc
+	@mkdir -p $(dir $@)
+	KILN_RT=$(RT_DIR) $(BUILD)/kiln-cc $(RT_CFLAGS) -c $< -o $@
+
+$(RT_DIR)/obj/cxx/throw.cpp.o: RT_CXXFLAGS += -fexceptions
+
+$(RT_CXX_LIB): $(RT_CXX_OBJ) $(BUILD)/kiln-ar
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(BUILD)/kiln-ar rcs $@ $(RT_CXX_OBJ)

@@ -210,12 +210,15 @@ static const char *abort_frame_kind(const char *fn)
     if (!strcmp(fn, "abort")) return "abort";
     if (!strcmp(fn, "__assert_fail")) return "assert";
     if (!strcmp(fn, "__stack_chk_fail")) return "stack_chk";
+    /* kiln's C++ runtime (rt/cxx): the default terminate handler, and the
+     * guard around main that hands it an exception nobody caught */
+    if (!strcmp(fn, "__kiln_terminate") || !strcmp(fn, "__kiln_cxx_guard_main")) return "uncaught";
     /* std::__throw_out_of_range, std::__2::__throw_length_error (Debian's
      * libc++ uses the inline namespace __2), vector<...>::__throw_out_of_range */
     if (!strncmp(fn, "std::", 5) && (!strncmp(fn + 5, "__throw_", 8) || strstr(fn, "::__throw_")))
         return "throw";
     if (!strncmp(fn, "abort_message", 13) || !strncmp(fn, "std::terminate", 14) ||
-        !strncmp(fn, "std::__terminate", 16) || !strncmp(fn, "__cxa_pure_virtual", 18) ||
+        !strncmp(fn, "std::__terminate", 16) || !strcmp(fn, "terminate") || !strncmp(fn, "__cxa_pure_virtual", 18) ||
         !strncmp(fn, "__cxa_deleted_virtual", 21) || !strncmp(fn, "demangling_terminate_handler", 28))
         return "terminate";
     return NULL;
@@ -230,7 +233,8 @@ static const char *const thrown[] = {
     "future_error", "failure",
 };
 #define THROW_HINT(x) "libc++ would have thrown std::" x " here, but the program is built " \
-    "without C++ exceptions (kiln-c++ uses -fno-exceptions), so it called abort()"
+    "without C++ exceptions (-fno-exceptions; or this is code inside Debian's wasm32 libc++.a, " \
+    "which is built so: std::string's members, std::stoi...), so it called abort()"
 static const char *const thrown_hint[] = {
     THROW_HINT("out_of_range"), THROW_HINT("length_error"), THROW_HINT("invalid_argument"),
     THROW_HINT("logic_error"), THROW_HINT("runtime_error"), THROW_HINT("range_error"),
@@ -274,7 +278,11 @@ static const char *abort_cause(const xframe *xs, size_t nx, size_t *user_frame)
             hint = "the stack protector found a function's frame overwritten (a local array "
                    "written past its end) when the function returned: the frame below is the "
                    "function";
-        else if (!strcmp(k, "terminate"))
+        else if (!strcmp(k, "uncaught"))
+            hint = "std::terminate was called: a C++ exception nobody caught (WebAssembly "
+                   "unwinds before it knows, so destructors have run), one that left a noexcept "
+                   "function, or a direct call; the line above names the exception";
+        else if (!strcmp(k, "terminate") && !strstr(hint, "std::terminate was called"))
             hint = "the C++ runtime called abort() (std::terminate, or a pure virtual call); "
                    "its message is above";
     }

@@ -113,6 +113,7 @@ typedef struct C {
     uint32_t nclauses, clause_cap, clause_handler_cap;
     int32_t cur_scope;
     uint32_t try_depth, max_try_depth;
+    uint32_t exn_reserve; /* slots for legacy catches' exceptions, below the operand stack */
     uint32_t *exn_fixups;      /* code positions holding an exception depth */
     uint32_t nexn_fixups, exn_fixup_cap;
 
@@ -211,7 +212,7 @@ static uint32_t width(uint8_t t) { return t == KILN_V128 ? 2 : 1; }
 
 /* The natural slot of stack position pos: right above the value below it. */
 static uint32_t natural(C *c, uint32_t pos) {
-    if (pos == 0) return c->nlocal_slots;
+    if (pos == 0) return c->nlocal_slots + c->exn_reserve;
     const opnd *below = &c->stack[pos - 1];
     return below->slot + width(below->type);
 }
@@ -1230,11 +1231,14 @@ static bool compile_rethrow(C *c) {
     return compile_throw_ref(c, true, t->exn_depth);
 }
 
-/* After the body: exception slots go above the frame, clauses are grouped
- * by handler. */
+/* After the body: exception slots are the ones reserved between the locals
+ * and the operand stack, clauses are grouped by handler. (Not above the
+ * operand stack: a callee's frame starts at its arguments, on the operand
+ * stack, and would overwrite an exception that a catch body holds across a
+ * call, such as C++'s destructor calls before `rethrow`.) */
 static bool finish_eh(C *c, funcdef *f, uint32_t *frame_slots) {
-    uint32_t base = *frame_slots;
-    *frame_slots += c->max_try_depth;
+    (void)frame_slots;
+    uint32_t base = c->nlocal_slots;
     for (uint32_t i = 0; i < c->nexn_fixups; i++) c->code[c->exn_fixups[i]] += base;
     for (uint32_t i = 0; i < c->nclauses; i++)
         if (c->clauses[i].exn_slot != UINT32_MAX) c->clauses[i].exn_slot += base;
@@ -1711,15 +1715,19 @@ static bool read_locals(C *c) {
         slot += width((uint8_t)c->local_types[i]);
     }
     c->nlocal_slots = slot;
-    c->max_slot = slot;
+    c->max_slot = slot + c->exn_reserve;
     return true;
 }
 
-bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t size, kiln_error *err) {
+/* Compiles with `reserve` exception slots; *need, when the body's legacy
+ * try nesting wants more (then nothing is kept). */
+static bool compile_reserved(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t size,
+                             kiln_error *err, uint32_t reserve, uint32_t *need) {
     char where[64];
     snprintf(where, sizeof where, "function %u", f->index);
     reader r = {.base = m->bytes, .p = body, .end = body + size, .err = err, .where = where};
-    C c = {.m = m, .f = f, .r = &r, .last_op = -1, .last_dst_stack = -1, .cur_scope = -1};
+    C c = {.m = m, .f = f, .r = &r, .last_op = -1, .last_dst_stack = -1, .cur_scope = -1,
+           .exn_reserve = reserve};
     bool ok = read_locals(&c);
     if (ok) {
         c.virt_lo = 0;
@@ -1730,7 +1738,10 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     if (ok) ok = compile_body(&c);
     if (ok && c.oom) { rd_fail(&r, "out of memory"); ok = false; }
     if (ok && r.p != r.end) { rd_fail(&r, "section size mismatch: bytes after the function's final end (END opcode expected)"); ok = false; }
-    if (ok) {
+    *need = c.max_try_depth;
+    if (ok && c.max_try_depth > reserve) {
+        ok = true; /* compiled again by the caller, with the slots */
+    } else if (ok) {
         f->nlocals = c.nlocals;
         f->nlocal_slots = c.nlocal_slots;
         uint32_t slots = c.max_slot + 2;
@@ -1760,4 +1771,16 @@ bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t 
     free(c.local_types);
     free(c.local_slot);
     return ok;
+}
+
+/* The slots a legacy catch keeps its exception in must lie below the
+ * operand stack, and their number (the try nesting depth) is known only at
+ * the end: a function with legacy try is compiled twice, the second time
+ * with the slots reserved. Other functions are compiled once, as before. */
+bool compile_function(kiln_module *m, funcdef *f, const uint8_t *body, uint32_t size, kiln_error *err) {
+    uint32_t need = 0;
+    if (!compile_reserved(m, f, body, size, err, 0, &need)) return false;
+    if (need == 0) return true;
+    uint32_t again = 0;
+    return compile_reserved(m, f, body, size, err, need, &again);
 }
