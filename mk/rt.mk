@@ -60,7 +60,7 @@ $(RT_LIB): $(RT_OBJ) $(BUILD)/kiln-ar
 # without, so that a program that never throws keeps a module without them.
 RT_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -fno-exceptions -ffile-prefix-map=$(CURDIR)=kiln
 
-$(RT_DIR)/obj/cxx/%.cpp.o: rt/cxx/%.cpp rt/cxx/exception.h rt/line.h $(RT_HDR_OUT) $(BUILD)/kiln-cc
+$(RT_DIR)/obj/cxx/%.cpp.o: rt/cxx/%.cpp rt/cxx/exception.h rt/line.h $(RT_HDR_OUT) $(BUILD)/kiln-cc $(BUILD)/kiln-c++
 	@mkdir -p $(dir $@)
 	KILN_RT=$(RT_DIR) $(BUILD)/kiln-c++ $(RT_CXXFLAGS) -c $< -o $@
 
