@@ -73,7 +73,26 @@ static const char help[] =
     "        The data directory (default ./kiln-data, or KILN_DATA).\n"
     "\n"
     "    --threads N\n"
-    "        Worker threads (default: one per core).\n"
+    "        HTTP threads (default: one per core). They read requests and\n"
+    "        send responses; guests never run on them, so /healthz, /metrics\n"
+    "        and the admin API answer however busy the guests are.\n"
+    "\n"
+    "    --guest-threads N\n"
+    "        Threads that run guests (default: 4 per core, at least 8).\n"
+    "\n"
+    "    --max-in-flight N\n"
+    "        Requests of one module whose guests run at once (default: half\n"
+    "        the guest threads), so that one module, however slow, leaves\n"
+    "        threads to the others. Its further requests wait in its queue.\n"
+    "\n"
+    "    --max-queue N\n"
+    "        Requests of one module that may wait for a guest thread (default\n"
+    "        64). Beyond, a request is answered 503 with Retry-After: 1 at\n"
+    "        once.\n"
+    "\n"
+    "    --max-queue-wait DURATION\n"
+    "        How long a request may wait for a guest thread (default 10s);\n"
+    "        then it is answered 503 with Retry-After: 1.\n"
     "\n"
     "    --max-body SIZE\n"
     "        Largest request body, e.g. 16MiB (the default). Larger ones get\n"
@@ -116,7 +135,7 @@ static const char help[] =
     "        registry, in batches (default 1s).\n"
     "\n"
     "    --cpu-sample N\n"
-    "        Measure CPU time on one request in N per worker thread (default\n"
+    "        Measure CPU time on one request in N per guest thread (default\n"
     "        64; 1: every request), and on any request 10 ms or more after the\n"
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
@@ -214,7 +233,8 @@ static void login_line(const char *host, unsigned port, const char *data_dir, ch
 }
 
 int cmd_serve(int argc, char **argv) {
-    const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
+    const char *listen = "127.0.0.1:8080", *threads = NULL, *guest_threads = NULL, *max_in_flight = NULL,
+               *max_queue = NULL, *max_queue_wait = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
                *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
@@ -223,6 +243,10 @@ int cmd_serve(int argc, char **argv) {
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
         {"--threads", true, &threads, NULL},
+        {"--guest-threads", true, &guest_threads, NULL},
+        {"--max-in-flight", true, &max_in_flight, NULL},
+        {"--max-queue", true, &max_queue, NULL},
+        {"--max-queue-wait", true, &max_queue_wait, NULL},
         {"--max-body", true, &max_body, NULL},
         {"--max-output", true, &max_output, NULL},
         {"--connection-timeout", true, &conn_timeout, NULL},
@@ -255,7 +279,7 @@ int cmd_serve(int argc, char **argv) {
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
         .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
-        .cache_capacity = 64, .max_table_elements = 10000000,
+        .cache_capacity = 64, .max_table_elements = 10000000, .max_queue = 64,
     };
     if (!parse_listen(listen, host, sizeof host, &cfg.port))
         return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
@@ -268,6 +292,11 @@ int cmd_serve(int argc, char **argv) {
         var = (unsigned)n_;                                                                     \
     }
     NUM(threads, cfg.threads, "--threads");
+    NUM(guest_threads, cfg.guest_threads, "--guest-threads");
+    NUM(max_in_flight, cfg.max_in_flight, "--max-in-flight");
+    NUM(max_queue, cfg.max_queue, "--max-queue");
+    if ((guest_threads && !cfg.guest_threads) || (max_in_flight && !cfg.max_in_flight))
+        return cli_fail("serve", "bad %s '0': want 1 or more", guest_threads && !cfg.guest_threads ? "--guest-threads" : "--max-in-flight");
     NUM(conn_timeout, cfg.connection_timeout_s, "--connection-timeout");
     NUM(max_conn, cfg.connection_limit, "--max-connections");
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
@@ -284,6 +313,12 @@ int cmd_serve(int argc, char **argv) {
     if (max_output) {
         if (!client_parse_size(max_output, &v) || !v) return cli_fail("serve", "bad --max-output '%s': want a size such as 64MiB", max_output);
         cfg.max_output_bytes = v;
+    }
+    if (max_queue_wait) {
+        if (!client_parse_duration_ms(max_queue_wait, &v) || !v || v > 3600000)
+            return cli_fail("serve", "bad --max-queue-wait '%s': want a duration such as 500ms or 10s, at most 1h",
+                            max_queue_wait);
+        cfg.max_queue_wait_ms = (unsigned)v;
     }
     if (def_timeout) {
         if (!client_parse_duration_ms(def_timeout, &v)) return cli_fail("serve", "bad --default-timeout '%s': want a duration such as 500ms or 30s, at most %llu ms", def_timeout, (unsigned long long)KILN_MAX_TIMEOUT_MS);
@@ -362,12 +397,14 @@ int cmd_serve(int argc, char **argv) {
             cJSON_AddStringToObject(f, "url", url);
             cJSON_AddStringToObject(f, "data", cfg.data_dir);
             cJSON_AddNumberToObject(f, "threads", s->cfg.threads);
+            cJSON_AddNumberToObject(f, "guest_threads", s->cfg.guest_threads);
             cJSON_AddNumberToObject(f, "pid", (double)getpid());
             cJSON_AddStringToObject(f, "login", login);
         }
         server_log(s, "listening", f);
     } else {
-        printf("kiln serve: listening on %s (data %s, %u threads)\n", url, cfg.data_dir, s->cfg.threads);
+        printf("kiln serve: listening on %s (data %s, %u threads, %u guest threads)\n", url, cfg.data_dir,
+               s->cfg.threads, s->cfg.guest_threads);
         printf("kiln serve: to use it from any shell: %s\n", login);
         fflush(stdout);
     }
