@@ -428,6 +428,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         /* Headers only, so far. Refuse early what would be refused anyway,
          * so a large upload is never read. */
         ctx->started = true;
+        if (s->headwatch) { /* the head is complete: its deadline is met */
+            const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            if (ci) headwatch_waiting(s->headwatch, ci->socket_context, false);
+        }
         ctx->start_ns = plat_now_ns();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         http_reply r = {.status = 0};
@@ -532,13 +536,29 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     return ctx;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    server *s = cls;
+    if (!s->headwatch) return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? headwatch_open(s->headwatch, ci->connect_fd) : NULL;
+    } else {
+        headwatch_close(s->headwatch, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
     server *s = cls;
-    (void)c;
     (void)toe;
     request_ctx *ctx = *con_cls;
     if (!ctx) return;
     if (ctx->was_suspended) atomic_fetch_sub(&s->suspended, 1); /* its reply is sent (or the client gone) */
+    if (s->headwatch) { /* a kept-alive connection's next head is due */
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci) headwatch_waiting(s->headwatch, ci->socket_context, true);
+    }
     if (ctx->job) job_free(ctx->job); /* never reached: jobs end before MHD stops */
     free(ctx->raw_uri);
     free(ctx->body);
@@ -562,6 +582,11 @@ bool http_start(server *s, perr *e) {
     unsigned threads = s->cfg.threads;
     if (!(s->guests = guests_start(s, e)))
         return false;
+    if (s->cfg.header_timeout_ms && !(s->headwatch = headwatch_start(s->cfg.header_timeout_ms, e))) {
+        guests_free(s->guests);
+        s->guests = NULL;
+        return false;
+    }
     s->mhd = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
                               MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
                               MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -570,11 +595,14 @@ bool http_start(server *s, perr *e) {
                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+                              MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
                               MHD_OPTION_END);
     if (!s->mhd) {
         guests_free(s->guests);
         s->guests = NULL;
+        headwatch_stop(s->headwatch);
+        s->headwatch = NULL;
         return perr_set(e, 500, "cannot start the HTTP server on %s:%u (out of memory or threads?)",
                         s->cfg.listen_host, s->port);
     }
@@ -594,4 +622,6 @@ void http_stop(server *s) {
     s->mhd = NULL;
     guests_free(s->guests);
     s->guests = NULL;
+    headwatch_stop(s->headwatch); /* after MHD: every connection is closed */
+    s->headwatch = NULL;
 }

@@ -171,9 +171,14 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                                "# TYPE kiln_guests_refused_total counter\n"
                                "kiln_guests_refused_total{reason=\"busy\"} %lu\n"
                                "kiln_guests_refused_total{reason=\"waited\"} %lu\n"
-                               "kiln_guests_refused_total{reason=\"stopping\"} %lu\n",
+                               "kiln_guests_refused_total{reason=\"stopping\"} %lu\n"
+                               "# HELP kiln_header_timeouts_total Connections shut down for not sending a request "
+                               "head within --header-timeout.\n"
+                               "# TYPE kiln_header_timeouts_total counter\n"
+                               "kiln_header_timeouts_total %lu\n",
                                gs.threads, gs.running, gs.queued, (unsigned long)gs.refused_module,
-                               (unsigned long)gs.refused_wait, (unsigned long)gs.refused_stopping);
+                               (unsigned long)gs.refused_wait, (unsigned long)gs.refused_stopping,
+                               (unsigned long)headwatch_shut_total(s->headwatch));
     /* The live version of every module, as an info-style gauge. */
     perr e = {0};
     cJSON *mods = reg_modules(s->reg, &e);

@@ -40,6 +40,7 @@ typedef struct server_config {
     unsigned connection_timeout_s;/* idle or stalled connections are closed after it */
     unsigned connection_limit;    /* total concurrent connections */
     unsigned per_ip_limit;        /* concurrent connections from one address (0: none) */
+    unsigned header_timeout_ms;   /* a request head must be complete this soon (headwatch.c); 0: none */
     reg_limits default_limits;    /* for versions deployed without their own */
     uint32_t max_table_elements;  /* every version's table limit (0: the engine's, 10,000,000) */
     size_t cache_capacity;        /* compiled modules kept */
@@ -60,6 +61,8 @@ typedef struct rollouts rollouts;
 typedef struct webhook webhook;
 typedef struct agg agg;
 typedef struct guests guests;
+typedef struct headwatch headwatch;
+typedef struct head_conn head_conn;
 struct MHD_Daemon;
 
 typedef struct server {
@@ -82,6 +85,7 @@ typedef struct server {
     int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
     guests *guests;        /* the guest threads (guests.c) */
+    headwatch *headwatch;  /* the header deadline (headwatch.c); NULL when none */
     atomic_uint suspended; /* connections waiting for a guest (http.c) */
     uint16_t port;         /* the port actually bound */
     char port_str[8];
@@ -261,6 +265,16 @@ void guests_get_stats(guests *g, guest_stats *out);
  * joins the threads. guests_free after no one submits any more. */
 void guests_stop(guests *g);
 void guests_free(guests *g);
+
+/* headwatch.c: the header deadline. A connection is watched from open to
+ * close; waiting (for a request head) from open and from the end of each
+ * request, not from when its head is complete. */
+headwatch *headwatch_start(unsigned deadline_ms, perr *e);
+void headwatch_stop(headwatch *w);
+head_conn *headwatch_open(headwatch *w, int fd);
+void headwatch_close(headwatch *w, head_conn *c);
+void headwatch_waiting(headwatch *w, head_conn *c, bool waiting);
+uint64_t headwatch_shut_total(headwatch *w);
 
 /* http.c: the MHD daemon. */
 bool http_start(server *s, perr *e);

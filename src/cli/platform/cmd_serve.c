@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,17 @@ static const char help[] =
     "        slow clients cannot hold the server.\n"
     "\n"
     "    --max-connections N\n"
-    "        Concurrent connections accepted (default 1024); --max-per-ip N\n"
-    "        bounds those from one address (default 0: no bound).\n"
+    "        Concurrent connections accepted (default 1024, and at most what\n"
+    "        the open-file limit allows); --max-per-ip N bounds those from one\n"
+    "        address (default a quarter of --max-connections, so one client\n"
+    "        cannot take them all; 0: no bound, e.g. behind a proxy whose\n"
+    "        connections all come from one address).\n"
+    "\n"
+    "    --header-timeout DURATION\n"
+    "        A connection must send a complete request head within this of\n"
+    "        opening or of its previous response (default 10s; 0: no limit),\n"
+    "        else it is closed: a client trickling header bytes (slowloris)\n"
+    "        resets the idle --connection-timeout, not this one.\n"
     "\n"
     "    --default-timeout DURATION, --default-fuel N, --default-max-memory SIZE\n"
     "        Limits for versions deployed without their own (defaults 30s,\n"
@@ -234,7 +244,7 @@ static void login_line(const char *host, unsigned port, const char *data_dir, ch
 
 int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *guest_threads = NULL, *max_in_flight = NULL,
-               *max_queue = NULL, *max_queue_wait = NULL, *max_body = NULL, *max_output = NULL,
+               *max_queue = NULL, *max_queue_wait = NULL, *header_timeout = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
                *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
@@ -247,6 +257,7 @@ int cmd_serve(int argc, char **argv) {
         {"--max-in-flight", true, &max_in_flight, NULL},
         {"--max-queue", true, &max_queue, NULL},
         {"--max-queue-wait", true, &max_queue_wait, NULL},
+        {"--header-timeout", true, &header_timeout, NULL},
         {"--max-body", true, &max_body, NULL},
         {"--max-output", true, &max_output, NULL},
         {"--connection-timeout", true, &conn_timeout, NULL},
@@ -277,7 +288,7 @@ int cmd_serve(int argc, char **argv) {
     server_config cfg = {
         .listen_host = host, .data_dir = o.data_dir,
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
-        .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
+        .connection_timeout_s = 30, .connection_limit = 1024, .header_timeout_ms = 10000,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
         .cache_capacity = 64, .max_table_elements = 10000000, .max_queue = 64,
     };
@@ -299,6 +310,8 @@ int cmd_serve(int argc, char **argv) {
         return cli_fail("serve", "bad %s '0': want 1 or more", guest_threads && !cfg.guest_threads ? "--guest-threads" : "--max-in-flight");
     NUM(conn_timeout, cfg.connection_timeout_s, "--connection-timeout");
     NUM(max_conn, cfg.connection_limit, "--max-connections");
+    /* One client must not hold every connection (issue 17, break 3). */
+    cfg.per_ip_limit = cfg.connection_limit / 4 ? cfg.connection_limit / 4 : 1;
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
     NUM(cache, cfg.cache_capacity, "--cache");
     NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
@@ -313,6 +326,12 @@ int cmd_serve(int argc, char **argv) {
     if (max_output) {
         if (!client_parse_size(max_output, &v) || !v) return cli_fail("serve", "bad --max-output '%s': want a size such as 64MiB", max_output);
         cfg.max_output_bytes = v;
+    }
+    if (header_timeout) {
+        if (!client_parse_duration_ms(header_timeout, &v) || v > 3600000)
+            return cli_fail("serve", "bad --header-timeout '%s': want a duration such as 10s (0: none), at most 1h",
+                            header_timeout);
+        cfg.header_timeout_ms = (unsigned)v;
     }
     if (max_queue_wait) {
         if (!client_parse_duration_ms(max_queue_wait, &v) || !v || v > 3600000)
@@ -373,6 +392,26 @@ int cmd_serve(int argc, char **argv) {
         if (!client_parse_duration_ms(usage_flush, &v) || !v || v > 600000)
             return cli_fail("serve", "bad --usage-flush '%s': want a duration such as 500ms or 2s", usage_flush);
         cfg.usage_flush_ms = (unsigned)v;
+    }
+
+    /* Every connection is a file descriptor: past the open-file limit
+     * accept fails and the server stops taking connections at all. Raise
+     * the soft limit to the hard one, and keep the connection limit below
+     * it with room for the registry, blobs and native code. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg.connection_limit + 256) {
+            unsigned fit = rl.rlim_cur > 512 ? (unsigned)rl.rlim_cur - 256 : (unsigned)rl.rlim_cur / 2;
+            fprintf(stderr, "kiln serve: warning: the open-file limit (%llu) allows %u connections, not %u\n",
+                    (unsigned long long)rl.rlim_cur, fit, cfg.connection_limit);
+            cfg.connection_limit = fit;
+            if (cfg.per_ip_limit > fit) cfg.per_ip_limit = fit;
+        }
     }
 
     /* Block the shutdown signals before any thread starts, so that every
