@@ -8,7 +8,11 @@
  *   /metrics      Prometheus text
  *
  * MHD runs an internal pool of worker threads, each with its own epoll
- * loop; a handler runs on the worker that read the request. Slow clients
+ * loop; a handler runs on the worker that read the request, except guests:
+ * a /run request (or a route's) is handed to guests.c with its connection
+ * suspended, and resumed to send the reply a guest thread made. So the
+ * workers only parse, route and answer what takes no guest (/healthz, the
+ * admin API, /metrics, /ui) and are never held by a slow guest. Slow clients
  * cost no worker time (reads are event driven) and are dropped after the
  * connection timeout. Request bodies are collected in memory up to the body
  * limit: a request announcing more is answered 413 before its body is read;
@@ -24,13 +28,18 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "platform/server.h"
 
+typedef struct http_job http_job;
+
 typedef struct request_ctx {
     char *raw_uri;     /* the request target as sent (MHD hands handlers a decoded one) */
+    http_job *job;     /* a guest's job while the connection is suspended for it */
+    bool was_suspended;/* counted in server.suspended until the request ends */
     bool started;
     bool too_large;
     uint8_t *body;
@@ -105,11 +114,16 @@ static void reply_free(http_reply *r) {
 /* ---------------------------------------------------------------- request accessors */
 
 const char *http_header(const http_request *rq, const char *name) {
+    if (!rq->conn) { /* a guest thread: the copies (the first of a name, as MHD answers) */
+        for (size_t i = 0; i < rq->nheaders; i++)
+            if (!strcasecmp(rq->headers[i].name, name)) return rq->headers[i].value;
+        return NULL;
+    }
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_arg(const http_request *rq, const char *name) {
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+    return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 typedef struct hdr_list {
@@ -166,27 +180,26 @@ static bool check_token(server *s, const http_request *rq, http_reply *out) {
     return false;
 }
 
-static void route(server *s, const http_request *rq, http_reply *out) {
+/* Answers rq into out, or returns what follows /run/ (NAME[@SEL][/PATH],
+ * in rest_buf for a route's path) when a guest must answer it. */
+static const char *route(server *s, const http_request *rq, http_reply *out, char *rest_buf, size_t rest_size) {
     const char *p = rq->raw_path;
-    if (!strncmp(p, "/run/", 5)) {
-        invoke_handle(s, rq, p + 5, out);
-        return;
-    }
+    if (!strncmp(p, "/run/", 5)) return p + 5;
     if (!strncmp(p, "/api/v1/", 8) || !strcmp(p, "/api/v1")) {
-        if (!check_token(s, rq, out)) return;
+        if (!check_token(s, rq, out)) return NULL;
         if (!strcmp(p, "/api/v1/whoami")) { /* which token this is: the web UI hides actions for read-only */
             const char *auth = http_header(rq, "Authorization");
             cJSON *o = cJSON_CreateObject();
             if (o) cJSON_AddStringToObject(o, "role", token_equal(auth + 7, s->token) ? "admin" : "read-only");
             reply_json(out, 200, o);
-            return;
+            return NULL;
         }
         api_handle(s, rq, p[7] ? p + 8 : "", out);
-        return;
+        return NULL;
     }
     if (!strcmp(p, "/ui") || !strncmp(p, "/ui/", 4)) {
         ui_handle(s, rq, p, out);
-        return;
+        return NULL;
     }
     if (!strcmp(p, "/healthz")) {
         cJSON *o = cJSON_CreateObject();
@@ -195,7 +208,7 @@ static void route(server *s, const http_request *rq, http_reply *out) {
             cJSON_AddStringToObject(o, "version", kiln_version());
         }
         reply_json(out, 200, o);
-        return;
+        return NULL;
     }
     if (!strcmp(p, "/metrics")) {
         char *buf = NULL;
@@ -203,27 +216,114 @@ static void route(server *s, const http_request *rq, http_reply *out) {
         if (!server_render_metrics(s, &buf, &len, &cap)) {
             free(buf);
             reply_error(out, 500, "out of memory");
-            return;
+            return NULL;
         }
         out->status = 200;
         out->body = buf;
         out->body_len = len;
         out->content_type = "text/plain; version=0.0.4; charset=utf-8";
-        return;
+        return NULL;
     }
     /* kiln route add PREFIX NAME: PREFIX[/rest] is /run/NAME[/rest]. */
     char module[72];
     size_t plen;
-    if (reg_route_match(s->reg, p, module, &plen)) {
-        char rest[72 + 4096];
-        if (snprintf(rest, sizeof rest, "%s%s", module, p + plen) < (int)sizeof rest) {
-            invoke_handle(s, rq, rest, out);
-            return;
-        }
-    }
+    if (reg_route_match(s->reg, p, module, &plen) &&
+        snprintf(rest_buf, rest_size, "%s%s", module, p + plen) < (int)rest_size)
+        return rest_buf;
     reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., the routes of kiln route ls, /api/v1/..., "
                           "/ui, /healthz and /metrics",
                 rq->raw_path);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- guests' jobs */
+
+/* A /run request on its way through guests.c: everything the guest thread
+ * reads lives here or in the request's context (raw_uri, body), which the
+ * suspended connection keeps. */
+struct http_job {
+    guest_job job;
+    server *s;
+    struct MHD_Connection *conn;
+    char addr[64];
+    wagi_kv *headers;
+    size_t nheaders;
+    char rest[72 + 4096];
+};
+
+static void job_free(http_job *hj) {
+    if (!hj) return;
+    reply_free(&hj->job.reply);
+    for (size_t i = 0; i < hj->nheaders; i++) { free(hj->headers[i].name); free(hj->headers[i].value); }
+    free(hj->headers);
+    free(hj);
+}
+
+/* A job that no guest ran: 503, try again (another server, or this one
+ * when the module's queue has room). */
+static void job_refuse(http_job *hj) {
+    http_reply *r = &hj->job.reply;
+    if (hj->job.outcome == GUEST_BUSY) {
+        guest_stats gs;
+        guests_get_stats(hj->s->guests, &gs);
+        reply_error(r, 503, "module %s is busy: %u of its requests are running and %u waiting (serve "
+                            "--max-in-flight, --max-queue); retry later", hj->job.key, gs.max_running, gs.max_queue);
+    } else if (hj->job.outcome == GUEST_WAITED) {
+        guest_stats gs;
+        guests_get_stats(hj->s->guests, &gs);
+        reply_error(r, 503, "module %s is busy: this request waited %llu ms without a guest thread (serve "
+                            "--max-queue-wait); retry later", hj->job.key, (unsigned long long)gs.max_wait_ms);
+    } else if (hj->job.outcome == GUEST_STOPPING) {
+        reply_error(r, 503, "the server is shutting down");
+    } else {
+        reply_error(r, 503, "out of memory: try again");
+    }
+    reply_add_header(r, "Retry-After", "1");
+}
+
+/* On the guest thread (or the one refusing): the reply is ready; the
+ * connection's worker sends it. */
+static void job_done(guest_job *j) {
+    http_job *hj = (http_job *)j;
+    if (j->outcome != GUEST_OK) job_refuse(hj);
+    MHD_resume_connection(hj->conn);
+}
+
+/* Suspends c and queues its request for a guest thread; the reply comes
+ * back through job_done and a second final call of on_request. A refusal
+ * (the module's queue is full, shutdown, no memory) takes the same way back
+ * with a 503 made here, so the connection is suspended and resumed exactly
+ * once either way. */
+static void job_start(server *s, struct MHD_Connection *c, request_ctx *ctx, const http_request *rq, const char *rest,
+                      http_reply *r) {
+    http_job *hj = calloc(1, sizeof *hj);
+    if (!hj) {
+        reply_error(r, 503, "out of memory: try again");
+        reply_add_header(r, "Retry-After", "1");
+        return;
+    }
+    hj->s = s;
+    hj->conn = c;
+    snprintf(hj->addr, sizeof hj->addr, "%s", rq->remote_addr);
+    snprintf(hj->rest, sizeof hj->rest, "%s", rest);
+    http_request copy = *rq;
+    copy.nheaders = http_headers(rq, &hj->headers);
+    hj->nheaders = copy.nheaders;
+    copy.headers = hj->headers;
+    copy.conn = NULL; /* MHD's connection is not read from another thread */
+    copy.remote_addr = hj->addr;
+    hj->job.rq = copy;
+    hj->job.rest = hj->rest;
+    hj->job.done = job_done;
+    hj->job.reply.status = 500;
+    ctx->job = hj;
+    ctx->was_suspended = true;
+    atomic_fetch_add(&s->suspended, 1);
+    MHD_suspend_connection(c);
+    guest_admit a = guests_submit(s->guests, &hj->job);
+    if (a == GUEST_OK) return;
+    hj->job.outcome = a;
+    job_done(&hj->job);
 }
 
 /* ---------------------------------------------------------------- MHD callbacks */
@@ -328,6 +428,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         /* Headers only, so far. Refuse early what would be refused anyway,
          * so a large upload is never read. */
         ctx->started = true;
+        if (s->headwatch) { /* the head is complete: its deadline is met */
+            const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            if (ci) headwatch_waiting(s->headwatch, ci->socket_context, false);
+        }
         ctx->start_ns = plat_now_ns();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         http_reply r = {.status = 0};
@@ -373,9 +477,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
 
     /* The whole request is here. */
-    http_reply r = {.status = 500};
-    if (ctx->too_large) {
-        reply_error(&r, 413, "request body is larger than the limit of %llu bytes (kiln serve --max-body sets it)",
+    http_reply local = {.status = 500}, *rp = &local;
+    http_job *hj = ctx->job;
+    ctx->job = NULL;
+    if (hj) { /* resumed: a guest's reply (or a refusal) to send; its usage
+               * record points into it, so it is sent from where it is */
+        rp = &hj->job.reply;
+    } else if (ctx->too_large) {
+        reply_error(rp, 413, "request body is larger than the limit of %llu bytes (kiln serve --max-body sets it)",
                     (unsigned long long)s->cfg.max_body_bytes);
     } else {
         /* Path and query from the raw target: QUERY_STRING and X_RAW_PATH_INFO
@@ -391,23 +500,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .method = method, .raw_path = ctx->raw_uri, .query = query, .body = ctx->body,
             .body_len = ctx->len, .conn = c, .remote_addr = addr, .start_ns = ctx->start_ns,
         };
-        route(s, &rq, &r);
+        char rest_buf[72 + 4096];
+        const char *rest = route(s, &rq, rp, rest_buf, sizeof rest_buf);
+        if (rest) {
+            job_start(s, c, ctx, &rq, rest, rp);
+            if (ctx->job) return MHD_YES; /* suspended: back here when resumed */
+        }
     }
     uint64_t before_send = plat_now_ns();
-    enum MHD_Result res = send_reply(c, &r);
-    if (r.has_usage) {
+    enum MHD_Result res = send_reply(c, rp);
+    if (rp->has_usage) {
         uint64_t end = plat_now_ns();
-        usage_record *u = &r.usage;
-        u->status = r.status;
-        u->response_bytes = r.body_len;
+        usage_record *u = &rp->usage;
+        u->status = rp->status;
+        u->response_bytes = rp->body_len;
         /* respond: everything after the guest returned (CGI parse, reply
          * built, queued): the total less the phases measured before it. */
         u->total_ns = end - ctx->start_ns;
-        uint64_t accounted = u->resolve_ns + u->instantiate_ns + u->run_ns + u->teardown_ns;
+        uint64_t accounted = u->queue_ns + u->resolve_ns + u->instantiate_ns + u->run_ns + u->teardown_ns;
         u->respond_ns = u->total_ns > accounted ? u->total_ns - accounted : end - before_send;
         usage_emit(s, u);
     }
-    reply_free(&r);
+    if (hj) job_free(hj);
+    else reply_free(rp);
     return res;
 }
 
@@ -421,12 +536,30 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     return ctx;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    server *s = cls;
+    if (!s->headwatch) return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? headwatch_open(s->headwatch, ci->connect_fd) : NULL;
+    } else {
+        headwatch_close(s->headwatch, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)c;
+    server *s = cls;
     (void)toe;
     request_ctx *ctx = *con_cls;
     if (!ctx) return;
+    if (ctx->was_suspended) atomic_fetch_sub(&s->suspended, 1); /* its reply is sent (or the client gone) */
+    if (s->headwatch) { /* a kept-alive connection's next head is due */
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci) headwatch_waiting(s->headwatch, ci->socket_context, true);
+    }
+    if (ctx->job) job_free(ctx->job); /* never reached: jobs end before MHD stops */
     free(ctx->raw_uri);
     free(ctx->body);
     free(ctx);
@@ -444,9 +577,16 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 bool http_start(server *s, perr *e) {
     /* The socket is listen.c's (bound without SO_REUSEPORT, so a busy port
      * was already an error); MHD owns it from here and closes it at stop. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (strchr(s->cfg.listen_host, ':')) flags |= MHD_USE_IPv6;
     unsigned threads = s->cfg.threads;
+    if (!(s->guests = guests_start(s, e)))
+        return false;
+    if (s->cfg.header_timeout_ms && !(s->headwatch = headwatch_start(s->cfg.header_timeout_ms, e))) {
+        guests_free(s->guests);
+        s->guests = NULL;
+        return false;
+    }
     s->mhd = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
                               MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
                               MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -455,17 +595,33 @@ bool http_start(server *s, perr *e) {
                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+                              MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
                               MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
                               MHD_OPTION_END);
-    if (!s->mhd)
+    if (!s->mhd) {
+        guests_free(s->guests);
+        s->guests = NULL;
+        headwatch_stop(s->headwatch);
+        s->headwatch = NULL;
         return perr_set(e, 500, "cannot start the HTTP server on %s:%u (out of memory or threads?)",
                         s->cfg.listen_host, s->port);
+    }
     s->listen_fd = -1;
     snprintf(s->port_str, sizeof s->port_str, "%u", s->port);
     return true;
 }
 
 void http_stop(server *s) {
+    /* MHD may not stop with connections suspended: the guests finish what
+     * they hold and what waits (new jobs get 503), every connection is
+     * resumed, and its reply gets a moment to go out (bounded: a client
+     * that does not read it is not waited for). */
+    guests_stop(s->guests);
+    for (int i = 0; i < 500 && atomic_load(&s->suspended); i++) usleep(10000);
     if (s->mhd) MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    guests_free(s->guests);
+    s->guests = NULL;
+    headwatch_stop(s->headwatch); /* after MHD: every connection is closed */
+    s->headwatch = NULL;
 }

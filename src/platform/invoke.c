@@ -135,8 +135,6 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
 
     /* The guest's world. */
     wagi_strs env = {0}, args = {0};
-    wagi_kv *hdrs = NULL;
-    size_t nh = 0;
     kiln_wasi *w = NULL;
     kiln_store *st = NULL;
     kiln_trap *trap = NULL;
@@ -150,14 +148,14 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     snprintf(route, sizeof route, "%s/...", script);
     const char *ctype = http_header(rq, "Content-Type");
     const char *host = http_header(rq, "Host");
-    /* The request headers, for HTTP_* variables. */
-    nh = http_headers(rq, &hdrs);
+    /* The request headers, for HTTP_* variables (copied by http.c: this
+     * runs on a guest thread). */
     wagi_request wr = {
         .method = rq->method, .raw_path = rq->raw_path, .query = rq->query,
         .script_name = script, .raw_path_info = raw_path_info, .matched_route = route,
         .host = host ? host : "", .server_name = s->cfg.listen_host, .server_port = s->port_str,
         .remote_addr = rq->remote_addr, .content_type = ctype, .content_length = rq->body_len,
-        .headers = hdrs, .nheaders = nh, .module = name, .version = vbuf, .request_id = out->request_id,
+        .headers = rq->headers, .nheaders = rq->nheaders, .module = name, .version = vbuf, .request_id = out->request_id,
     };
     if (!wagi_build_env(&wr, &env) || !wagi_build_args(name, rq->query, &args)) {
         reply_error(out, 500, "out of memory");
@@ -318,7 +316,5 @@ done:;
     u->teardown_ns = plat_now_ns() - t4;
     wagi_strs_free(&env);
     wagi_strs_free(&args);
-    for (size_t i = 0; i < nh; i++) { free(hdrs[i].name); free(hdrs[i].value); }
-    free(hdrs);
     mc_release(s->cache, en);
 }

@@ -38,7 +38,7 @@ typedef struct admin_counter {
 
 #define RING 65536
 typedef struct timing {
-    uint32_t total, resolve, instantiate, run, teardown, respond; /* ns, saturated */
+    uint32_t total, queue, resolve, instantiate, run, teardown, respond; /* ns, saturated */
 } timing;
 
 struct metrics {
@@ -117,7 +117,7 @@ void metrics_request(metrics *m, const usage_record *u) {
         ms->count++;
         if (u->trap != KILN_TRAP_NONE) ms->traps++;
     }
-    m->ring[m->ring_next] = (timing){sat(u->total_ns), sat(u->resolve_ns), sat(u->instantiate_ns), sat(u->run_ns),
+    m->ring[m->ring_next] = (timing){sat(u->total_ns), sat(u->queue_ns), sat(u->resolve_ns), sat(u->instantiate_ns), sat(u->run_ns),
                                      sat(u->teardown_ns), sat(u->respond_ns)};
     m->ring_next = (m->ring_next + 1) % RING;
     if (m->ring_count < RING) m->ring_count++;
@@ -247,11 +247,11 @@ cJSON *metrics_timings(metrics *m, bool reset) {
     cJSON_AddNumberToObject(o, "count", (double)n);
     uint32_t *v = n ? malloc(n * sizeof *v) : NULL;
     if (n && !v) { free(copy); cJSON_Delete(o); return NULL; }
-    static const char *const names[] = {"total", "resolve", "instantiate", "run", "teardown", "respond"};
-    for (int k = 0; k < 6; k++) {
+    static const char *const names[] = {"total", "queue", "resolve", "instantiate", "run", "teardown", "respond"};
+    for (int k = 0; k < 7; k++) {
         for (size_t i = 0; i < n; i++) {
             const timing *t = &copy[i];
-            const uint32_t f[] = {t->total, t->resolve, t->instantiate, t->run, t->teardown, t->respond};
+            const uint32_t f[] = {t->total, t->queue, t->resolve, t->instantiate, t->run, t->teardown, t->respond};
             v[i] = f[k];
         }
         add_phase(o, names[k], v, n);

@@ -27,7 +27,7 @@ bool metrics_render(metrics *m, char **buf, size_t *len, size_t *cap);
 
 /* Percentiles of each phase over the last requests kept (up to 65,536):
  * {"count":N,"total":{"p50_us":..,"p90_us":..,"p99_us":..,"mean_us":..},
- *  "resolve":{...},"instantiate":{...},"run":{...},"teardown":{...},
+ *  "queue":{...},"resolve":{...},"instantiate":{...},"run":{...},"teardown":{...},
  *  "respond":{...}}. */
 cJSON *metrics_timings(metrics *m, bool reset);
 

@@ -20,10 +20,15 @@ server *server_start(const server_config *cfg, perr *e) {
     if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
     s->cfg = *cfg;
     s->lock_fd = s->listen_fd = -1;
-    if (!s->cfg.threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        s->cfg.threads = n > 0 ? (unsigned)n : 2;
-    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu <= 0) ncpu = 2;
+    if (!s->cfg.threads) s->cfg.threads = (unsigned)ncpu;
+    /* Guests are mostly CPU-bound, but a thread waiting on a slow guest
+     * must not be the one a quick guest needs: more threads than cores,
+     * the kernel shares the cores among them. */
+    if (!s->cfg.guest_threads) s->cfg.guest_threads = ncpu * 4 > 8 ? (unsigned)ncpu * 4 : 8;
+    /* One module never holds every guest thread. */
+    if (!s->cfg.max_in_flight) s->cfg.max_in_flight = s->cfg.guest_threads > 1 ? s->cfg.guest_threads / 2 : 1;
     if (mkdir(cfg->data_dir, 0700) && errno != EEXIST) {
         perr_set(e, 500, "cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
         goto fail;
@@ -149,6 +154,31 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                               "kiln_native_compile_seconds_total %.6f\n",
                               cs.hits, cs.misses, cs.entries, cs.compile_seconds, cs.native_entries,
                               cs.native_compiles, cs.native_failures, cs.native_seconds);
+    guest_stats gs;
+    guests_get_stats(s->guests, &gs);
+    ok = ok && metrics_appendf(buf, len, cap,
+                               "# HELP kiln_guest_threads Threads that run guests (serve --guest-threads).\n"
+                               "# TYPE kiln_guest_threads gauge\n"
+                               "kiln_guest_threads %u\n"
+                               "# HELP kiln_guests_running Requests whose guest is running now.\n"
+                               "# TYPE kiln_guests_running gauge\n"
+                               "kiln_guests_running %u\n"
+                               "# HELP kiln_guests_queued Requests waiting for a guest thread.\n"
+                               "# TYPE kiln_guests_queued gauge\n"
+                               "kiln_guests_queued %u\n"
+                               "# HELP kiln_guests_refused_total Requests answered 503 without running: their "
+                               "module's queue was full, they waited too long in it, or the server was stopping.\n"
+                               "# TYPE kiln_guests_refused_total counter\n"
+                               "kiln_guests_refused_total{reason=\"busy\"} %lu\n"
+                               "kiln_guests_refused_total{reason=\"waited\"} %lu\n"
+                               "kiln_guests_refused_total{reason=\"stopping\"} %lu\n"
+                               "# HELP kiln_header_timeouts_total Connections shut down for not sending a request "
+                               "head within --header-timeout.\n"
+                               "# TYPE kiln_header_timeouts_total counter\n"
+                               "kiln_header_timeouts_total %lu\n",
+                               gs.threads, gs.running, gs.queued, (unsigned long)gs.refused_module,
+                               (unsigned long)gs.refused_wait, (unsigned long)gs.refused_stopping,
+                               (unsigned long)headwatch_shut_total(s->headwatch));
     /* The live version of every module, as an info-style gauge. */
     perr e = {0};
     cJSON *mods = reg_modules(s->reg, &e);

@@ -2,7 +2,9 @@
  * HTTP worker threads, and its start/stop. The request path reads:
  *
  *   http.c    (MHD callbacks: body, limits, routing, auth)
- *     -> invoke.c  (/run/...: resolve, compiled module, fresh instance, WAGI)
+ *     -> guests.c  (/run/...: queued per module, run on a guest thread while
+ *                   the connection is suspended)
+ *        -> invoke.c  (resolve, compiled module, fresh instance, WAGI)
  *     -> api.c     (/api/v1/...: the admin operations over registry.c)
  *   usage.c   (every invocation's record: metrics now, metering later)
  */
@@ -28,12 +30,17 @@ typedef struct server_config {
     const char *listen_host;      /* numeric IPv4 or IPv6 address; "0.0.0.0" for all */
     uint16_t port;                /* 0: any free port (see server.port) */
     const char *data_dir;
-    unsigned threads;             /* 0: one per core */
+    unsigned threads;             /* HTTP threads; 0: one per core */
+    unsigned guest_threads;       /* threads that run guests (guests.c); 0: 4 per core, at least 8 */
+    unsigned max_in_flight;       /* a module's guests running at once; 0: half the guest threads */
+    unsigned max_queue;           /* a module's requests waiting beyond those (then 503) */
+    unsigned max_queue_wait_ms;   /* a request waiting longer for a guest thread gets 503; 0: 10 s */
     uint64_t max_body_bytes;      /* requests beyond get 413 */
     uint64_t max_output_bytes;    /* a guest's stdout beyond is truncated -> 500 */
     unsigned connection_timeout_s;/* idle or stalled connections are closed after it */
     unsigned connection_limit;    /* total concurrent connections */
     unsigned per_ip_limit;        /* concurrent connections from one address (0: none) */
+    unsigned header_timeout_ms;   /* a request head must be complete this soon (headwatch.c); 0: none */
     reg_limits default_limits;    /* for versions deployed without their own */
     uint32_t max_table_elements;  /* every version's table limit (0: the engine's, 10,000,000) */
     size_t cache_capacity;        /* compiled modules kept */
@@ -53,6 +60,9 @@ typedef struct vcache vcache;
 typedef struct rollouts rollouts;
 typedef struct webhook webhook;
 typedef struct agg agg;
+typedef struct guests guests;
+typedef struct headwatch headwatch;
+typedef struct head_conn head_conn;
 struct MHD_Daemon;
 
 typedef struct server {
@@ -74,6 +84,9 @@ typedef struct server {
     int lock_fd;           /* DATA/serve.lock, held (datalock.c); -1 when not */
     int listen_fd;         /* listen.c's socket, until MHD owns it; -1 after */
     struct MHD_Daemon *mhd;
+    guests *guests;        /* the guest threads (guests.c) */
+    headwatch *headwatch;  /* the header deadline (headwatch.c); NULL when none */
+    atomic_uint suspended; /* connections waiting for a guest (http.c) */
     uint16_t port;         /* the port actually bound */
     char port_str[8];
     atomic_uint_fast64_t next_request;
@@ -201,7 +214,10 @@ typedef struct http_request {
     const char *query;       /* undecoded, "" when none */
     const uint8_t *body;
     size_t body_len;
-    void *conn;              /* struct MHD_Connection *, for headers and args */
+    void *conn;              /* struct MHD_Connection *, for headers and args; NULL on a
+                                guest thread, which reads the copies below */
+    const wagi_kv *headers;  /* the request's headers, in order received (guest jobs) */
+    size_t nheaders;
     const char *remote_addr;
     uint64_t start_ns;
 } http_request;
@@ -211,6 +227,54 @@ const char *http_arg(const http_request *rq, const char *name);
 /* Copies of all request headers, in order received; returns how many. */
 size_t http_headers(const http_request *rq, wagi_kv **out);
 uint64_t plat_now_ns(void);
+
+/* guests.c: the guest threads. A job is one /run request: http.c fills rq
+ * (with conn NULL and the headers copied, since the job runs on another
+ * thread) and rest, and gets done(job) called once reply is complete
+ * (outcome GUEST_OK), or once the job was refused while waiting (outcome
+ * GUEST_STOPPING or GUEST_WAITED, reply untouched). */
+typedef enum guest_admit {
+    GUEST_OK,        /* queued; done will be called */
+    GUEST_BUSY,      /* the module has max_in_flight running and max_queue waiting */
+    GUEST_STOPPING,  /* the server is shutting down */
+    GUEST_WAITED,    /* it waited max_queue_wait_ms without a thread */
+    GUEST_NOMEM,
+} guest_admit;
+typedef struct guest_job {
+    http_request rq;
+    const char *rest;        /* what follows /run/: NAME[@SEL][/PATH] */
+    http_reply reply;
+    void (*done)(struct guest_job *j);
+    guest_admit outcome;
+    /* guests.c's */
+    struct guest_job *next;
+    uint64_t queued_ns;
+    char key[72];
+} guest_job;
+typedef struct guest_stats {
+    unsigned threads, max_running, max_queue, running, queued;
+    uint64_t max_wait_ms;
+    uint64_t refused_module, refused_stopping, refused_wait, done;
+} guest_stats;
+/* Threads and limits from s->cfg (guest_threads, max_in_flight, max_queue,
+ * max_queue_wait_ms). */
+guests *guests_start(server *s, perr *e);
+guest_admit guests_submit(guests *g, guest_job *j);
+void guests_get_stats(guests *g, guest_stats *out);
+/* Refuses new jobs (GUEST_STOPPING from then on), runs the waiting ones,
+ * joins the threads. guests_free after no one submits any more. */
+void guests_stop(guests *g);
+void guests_free(guests *g);
+
+/* headwatch.c: the header deadline. A connection is watched from open to
+ * close; waiting (for a request head) from open and from the end of each
+ * request, not from when its head is complete. */
+headwatch *headwatch_start(unsigned deadline_ms, perr *e);
+void headwatch_stop(headwatch *w);
+head_conn *headwatch_open(headwatch *w, int fd);
+void headwatch_close(headwatch *w, head_conn *c);
+void headwatch_waiting(headwatch *w, head_conn *c, bool waiting);
+uint64_t headwatch_shut_total(headwatch *w);
 
 /* http.c: the MHD daemon. */
 bool http_start(server *s, perr *e);

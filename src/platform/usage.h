@@ -20,6 +20,7 @@ typedef struct usage_record {
     int status;                 /* the HTTP status answered */
     int64_t start_unix_ms;
     /* Where the time went, in nanoseconds (CLOCK_MONOTONIC). */
+    uint64_t queue_ns;          /* waiting for a guest thread (guests.c) */
     uint64_t resolve_ns;        /* route -> version -> compiled module */
     uint64_t instantiate_ns;    /* store, WASI state, instance (segments, start) */
     uint64_t run_ns;            /* _start */

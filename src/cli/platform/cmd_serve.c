@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,26 @@ static const char help[] =
     "        The data directory (default ./kiln-data, or KILN_DATA).\n"
     "\n"
     "    --threads N\n"
-    "        Worker threads (default: one per core).\n"
+    "        HTTP threads (default: one per core). They read requests and\n"
+    "        send responses; guests never run on them, so /healthz, /metrics\n"
+    "        and the admin API answer however busy the guests are.\n"
+    "\n"
+    "    --guest-threads N\n"
+    "        Threads that run guests (default: 4 per core, at least 8).\n"
+    "\n"
+    "    --max-in-flight N\n"
+    "        Requests of one module whose guests run at once (default: half\n"
+    "        the guest threads), so that one module, however slow, leaves\n"
+    "        threads to the others. Its further requests wait in its queue.\n"
+    "\n"
+    "    --max-queue N\n"
+    "        Requests of one module that may wait for a guest thread (default\n"
+    "        64). Beyond, a request is answered 503 with Retry-After: 1 at\n"
+    "        once.\n"
+    "\n"
+    "    --max-queue-wait DURATION\n"
+    "        How long a request may wait for a guest thread (default 10s);\n"
+    "        then it is answered 503 with Retry-After: 1.\n"
     "\n"
     "    --max-body SIZE\n"
     "        Largest request body, e.g. 16MiB (the default). Larger ones get\n"
@@ -90,11 +110,20 @@ static const char help[] =
     "        slow clients cannot hold the server.\n"
     "\n"
     "    --max-connections N\n"
-    "        Concurrent connections accepted (default 1024).\n"
+    "        Concurrent connections accepted (default 1024, and at most what\n"
+    "        the open-file limit allows).\n"
     "\n"
     "    --max-per-ip N\n"
-    "        Concurrent connections from one client address (default 0: no\n"
-    "        bound).\n"
+    "        Concurrent connections from one client address (default a quarter\n"
+    "        of --max-connections, so one client cannot take them all; 0: no\n"
+    "        bound, e.g. behind a proxy whose connections all come from one\n"
+    "        address).\n"
+    "\n"
+    "    --header-timeout DURATION\n"
+    "        A connection must send a complete request head within this of\n"
+    "        opening or of its previous response (default 10s; 0: no limit),\n"
+    "        else it is closed: a client trickling header bytes (slowloris)\n"
+    "        resets the idle --connection-timeout, not this one.\n"
     "\n"
     "    --default-timeout DURATION, --default-fuel N, --default-max-memory SIZE\n"
     "        Limits for versions deployed without their own (defaults 30s,\n"
@@ -122,7 +151,7 @@ static const char help[] =
     "        registry, in batches (default 1s).\n"
     "\n"
     "    --cpu-sample N\n"
-    "        Measure CPU time on one request in N per worker thread (default\n"
+    "        Measure CPU time on one request in N per guest thread (default\n"
     "        64; 1: every request), and on any request 10 ms or more after the\n"
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
@@ -220,7 +249,8 @@ static void login_line(const char *host, unsigned port, const char *data_dir, ch
 }
 
 int cmd_serve(int argc, char **argv) {
-    const char *listen = "127.0.0.1:8080", *threads = NULL, *max_body = NULL, *max_output = NULL,
+    const char *listen = "127.0.0.1:8080", *threads = NULL, *guest_threads = NULL, *max_in_flight = NULL,
+               *max_queue = NULL, *max_queue_wait = NULL, *header_timeout = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
                *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
@@ -229,6 +259,11 @@ int cmd_serve(int argc, char **argv) {
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
         {"--threads", true, &threads, NULL},
+        {"--guest-threads", true, &guest_threads, NULL},
+        {"--max-in-flight", true, &max_in_flight, NULL},
+        {"--max-queue", true, &max_queue, NULL},
+        {"--max-queue-wait", true, &max_queue_wait, NULL},
+        {"--header-timeout", true, &header_timeout, NULL},
         {"--max-body", true, &max_body, NULL},
         {"--max-output", true, &max_output, NULL},
         {"--connection-timeout", true, &conn_timeout, NULL},
@@ -259,9 +294,9 @@ int cmd_serve(int argc, char **argv) {
     server_config cfg = {
         .listen_host = host, .data_dir = o.data_dir,
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
-        .connection_timeout_s = 30, .connection_limit = 1024, .per_ip_limit = 0,
+        .connection_timeout_s = 30, .connection_limit = 1024, .header_timeout_ms = 10000,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
-        .cache_capacity = 64, .max_table_elements = 10000000,
+        .cache_capacity = 64, .max_table_elements = 10000000, .max_queue = 64,
     };
     if (!parse_listen(listen, host, sizeof host, &cfg.port))
         return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
@@ -274,8 +309,15 @@ int cmd_serve(int argc, char **argv) {
         var = (unsigned)n_;                                                                     \
     }
     NUM(threads, cfg.threads, "--threads");
+    NUM(guest_threads, cfg.guest_threads, "--guest-threads");
+    NUM(max_in_flight, cfg.max_in_flight, "--max-in-flight");
+    NUM(max_queue, cfg.max_queue, "--max-queue");
+    if ((guest_threads && !cfg.guest_threads) || (max_in_flight && !cfg.max_in_flight))
+        return cli_fail("serve", "bad %s '0': want 1 or more", guest_threads && !cfg.guest_threads ? "--guest-threads" : "--max-in-flight");
     NUM(conn_timeout, cfg.connection_timeout_s, "--connection-timeout");
     NUM(max_conn, cfg.connection_limit, "--max-connections");
+    /* One client must not hold every connection (issue 17, break 3). */
+    cfg.per_ip_limit = cfg.connection_limit / 4 ? cfg.connection_limit / 4 : 1;
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
     NUM(cache, cfg.cache_capacity, "--cache");
     NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
@@ -290,6 +332,18 @@ int cmd_serve(int argc, char **argv) {
     if (max_output) {
         if (!client_parse_size(max_output, &v) || !v) return cli_fail("serve", "bad --max-output '%s': want a size such as 64MiB", max_output);
         cfg.max_output_bytes = v;
+    }
+    if (header_timeout) {
+        if (!client_parse_duration_ms(header_timeout, &v) || v > 3600000)
+            return cli_fail("serve", "bad --header-timeout '%s': want a duration such as 10s (0: none), at most 1h",
+                            header_timeout);
+        cfg.header_timeout_ms = (unsigned)v;
+    }
+    if (max_queue_wait) {
+        if (!client_parse_duration_ms(max_queue_wait, &v) || !v || v > 3600000)
+            return cli_fail("serve", "bad --max-queue-wait '%s': want a duration such as 500ms or 10s, at most 1h",
+                            max_queue_wait);
+        cfg.max_queue_wait_ms = (unsigned)v;
     }
     if (def_timeout) {
         if (!client_parse_duration_ms(def_timeout, &v)) return cli_fail("serve", "bad --default-timeout '%s': want a duration such as 500ms or 30s, at most %llu ms", def_timeout, (unsigned long long)KILN_MAX_TIMEOUT_MS);
@@ -346,6 +400,26 @@ int cmd_serve(int argc, char **argv) {
         cfg.usage_flush_ms = (unsigned)v;
     }
 
+    /* Every connection is a file descriptor: past the open-file limit
+     * accept fails and the server stops taking connections at all. Raise
+     * the soft limit to the hard one, and keep the connection limit below
+     * it with room for the registry, blobs and native code. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg.connection_limit + 256) {
+            unsigned fit = rl.rlim_cur > 512 ? (unsigned)rl.rlim_cur - 256 : (unsigned)rl.rlim_cur / 2;
+            fprintf(stderr, "kiln serve: warning: the open-file limit (%llu) allows %u connections, not %u\n",
+                    (unsigned long long)rl.rlim_cur, fit, cfg.connection_limit);
+            cfg.connection_limit = fit;
+            if (cfg.per_ip_limit > fit) cfg.per_ip_limit = fit;
+        }
+    }
+
     /* Block the shutdown signals before any thread starts, so that every
      * worker inherits the mask and only sigwait below receives them. */
     sigset_t set;
@@ -368,12 +442,14 @@ int cmd_serve(int argc, char **argv) {
             cJSON_AddStringToObject(f, "url", url);
             cJSON_AddStringToObject(f, "data", cfg.data_dir);
             cJSON_AddNumberToObject(f, "threads", s->cfg.threads);
+            cJSON_AddNumberToObject(f, "guest_threads", s->cfg.guest_threads);
             cJSON_AddNumberToObject(f, "pid", (double)getpid());
             cJSON_AddStringToObject(f, "login", login);
         }
         server_log(s, "listening", f);
     } else {
-        printf("kiln serve: listening on %s (data %s, %u threads)\n", url, cfg.data_dir, s->cfg.threads);
+        printf("kiln serve: listening on %s (data %s, %u threads, %u guest threads)\n", url, cfg.data_dir,
+               s->cfg.threads, s->cfg.guest_threads);
         printf("kiln serve: to use it from any shell: %s\n", login);
         fflush(stdout);
     }
