@@ -189,12 +189,7 @@ static void route(server *s, const http_request *rq, http_reply *out) {
         return;
     }
     if (!strcmp(p, "/healthz")) {
-        cJSON *o = cJSON_CreateObject();
-        if (o) {
-            cJSON_AddStringToObject(o, "status", "ok");
-            cJSON_AddStringToObject(o, "version", kiln_version());
-        }
-        reply_json(out, 200, o);
+        server_healthz(s, out);
         return;
     }
     if (!strcmp(p, "/metrics")) {
