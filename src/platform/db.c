@@ -219,6 +219,14 @@ void db_rollback(db *d) {
 
 int64_t db_changes(db *d) { return d->dialect == DB_SQLITE ? sqlite3_changes(d->lite) : d->changes; }
 
+bool db_identity_sync(db *d, const char *table, perr *e) {
+    if (d->dialect == DB_SQLITE) return true;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(max(id), 0) + 1, false) FROM %s",
+             table, table);
+    return db_exec(d, sql, e);
+}
+
 bool db_schema_version(db *d, int *out, perr *e) {
     *out = 0;
     if (d->dialect == DB_POSTGRES &&
@@ -472,7 +480,11 @@ static bool watch_read(db_watch *w, PGconn *c) {
 static void *watch_main(void *arg) {
     db_watch *w = arg;
     while (!watch_stopping(w, 0)) {
-        PGconn *c = PQconnectdb(w->target);
+        /* Named, so that an operator (and the cluster suite) can tell the
+         * listener from the node's other connection in pg_stat_activity. */
+        const char *const keys[] = {"dbname", "application_name", NULL};
+        const char *const vals[] = {w->target, "kiln-watch", NULL};
+        PGconn *c = PQconnectdbParams(keys, vals, 1);
         char listen[128];
         snprintf(listen, sizeof listen, "LISTEN %s", w->channel);
         PGresult *res = PQstatus(c) == CONNECTION_OK ? PQexec(c, listen) : NULL;
@@ -482,17 +494,22 @@ static void *watch_main(void *arg) {
         if (ok) ok = watch_read(w, c);
         int64_t next_read = now_ms() + w->period_ms;
         while (ok && !watch_stopping(w, 0)) {
-            struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
-            int wait = (int)(next_read - now_ms());
-            if (wait > 100) wait = 100; /* look at stop now and then */
-            if (wait < 0) wait = 0;
-            int n = poll(&p, 1, wait);
-            if (n < 0 && errno != EINTR) break;
+            /* A notification can arrive while the generation is read: libpq
+             * then holds it already and the socket will not wake poll. */
             bool notified = false;
-            if (n > 0) {
-                if (!PQconsumeInput(c)) break;
-                PGnotify *nt;
-                while ((nt = PQnotifies(c))) { notified = true; PQfreemem(nt); }
+            PGnotify *nt;
+            while ((nt = PQnotifies(c))) { notified = true; PQfreemem(nt); }
+            if (!notified) {
+                struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+                int wait = (int)(next_read - now_ms());
+                if (wait > 100) wait = 100; /* look at stop now and then */
+                if (wait < 0) wait = 0;
+                int n = poll(&p, 1, wait);
+                if (n < 0 && errno != EINTR) break;
+                if (n > 0) {
+                    if (!PQconsumeInput(c)) break;
+                    while ((nt = PQnotifies(c))) { notified = true; PQfreemem(nt); }
+                }
             }
             if (notified || now_ms() >= next_read) {
                 if (!watch_read(w, c)) break;

@@ -53,6 +53,10 @@ void db_rollback(db *d);
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(db *d);
 
+/* After rows were copied with their ids: the table's identity continues
+ * after the largest (PostgreSQL; nothing to do on SQLite). */
+bool db_identity_sync(db *d, const char *table, perr *e);
+
 /* The schema version (SQLite: user_version; PostgreSQL: a table). */
 bool db_schema_version(db *d, int *out, perr *e);
 bool db_set_schema_version(db *d, int v, perr *e);
