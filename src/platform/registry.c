@@ -528,8 +528,12 @@ registry *reg_open(const char *data_dir, const reg_options *o, perr *e) {
             r->watch = db_watch_start(url, REG_CHANNEL, REG_GENERATION_SQL, REG_RECHECK_MS, on_generation, r);
             if (!r->watch) { perr_set(e, 500, "cannot start the registry's change watch"); goto fail; }
         }
-        if (pthread_create(&r->beat, NULL, beat_main, r)) { perr_set(e, 500, "cannot start the heartbeat"); goto fail; }
-        r->beat_started = true;
+        /* A heartbeat only where other nodes read it: one node's own SQLite
+         * file gets no write a second (kiln nodes answers from memory). */
+        if (db_shared(r->db)) {
+            if (pthread_create(&r->beat, NULL, beat_main, r)) { perr_set(e, 500, "cannot start the heartbeat"); goto fail; }
+            r->beat_started = true;
+        }
     }
     return r;
 fail:
@@ -628,7 +632,30 @@ uint8_t *reg_blob_fetch(void *ctx, const char *digest, size_t *len, perr *e) {
     return out;
 }
 
+/* One node on its own registry: itself, now. */
+static cJSON *self_node(registry *r) {
+    cJSON *arr = cJSON_CreateArray(), *o = cJSON_CreateObject();
+    if (!arr || !o) { cJSON_Delete(arr); cJSON_Delete(o); return NULL; }
+    cJSON_AddItemToArray(arr, o);
+    int64_t gen;
+    pthread_rwlock_rdlock(&r->cache_lock);
+    gen = r->seen_generation;
+    pthread_rwlock_unlock(&r->cache_lock);
+    json_str(o, "node", r->node);
+    json_str(o, "address", r->address);
+    json_str(o, "kiln_version", KILN_VERSION);
+    json_str(o, "tier", r->tier);
+    json_time(o, "started", r->started_ms);
+    json_time(o, "heartbeat", reg_now_ms());
+    cJSON_AddNumberToObject(o, "heartbeat_age_ms", 0);
+    cJSON_AddBoolToObject(o, "alive", true);
+    cJSON_AddNumberToObject(o, "generation", (double)gen);
+    cJSON_AddBoolToObject(o, "self", true);
+    return arr;
+}
+
 cJSON *reg_nodes(registry *r, perr *e) {
+    if (!db_shared(r->db)) return self_node(r);
     pthread_mutex_lock(&r->db_lock);
     cJSON *arr = cJSON_CreateArray();
     db_stmt *st = prep(r, "SELECT id, address, kiln_version, tier, started_at, heartbeat_at, generation FROM nodes "

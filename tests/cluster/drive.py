@@ -5,7 +5,8 @@ connections (a curl per request would measure process starts, not kiln).
   drive.py propagate TOKEN MODULE N URL...   promote v1/v2 in turn through
       each URL's node, then poll every node until it serves the new version;
       prints {"n", "converged", "p50_ms", "p99_ms", "max_ms"} (from the
-      promote's request to the last node serving the version)
+      promote's answer to the last node's first answer with the version,
+      one polling thread per node)
   drive.py cycles TOKEN MODULE N URL         N promote+rollback pairs through
       URL; prints {"requests", "non_2xx"}
   drive.py get URL N                         N GETs of URL; prints {"ok", "failed"}
@@ -62,25 +63,37 @@ def pct(xs, p):
 
 
 def propagate(token, module, n, urls):
-    nodes = [Conn(u) for u in urls]
+    """Each promote's propagation: from its answer (the change committed)
+    until the last node serves the new version, every node polled by its own
+    thread (so that one node's slow answer does not delay the others)."""
+    admin = [Conn(u) for u in urls]
+    pollers = [Conn(u) for u in urls]
     times, converged = [], 0
     for i in range(n):
-        want = "v2" if i % 2 == 0 else "v1"
-        t0 = time.monotonic()
-        st, _ = api(nodes[i % len(nodes)], token, module, "promote", {"version": want})
+        want = ("v2" if i % 2 == 0 else "v1") + ":"
+        st, _ = api(admin[i % len(admin)], token, module, "promote", {"version": want[:-1]})
+        t_commit = time.monotonic()
         if st != 200:
-            print("promote %d through node %d: HTTP %d" % (i, i % len(nodes), st), file=sys.stderr)
+            print("promote %d through node %d: HTTP %d" % (i, i % len(admin), st), file=sys.stderr)
             continue
-        pending = set(range(len(nodes)))
-        deadline = t0 + 10
-        while pending and time.monotonic() < deadline:
-            for k in list(pending):
-                st, body = nodes[k].request("GET", "/run/%s/" % module)
-                if st == 200 and body.startswith((want + ":").encode()):
-                    pending.discard(k)
-        if not pending:
+        seen = [None] * len(pollers)
+
+        def poll(k):
+            deadline = t_commit + 10
+            while time.monotonic() < deadline:
+                st, body = pollers[k].request("GET", "/run/%s/" % module)
+                if st == 200 and body.startswith(want.encode()):
+                    seen[k] = time.monotonic()
+                    return
+
+        ts = [threading.Thread(target=poll, args=(k,)) for k in range(len(pollers))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        if all(seen):
             converged += 1
-            times.append((time.monotonic() - t0) * 1000)
+            times.append(max(0.0, (max(seen) - t_commit) * 1000))
     print(json.dumps({"n": n, "converged": converged, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
                       "max_ms": max(times) if times else None}))
 
