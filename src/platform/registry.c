@@ -135,10 +135,13 @@ static const char *const sqlite_migrations[] = {
      * bumped by every change, lets nodes notice changes they missed; nodes
      * report a heartbeat; module bytes are stored here only when the
      * database is shared (PostgreSQL), so on SQLite the table stays empty. */
+    /* The key's columns first: SQLite 3.40's integrity_check misreads a
+     * WITHOUT ROWID table whose key has a column after other columns. */
     "CREATE TABLE usage_minute5 ("
     "  module_id INTEGER NOT NULL REFERENCES modules(id),"
     "  version_id INTEGER NOT NULL REFERENCES versions(id),"
     "  minute INTEGER NOT NULL,"
+    "  node TEXT NOT NULL DEFAULT '',"
     "  requests INTEGER NOT NULL, traps INTEGER NOT NULL, errors INTEGER NOT NULL,"
     "  metered INTEGER NOT NULL,"
     "  latency_ns INTEGER NOT NULL, instructions INTEGER NOT NULL,"
@@ -147,19 +150,18 @@ static const char *const sqlite_migrations[] = {
     "  peak_memory_sum INTEGER NOT NULL, peak_memory_max INTEGER NOT NULL,"
     "  request_bytes INTEGER NOT NULL, response_bytes INTEGER NOT NULL, io_bytes INTEGER NOT NULL,"
     "  cost REAL NOT NULL, compute_cost REAL NOT NULL,"
-    "  node TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (module_id, version_id, minute, node)) WITHOUT ROWID;"
-    "INSERT INTO usage_minute5 SELECT module_id, version_id, minute, requests, traps, errors, metered, latency_ns,"
+    "INSERT INTO usage_minute5 SELECT module_id, version_id, minute, '', requests, traps, errors, metered, latency_ns,"
     "  instructions, cpu_ns, cpu_samples, wall_ns, gib_seconds, peak_memory_sum, peak_memory_max, request_bytes,"
-    "  response_bytes, io_bytes, cost, compute_cost, '' FROM usage_minute;"
+    "  response_bytes, io_bytes, cost, compute_cost FROM usage_minute;"
     "DROP TABLE usage_minute;"
     "ALTER TABLE usage_minute5 RENAME TO usage_minute;"
     "CREATE INDEX usage_minute_module ON usage_minute(module_id, minute);"
     "CREATE TABLE usage_latency5 ("
     "  module_id INTEGER NOT NULL, version_id INTEGER NOT NULL, minute INTEGER NOT NULL,"
-    "  bucket INTEGER NOT NULL, count INTEGER NOT NULL, node TEXT NOT NULL DEFAULT '',"
+    "  bucket INTEGER NOT NULL, node TEXT NOT NULL DEFAULT '', count INTEGER NOT NULL,"
     "  PRIMARY KEY (module_id, version_id, minute, bucket, node)) WITHOUT ROWID;"
-    "INSERT INTO usage_latency5 SELECT module_id, version_id, minute, bucket, count, '' FROM usage_latency;"
+    "INSERT INTO usage_latency5 SELECT module_id, version_id, minute, bucket, '', count FROM usage_latency;"
     "DROP TABLE usage_latency;"
     "ALTER TABLE usage_latency5 RENAME TO usage_latency;"
     "CREATE TABLE generation (n INTEGER NOT NULL);"
