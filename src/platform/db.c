@@ -477,6 +477,14 @@ static bool watch_read(db_watch *w, PGconn *c) {
     return ok;
 }
 
+/* Keeps the largest generation a notification carried. */
+static void note(PGnotify *nt, int64_t *gen) {
+    char *end;
+    long long g = nt->extra ? strtoll(nt->extra, &end, 10) : -1;
+    if (nt->extra && *nt->extra && !*end && g > *gen) *gen = g;
+    PQfreemem(nt);
+}
+
 static void *watch_main(void *arg) {
     db_watch *w = arg;
     while (!watch_stopping(w, 0)) {
@@ -497,8 +505,9 @@ static void *watch_main(void *arg) {
             /* A notification can arrive while the generation is read: libpq
              * then holds it already and the socket will not wake poll. */
             bool notified = false;
+            int64_t gen = -1; /* the payload: the generation (no query needed) */
             PGnotify *nt;
-            while ((nt = PQnotifies(c))) { notified = true; PQfreemem(nt); }
+            while ((nt = PQnotifies(c))) { notified = true; note(nt, &gen); }
             if (!notified) {
                 struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
                 int wait = (int)(next_read - now_ms());
@@ -508,10 +517,12 @@ static void *watch_main(void *arg) {
                 if (n < 0 && errno != EINTR) break;
                 if (n > 0) {
                     if (!PQconsumeInput(c)) break;
-                    while ((nt = PQnotifies(c))) { notified = true; PQfreemem(nt); }
+                    while ((nt = PQnotifies(c))) { notified = true; note(nt, &gen); }
                 }
             }
-            if (notified || now_ms() >= next_read) {
+            if (notified && gen >= 0) {
+                w->on_gen(w->ctx, gen, true);
+            } else if (notified || now_ms() >= next_read) {
                 if (!watch_read(w, c)) break;
                 next_read = now_ms() + w->period_ms;
             }
