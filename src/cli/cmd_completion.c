@@ -70,6 +70,7 @@ static const char bash_script[] =
     "        logs) flags=\"-f --follow --version --status --since --request --limit $common\" ;;\n"
     "        rollout) flags=\"--steps --interval --watch --reason $common\" ;;\n"
     "        route|nodes) flags=\"$common\" ;;\n"
+    "        registry) flags=\"--to --data --help\" ;;\n"
     "        promote|pin) flags=\"--alias --reason --force $common\" ;;\n"
     "        unpin) flags=\"--alias --reason $common\" ;;\n"
     "        rollback) flags=\"--to --alias --reason --force $common\" ;;\n"
