@@ -14,6 +14,8 @@ pkgs=(
   libcjson-dev                            # JSON (spec scripts, API, stats)
   libtomlplusplus-dev                     # kiln.toml (src/cli/toml.cc; header-only: no run-time dependency)
   libsqlite3-dev libmicrohttpd-dev        # kiln serve
+  libpq-dev                               # kiln serve --registry postgresql://... (docs/cluster.md)
+  postgresql haproxy                      # scripts/cluster.sh, tests/suites/cluster: a private PostgreSQL, the load balancer
   libssl-dev libcurl4-openssl-dev sqlite3 # kiln serve: sha256; the CLI's API client; registry checks in tests
   wrk nginx-light                         # bench/serve.sh (nginx is the static-file ceiling)
   libiberty-dev                           # C++ demangling in backtraces
@@ -97,4 +99,10 @@ need "parse TOML with tomlplusplus, header-only (kiln.toml)" libtomlplusplus-dev
 # npm ci (offline from npm's cache when it can); Debian's nodejs may come
 # without npm (Debian ships it as the package npm).
 need "run npm (tests/suites/ui)" npm npm --version
+# libpq: kiln links it (pkg-config libpq); the cluster suite and
+# scripts/cluster.sh run Debian's initdb/pg_ctl (not on PATH) and haproxy.
+need "find libpq (pkg-config libpq)" libpq-dev pkg-config --exists libpq
+need "find PostgreSQL's initdb under /usr/lib/postgresql/*/bin" postgresql \
+  sh -c 'ls /usr/lib/postgresql/*/bin/initdb'
+need "run haproxy" haproxy haproxy -v
 [ "$bad" -eq 0 ] || { echo "deps: the machine lacks what the build needs (above)" >&2; exit 1; }

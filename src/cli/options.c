@@ -95,6 +95,8 @@ static const cli_option serve_o[] = {
     {"--log-format", NULL, "FORMAT", "words:text json", "text", "the server log"},
     {"--webhook", NULL, "URL", NULL, "http://127.0.0.1:1/", "URL notified of kiln's decisions"},
     {"--no-usage", NULL, NULL, NULL, NULL, "keep no usage records"},
+    {"--registry", NULL, "URL", NULL, "postgresql://kiln@127.0.0.1:1/kiln", "a shared PostgreSQL registry"},
+    {"--node", NULL, "NAME", NULL, "n1", "this node's name in the cluster"},
     HELP,
 };
 static const cli_option login_o[] = {
@@ -187,6 +189,12 @@ static const cli_option mark_o[] = {
     HELP,
 };
 static const cli_option route_o[] = {HELP};
+static const cli_option nodes_o[] = {HELP};
+static const cli_option registry_o[] = {
+    {"--data", NULL, "DIR", "dir", "/nonexistent-kiln-data", "the data directory to migrate"},
+    {"--to", NULL, "URL", NULL, "postgresql://kiln@127.0.0.1:1/kiln", "the PostgreSQL database"},
+    HELP,
+};
 
 #define C(cmd, tab, common) {cmd, tab, N(tab), common}
 const cli_command_options cli_options[] = {
@@ -199,7 +207,8 @@ const cli_command_options cli_options[] = {
     C("errors", failures_o, true),       C("promote", promote_o, true),    C("pin", promote_o, true),
     C("unpin", unpin_o, true),        C("rollback", rollback_o, true),  C("route", route_o, true),
     C("rollout", rollout_o, true),    C("cost", cost_o, true),          C("dora", dora_o, true),
-    C("policy", policy_o, true),      C("mark-failed", mark_o, true),
+    C("policy", policy_o, true),      C("mark-failed", mark_o, true),   C("nodes", nodes_o, true),
+    C("registry", registry_o, false),
 };
 const size_t cli_noptions = N(cli_options);
 

@@ -462,6 +462,11 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         cJSON_Delete(body);
         return;
     }
+    if (!strcmp(path, "nodes")) { /* kiln nodes: the cluster's heartbeats */
+        if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+        listing(r, reg_nodes(s->reg, &e), &e);
+        return;
+    }
     if (!strcmp(path, "stats/timings")) {
         if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
         const char *reset = http_arg(rq, "reset");

@@ -17,7 +17,16 @@
 struct blobstore {
     char root[3072]; /* DATA/blobs/sha256; short enough that every
                         path below it fits PATH_MAX */
+    blobs_remote_put *rput; /* a shared registry's copy (blobs_set_remote) */
+    blobs_remote_get *rget;
+    void *rctx;
 };
+
+void blobs_set_remote(blobstore *b, blobs_remote_put *put, blobs_remote_get *get, void *ctx) {
+    b->rput = put;
+    b->rget = get;
+    b->rctx = ctx;
+}
 
 /* Temporary files carry this prefix so the sweep can tell them from blobs. */
 #define TMP_PREFIX ".tmp-"
@@ -96,7 +105,14 @@ static bool write_all(int fd, const uint8_t *p, size_t n) {
     return true;
 }
 
+static bool put_local(blobstore *b, const char *digest, const uint8_t *data, size_t len, perr *e);
+
 bool blobs_put(blobstore *b, const char *digest, const uint8_t *data, size_t len, perr *e) {
+    if (!put_local(b, digest, data, len, e)) return false;
+    return !b->rput || b->rput(b->rctx, digest, data, len, e);
+}
+
+static bool put_local(blobstore *b, const char *digest, const uint8_t *data, size_t len, perr *e) {
     if (!sha256_is_hex(digest)) return perr_set(e, 500, "bad digest '%s'", digest);
     char dir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
     blob_paths(b, digest, dir, file);
@@ -123,11 +139,30 @@ bool blobs_put(blobstore *b, const char *digest, const uint8_t *data, size_t len
     return fsync_dir(dir, e);
 }
 
+/* A blob this node lacks, from the shared registry: checked against its
+ * digest, then kept here (the node's cache of module bytes). */
+static uint8_t *fetch_remote(blobstore *b, const char *digest, size_t *len, perr *e) {
+    size_t n = 0;
+    uint8_t *buf = b->rget(b->rctx, digest, &n, e);
+    if (!buf) return NULL;
+    char check[SHA256_HEX_LEN + 1];
+    if (!sha256_hex(buf, n, check) || strcmp(check, digest)) {
+        free(buf);
+        perr_set(e, 500, "blob %s from the registry is corrupt (its content does not match its digest)", digest);
+        return NULL;
+    }
+    perr ignored;
+    put_local(b, digest, buf, n, &ignored); /* a cache: a failed write only costs a fetch next time */
+    *len = n;
+    return buf;
+}
+
 uint8_t *blobs_get(blobstore *b, const char *digest, size_t *len, perr *e) {
     if (!sha256_is_hex(digest)) { perr_set(e, 500, "bad digest '%s'", digest); return NULL; }
     char dir[PATH_MAX], file[PATH_MAX];
     blob_paths(b, digest, dir, file);
     int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && b->rget) return fetch_remote(b, digest, len, e);
     if (fd < 0) { perr_set(e, 500, "blob %s is missing: %s", digest, strerror(errno)); return NULL; }
     struct stat st;
     if (fstat(fd, &st)) { perr_set(e, 500, "cannot stat blob %s: %s", digest, strerror(errno)); close(fd); return NULL; }

@@ -31,6 +31,13 @@ bool blobs_exists(blobstore *b, const char *digest);
 /* Removes a blob (a deploy refused after its blob was written). */
 bool blobs_remove(blobstore *b, const char *digest);
 
+/* A shared registry's copy of the blobs (reg_blob_store/fetch, PostgreSQL):
+ * blobs_put also stores there; blobs_get fetches what this node lacks,
+ * checks its digest and keeps it here. */
+typedef bool blobs_remote_put(void *ctx, const char *digest, const uint8_t *data, size_t len, perr *e);
+typedef uint8_t *blobs_remote_get(void *ctx, const char *digest, size_t *len, perr *e);
+void blobs_set_remote(blobstore *b, blobs_remote_put *put, blobs_remote_get *get, void *ctx);
+
 /* Crash recovery at start-up: removes temporary files left by interrupted
  * writes and every blob for which keep(ctx, digest) is false (written, but
  * its version was never committed). Returns the number of files removed, or

@@ -202,12 +202,7 @@ static const char *route(server *s, const http_request *rq, http_reply *out, cha
         return NULL;
     }
     if (!strcmp(p, "/healthz")) {
-        cJSON *o = cJSON_CreateObject();
-        if (o) {
-            cJSON_AddStringToObject(o, "status", "ok");
-            cJSON_AddStringToObject(o, "version", kiln_version());
-        }
-        reply_json(out, 200, o);
+        server_healthz(s, out);
         return NULL;
     }
     if (!strcmp(p, "/metrics")) {

@@ -1,8 +1,10 @@
 /* registry.h — what kiln serve knows: modules, their immutable numbered
  * versions, aliases (live, canary, ...) and the append-only history of every
  * alias change, plus trap reports. SQLite in WAL mode at DATA/registry.db;
- * every change is one transaction. Module bytes live in the blob store
- * (blobs.h), named by the digest recorded here.
+ * every change is one transaction; or, for a cluster of nodes, PostgreSQL
+ * (db.h, docs/cluster.md). Module bytes live in the blob store (blobs.h),
+ * named by the digest recorded here (and, on PostgreSQL, in the registry
+ * too, so that every node can fetch them).
  *
  * Thread-safe: one connection behind a mutex (writes are rare; the request
  * path reads through an in-memory resolution cache, invalidated inside the
@@ -61,8 +63,22 @@ typedef struct reg_deploy {
     size_t sealed_len;
 } reg_deploy;
 
-/* Opens or creates DATA/registry.db and brings its schema up to date. */
-registry *reg_open(const char *data_dir, perr *e);
+/* Where the registry lives and who this node is. */
+typedef struct reg_options {
+    const char *url;      /* postgresql://... (a cluster; docs/cluster.md); NULL: DATA/registry.db */
+    const char *node_id;  /* this node's name in usage rows and kiln nodes */
+    const char *address;  /* where it listens, shown by kiln nodes */
+    const char *tier;     /* auto or interp */
+    bool serve;           /* a server: heartbeat, and on PostgreSQL the change watch */
+} reg_options;
+/* How often a node records its heartbeat, and re-reads the cluster's
+ * generation even without a notification (a missed one costs at most this). */
+#define REG_HEARTBEAT_MS 1000
+#define REG_RECHECK_MS 1000
+
+/* Opens or creates the registry (DATA/registry.db, or the PostgreSQL
+ * database o->url names) and brings its schema up to date. o may be NULL. */
+registry *reg_open(const char *data_dir, const reg_options *o, perr *e);
 void reg_close(registry *r);
 
 /* Valid module and alias names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}; an alias
@@ -174,9 +190,29 @@ bool reg_route_match(registry *r, const char *path, char module[72], size_t *pre
 
 /* The registry's connection, locked, for its extensions in other files
  * (usage_db.c), which use only their own tables. Unlock when done. */
-struct sqlite3;
-struct sqlite3 *reg_lock(registry *r);
+struct db;
+struct db *reg_lock(registry *r);
 void reg_unlock(registry *r);
+/* This node's id (reg_options.node_id; "" when none). */
+const char *reg_node_id(registry *r);
+
+/* Whether this node can serve: the registry answers, or its resolution
+ * cache holds versions to serve while it does not. */
+typedef struct reg_health_info {
+    bool registry_reachable, shared;
+    size_t cached;
+    int64_t generation;
+    char node[64];
+} reg_health_info;
+bool reg_health(registry *r, reg_health_info *out);
+/* The nodes that have reported a heartbeat (kiln nodes). */
+cJSON *reg_nodes(registry *r, perr *e);
+
+/* Module bytes in a shared registry (blobs_set_remote): stored beside the
+ * version, fetched by a node that lacks them. No-ops (404) when the registry
+ * is one node's own. */
+bool reg_blob_store(void *ctx, const char *digest, const uint8_t *data, size_t len, perr *e);
+uint8_t *reg_blob_fetch(void *ctx, const char *digest, size_t *len, perr *e);
 
 /* ISO 8601 UTC ("2026-01-02T03:04:05.678Z") of milliseconds since the epoch. */
 void reg_iso8601(int64_t ms, char out[32]);

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "platform/db.h"
+
 
 #include "platform/delivery_calc.h"
 #include "platform/series.h"
@@ -101,14 +102,14 @@ static int slot_of(const int64_t *top_ids, int ntop, int64_t vid) {
     return ntop;
 }
 
-static void add_sums(bucket *b, sqlite3_stmt *st, int c) {
-    b->requests += (uint64_t)sqlite3_column_int64(st, c);
-    b->errors += (uint64_t)sqlite3_column_int64(st, c + 1);
-    b->traps += (uint64_t)sqlite3_column_int64(st, c + 2);
-    b->cpu_ns += (uint64_t)sqlite3_column_int64(st, c + 3);
-    b->cpu_samples += (uint64_t)sqlite3_column_int64(st, c + 4);
-    b->metered += (uint64_t)sqlite3_column_int64(st, c + 5);
-    b->cost += sqlite3_column_double(st, c + 6);
+static void add_sums(bucket *b, db_stmt *st, int c) {
+    b->requests += (uint64_t)db_column_int64(st, c);
+    b->errors += (uint64_t)db_column_int64(st, c + 1);
+    b->traps += (uint64_t)db_column_int64(st, c + 2);
+    b->cpu_ns += (uint64_t)db_column_int64(st, c + 3);
+    b->cpu_samples += (uint64_t)db_column_int64(st, c + 4);
+    b->metered += (uint64_t)db_column_int64(st, c + 5);
+    b->cost += db_column_double(st, c + 6);
 }
 
 /* One module's series: its `top` busiest versions of the window, the rest
@@ -121,24 +122,23 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
     series ser[MAX_TOP + 2];
     memset(ser, 0, sizeof ser);
     cJSON *o = NULL;
-    sqlite3 *db = reg_lock(s->reg);
-    sqlite3_stmt *st = NULL;
+    db *db = reg_lock(s->reg);
+    db_stmt *st = NULL;
     bool ok = false;
     if (top > 0) {
-        if (sqlite3_prepare_v2(db,
+        if (!(st = db_prepare(db,
                                "SELECT u.version_id, v.number FROM usage_minute u JOIN versions v ON v.id=u.version_id "
-                               "WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id "
-                               "ORDER BY SUM(u.requests) DESC, v.number DESC LIMIT ?3",
-                               -1, &st, NULL) != SQLITE_OK)
+                               "WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id, v.number "
+                               "ORDER BY SUM(u.requests) DESC, v.number DESC LIMIT ?3", NULL)))
             goto sqlfail;
-        sqlite3_bind_int64(st, 1, mid);
-        sqlite3_bind_int64(st, 2, start);
-        sqlite3_bind_int(st, 3, top);
-        while (sqlite3_step(st) == SQLITE_ROW && ntop < top) {
-            top_ids[ntop] = sqlite3_column_int64(st, 0);
-            top_nums[ntop++] = sqlite3_column_int(st, 1);
+        db_bind_int64(st, 1, mid);
+        db_bind_int64(st, 2, start);
+        db_bind_int(st, 3, top);
+        while (db_step(st) == DB_ROW && ntop < top) {
+            top_ids[ntop] = db_column_int64(st, 0);
+            top_nums[ntop++] = db_column_int(st, 1);
         }
-        sqlite3_finalize(st);
+        db_finalize(st);
         st = NULL;
         /* Oldest first: a version keeps its colour as newer ones arrive. */
         for (int i = 1; i < ntop; i++)
@@ -151,46 +151,44 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
         ser[i].version = i < ntop ? top_nums[i] : 0;
         if (!alloc_series(&ser[i], nb, hist)) { perr_set(e, 500, "out of memory"); goto out; }
     }
-    if (sqlite3_prepare_v2(db,
+    if (!(st = db_prepare(db,
                            "SELECT version_id, (minute-?2)/?3, SUM(requests), SUM(errors), SUM(traps), SUM(cpu_ns), "
-                           "SUM(cpu_samples), SUM(metered), TOTAL(cost) FROM usage_minute WHERE module_id=?1 AND "
-                           "minute>=?2 GROUP BY version_id, (minute-?2)/?3",
-                           -1, &st, NULL) != SQLITE_OK)
+                           "SUM(cpu_samples), SUM(metered), COALESCE(SUM(cost), 0.0) FROM usage_minute WHERE module_id=?1 AND "
+                           "minute>=?2 GROUP BY 1, 2", NULL)))
         goto sqlfail;
-    sqlite3_bind_int64(st, 1, mid);
-    sqlite3_bind_int64(st, 2, start);
-    sqlite3_bind_int64(st, 3, step);
+    db_bind_int64(st, 1, mid);
+    db_bind_int64(st, 2, start);
+    db_bind_int64(st, 3, step);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t b = sqlite3_column_int64(st, 1);
+    while ((rc = db_step(st)) == DB_ROW) {
+        int64_t b = db_column_int64(st, 1);
         if (b < 0 || b >= nb) continue; /* a minute stamped in the future */
-        int k = slot_of(top_ids, ntop, sqlite3_column_int64(st, 0));
+        int k = slot_of(top_ids, ntop, db_column_int64(st, 0));
         add_sums(&ser[k].b[b], st, 2);
         add_sums(&ser[ntop + 1].b[b], st, 2);
     }
-    if (rc != SQLITE_DONE) goto sqlfail;
-    sqlite3_finalize(st);
+    if (rc != DB_DONE) goto sqlfail;
+    db_finalize(st);
     st = NULL;
     if (hist) {
-        if (sqlite3_prepare_v2(db,
+        if (!(st = db_prepare(db,
                                "SELECT version_id, (minute-?2)/?3, bucket, SUM(count) FROM usage_latency WHERE "
-                               "module_id=?1 AND minute>=?2 GROUP BY version_id, (minute-?2)/?3, bucket",
-                               -1, &st, NULL) != SQLITE_OK)
+                               "module_id=?1 AND minute>=?2 GROUP BY 1, 2, 3", NULL)))
             goto sqlfail;
-        sqlite3_bind_int64(st, 1, mid);
-        sqlite3_bind_int64(st, 2, start);
-        sqlite3_bind_int64(st, 3, step);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t b = sqlite3_column_int64(st, 1);
-            int lb = sqlite3_column_int(st, 2);
+        db_bind_int64(st, 1, mid);
+        db_bind_int64(st, 2, start);
+        db_bind_int64(st, 3, step);
+        while ((rc = db_step(st)) == DB_ROW) {
+            int64_t b = db_column_int64(st, 1);
+            int lb = db_column_int(st, 2);
             if (b < 0 || b >= nb || lb < 0 || lb >= LAT_BUCKETS) continue;
-            uint64_t c = (uint64_t)sqlite3_column_int64(st, 3);
-            int k = slot_of(top_ids, ntop, sqlite3_column_int64(st, 0));
+            uint64_t c = (uint64_t)db_column_int64(st, 3);
+            int k = slot_of(top_ids, ntop, db_column_int64(st, 0));
             ser[k].b[b].hist[lb] += c;
             ser[ntop + 1].b[b].hist[lb] += c;
         }
-        if (rc != SQLITE_DONE) goto sqlfail;
-        sqlite3_finalize(st);
+        if (rc != DB_DONE) goto sqlfail;
+        db_finalize(st);
         st = NULL;
     }
     reg_unlock(s->reg);
@@ -209,9 +207,9 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
     ok = true;
     goto out;
 sqlfail:
-    perr_set(e, 500, "registry: series: %s", sqlite3_errmsg(db));
+    perr_set(e, 500, "registry: series: %s", db_errmsg(db));
 out:
-    if (st) sqlite3_finalize(st);
+    if (st) db_finalize(st);
     if (db) reg_unlock(s->reg);
     for (int i = 0; i < ntop + 2; i++) free_series(&ser[i], nb);
     if (!ok) { cJSON_Delete(o); return NULL; }

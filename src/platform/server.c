@@ -41,8 +41,13 @@ server *server_start(const server_config *cfg, perr *e) {
     if (!token_load_or_create(cfg->data_dir, s->token, e)) goto fail;
     if (!vconfig_key_load_or_create(cfg->data_dir, s->secrets_key, e)) goto fail;
     if (!token_file_load_or_create(cfg->data_dir, "readonly.token", s->ro_token, e)) goto fail;
-    if (!(s->reg = reg_open(cfg->data_dir, e))) goto fail;
+    char address[128];
+    snprintf(address, sizeof address, "%s:%u", cfg->listen_host, (unsigned)s->port);
+    reg_options ro = {.url = cfg->registry_url, .node_id = cfg->node_id ? cfg->node_id : address,
+                      .address = address, .tier = cfg->interp_only ? "interp" : "auto", .serve = true};
+    if (!(s->reg = reg_open(cfg->data_dir, &ro, e))) goto fail;
     if (!(s->blobs = blobs_open(cfg->data_dir, e))) goto fail;
+    blobs_set_remote(s->blobs, reg_blob_store, reg_blob_fetch, s->reg); /* no-ops unless shared */
     /* Crash recovery: a deploy killed after writing its blob but before its
      * version committed leaves a blob nothing names; remove it (and any
      * half-written temporary file). The registry is the truth. */

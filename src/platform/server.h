@@ -30,6 +30,8 @@ typedef struct server_config {
     const char *listen_host;      /* numeric IPv4 or IPv6 address; "0.0.0.0" for all */
     uint16_t port;                /* 0: any free port (see server.port) */
     const char *data_dir;
+    const char *registry_url;     /* --registry postgresql://... (NULL: DATA/registry.db) */
+    const char *node_id;          /* --node: this node's name in a cluster (NULL: HOST:PORT) */
     unsigned threads;             /* HTTP threads; 0: one per core */
     unsigned guest_threads;       /* threads that run guests (guests.c); 0: 4 per core, at least 8 */
     unsigned max_in_flight;       /* a module's guests running at once; 0: half the guest threads */
@@ -203,6 +205,9 @@ typedef struct http_reply {
 
 /* A JSON reply (takes the tree and frees it). */
 void reply_json(http_reply *r, int status, cJSON *tree);
+/* /healthz: 200 when this node can serve (its registry answers, or its
+ * cache holds versions while it does not), else 503; says which (nodes.c). */
+void server_healthz(server *s, http_reply *r);
 /* {"error": message} with status. */
 void reply_error(http_reply *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void reply_add_header(http_reply *r, const char *name, const char *value);

@@ -4,100 +4,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
+#include "platform/db.h"
 #include "platform/usage_db.h"
 
-static bool fail(sqlite3 *db, perr *e, const char *what) {
-    return perr_set(e, 500, "registry: %s: %s", what, sqlite3_errmsg(db));
-}
+static bool fail(db *d, perr *e, const char *what) { return db_fail(d, e, what); }
 
-static bool exec(sqlite3 *db, const char *sql, perr *e) {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        perr_set(e, 500, "registry: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return false;
-    }
-    return true;
-}
-
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql, perr *e) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(db, e, "prepare");
-        return NULL;
-    }
-    return st;
-}
+static db_stmt *prep(db *d, const char *sql, perr *e) { return db_prepare(d, sql, e); }
 
 /* ---------------------------------------------------------------- writing */
 
 bool udb_write(registry *r, const udb_row *rows, size_t n, perr *e) {
     if (!n) return true;
-    sqlite3 *db = reg_lock(r);
+    const char *node = reg_node_id(r); /* each node's rows: cluster totals are their sums */
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *su = NULL, *sh = NULL;
-    /* Usage is not worth an fsync per flush: in WAL mode NORMAL keeps every
-     * commit safe from a crash of kiln and loses at most the last flushes on
-     * a power cut, and the next FULL commit (any admin change) syncs them.
-     * The connection goes back to FULL before anyone else uses it. */
-    if (!exec(db, "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;", e)) goto out;
+    db_stmt *su = NULL, *sh = NULL;
+    /* Not durable: usage is not worth an fsync per flush (db.h). */
+    if (!db_begin(db, false, e)) goto out;
     su = prep(db,
               "INSERT INTO usage_minute(module_id, version_id, minute, requests, traps, errors, metered, latency_ns, "
               "instructions, cpu_ns, wall_ns, gib_seconds, peak_memory_sum, peak_memory_max, request_bytes, "
-              "response_bytes, io_bytes, cost, compute_cost, cpu_samples) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-              "?12,?13,?14,?15,?16,?17,?18,?19,?20) ON CONFLICT(module_id, version_id, minute) DO UPDATE SET "
-              "requests=requests+?4, traps=traps+?5, errors=errors+?6, metered=metered+?7, "
-              "latency_ns=latency_ns+?8, instructions=instructions+?9, cpu_ns=cpu_ns+?10, wall_ns=wall_ns+?11, "
-              "gib_seconds=gib_seconds+?12, peak_memory_sum=peak_memory_sum+?13, "
-              "peak_memory_max=MAX(peak_memory_max, ?14), request_bytes=request_bytes+?15, "
-              "response_bytes=response_bytes+?16, io_bytes=io_bytes+?17, cost=cost+?18, "
-              "compute_cost=compute_cost+?19, cpu_samples=cpu_samples+?20",
+              "response_bytes, io_bytes, cost, compute_cost, cpu_samples, node) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+              "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21) ON CONFLICT(module_id, version_id, minute, node) DO UPDATE SET "
+              "requests=usage_minute.requests+?4, traps=usage_minute.traps+?5, errors=usage_minute.errors+?6, metered=usage_minute.metered+?7, "
+              "latency_ns=usage_minute.latency_ns+?8, instructions=usage_minute.instructions+?9, cpu_ns=usage_minute.cpu_ns+?10, wall_ns=usage_minute.wall_ns+?11, "
+              "gib_seconds=usage_minute.gib_seconds+?12, peak_memory_sum=usage_minute.peak_memory_sum+?13, "
+              "peak_memory_max=CASE WHEN ?14>usage_minute.peak_memory_max THEN ?14 ELSE usage_minute.peak_memory_max END, request_bytes=usage_minute.request_bytes+?15, "
+              "response_bytes=usage_minute.response_bytes+?16, io_bytes=usage_minute.io_bytes+?17, cost=usage_minute.cost+?18, "
+              "compute_cost=usage_minute.compute_cost+?19, cpu_samples=usage_minute.cpu_samples+?20",
               e);
     sh = prep(db,
-              "INSERT INTO usage_latency(module_id, version_id, minute, bucket, count) VALUES(?1,?2,?3,?4,?5) "
-              "ON CONFLICT(module_id, version_id, minute, bucket) DO UPDATE SET count=count+?5",
+              "INSERT INTO usage_latency(module_id, version_id, minute, bucket, count, node) VALUES(?1,?2,?3,?4,?5,?6) "
+              "ON CONFLICT(module_id, version_id, minute, bucket, node) DO UPDATE SET count=usage_latency.count+?5",
               e);
     if (!su || !sh) goto rollback;
     for (size_t i = 0; i < n; i++) {
         const udb_row *w = &rows[i];
-        sqlite3_bind_int64(su, 1, w->module_id);
-        sqlite3_bind_int64(su, 2, w->version_id);
-        sqlite3_bind_int64(su, 3, w->minute);
+        db_bind_int64(su, 1, w->module_id);
+        db_bind_int64(su, 2, w->version_id);
+        db_bind_int64(su, 3, w->minute);
         const uint64_t ints[] = {w->requests, w->traps, w->errors, w->metered, w->latency_ns, w->instructions,
                                  w->cpu_ns, w->wall_ns};
-        for (int k = 0; k < 8; k++) sqlite3_bind_int64(su, 4 + k, (int64_t)ints[k]);
-        sqlite3_bind_double(su, 12, w->gib_seconds);
-        sqlite3_bind_int64(su, 13, (int64_t)w->peak_sum);
-        sqlite3_bind_int64(su, 14, (int64_t)w->peak_max);
-        sqlite3_bind_int64(su, 15, (int64_t)w->request_bytes);
-        sqlite3_bind_int64(su, 16, (int64_t)w->response_bytes);
-        sqlite3_bind_int64(su, 17, (int64_t)w->io_bytes);
-        sqlite3_bind_double(su, 18, w->cost);
-        sqlite3_bind_double(su, 19, w->compute_cost);
-        sqlite3_bind_int64(su, 20, (int64_t)w->cpu_samples);
-        if (sqlite3_step(su) != SQLITE_DONE) { fail(db, e, "usage write"); goto rollback; }
-        sqlite3_reset(su);
+        for (int k = 0; k < 8; k++) db_bind_int64(su, 4 + k, (int64_t)ints[k]);
+        db_bind_double(su, 12, w->gib_seconds);
+        db_bind_int64(su, 13, (int64_t)w->peak_sum);
+        db_bind_int64(su, 14, (int64_t)w->peak_max);
+        db_bind_int64(su, 15, (int64_t)w->request_bytes);
+        db_bind_int64(su, 16, (int64_t)w->response_bytes);
+        db_bind_int64(su, 17, (int64_t)w->io_bytes);
+        db_bind_double(su, 18, w->cost);
+        db_bind_double(su, 19, w->compute_cost);
+        db_bind_int64(su, 20, (int64_t)w->cpu_samples);
+        db_bind_text(su, 21, node);
+        if (db_step(su) != DB_DONE) { fail(db, e, "usage write"); goto rollback; }
+        db_reset(su);
         for (int b = 0; b < LAT_BUCKETS; b++) {
             if (!w->hist[b]) continue;
-            sqlite3_bind_int64(sh, 1, w->module_id);
-            sqlite3_bind_int64(sh, 2, w->version_id);
-            sqlite3_bind_int64(sh, 3, w->minute);
-            sqlite3_bind_int(sh, 4, b);
-            sqlite3_bind_int64(sh, 5, (int64_t)w->hist[b]);
-            if (sqlite3_step(sh) != SQLITE_DONE) { fail(db, e, "latency write"); goto rollback; }
-            sqlite3_reset(sh);
+            db_bind_int64(sh, 1, w->module_id);
+            db_bind_int64(sh, 2, w->version_id);
+            db_bind_int64(sh, 3, w->minute);
+            db_bind_int(sh, 4, b);
+            db_bind_int64(sh, 5, (int64_t)w->hist[b]);
+            db_bind_text(sh, 6, node);
+            if (db_step(sh) != DB_DONE) { fail(db, e, "latency write"); goto rollback; }
+            db_reset(sh);
         }
     }
-    ok = exec(db, "COMMIT;", e);
+    ok = db_commit(db, e);
     if (ok) goto out;
 rollback:
-    exec(db, "ROLLBACK;", NULL);
+    db_rollback(db);
 out:
-    sqlite3_finalize(su);
-    sqlite3_finalize(sh);
-    exec(db, "PRAGMA synchronous=FULL;", NULL);
+    db_finalize(su);
+    db_finalize(sh);
     reg_unlock(r);
     return ok;
 }
@@ -109,45 +88,45 @@ out:
     "SUM(wall_ns), SUM(gib_seconds), SUM(peak_memory_sum), MAX(peak_memory_max), SUM(request_bytes), "        \
     "SUM(response_bytes), SUM(io_bytes), SUM(cost), SUM(compute_cost), MIN(minute), MAX(minute), SUM(cpu_samples)"
 
-static void load_sums(sqlite3_stmt *st, int c, udb_row *w) {
+static void load_sums(db_stmt *st, int c, udb_row *w) {
     uint64_t *f[] = {&w->requests, &w->traps, &w->errors, &w->metered, &w->latency_ns, &w->instructions,
                      &w->cpu_ns, &w->wall_ns};
-    for (int k = 0; k < 8; k++) *f[k] = (uint64_t)sqlite3_column_int64(st, c + k);
-    w->gib_seconds = sqlite3_column_double(st, c + 8);
-    w->peak_sum = (uint64_t)sqlite3_column_int64(st, c + 9);
-    w->peak_max = (uint64_t)sqlite3_column_int64(st, c + 10);
-    w->request_bytes = (uint64_t)sqlite3_column_int64(st, c + 11);
-    w->response_bytes = (uint64_t)sqlite3_column_int64(st, c + 12);
-    w->io_bytes = (uint64_t)sqlite3_column_int64(st, c + 13);
-    w->cost = sqlite3_column_double(st, c + 14);
-    w->compute_cost = sqlite3_column_double(st, c + 15);
-    w->first_minute = sqlite3_column_int64(st, c + 16);
-    w->last_minute = sqlite3_column_int64(st, c + 17);
-    w->cpu_samples = (uint64_t)sqlite3_column_int64(st, c + 18);
+    for (int k = 0; k < 8; k++) *f[k] = (uint64_t)db_column_int64(st, c + k);
+    w->gib_seconds = db_column_double(st, c + 8);
+    w->peak_sum = (uint64_t)db_column_int64(st, c + 9);
+    w->peak_max = (uint64_t)db_column_int64(st, c + 10);
+    w->request_bytes = (uint64_t)db_column_int64(st, c + 11);
+    w->response_bytes = (uint64_t)db_column_int64(st, c + 12);
+    w->io_bytes = (uint64_t)db_column_int64(st, c + 13);
+    w->cost = db_column_double(st, c + 14);
+    w->compute_cost = db_column_double(st, c + 15);
+    w->first_minute = db_column_int64(st, c + 16);
+    w->last_minute = db_column_int64(st, c + 17);
+    w->cpu_samples = (uint64_t)db_column_int64(st, c + 18);
 }
 
 bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, udb_row **out, size_t *n,
               perr *e) {
     *out = NULL;
     *n = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
     udb_row *rows = NULL;
     size_t nrows = 0, cap = 0;
-    sqlite3_stmt *sh = NULL;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *sh = NULL;
+    db_stmt *st = prep(db,
                             g == UDB_BY_VERSION
                                 ? "SELECT u.version_id, v.number, " SUM_COLS " FROM usage_minute u JOIN versions v "
-                                  "ON v.id=u.version_id WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id "
+                                  "ON v.id=u.version_id WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id, v.number "
                                   "ORDER BY v.number"
                                 : "SELECT minute/1440, 0, " SUM_COLS " FROM usage_minute WHERE module_id=?1 AND "
                                   "minute>=?2 GROUP BY minute/1440 ORDER BY minute/1440",
                             e);
     if (!st) goto out;
-    sqlite3_bind_int64(st, 1, module_id);
-    sqlite3_bind_int64(st, 2, since_minute);
+    db_bind_int64(st, 1, module_id);
+    db_bind_int64(st, 2, since_minute);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (nrows == cap) {
             size_t nc = cap ? cap * 2 : 8;
             udb_row *nr = realloc(rows, nc * sizeof *nr);
@@ -159,14 +138,14 @@ bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g,
         memset(w, 0, sizeof *w);
         w->module_id = module_id;
         if (g == UDB_BY_VERSION) {
-            w->version_id = sqlite3_column_int64(st, 0);
-            w->version = sqlite3_column_int(st, 1);
+            w->version_id = db_column_int64(st, 0);
+            w->version = db_column_int(st, 1);
         } else {
-            w->day = sqlite3_column_int64(st, 0);
+            w->day = db_column_int64(st, 0);
         }
         load_sums(st, 2, w);
     }
-    if (rc != SQLITE_DONE) { fail(db, e, "usage read"); goto out; }
+    if (rc != DB_DONE) { fail(db, e, "usage read"); goto out; }
     sh = prep(db,
               g == UDB_BY_VERSION
                   ? "SELECT version_id, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
@@ -175,23 +154,23 @@ bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g,
                     "GROUP BY minute/1440, bucket",
               e);
     if (!sh) goto out;
-    sqlite3_bind_int64(sh, 1, module_id);
-    sqlite3_bind_int64(sh, 2, since_minute);
-    while ((rc = sqlite3_step(sh)) == SQLITE_ROW) {
-        int64_t key = sqlite3_column_int64(sh, 0);
-        int b = sqlite3_column_int(sh, 1);
+    db_bind_int64(sh, 1, module_id);
+    db_bind_int64(sh, 2, since_minute);
+    while ((rc = db_step(sh)) == DB_ROW) {
+        int64_t key = db_column_int64(sh, 0);
+        int b = db_column_int(sh, 1);
         if (b < 0 || b >= LAT_BUCKETS) continue;
         for (size_t i = 0; i < nrows; i++)
             if ((g == UDB_BY_VERSION ? rows[i].version_id : rows[i].day) == key) {
-                rows[i].hist[b] += (uint64_t)sqlite3_column_int64(sh, 2);
+                rows[i].hist[b] += (uint64_t)db_column_int64(sh, 2);
                 break;
             }
     }
-    if (rc != SQLITE_DONE) { fail(db, e, "latency read"); goto out; }
+    if (rc != DB_DONE) { fail(db, e, "latency read"); goto out; }
     ok = true;
 out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(sh);
+    db_finalize(st);
+    db_finalize(sh);
     reg_unlock(r);
     if (ok) {
         *out = rows;
@@ -204,20 +183,20 @@ out:
 
 bool udb_version_sums(registry *r, int64_t version_id, int64_t since_minute, udb_row *out, perr *e) {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st = prep(db, "SELECT " SUM_COLS " FROM usage_minute WHERE version_id=?1 AND minute>=?2", e);
+    db_stmt *st = prep(db, "SELECT " SUM_COLS " FROM usage_minute WHERE version_id=?1 AND minute>=?2", e);
     if (st) {
-        sqlite3_bind_int64(st, 1, version_id);
-        sqlite3_bind_int64(st, 2, since_minute);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        db_bind_int64(st, 1, version_id);
+        db_bind_int64(st, 2, since_minute);
+        if (db_step(st) == DB_ROW) {
             load_sums(st, 0, out);
             ok = true;
         } else {
             fail(db, e, "usage read");
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     out->version_id = version_id;
     return ok;
@@ -225,20 +204,20 @@ bool udb_version_sums(registry *r, int64_t version_id, int64_t since_minute, udb
 
 bool udb_cost_since(registry *r, int64_t module_id, int64_t since_minute, double *cost, perr *e) {
     *cost = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st = prep(db, "SELECT TOTAL(cost) FROM usage_minute WHERE module_id=?1 AND minute>=?2", e);
+    db_stmt *st = prep(db, "SELECT COALESCE(SUM(cost), 0.0) FROM usage_minute WHERE module_id=?1 AND minute>=?2", e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
-        sqlite3_bind_int64(st, 2, since_minute);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            *cost = sqlite3_column_double(st, 0);
+        db_bind_int64(st, 1, module_id);
+        db_bind_int64(st, 2, since_minute);
+        if (db_step(st) == DB_ROW) {
+            *cost = db_column_double(st, 0);
             ok = true;
         } else {
             fail(db, e, "cost read");
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return ok;
 }
@@ -246,28 +225,28 @@ bool udb_cost_since(registry *r, int64_t module_id, int64_t since_minute, double
 /* ---------------------------------------------------------------- modules */
 
 bool udb_module(registry *r, const char *name, int64_t *module_id, int *live, bool *pinned, perr *e) {
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "SELECT m.id, (SELECT v.number FROM aliases a JOIN versions v ON v.id=a.version_id "
                             "WHERE a.module_id=m.id AND a.name='live'), (SELECT pinned FROM aliases WHERE "
                             "module_id=m.id AND name='live') FROM modules m WHERE m.name=?1",
                             e);
     if (st) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *module_id = sqlite3_column_int64(st, 0);
-            if (live) *live = sqlite3_column_int(st, 1);
-            if (pinned) *pinned = sqlite3_column_int(st, 2) != 0;
+        db_bind_text(st, 1, name);
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            *module_id = db_column_int64(st, 0);
+            if (live) *live = db_column_int(st, 1);
+            if (pinned) *pinned = db_column_int(st, 2) != 0;
             ok = true;
-        } else if (rc == SQLITE_DONE) {
+        } else if (rc == DB_DONE) {
             perr_set(e, 404, "no module named '%s'", name);
         } else {
             fail(db, e, "module lookup");
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return ok;
 }
@@ -275,15 +254,15 @@ bool udb_module(registry *r, const char *name, int64_t *module_id, int *live, bo
 bool udb_modules(registry *r, udb_module_ref **out, size_t *n, perr *e) {
     *out = NULL;
     *n = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
     udb_module_ref *v = NULL;
     size_t cnt = 0, cap = 0;
-    sqlite3_stmt *st = prep(db, "SELECT id, name FROM modules ORDER BY name", e);
+    db_stmt *st = prep(db, "SELECT id, name FROM modules ORDER BY name", e);
     if (st) {
         int rc;
         ok = true;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 udb_module_ref *nv = realloc(v, nc * sizeof *nv);
@@ -291,13 +270,13 @@ bool udb_modules(registry *r, udb_module_ref **out, size_t *n, perr *e) {
                 v = nv;
                 cap = nc;
             }
-            v[cnt].id = sqlite3_column_int64(st, 0);
-            snprintf(v[cnt].name, sizeof v[cnt].name, "%s", (const char *)sqlite3_column_text(st, 1));
+            v[cnt].id = db_column_int64(st, 0);
+            snprintf(v[cnt].name, sizeof v[cnt].name, "%s", (const char *)db_column_text(st, 1));
             cnt++;
         }
-        if (ok && rc != SQLITE_DONE) ok = fail(db, e, "module list");
+        if (ok && rc != DB_DONE) ok = fail(db, e, "module list");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     if (ok) { *out = v; *n = cnt; }
     else free(v);
@@ -305,33 +284,33 @@ bool udb_modules(registry *r, udb_module_ref **out, size_t *n, perr *e) {
 }
 
 bool udb_version_name(registry *r, int64_t version_id, char module[72], int *number) {
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st =
+    db_stmt *st =
         prep(db, "SELECT m.name, v.number FROM versions v JOIN modules m ON m.id=v.module_id WHERE v.id=?1", NULL);
     if (st) {
-        sqlite3_bind_int64(st, 1, version_id);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            snprintf(module, 72, "%s", (const char *)sqlite3_column_text(st, 0));
-            *number = sqlite3_column_int(st, 1);
+        db_bind_int64(st, 1, version_id);
+        if (db_step(st) == DB_ROW) {
+            snprintf(module, 72, "%s", (const char *)db_column_text(st, 0));
+            *number = db_column_int(st, 1);
             ok = true;
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return ok;
 }
 
 int64_t udb_version_id(registry *r, int64_t module_id, int number) {
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     int64_t id = -1;
-    sqlite3_stmt *st = prep(db, "SELECT id FROM versions WHERE module_id=?1 AND number=?2", NULL);
+    db_stmt *st = prep(db, "SELECT id FROM versions WHERE module_id=?1 AND number=?2", NULL);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
-        sqlite3_bind_int(st, 2, number);
-        if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+        db_bind_int64(st, 1, module_id);
+        db_bind_int(st, 2, number);
+        if (db_step(st) == DB_ROW) id = db_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return id;
 }
@@ -340,64 +319,64 @@ int64_t udb_version_id(registry *r, int64_t module_id, int number) {
 
 bool udb_policy_get(registry *r, int64_t module_id, udb_policy *out, perr *e) {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "SELECT rollback_spec, regression_threshold, budget_per_day, updated_at, updated_by "
                             "FROM policies WHERE module_id=?1",
                             e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        db_bind_int64(st, 1, module_id);
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            if (!db_column_null(st, 0)) {
                 out->has_rollback = true;
                 snprintf(out->rollback_spec, sizeof out->rollback_spec, "%s",
-                         (const char *)sqlite3_column_text(st, 0));
+                         (const char *)db_column_text(st, 0));
             }
-            if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            if (!db_column_null(st, 1)) {
                 out->has_threshold = true;
-                out->threshold = sqlite3_column_double(st, 1);
+                out->threshold = db_column_double(st, 1);
             }
-            if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            if (!db_column_null(st, 2)) {
                 out->has_budget = true;
-                out->budget_per_day = sqlite3_column_double(st, 2);
+                out->budget_per_day = db_column_double(st, 2);
             }
-            out->updated_at = sqlite3_column_int64(st, 3);
-            const char *by = (const char *)sqlite3_column_text(st, 4);
+            out->updated_at = db_column_int64(st, 3);
+            const char *by = (const char *)db_column_text(st, 4);
             snprintf(out->updated_by, sizeof out->updated_by, "%s", by ? by : "");
         }
-        ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+        ok = rc == DB_ROW || rc == DB_DONE;
         if (!ok) fail(db, e, "policy read");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return ok;
 }
 
 bool udb_policy_set(registry *r, int64_t module_id, const udb_policy *p, const char *actor, perr *e) {
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "INSERT INTO policies(module_id, rollback_spec, regression_threshold, budget_per_day, "
                             "updated_at, updated_by) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(module_id) DO UPDATE SET "
                             "rollback_spec=?2, regression_threshold=?3, budget_per_day=?4, updated_at=?5, "
                             "updated_by=?6",
                             e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
-        if (p->has_rollback) sqlite3_bind_text(st, 2, p->rollback_spec, -1, SQLITE_STATIC);
-        else sqlite3_bind_null(st, 2);
-        if (p->has_threshold) sqlite3_bind_double(st, 3, p->threshold);
-        else sqlite3_bind_null(st, 3);
-        if (p->has_budget) sqlite3_bind_double(st, 4, p->budget_per_day);
-        else sqlite3_bind_null(st, 4);
-        sqlite3_bind_int64(st, 5, reg_now_ms());
-        sqlite3_bind_text(st, 6, actor, -1, SQLITE_STATIC);
-        ok = sqlite3_step(st) == SQLITE_DONE;
+        db_bind_int64(st, 1, module_id);
+        if (p->has_rollback) db_bind_text(st, 2, p->rollback_spec);
+        else db_bind_null(st, 2);
+        if (p->has_threshold) db_bind_double(st, 3, p->threshold);
+        else db_bind_null(st, 3);
+        if (p->has_budget) db_bind_double(st, 4, p->budget_per_day);
+        else db_bind_null(st, 4);
+        db_bind_int64(st, 5, reg_now_ms());
+        db_bind_text(st, 6, actor);
+        ok = db_step(st) == DB_DONE;
         if (!ok) fail(db, e, "policy write");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return ok;
 }
@@ -407,19 +386,19 @@ bool udb_policy_set(registry *r, int64_t module_id, const udb_policy *p, const c
 bool udb_events(registry *r, int64_t module_id, dora_event **out, size_t *n, perr *e) {
     *out = NULL;
     *n = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
     dora_event *v = NULL;
     size_t cnt = 0, cap = 0;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "SELECT at, action, alias, from_version, to_version, actor FROM history "
                             "WHERE module_id=?1 ORDER BY id",
                             e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
+        db_bind_int64(st, 1, module_id);
         int rc;
         ok = true;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 32;
                 dora_event *nv = realloc(v, nc * sizeof *nv);
@@ -429,12 +408,12 @@ bool udb_events(registry *r, int64_t module_id, dora_event **out, size_t *n, per
             }
             dora_event *d = &v[cnt++];
             memset(d, 0, sizeof *d);
-            d->at_ms = sqlite3_column_int64(st, 0);
-            const char *action = (const char *)sqlite3_column_text(st, 1);
-            const char *alias = (const char *)sqlite3_column_text(st, 2);
-            const char *actor = (const char *)sqlite3_column_text(st, 5);
-            d->from = sqlite3_column_int(st, 3);
-            d->to = sqlite3_column_int(st, 4);
+            d->at_ms = db_column_int64(st, 0);
+            const char *action = (const char *)db_column_text(st, 1);
+            const char *alias = (const char *)db_column_text(st, 2);
+            const char *actor = (const char *)db_column_text(st, 5);
+            d->from = db_column_int(st, 3);
+            d->to = db_column_int(st, 4);
             bool live = alias && !strcmp(alias, "live") && d->to > 0 && d->from != d->to;
             d->kind = EV_OTHER;
             if (live && action && !strcmp(action, "rollback")) d->kind = EV_ROLLBACK;
@@ -442,9 +421,9 @@ bool udb_events(registry *r, int64_t module_id, dora_event **out, size_t *n, per
             else if (action && !strcmp(action, "mark-failed")) d->kind = EV_MARK_FAILED;
             d->by_kiln = actor && !strcmp(actor, "kiln");
         }
-        if (ok && rc != SQLITE_DONE) ok = fail(db, e, "history read");
+        if (ok && rc != DB_DONE) ok = fail(db, e, "history read");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     if (ok) { *out = v; *n = cnt; }
     else free(v);
@@ -454,16 +433,16 @@ bool udb_events(registry *r, int64_t module_id, dora_event **out, size_t *n, per
 bool udb_versions(registry *r, int64_t module_id, dora_version **out, size_t *n, perr *e) {
     *out = NULL;
     *n = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
     dora_version *v = NULL;
     size_t cnt = 0, cap = 0;
-    sqlite3_stmt *st = prep(db, "SELECT number, commit_time FROM versions WHERE module_id=?1 ORDER BY number", e);
+    db_stmt *st = prep(db, "SELECT number, commit_time FROM versions WHERE module_id=?1 ORDER BY number", e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
+        db_bind_int64(st, 1, module_id);
         int rc;
         ok = true;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 32;
                 dora_version *nv = realloc(v, nc * sizeof *nv);
@@ -473,13 +452,13 @@ bool udb_versions(registry *r, int64_t module_id, dora_version **out, size_t *n,
             }
             dora_version *d = &v[cnt++];
             memset(d, 0, sizeof *d);
-            d->number = sqlite3_column_int(st, 0);
-            const char *ct = (const char *)sqlite3_column_text(st, 1);
+            d->number = db_column_int(st, 0);
+            const char *ct = (const char *)db_column_text(st, 1);
             d->has_commit_time = ct && parse_iso8601_ms(ct, &d->commit_ms);
         }
-        if (ok && rc != SQLITE_DONE) ok = fail(db, e, "version read");
+        if (ok && rc != DB_DONE) ok = fail(db, e, "version read");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     if (ok) { *out = v; *n = cnt; }
     else free(v);
@@ -489,19 +468,19 @@ bool udb_versions(registry *r, int64_t module_id, dora_version **out, size_t *n,
 bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, perr *e) {
     *out = NULL;
     *n = 0;
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool ok = false;
     udb_flag *v = NULL;
     size_t cnt = 0, cap = 0;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "SELECT at, to_version, from_version, reason FROM history WHERE module_id=?1 AND "
                             "action='cost-regression' ORDER BY id DESC",
                             e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
+        db_bind_int64(st, 1, module_id);
         int rc;
         ok = true;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 8;
                 udb_flag *nv = realloc(v, nc * sizeof *nv);
@@ -510,15 +489,15 @@ bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, 
                 cap = nc;
             }
             udb_flag *f = &v[cnt++];
-            f->at_ms = sqlite3_column_int64(st, 0);
-            f->version = sqlite3_column_int(st, 1);
-            f->baseline = sqlite3_column_int(st, 2);
-            const char *why = (const char *)sqlite3_column_text(st, 3);
+            f->at_ms = db_column_int64(st, 0);
+            f->version = db_column_int(st, 1);
+            f->baseline = db_column_int(st, 2);
+            const char *why = (const char *)db_column_text(st, 3);
             snprintf(f->reason, sizeof f->reason, "%s", why ? why : "");
         }
-        if (ok && rc != SQLITE_DONE) ok = fail(db, e, "history read");
+        if (ok && rc != DB_DONE) ok = fail(db, e, "history read");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     if (ok) { *out = v; *n = cnt; }
     else free(v);
@@ -527,29 +506,29 @@ bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, 
 
 bool udb_last_live_change(registry *r, int64_t module_id, udb_live_change *out, perr *e) {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = reg_lock(r);
+    db *db = reg_lock(r);
     bool found = false;
-    sqlite3_stmt *st = prep(db,
+    db_stmt *st = prep(db,
                             "SELECT at, action, actor, from_version, to_version FROM history "
                             "WHERE module_id=?1 AND alias='live' ORDER BY id DESC LIMIT 1",
                             e);
     if (st) {
-        sqlite3_bind_int64(st, 1, module_id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const char *action = (const char *)sqlite3_column_text(st, 1);
-            const char *actor = (const char *)sqlite3_column_text(st, 2);
-            out->at_ms = sqlite3_column_int64(st, 0);
+        db_bind_int64(st, 1, module_id);
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            const char *action = (const char *)db_column_text(st, 1);
+            const char *actor = (const char *)db_column_text(st, 2);
+            out->at_ms = db_column_int64(st, 0);
             snprintf(out->action, sizeof out->action, "%s", action ? action : "");
             out->by_kiln = actor && !strcmp(actor, "kiln");
-            out->from = sqlite3_column_int(st, 3);
-            out->to = sqlite3_column_int(st, 4);
+            out->from = db_column_int(st, 3);
+            out->to = db_column_int(st, 4);
             found = true;
-        } else if (rc != SQLITE_DONE) {
+        } else if (rc != DB_DONE) {
             fail(db, e, "history read");
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     reg_unlock(r);
     return found;
 }

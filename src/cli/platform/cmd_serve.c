@@ -156,6 +156,21 @@ static const char help[] =
     "        thread's last measured one; the others are charged their\n"
     "        version's mean. Reading a thread's CPU clock is a system call.\n"
     "\n"
+    "    --registry postgresql://USER@HOST:PORT/DB\n"
+    "        Keep the registry in PostgreSQL instead of DATA/registry.db, shared\n"
+    "        by every node started with the same URL (a cluster behind a load\n"
+    "        balancer: docs/cluster.md, scripts/cluster.sh). Module bytes are\n"
+    "        stored there too; each node keeps a copy in DATA/blobs, checked\n"
+    "        against its sha256. A change made through any node reaches every\n"
+    "        node (LISTEN/NOTIFY, and a generation re-read every second). While\n"
+    "        PostgreSQL is down a node serves the versions it has cached and\n"
+    "        refuses changes with 503. The nodes of a cluster share admin.token,\n"
+    "        readonly.token and secrets.key (copy them into each DATA).\n"
+    "\n"
+    "    --node NAME\n"
+    "        This node's name in usage rows and kiln nodes (default: the listen\n"
+    "        address). Keep it stable across restarts.\n"
+    "\n"
     "    --tier auto|interp\n"
     "        auto (the default): every version also gets native code, compiled\n"
     "        in the background (one at a time, never on a request's path) into\n"
@@ -254,7 +269,7 @@ int cmd_serve(int argc, char **argv) {
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
                *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
                *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
-               *webhook = NULL;
+               *webhook = NULL, *registry = NULL, *node = NULL;
     bool no_usage = false;
     client_flag flags[] = {
         {"--listen", true, &listen, NULL},
@@ -277,6 +292,8 @@ int cmd_serve(int argc, char **argv) {
         {"--log-format", true, &log_format, NULL},
         {"--webhook", true, &webhook, NULL},
         {"--tier", true, &tier, NULL},
+        {"--registry", true, &registry, NULL},
+        {"--node", true, &node, NULL},
         {"--prices", true, &prices, NULL},
         {"--regression-threshold", true, &threshold, NULL},
         {"--usage-flush", true, &usage_flush, NULL},
@@ -298,6 +315,12 @@ int cmd_serve(int argc, char **argv) {
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
         .cache_capacity = 64, .max_table_elements = 10000000, .max_queue = 64,
     };
+    if (registry && strncmp(registry, "postgresql://", 13) && strncmp(registry, "postgres://", 11))
+        return cli_fail("serve", "bad --registry: want a postgresql://USER@HOST:PORT/DB URL");
+    if (node && (!*node || strlen(node) > 63))
+        return cli_fail("serve", "bad --node '%s': want a name of 1 to 63 characters", node);
+    cfg.registry_url = registry;
+    cfg.node_id = node;
     if (!parse_listen(listen, host, sizeof host, &cfg.port))
         return cli_fail("serve", "bad --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:8080", listen);
     uint64_t v;

@@ -30,7 +30,9 @@
     X("cost", cmd_cost, "what each version costs per request, and against the one before")    \
     X("dora", cmd_dora, "deployment frequency, lead time, change fail rate, recovery time")   \
     X("policy", cmd_policy, "a module's auto-rollback rule, cost-regression threshold, budget") \
-    X("mark-failed", cmd_mark_failed, "record that a deployment failed (for kiln dora)")
+    X("mark-failed", cmd_mark_failed, "record that a deployment failed (for kiln dora)")      \
+    X("nodes", cmd_nodes, "the nodes serving from the registry, with their heartbeats")      \
+    X("registry", cmd_registry, "move a data directory's registry to PostgreSQL (migrate)")
 
 #define PLATFORM_DECLARE(name, fn, summary) int fn(int argc, char **argv);
 PLATFORM_COMMANDS(PLATFORM_DECLARE)
