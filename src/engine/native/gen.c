@@ -664,12 +664,6 @@ static void counted_entry(G *g, const knloop *L) {
     P("      goto C%u_%u; } }\n", L->head, L->head);
 }
 
-/* The copy: the loop's body with labels C<head>_<pos>, no charges and no
- * polls, rejoining the metered code after the loop. An instruction that
- * traps is handed the count the metered loop would have had: the fuel at
- * entry (fr + h_c), less the iterations done (the counter's distance from
- * where it started, h_s, less the current one if the counter has moved
- * in it) times the cost, less what this iteration charged before it. */
 /* At the copy's head the induction variables hold their widened values;
  * at a label in the body, what held them on every path (find_ivs). */
 static void wide_at_label(G *g, const knloop *L, uint32_t at) {
@@ -684,7 +678,7 @@ static void wide_at_label(G *g, const knloop *L, uint32_t at) {
     if (t != UINT32_MAX) memcpy(g->wide, L->wide_in + (size_t)t * ns, ns);
 }
 
-/* After an instruction of a copy: which slots are still known narrow. */
+/* After an instruction of a copy: which slots now hold widened values. */
 static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, int op) {
     uint32_t d[2];
     int n = native_dests(pc, op, d);
@@ -693,6 +687,15 @@ static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, i
         if (d[i] < g->f->frame_slots) g->wide[d[i]] = w;
 }
 
+/* The copy: the loop's body with labels C<head>_<pos>, no charges and no
+ * polls, rejoining the metered code after the loop. An instruction that
+ * traps is handed the count the metered loop would have had: the fuel at
+ * entry (fr + h_c), less the iterations done (the counter's distance from
+ * where it started, h_s, less the current one if the counter has moved
+ * in it) times the cost, less what this iteration charged before it.
+ * The copy of a loop whose paths cost differently keeps its charges and
+ * polls (and the exact count with them); it exists for its widened
+ * induction variables alone. */
 static bool counted_copy(G *g, const knloop *L) {
     char lab[24];
     snprintf(lab, sizeof lab, "C%u_", L->head);
