@@ -641,7 +641,7 @@ static void counted_entry(G *g, const knloop *L) {
     bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
     if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
-     * them in 64 bits. */
+     * them in 64 bits. In 128-bit arithmetic: (T - 1) * k may pass 2^63. */
     for (uint32_t i = 0; i < L->nrange; i++) {
         const knrange *r = &L->range[i];
         const kniv *v = &L->iv[r->iv];
@@ -649,9 +649,9 @@ static void counted_entry(G *g, const knloop *L) {
         char w[64] = "";
         if (r->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", r->inv);
         if (v->step < 0 || r->lo < 0)
-            P("\n        && (int64_t)(uint32_t)s%u%s - (t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w,
+            P("\n        && (int64_t)(uint32_t)s%u%s - (__int128)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w,
               v->step < 0 ? k : 0, r->lo);
-        P("\n        && (int64_t)(uint32_t)s%u%s + (t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
+        P("\n        && (int64_t)(uint32_t)s%u%s + (__int128)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
           v->step > 0 ? k : 0, r->hi);
     }
     P(") {\n");
