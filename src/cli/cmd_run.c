@@ -460,8 +460,11 @@ static int parse(int argc, char **argv, opts *o) {
     struct stat sb;
     if (stat(o->module, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         snprintf(o->project_path, sizeof o->project_path, "%s/%s", o->module, CLI_PROJECT_FILE);
-        if (access(o->project_path, F_OK) != 0)
-            return usage_error("%s is a directory without a kiln.toml: name a module file", o->module);
+        if (access(o->project_path, F_OK) != 0) {
+            /* a file error, not a usage one: one line, as for a missing file */
+            fprintf(stderr, "kiln run: %s is a directory without a kiln.toml: name a module file\n", o->module);
+            return 1;
+        }
         o->module = NULL;
     }
     o->args = argv + i;
