@@ -12,6 +12,13 @@
 #include <cjson/cJSON.h>
 
 #define CLIENT_DEFAULT_SERVER "http://127.0.0.1:8080"
+/* The OPTIONS lines of the connection flags, for the client commands' help. */
+#define CLIENT_COMMON_HELP                                                         \
+    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n" \
+    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"     \
+    "                   KILN_TOKEN overrides it; kiln login\n"                        \
+    "                   remembers a server and its token\n"                           \
+    "    --json         print the server's JSON answer\n"
 #define CLIENT_DEFAULT_DATA "./kiln-data"
 
 typedef struct client_opts {

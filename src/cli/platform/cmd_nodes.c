@@ -24,11 +24,7 @@ static const char help[] =
     "    answers for all of them.\n"
     "\n"
     "OPTIONS\n"
-    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
-    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
-    "                   KILN_TOKEN overrides it; kiln login\n"
-    "                   remembers a server and its token\n"
-    "    --json         print the server's JSON answer\n"
+    CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
     "    0 on success; 1 when the server cannot be reached or its registry\n"

@@ -24,11 +24,7 @@ static const char help[] =
     "    --alias ALIAS  the alias to move (default live)\n"
     "    --force        override a pin (and release it)\n"
     "    --reason R     why; recorded in the history\n"
-    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
-    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
-    "                   KILN_TOKEN overrides it; kiln login\n"
-    "                   remembers a server and its token\n"
-    "    --json         print the server's JSON answer\n"
+    CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
     "    0 when done (or nothing needed doing); 1 otherwise, with the server's\n"

@@ -43,11 +43,7 @@ static const char help[] =
     "    --watch        status: print the state again every second until\n"
     "                   the rollout ends\n"
     "    --reason TEXT  abort: kept in the history\n"
-    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
-    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
-    "                   KILN_TOKEN overrides it; kiln login\n"
-    "                   remembers a server and its token\n"
-    "    --json         print the server's JSON answer\n"
+    CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
     "    0 on success; 1 for bad input, an unknown module or version, a\n"

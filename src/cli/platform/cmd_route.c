@@ -27,11 +27,7 @@ static const char help[] =
     "    and each change is a history row of the module.\n"
     "\n"
     "OPTIONS\n"
-    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
-    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
-    "                   KILN_TOKEN overrides it; kiln login\n"
-    "                   remembers a server and its token\n"
-    "    --json         print the server's JSON answer\n"
+    CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
     "    0 on success; 1 for a bad prefix, an unknown module, a prefix that\n"

@@ -71,11 +71,7 @@ static const char errors_help[] =
     "OPTIONS\n"
     "    --limit N      at most N failures (default 20)\n"
     "    --request ID   only that request's failure (status 1 when none)\n"
-    "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
-    "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
-    "                   KILN_TOKEN overrides it; kiln login\n"
-    "                   remembers a server and its token\n"
-    "    --json         print the server's JSON answer\n"
+    CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
     "    0 on success (also when there is none); 1 for an unknown module or\n"
