@@ -87,6 +87,25 @@ static void gc_ref(gc *g, uint64_t bits) {
     g->work[g->nwork++] = g->slot[i];
 }
 
+/* Native code keeps slots in C locals and machine registers: while native
+ * frames are on the C stack, every aligned word between here and the
+ * outermost one's entry (ex->native_stack_base) is read as a possible
+ * exnref, as the value stack is. The registers a native caller kept
+ * across its call out are saved into scan_c_stack's frame first
+ * (__builtin_unwind_init), which scan_words, called from it, reads as
+ * part of the range. Not instrumented: the range holds other frames'
+ * redzones. */
+static __attribute__((noinline, no_sanitize("address"))) void scan_words(gc *g, const char *hi) {
+    uintptr_t p = ((uintptr_t)__builtin_frame_address(0) + 7) & ~(uintptr_t)7;
+    for (; p + 8 <= (uintptr_t)hi; p += 8) gc_ref(g, *(const uint64_t *)p);
+}
+
+static __attribute__((noinline)) void scan_c_stack(gc *g, const char *hi) {
+    __builtin_unwind_init();
+    scan_words(g, hi);
+    __asm__ volatile("" ::: "memory"); /* keep the spills and this frame alive */
+}
+
 static void collect(exec *ex, const uint64_t *top, const uint64_t *extra, uint32_t nextra) {
     kiln_store *s = ex->store;
     uint64_t cap = 16;
@@ -104,6 +123,8 @@ static void collect(exec *ex, const uint64_t *top, const uint64_t *extra, uint32
     if (ex->stack)
         for (const uint64_t *p = ex->stack; p < top && p < ex->stack_end; p++) gc_ref(&g, *p);
     for (uint32_t i = 0; i < nextra; i++) gc_ref(&g, extra[i]); /* the new one's payload */
+    if (ex->native_exn) gc_ref(&g, (uintptr_t)ex->native_exn);
+    if (ex->native_stack_base) scan_c_stack(&g, ex->native_stack_base);
     for (kiln_global *gl = s->globals; gl; gl = gl->next)
         if (gl->type == KILN_EXNREF) gc_ref(&g, gl->bits);
     for (kiln_table *t = s->tables; t; t = t->next)

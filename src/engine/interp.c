@@ -433,6 +433,13 @@ enter_hooked: {
         kiln_trap *t = native_call_from(ex, &ninst->own[ncallee->index - ninst->module->nfunc_imports], nfp, ret);
         LOAD_FUEL();
         if (t) return t;
+        if (__builtin_expect(ex->native_exn != NULL, 0)) {
+            /* Thrown in native code, caught here or below (rt.c throw_at). */
+            thrown = ex->native_exn;
+            ex->native_exn = NULL;
+            pc = ret - 1; /* inside the call */
+            goto unwind;
+        }
         pc = ret;
         DISPATCH();
     }
@@ -544,6 +551,21 @@ tail_enter: {
             kiln_trap *t = native_call_from(ex, &ninst->own[ncallee->index - ninst->module->nfunc_imports], nfp, pc);
             LOAD_FUEL();
             if (t) return t;
+            if (__builtin_expect(ex->native_exn != NULL, 0)) {
+                /* Caught below this frame, which the tail call replaced:
+                 * unwind from its caller's call, as tail_host does. */
+                frame *cf = ex->fsp;
+                const uint32_t *rp = cf->ret_pc;
+                thrown = ex->native_exn;
+                ex->native_exn = NULL;
+                if (!rp) { ti.kind = KILN_TRAP_EXCEPTION; ti.exn = thrown; goto trap; }
+                if (ex->prof) prof_leave(ex, fuel);
+                ex->fsp = cf - 1;
+                fp = ex->fsp->fp;
+                if (ex->fsp->inst != inst) { inst = ex->fsp->inst; mem = inst->mem_base; }
+                pc = rp - 1;
+                goto unwind;
+            }
             memmove(fp, nfp, (size_t)ncallee->type->result_slots * sizeof *fp);
             goto do_return;
         }

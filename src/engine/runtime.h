@@ -141,6 +141,18 @@ typedef struct exec {
     uint32_t native_site;          /* native code: the register-code position
                                       of the unchecked access it is making, in
                                       the function of ex->fsp (for faults) */
+    struct exn *native_exn;        /* native code: an exception on its way
+                                      to the handler eh_find found for it;
+                                      each native frame it passes returns
+                                      (rt.c, gen.c gen_catch) */
+    kiln_func *native_tail;        /* native code: the callee of a tail call
+                                      whose caller's frame is already gone,
+                                      for the call below it to make (rt.c
+                                      run_tail); its arguments are at the
+                                      gone frame's base */
+    char *native_stack_base;       /* the C stack above the outermost native
+                                      frame: the exception collector reads
+                                      the native frames' slots there (exn.c) */
 } exec;
 
 enum { CALL_HOOK_PROFILE = 1, CALL_HOOK_NATIVE = 2 };

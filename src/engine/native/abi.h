@@ -57,6 +57,18 @@ typedef struct knat_helpers {
     /* Runs the one register-code instruction at pc the interpreter's way,
      * on the slots in fp (rare instructions: bulk memory, tables, grow). */
     int64_t (*step)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel);
+    /* throw: the payload is in fp[argstart..]. Both make the exception,
+     * find its handler as the interpreter's unwind does and, when one
+     * catches it, leave it in ex->native_exn for the frames on the way to
+     * return through (an uncaught one traps here, at pc, as there). */
+    int64_t (*throw_new)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel, uint32_t tag,
+                         uint32_t argstart);
+    int64_t (*throw_ref)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint64_t ref);
+    /* The callee of the call at pc ended with a tail call (ex->native_tail):
+     * make it, and any it makes in turn, in the callee's place, with the
+     * arguments in fp[argstart..]; the results come back there. */
+    int64_t (*tail)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, uint32_t argstart,
+                    const uint32_t *ret_pc);
     void (*prof_enter)(exec *ex, int64_t fuel, const kiln_func *f);
     void (*prof_leave)(exec *ex, int64_t fuel);
 } knat_helpers;

@@ -94,6 +94,10 @@ typedef struct G {
     const knloop *in;     /* the counted loop whose copy is being written */
     uint8_t *wide;        /* per slot, in such a copy: its value is known
                              to be below 2^32 without a cast (find_ivs) */
+    uint8_t *may_throw;   /* per defined function: an exception can come
+                             out of it (mark_throwers) */
+    uint8_t *may_tail;    /* per defined function: it can end in a tail call */
+    bool unwinds;         /* f has exits for exceptions (its U_ label) */
     const char *err;
 } G;
 
@@ -334,6 +338,119 @@ static void track(G *g, const uint32_t *pc, int op, int loaded_float) {
     }
 }
 
+/* ------------------------------------------------------------ exceptions
+ * A throw finds its handler first (rt.c throw_at, with the interpreter's
+ * eh_find), so native code only has to deliver it: the exception waits in
+ * ex->native_exn, each native frame above the handler's returns at once
+ * (U_: its frame popped as a return pops it), and the handler's frame,
+ * back from its call, matches it against the same clauses in the same
+ * order as eh_find and lands as eh_land does, in C locals. A call whose
+ * callee can throw nothing is not followed by the test. */
+
+/* Which defined functions an exception can come out of: those that throw,
+ * call an import or through a table (anything may come back), or call
+ * one that can, to a fixpoint. */
+static void mark_throwers(G *g) {
+    const kiln_module *m = g->m;
+    uint32_t nd = m->nfuncs - m->nfunc_imports;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t j = 0; j < nd; j++) {
+            if (g->may_throw[j]) continue;
+            const funcdef *f = &m->funcs[j];
+            for (uint32_t at = 0; at < f->code_len && !g->may_throw[j];) {
+                const uint32_t *pc = f->code + at;
+                int op = op_at(pc);
+                if (op < 0) break;
+                if (op == OP_throw || op == OP_throw_ref || op == OP_call_import || op == OP_call_indirect ||
+                    op == OP_return_call_import || op == OP_return_call_indirect) {
+                    g->may_throw[j] = 1;
+                } else if (op == OP_call || op == OP_return_call) {
+                    const funcdef *t;
+                    memcpy(&t, pc + 2, sizeof t);
+                    if (g->may_throw[t->index - m->nfunc_imports]) g->may_throw[j] = 1;
+                }
+                at += units_at(pc, op);
+            }
+            if (g->may_throw[j]) changed = true;
+        }
+    }
+    for (uint32_t j = 0; j < nd; j++) {
+        const funcdef *f = &m->funcs[j];
+        for (uint32_t at = 0; at < f->code_len && !g->may_tail[j];) {
+            const uint32_t *pc = f->code + at;
+            int op = op_at(pc);
+            if (op < 0) break;
+            if (op == OP_return_call || op == OP_return_call_import || op == OP_return_call_indirect) g->may_tail[j] = 1;
+            at += units_at(pc, op);
+        }
+    }
+}
+
+/* Where the exception in ex->native_exn goes from position at: the first
+ * clause that takes it, innermost handler first, else out (U_). */
+static void gen_catch(G *g, uint32_t at) {
+    const funcdef *f = g->f;
+    const kiln_module *m = g->m;
+    int32_t h = -1;
+    for (int32_t i = (int32_t)f->neh - 1; i >= 0 && h < 0; i--)
+        if (f->eh[i].start <= at && at < f->eh[i].end) h = i;
+    P("  { exn *x_ = ex->native_exn; (void)x_;\n");
+    while (h >= 0) {
+        const eh_handler *eh = &f->eh[h];
+        if (eh->kind == EH_DELEGATE) { h = eh->delegate; continue; }
+        for (uint32_t k = 0; k < eh->nclauses; k++) {
+            const eh_clause *cl = &f->eh_clauses[eh->first + k];
+            uint32_t n = 0;
+            if (cl->tag != EH_NO_TAG) {
+                n = m->types[m->tag_types[cl->tag]].param_slots;
+                P("    if (x_->tag == inst->tags[%u]) ", cl->tag);
+            } else {
+                P("    ");
+            }
+            P("{ ex->native_exn = NULL;");
+            if (cl->kind == EH_CATCH || cl->kind == EH_CATCH_REF)
+                for (uint32_t i = 0; i < n; i++) P(" s%u = x_->slots[%u];", cl->dst + i, i);
+            if (cl->kind == EH_CATCH_REF) P(" s%u = (uintptr_t)x_;", cl->dst + n);
+            if (cl->kind == EH_CATCH_ALL_REF) P(" s%u = (uintptr_t)x_;", cl->dst);
+            if (cl->exn_slot != UINT32_MAX) P(" s%u = (uintptr_t)x_;", cl->exn_slot);
+            P(" goto L%u; }\n", cl->target);
+        }
+        h = eh->parent;
+    }
+    P("    goto U_; }\n");
+    g->unwinds = true;
+}
+
+/* After a call: the callee may have left a tail call to make in its
+ * place (rt.c run_tail; its results come back in fp), then an exception
+ * on its way. */
+static void after_call(G *g, uint32_t at, uint32_t units, uint32_t argstart, const functype *t, bool may_throw,
+                       bool may_tail) {
+    if (may_tail) {
+        P("  if (KN_UNLIKELY(ex->native_tail != NULL)) {\n");
+        P("    fr = H->tail(ex, inst, fp, code + %u, %u, code + %u) - ex->native_lim;\n", at, argstart, at + units);
+        for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
+        P("  }\n");
+    }
+    if (!may_throw) return;
+    P("  if (KN_UNLIKELY(ex->native_exn != NULL))\n");
+    gen_catch(g, at);
+}
+
+/* Ends the function with a tail call to the kiln_func expression fx: its
+ * arguments at this frame's base, the frame popped, the call left to the
+ * call below (after_call). */
+static void tail_exit(G *g, const char *fx, const functype *t, uint32_t argstart) {
+    for (uint32_t i = 0; i < t->param_slots; i++) P("  fp[%u] = s%u;\n", i, argstart + i);
+    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
+    P("  ex->fsp--; ex->fuel = KN_FUEL; ex->native_tail = %s;\n", fx);
+    uint32_t n = g->f->type->result_slots;
+    if (n == 0) P("  return;\n");
+    else if (n == 1) P("  return 0;\n");
+    else P("  { knr%u r_ = {{0}}; return r_; }\n", n);
+}
+
 static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     uint32_t units = units_at(pc, op);
     int bf = branch_field(op);
@@ -419,6 +536,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P(");\n");
         take_results(g, t->type, argstart);
         P("  }\n");
+        after_call(g, at, units, argstart, t->type, g->may_throw[cj], g->may_tail[cj]);
         return true;
     }
     case OP_call_import: {
@@ -427,6 +545,45 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         charge_check(g, O(2), at);
         P("  { kiln_func *f_ = inst->funcs[%u];\n", fi);
         call_func_var(g, t, at, units, argstart);
+        P("  }\n");
+        after_call(g, at, units, argstart, t, true, true);
+        return true;
+    }
+    case OP_return_call: {
+        const funcdef *t;
+        memcpy(&t, pc + 2, sizeof t);
+        charge_check(g, O(3), at);
+        P("  if (KN_UNLIKELY(fp + %u > ex->stack_end)) H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n",
+          t->frame_slots, at);
+        char fx[48];
+        snprintf(fx, sizeof fx, "inst->funcs[%u]", t->index);
+        tail_exit(g, fx, t->type, O(2));
+        return true;
+    }
+    case OP_return_call_import: {
+        uint32_t fi = O(0);
+        const functype *t = &g->m->types[g->m->func_types[fi]];
+        charge_check(g, O(2), at);
+        P("  { kiln_func *f_ = inst->funcs[%u];\n", fi);
+        P("    if (KN_UNLIKELY(f_->kind != FUNC_HOST && fp + f_->def->frame_slots > ex->stack_end))"
+          " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
+        tail_exit(g, "f_", t, O(1));
+        P("  }\n");
+        return true;
+    }
+    case OP_return_call_indirect: {
+        uint32_t tab = O(0), tid = O(1), argstart = O(2), ei = O(3), ti = 0;
+        const functype *t = type_of_id(g->m, tid, &ti);
+        if (!t) { g->err = "return_call_indirect of a type the module does not declare"; return false; }
+        charge_check(g, O(4), at);
+        P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
+        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
+        P("    kiln_func *f_ = tb_->elems[i_];\n");
+        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
+        P("    if (KN_UNLIKELY(f_->kind != FUNC_HOST && fp + f_->def->frame_slots > ex->stack_end))"
+          " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
+        tail_exit(g, "f_", t, argstart);
         P("  }\n");
         return true;
     }
@@ -442,8 +599,23 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
         call_func_var(g, t, at, units, argstart);
         P("  }\n");
+        after_call(g, at, units, argstart, t, true, true);
         return true;
     }
+    case OP_throw: {
+        uint32_t tag = O(0), argstart = O(1);
+        uint32_t n = g->m->types[g->m->tag_types[tag]].param_slots;
+        charge_check(g, O(2), at);
+        for (uint32_t i = 0; i < n; i++) P("  fp[%u] = s%u;\n", argstart + i, argstart + i);
+        P("  fr = H->throw_new(ex, inst, fp, code + %u, KN_FUEL, %u, %u) - ex->native_lim;\n", at, tag, argstart);
+        gen_catch(g, at);
+        return true;
+    }
+    case OP_throw_ref:
+        charge_check(g, O(1), at);
+        P("  fr = H->throw_ref(ex, inst, code + %u, KN_FUEL, s%u) - ex->native_lim;\n", at, O(0));
+        gen_catch(g, at);
+        return true;
     case OP_ret:
         ret(g, at, O(0), -1);
         return true;
@@ -753,6 +925,9 @@ static bool gen_func(G *g, uint32_t j) {
             for (uint32_t i = 0; i <= O(1); i++) g->target[at + pc[2 + 3 + i]] = 1;
         at += units_at(pc, op);
     }
+    /* Where exceptions land. */
+    for (uint32_t i = 0; i < f->neh_clauses; i++) g->target[f->eh_clauses[i].target] = 1;
+    g->unwinds = false;
     /* Counted loops (loops.c): the instruction after each gets a label,
      * where its unmetered copy rejoins. */
     native_free_loops(g->loops, g->nloops);
@@ -785,6 +960,17 @@ static bool gen_func(G *g, uint32_t j) {
         at += units_at(pc, op);
     }
     for (uint32_t i = 0; i < g->nloops && ok; i++) ok = counted_copy(g, &g->loops[i]);
+    if (ok && g->unwinds) {
+        /* An exception caught below this frame: it returns (no results). */
+        set_pend(g, 0);
+        P(" U_:;\n");
+        P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
+        P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
+        uint32_t n = f->type->result_slots;
+        if (n == 0) P("  return;\n");
+        else if (n == 1) P("  return 0;\n");
+        else P("  { knr%u r_ = {{0}}; return r_; }\n", n);
+    }
     fclose(g->o);
     g->o = saved;
     if (!ok) { free(body); return false; }
@@ -832,7 +1018,10 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
     g->wide = calloc((size_t)maxslots + 2, 1);
-    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide) {
+    g->may_throw = calloc((size_t)nd + 1, 1);
+    g->may_tail = calloc((size_t)nd + 1, 1);
+    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail) {
+        free(g->may_throw); free(g->may_tail);
         free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
         snprintf(err->message, sizeof err->message, "native: out of memory");
         return false;
@@ -846,6 +1035,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
         uint32_t n = m->types[k].result_slots;
         if (n > 1 && !g->rkinds[n]) { g->rkinds[n] = 1; P("typedef struct { uint64_t r[%u]; } knr%u;\n", n, n); }
     }
+    mark_throwers(g);
     for (uint32_t j = 0; j < nd; j++) { proto(g, j, true); P(";\n"); }
     P("\n");
     bool ok = true;
@@ -854,6 +1044,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
         snprintf(err->message, sizeof err->message, "native: cannot translate function %u: %s", m->nfunc_imports + g->j,
                  g->err ? g->err : "?");
         free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
+        free(g->may_throw); free(g->may_tail);
         return false;
     }
     /* Entry thunks: from slots, as native_call passes them. */
@@ -864,8 +1055,13 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
         P("f%u(ex, inst, fp", j);
         for (uint32_t i = 0; i < t->param_slots; i++) P(", fp[%u]", i);
         P(");\n");
-        if (t->result_slots == 1) P("  fp[0] = r_;\n");
-        else for (uint32_t i = 0; i < t->result_slots; i++) P("  fp[%u] = r_.r[%u];\n", i, i);
+        /* A tail call's callee (ex->native_tail) has its arguments in fp. */
+        if (t->result_slots == 1) P("  if (!ex->native_tail) fp[0] = r_;\n");
+        else if (t->result_slots) {
+            P("  if (!ex->native_tail) {");
+            for (uint32_t i = 0; i < t->result_slots; i++) P(" fp[%u] = r_.r[%u];", i, i);
+            P(" }\n");
+        }
         P("}\n");
     }
     P("\nstatic const knat_entry entries[%u] = {", nd ? nd : 1);
@@ -880,5 +1076,6 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
         if (!strchr("0123456789abcdef", *k)) key = "";
     P("  0x%" PRIx64 "ull, \"%s\", %u, bind, entries, funcs, KN_SITES_START, KN_SITES_END,\n};\n", abi, key, nd);
     free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
+    free(g->may_throw); free(g->may_tail);
     return true;
 }

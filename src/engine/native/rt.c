@@ -64,6 +64,76 @@ static int64_t h_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t
     raise_info(ex, inst, pc, fuel, &ti);
 }
 
+/* An exception at pc (a throw, or a call it came out of): as the
+ * interpreter's unwind, the handler is found before anything moves; none
+ * catches it: the trap is the thrower's. One does: it waits in
+ * ex->native_exn while the native frames above the handler's return. */
+static int64_t throw_at(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, exn *e) {
+    frame *hfr;
+    const eh_clause *cl;
+    if (!eh_find(ex, pc, e, &hfr, &cl)) {
+        trapinfo ti = {.kind = KILN_TRAP_EXCEPTION, .exn = e};
+        raise_info(ex, inst, pc, fuel, &ti);
+    }
+    ex->native_exn = e;
+    ex->fuel = fuel;
+    return fuel;
+}
+
+static __attribute__((noreturn)) void no_memory_for_exception(exec *ex, kiln_instance *inst, const uint32_t *pc,
+                                                               int64_t fuel) {
+    trapinfo ti = {.kind = KILN_TRAP_HOST, .host = kiln_trap_new(KILN_TRAP_HOST, "out of memory for an exception")};
+    if (!ti.host) raise_trap(ex, NULL);
+    raise_info(ex, inst, pc, fuel, &ti);
+}
+
+static int64_t h_throw_new(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel, uint32_t tag,
+                           uint32_t argstart) {
+    ex->fuel = fuel;
+    exn *e = exn_new(ex, inst->tags[tag], fp + argstart, fp + ex->fsp->fn->frame_slots);
+    if (!e) no_memory_for_exception(ex, inst, pc, fuel);
+    return throw_at(ex, inst, pc, fuel, e);
+}
+
+static int64_t h_throw_ref(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint64_t ref) {
+    exn *e = (exn *)(uintptr_t)ref;
+    if (!e) {
+        trapinfo ti = {.kind = KILN_TRAP_NULL_EXNREF};
+        raise_info(ex, inst, pc, fuel, &ti);
+    }
+    return throw_at(ex, inst, pc, fuel, e);
+}
+
+/* A callee outside native code ended in trap t at a call from pc: an
+ * exception may still be caught here or below (as the interpreter's
+ * host_call catches what a host function throws); anything else, or an
+ * exception no one catches, goes on as the trap it is. */
+static int64_t callee_trapped(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_trap *t,
+                              bool from_host) {
+    int64_t fuel = ex->fuel;
+    if (t->kind == KILN_TRAP_EXCEPTION && t->exn_tag != NULL) {
+        exn *e = exn_new(ex, t->exn_tag, t->exn_slots, fp + ex->fsp->fn->frame_slots);
+        frame *hfr;
+        const eh_clause *cl;
+        if (e && eh_find(ex, pc, e, &hfr, &cl)) {
+            kiln_trap_free(t);
+            ex->native_exn = e;
+            return fuel;
+        }
+        if (e && from_host) {
+            /* The interpreter reports a host's uncaught exception at the call. */
+            kiln_trap_free(t);
+            trapinfo ti = {.kind = KILN_TRAP_EXCEPTION, .exn = e};
+            raise_info(ex, inst, pc, fuel, &ti);
+        }
+    }
+    if (from_host) {
+        trapinfo ti = {.kind = t->kind, .host = t};
+        raise_info(ex, inst, pc, fuel, &ti);
+    }
+    raise_trap(ex, t);
+}
+
 /* As the interpreter's host_call; a wasm function without native code runs
  * in the interpreter, nested (its backtrace ends at this call). */
 static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
@@ -80,15 +150,60 @@ static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const ui
         fuel = ex->fuel;
         if (ex->prof) prof_leave(ex, fuel);
         if (t) {
-            trapinfo ti = {.kind = t->kind, .host = t};
-            raise_info(ex, inst, pc, fuel, &ti);
+            ex->fuel = fuel;
+            return callee_trapped(ex, inst, fp, pc, t, true);
         }
         return fuel;
     }
     sigjmp_buf *saved = ex->jmp;
     kiln_trap *t = f->inst->native ? native_call(ex, f, nfp) : interp_call(ex, f, nfp);
     ex->jmp = saved;
-    if (t) raise_trap(ex, t);
+    if (t) return callee_trapped(ex, inst, fp, pc, t, false);
+    return ex->fuel;
+}
+
+/* Tail calls (gen.c: a function that ends in one pops its frame, leaves
+ * its arguments at its frame's base and the callee in ex->native_tail, and
+ * returns): the call below it makes the callee's call in its place, so a
+ * chain of them runs in constant stack, as in the interpreter. fp is the
+ * gone frame's base, ret_pc where its caller goes on, pc the caller's
+ * call (for what a host or interpreted callee leaves). */
+static void run_tail(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, const uint32_t *ret_pc,
+                     uint64_t *caller_fp, uint32_t argstart) {
+    while (ex->native_tail && !ex->native_exn) {
+        kiln_func *f = ex->native_tail;
+        ex->native_tail = NULL;
+        const struct native_code *nc = f->kind == FUNC_HOST ? NULL : __atomic_load_n(&f->inst->native, __ATOMIC_ACQUIRE);
+        if (!nc || !f->native) {
+            if (caller_fp) { h_call_slow(ex, inst, caller_fp, pc, f, argstart, ex->fuel); continue; }
+            /* Entered from outside native code: a nested run of its own. */
+            kiln_trap *t = f->kind == FUNC_HOST ? NULL : interp_call(ex, f, fp);
+            if (f->kind == FUNC_HOST) {
+                kiln_caller cl = {ex, inst};
+                ex->host_calls++;
+                t = f->host(&cl, f->env, fp);
+            }
+            if (t) raise_trap(ex, t);
+            continue;
+        }
+        frame *nf = ex->fsp + 1;
+        if (nf >= ex->frames_end || fp + f->def->frame_slots > ex->stack_end) {
+            trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED};
+            raise_info(ex, inst, pc, ex->fuel, &ti);
+        }
+        nf->fn = f->def;
+        nf->inst = f->inst;
+        nf->fp = fp;
+        nf->ret_pc = ret_pc;
+        ex->fsp = nf;
+        if (ex->prof) prof_enter(ex, ex->fuel, f->inst->module, f->def->index, NULL);
+        nc->mod->entries[f->def->index - f->inst->module->nfunc_imports](ex, f->inst, fp);
+    }
+}
+
+static int64_t h_tail(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, uint32_t argstart,
+                      const uint32_t *ret_pc) {
+    run_tail(ex, inst, fp + argstart, pc, ret_pc, fp, argstart);
     return ex->fuel;
 }
 
@@ -123,6 +238,9 @@ static const knat_helpers helpers = {
     .poll = h_poll,
     .call_slow = h_call_slow,
     .step = h_step,
+    .throw_new = h_throw_new,
+    .throw_ref = h_throw_ref,
+    .tail = h_tail,
     .prof_enter = h_prof_enter,
     .prof_leave = h_prof_leave,
 };
@@ -212,6 +330,10 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
     ex->native_stack_limit = stack_limit();
     ex->native_lim = knat_limit(ex, ex->fuel);
 
+    /* The exception collector reads the C stack from here down (exn.c). */
+    char *saved_base = ex->native_stack_base;
+    if (!saved_base) ex->native_stack_base = __builtin_frame_address(0);
+
     sigjmp_buf jb;
     sigjmp_buf *saved_jmp = ex->jmp;
     exec *saved_tls = kiln_tls_exec;
@@ -228,8 +350,11 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
         ex->jmp = &jb;
         kiln_tls_exec = ex;
         nc->mod->entries[fn->index - f->inst->module->nfunc_imports](ex, f->inst, fp);
+        if (ex->native_tail) run_tail(ex, f->inst, fp, NULL, ret_pc, NULL, 0);
     }
     if (t && ex->prof) prof_unwind(ex, ex->fuel, prof_cur);
+    if (t) ex->native_exn = NULL, ex->native_tail = NULL;
+    ex->native_stack_base = saved_base;
     ex->fsp = base - 1;
     ex->jmp = saved_jmp;
     kiln_tls_exec = saved_tls;
