@@ -87,8 +87,38 @@ int __wasilibc_find_relpath_alloc(const char *path, const char **abs_prefix, cha
     return fd;
 }
 
+/* Drops "." and "" components and folds "name/.." in an absolute path, in
+ * place. wasi-libc's chdir keeps "sub/.." in the current directory, and
+ * every later relative path then walked through sub: once sub was removed,
+ * nothing relative could be found (natively the directory is held, not its
+ * name). Folding by name differs from the kernel only when "name" is a
+ * symbolic link, which a WASI program can hardly tell either way. */
+static void fold(char *path)
+{
+    char *out = path + 1; /* after the leading '/' */
+    const char *in = path + 1;
+    while (*in) {
+        size_t n = strcspn(in, "/");
+        if ((n == 1 && in[0] == '.') || n == 0) {
+            /* nothing */
+        } else if (n == 2 && in[0] == '.' && in[1] == '.') {
+            while (out > path + 1 && out[-1] == '/') out--;
+            while (out > path + 1 && out[-1] != '/') out--;
+        } else {
+            memmove(out, in, n);
+            out += n;
+            *out++ = '/';
+        }
+        in += n;
+        while (*in == '/') in++;
+    }
+    if (out > path + 1) out--; /* the last component's '/' */
+    *out = '\0';
+}
+
 /* The new current directory is "/" + the preopen's name + "/" + the rest,
- * the form wasi-libc's own chdir gives __wasilibc_cwd (getcwd returns it). */
+ * the form wasi-libc's own chdir gives __wasilibc_cwd (getcwd returns it),
+ * folded. */
 int chdir(const char *path)
 {
     char *rel = NULL;
@@ -116,6 +146,7 @@ int chdir(const char *path)
             memcpy(cwd + 1, abs, a);
             if (mid) cwd[1 + a] = '/';
             memcpy(cwd + 1 + a + mid, with_rel ? rel : "", n + 1);
+            fold(cwd);
         }
     }
     free(rel);
