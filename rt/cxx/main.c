@@ -4,21 +4,19 @@
  * wasi-libc's _start calls __original_main; for `int main(int, char **)`
  * that is wasi-libc's, which calls __main_void, which reads the arguments
  * and calls the program's main (__main_argc_argv). This __main_void,
- * linked before wasi-libc's (libkiln-cxx.a comes first), does the same and
- * calls main inside throw.cpp's guard when the program can throw (the
- * guard is in the same object as __cxa_throw, referenced weakly here: a
- * program that never throws links neither, and keeps a module without
- * exception handling). An `int main(void)` defines __main_void itself and
- * runs without the guard. (Not -Wl,--wrap=__original_main: wasm-ld-16 then
- * writes DWARF that places wasi-libc's __original_main over the wrapper,
- * and kiln's and llvm-symbolizer's source lines went wrong.)
+ * linked before wasi-libc's (libkiln-cxx.a comes first), does the same;
+ * original_main.c, one call above, runs it inside throw.cpp's guard, which
+ * also covers an `int main(void)` (that one defines __main_void itself).
+ * (Not -Wl,--wrap=__original_main: wasm-ld-16 then writes DWARF that places
+ * wasi-libc's __original_main over the wrapper, and kiln's and
+ * llvm-symbolizer's source lines went wrong; a definition of our own
+ * has no such problem.)
  */
 #include <stdlib.h>
 #include <wasi/api.h>
 
 int __main_argc_argv(int argc, char **argv);
 int __main_void(void);
-__attribute__((weak)) int __kiln_cxx_guard_main(int (*main_fn)(int, char **), int argc, char **argv);
 
 int __main_void(void)
 {
@@ -29,6 +27,5 @@ int __main_void(void)
     char *strings = malloc(size ? size : 1);
     if (!argv || !strings) _Exit(EXIT_FAILURE);
     if (__wasi_args_get((uint8_t **)argv, (uint8_t *)strings) != 0) _Exit(EXIT_FAILURE);
-    if (__kiln_cxx_guard_main) return __kiln_cxx_guard_main(__main_argc_argv, (int)argc, argv);
     return __main_argc_argv((int)argc, argv);
 }

@@ -411,12 +411,15 @@ static void location(sbuf *b, const xframe *x, const char *root)
     if (x->loc.column) sb_printf(b, ":%" PRIu32, x->loc.column);
 }
 
-/* Startup code that calls main: wasi-libc's and wasm-ld's. */
+/* Startup code that calls main: wasi-libc's, wasm-ld's, and kiln-c++'s
+ * _start with the guard that turns an uncaught exception into
+ * std::terminate (rt/cxx/start.c, throw.cpp). */
 static bool is_startup(const xframe *x)
 {
     static const char *const names[] = {
         "main", "__main_void", "__main_argc_argv", "__original_main", "_start",
         "_start.command_export", "__wasm_call_ctors", "_initialize",
+        "call_original_main", "__kiln_cxx_guard_main",
     };
     if (!x->f->module || !x->loc.function) return false;
     /* The user's own main (recursing, say) has debug info; libc's has not. */
