@@ -158,9 +158,10 @@
     if (state.rendering) { if (!fromPoll) state.again = true; return; }
     if ($("confirm").open) return;
     /* Someone typing in a field of the page (a filter, a rollout's steps):
-     * the poll waits, so the text and the caret stay. */
+     * the poll waits, so the text and the caret stay; a field only focused,
+     * as after Enter applied it, does not stop the page updating. */
     const ae = document.activeElement;
-    if (fromPoll && ae && $("main").contains(ae) && ae.tagName === "INPUT") return;
+    if (fromPoll && ae && $("main").contains(ae) && ae.tagName === "INPUT" && ae.value !== ae.defaultValue) return;
     state.rendering = true;
     state.again = false;
     const r = route();

@@ -341,6 +341,21 @@ try {
     const seqs = await page.$$eval("#logs-table tbody tr", (e) => e.map((x) => Number(x.dataset.seq)));
     check("logs page: version and request id typed and Enter filter the page (one line, the CLI's)",
       hash.includes("version=" + cl.version) && hash.includes("request=" + rid) && seqs.length === 1 && seqs[0] === cl.seq, `${hash} ${seqs}`);
+    // Clear the request id from the keyboard, Enter: focus stays in the
+    // field, and the page goes on updating (a request made now shows up).
+    await page.focus("#logs-request");
+    await page.$eval("#logs-request", (e) => e.select());
+    await page.keyboard.press("Backspace");
+    await page.evaluate(() => { document.getElementById("main").dataset.page = ""; });
+    await page.keyboard.press("Enter");
+    await waitRender("logs", "#logs-table");
+    const r2 = await fetch(env.KILN_SERVER + "/run/app/?second", { headers: { "X-Kiln-Key": "logs-test" } });
+    const rid2 = r2.headers.get("x-request-id");
+    await r2.text();
+    const live2 = await page.waitForSelector(`#logs-table tr[data-request-id="${rid2}"]`, { timeout: 15000 }).then(() => true, () => false);
+    const still = await page.evaluate(() => [document.activeElement.id, location.hash]);
+    check("logs page: with the cursor left in a filter field after Enter, new requests still appear",
+      live2 && still[0] === "logs-request" && !still[1].includes("request="), JSON.stringify({ live2, still }));
     const bad = [];
     for (const [mod, q, args] of [["risky", "status=5xx", ["--status", "5xx"]], ["app", "version=v2", ["--version", "v2"]], ["risky", "", []]]) {
       await goto(`#/logs/${mod}${q ? "?" + q : ""}`, "logs", "#logs-table, #logs-empty");
