@@ -207,12 +207,14 @@ try {
     const bad = [];
     for (const m of dora.modules) {
       const root = `section[data-module="${m.module}"]`;
-      const toMs = Number(await page.$eval(root, (e) => e.dataset.toMs));
+      // "now" and the figures from one render (a poll may redraw the page
+      // between two reads, and deployment frequency moves with now).
+      const { toMs, figs } = await page.$eval(root, (e) => ({ toMs: Number(e.dataset.toMs),
+        figs: [...e.querySelectorAll("[data-figure]")].map((x) => ({ name: x.dataset.figure, v: x.dataset.v, text: x.textContent })) }));
       // Deployment frequency depends on "now": recompute the CLI's at the page's now.
       const days = (toMs - m.period.from_ms) / 86400000;
       const exp = { deployment_frequency: days > 0 ? m.deployments / days : 0, lead_time: m.lead_time.median_ms,
                     change_fail_rate: m.change_fail_rate.rate, recovery_time: m.recovery_time.median_ms };
-      const figs = await figures(page, root);
       for (const f of figs) {
         const got = f.v === "" ? null : Number(f.v), want = exp[f.name];
         const tol = f.name === "deployment_frequency" ? 1e-9 * Math.abs(want) : 0;
