@@ -93,7 +93,7 @@
     try { j = JSON.parse(text); } catch (e) { j = null; }
     if (state.sig) state.sig.push(path, r.status, text, r.headers.get("X-Total-Count"));
     if (r.status === 401) throw new AuthError((j && j.error) || "wrong token");
-    if (!r.ok) throw new Error((j && j.error) || "HTTP " + r.status);
+    if (!r.ok) { const err = new Error((j && j.error) || "HTTP " + r.status); err.status = r.status; throw err; }
     if (opts.withTotal) return { json: j, total: Number(r.headers.get("X-Total-Count")) };
     return j;
   }
@@ -157,6 +157,11 @@
     /* One render at a time; a navigation during one is rendered after it. */
     if (state.rendering) { if (!fromPoll) state.again = true; return; }
     if ($("confirm").open) return;
+    /* Someone typing in a field of the page (a filter, a rollout's steps):
+     * the poll waits, so the text and the caret stay; a field only focused,
+     * as after Enter applied it, does not stop the page updating. */
+    const ae = document.activeElement;
+    if (fromPoll && ae && $("main").contains(ae) && ae.tagName === "INPUT" && ae.value !== ae.defaultValue) return;
     state.rendering = true;
     state.again = false;
     const r = route();
@@ -169,7 +174,11 @@
     try {
       const t0 = performance.now();
       state.sig = [];
+      const hash0 = location.hash;
       const content = await fn(r);
+      /* The address moved while this page loaded (a click during a poll):
+       * what was loaded belongs to the old address; show the new one. */
+      if (location.hash !== hash0) { state.sig = null; state.rendering = false; render(false); return; }
       /* A poll whose answers are what the page already shows leaves the
        * page alone: no flicker, no lost scroll, focus or hover. */
       const sig = location.hash + "\u0000" + state.sig.join("\u0000");
@@ -215,12 +224,14 @@
   }
   /* Asks, then does: the confirmation dialog names the module, versions and
    * alias; the reason typed goes into the history. */
-  function confirmAction(title, text, okLabel, run) {
+  function confirmAction(title, text, okLabel, run, opts) {
     const dlg = $("confirm");
+    const noReason = !!(opts && opts.noReason); /* a rollout's start writes its own reason */
     $("confirm-title").textContent = title;
     $("confirm-text").textContent = text;
     $("confirm-ok").textContent = okLabel;
     $("confirm-reason").value = "";
+    $("confirm-reason-row").hidden = noReason;
     dlg.returnValue = "";
     dlg.onclose = async () => {
       if (dlg.returnValue !== "ok") return;
@@ -235,7 +246,7 @@
       render(false);
     };
     dlg.showModal();
-    $("confirm-reason").focus();
+    (noReason ? $("confirm-ok") : $("confirm-reason")).focus();
   }
   const act = (mod, op, body) => api("modules/" + enc(mod) + "/" + op, { method: "POST", body });
   function actionButton(label, cls, onclick, id) {
@@ -249,10 +260,23 @@
     if (!m) return 60;
     return Number(m[1]) * { s: 1 / 60, m: 1, h: 60, d: 1440, w: 10080 }[m[2]];
   };
+  /* A running rollout as the split it makes: "v1 → v2 · 25% (step 2 of
+   * 10,25,50,100)"; data-* carry the exact answer of GET rollouts. */
+  function rolloutText(ro) {
+    return ro.from + " → " + ro.to + " · " + nf(ro.percent, 2) + "% (step " + ro.step + " of " + ro.steps + ")";
+  }
+  function rolloutCell(ro) {
+    if (!ro) return h("td", { "data-figure": "rollout", "data-v": "" }, "–");
+    return h("td", { "data-figure": "rollout", "data-v": ro.to, "data-percent": ro.percent, "data-step": ro.step },
+      h("span", { class: "badge rollout" }, "rollout"), " ", rolloutText(ro));
+  }
   pages.modules = async (r) => {
     const since = r.params.get("since") || "1h";
-    const [mods, cost, series] = await Promise.all([
-      api("modules"), api("cost?since=" + enc(since)).catch(() => null), api("series?since=1h&step=1m").catch(() => null)]);
+    const [mods, cost, series, rollouts] = await Promise.all([
+      api("modules"), api("cost?since=" + enc(since)).catch(() => null), api("series?since=1h&step=1m").catch(() => null),
+      api("rollouts")]);
+    const rolloutOf = {};
+    for (const ro of rollouts) rolloutOf[ro.module] = ro;
     if (cost && cost.prices) currency = cost.prices.currency;
     const costOf = {}, sparkOf = {};
     for (const m of (cost && cost.modules) || []) costOf[m.module] = m;
@@ -267,6 +291,7 @@
       return h("tr", { "data-module": m.name },
         h("th", { scope: "row" }, h("a", { href: "#/module/" + enc(m.name) }, m.name)),
         h("td", { "data-figure": "live" }, live || "–", m.aliases && m.aliases.live && m.aliases.live.pinned ? h("span", { class: "badge pinned" }, "pinned") : null),
+        rolloutCell(rolloutOf[m.name]),
         fig("requests_per_min", req / minutes, (v) => nf(v, 2)),
         fig("error_rate", lv ? lv.error_rate : null, fmtPct),
         fig("p50_us", lv ? lv.latency_us.p50 : null, fmtUs),
@@ -282,7 +307,7 @@
       h("div", { class: "tablewrap" }, h("table", { id: "modules-table", "data-since": since, "data-window-start": cost ? cost.since : "" },
         h("caption", { class: "hint" }, "The live version's figures over the last " + since + " (GET /api/v1/cost?since=" + since + "); sparkline: requests per minute, last hour."),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Module"), h("th", { scope: "col" }, "Live"),
-          h("th", { scope: "col", class: "num" }, "Requests/min"), h("th", { scope: "col", class: "num" }, "Error rate"),
+          h("th", { scope: "col" }, "Rollout"), h("th", { scope: "col", class: "num" }, "Requests/min"), h("th", { scope: "col", class: "num" }, "Error rate"),
           h("th", { scope: "col", class: "num" }, "p50"), h("th", { scope: "col", class: "num" }, "p99"),
           h("th", { scope: "col", class: "num" }, "Cost / 1M req"), h("th", { scope: "col" }, "Last hour"),
           h("th", { scope: "col", class: "num" }, "Versions"))),
@@ -300,16 +325,63 @@
       h("span", { class: "hint" }, when(ev.at) + " by "), h("span", { class: "actor" }, ev.actor || "?"),
       ev.reason ? h("div", { class: "reason" }, ev.reason) : null);
   }
+  /* The rollout panel: the latest rollout (GET modules/NAME/rollout, what
+   * `kiln rollout status NAME --json` prints), Abort while it runs, and a
+   * form to start one (POST modules/NAME/rollout, as `kiln rollout NAME
+   * VERSION --steps --interval`). The form's values survive the page's
+   * polls (state.roForm). */
+  state.roForm = { version: "", steps: "10,25,50,100", interval: "2m" };
+  function rolloutPanel(name, live, ro, versions) {
+    const running = ro && ro.state === "running";
+    const info = ro ? h("p", { id: "rollout", "data-state": ro.state, "data-to": ro.to, "data-from": ro.from,
+        "data-percent": ro.percent, "data-step": ro.step, "data-steps": ro.steps },
+      h("span", { class: "badge" + (running ? " rollout" : "") }, ro.state), " ",
+      running ? rolloutText(ro) : ro.from + " → " + ro.to + " (steps " + ro.steps + ")",
+      running && ro.next_step_in_ms != null ? " · next step in " + fmtDur(ro.next_step_in_ms) : "",
+      h("span", { class: "hint" }, " · every " + fmtDur(ro.interval_ms) + " · started " + when(ro.started) + " by "),
+      h("span", { class: "actor" }, ro.actor || "?"),
+      ro.reason ? h("div", { class: "reason" }, ro.reason) : null) : h("p", { id: "rollout", "data-state": "" , class: "empty" }, "No rollout yet.");
+    if (running)
+      return h("section", { class: "rollout-panel", "aria-labelledby": "h-rollout" }, h("h2", { id: "h-rollout" }, "Rollout"), info,
+        h("div", { class: "toolbar" }, actionButton("Abort rollout", "danger", () => confirmAction("Abort the rollout of " + name,
+          "Stop sending " + name + "'s traffic to " + ro.to + " (at " + nf(ro.percent, 2) + "%): all of it goes back to live (" + ro.from + ").",
+          "Abort rollout", (reason) => act(name, "rollout/abort", { reason })), "rollout-abort")));
+    const f = state.roForm;
+    const choices = versions.filter((v) => !live || v.version !== live.version);
+    if (!choices.some((v) => v.version === f.version)) f.version = choices.length ? choices[0].version : "";
+    const start = (ev) => {
+      if (ev) ev.preventDefault();
+      if (!f.version) { toast("Start a rollout: no version to roll out on this page", true); return; }
+      confirmAction("Roll out " + name + " " + f.version,
+        "Send " + name + "'s live traffic (now " + (live ? live.version : "nothing") + ") to " + f.version + " in steps of " + f.steps +
+        "% every " + f.interval + ", while it stays healthy; past 100% it becomes live.", "Start rollout",
+        () => act(name, "rollout", { version: f.version, steps: f.steps, interval: f.interval }), { noReason: true });
+    };
+    const keep = (k) => (ev) => { f[k] = ev.target.value; };
+    return h("section", { class: "rollout-panel", "aria-labelledby": "h-rollout" }, h("h2", { id: "h-rollout" }, "Rollout"), info,
+      live ? h("form", { class: "toolbar", id: "rollout-form", onsubmit: start },
+        h("label", { for: "rollout-version" }, "Version"),
+        h("select", { id: "rollout-version", onchange: keep("version") },
+          choices.map((v) => h("option", { value: v.version, selected: v.version === f.version }, v.version))),
+        h("label", { for: "rollout-steps" }, "Steps (%)"),
+        h("input", { id: "rollout-steps", value: f.steps, size: 14, oninput: keep("steps"), spellcheck: "false" }),
+        h("label", { for: "rollout-interval" }, "Time per step"),
+        h("input", { id: "rollout-interval", value: f.interval, size: 5, oninput: keep("interval"), spellcheck: "false" }),
+        canAct() ? h("button", { type: "submit", class: "primary", id: "rollout-start", "data-action": "Start rollout" }, "Start rollout")
+                 : actionButton("Start rollout", "primary", null, "rollout-start"))
+        : h("p", { class: "hint" }, "A rollout moves live's traffic: promote a version first."));
+  }
   pages.module = async (r) => {
     const name = r.arg;
     const since = r.params.get("since") || "24h";
     const page = Math.max(1, Number(r.params.get("page")) || 1);
-    const [mod, vres, hist, cost, series] = await Promise.all([
+    const [mod, vres, hist, cost, series, ro] = await Promise.all([
       api("modules/" + enc(name)),
       api("modules/" + enc(name) + "/versions?order=desc&limit=" + PAGE + "&offset=" + (page - 1) * PAGE, { withTotal: true }),
       api("modules/" + enc(name) + "/history?limit=200"),
       api("modules/" + enc(name) + "/cost?since=" + enc(since)).catch(() => null),
-      api("modules/" + enc(name) + "/series?since=" + enc(since) + "&top=5").catch(() => null)]);
+      api("modules/" + enc(name) + "/series?since=" + enc(since) + "&top=5").catch(() => null),
+      api("modules/" + enc(name) + "/rollout").catch((e) => { if (e.status === 404) return null; throw e; })]);
     if (cost && cost.prices) currency = cost.prices.currency;
     const mc = cost && cost.modules ? cost.modules[0] : null;
     const costOf = {};
@@ -373,6 +445,7 @@
         " · " + mod.versions + " versions · " + mod.traps + " traps · ", h("a", { href: "#/traps/" + enc(name) }, "traps"),
         " · ", h("a", { href: "#/cost?module=" + enc(name) }, "cost")),
       top,
+      rolloutPanel(name, live, ro, vres.json),
       flagged.length ? h("p", { class: "error", role: "note" }, "Cost regression: " + flagged.map((v) => v.version + (v.flagged ? " (" + v.flagged.reason + ")" : "")).join("; ")) : null,
       windowPicker(r, ["1h", "6h", "24h", "7d"], "24h", "Charts and figures over"),
       h("div", { class: "charts" }, charts.length ? charts : h("p", { class: "empty" }, "No usage in this window.")),
@@ -390,48 +463,90 @@
   };
 
   /* ------------------------------------------------------------ traps */
-  function topFrame(t) {
-    const fr = (t.trap && t.trap.frames) || [];
-    const f = fr.find((x) => !x.host) || null;
-    if (!f) return "(no frame)";
-    return (f.function || f.symbol || "func[" + f.func_index + "]") + (f.file ? " " + f.file + ":" + f.line : "");
-  }
+  /* Grouped by the server (GET modules/NAME/traps/groups, what `kiln traps
+   * NAME --group --json` prints; errors/groups with every 5xx), so the page
+   * and the CLI count alike. */
   pages.traps = async (r) => {
     const mods = await api("modules");
     const name = r.arg || (mods[0] && mods[0].name) || "";
+    const all = r.params.get("errors") === "1";
     const sel = h("div", { class: "toolbar" }, h("label", { for: "traps-module" }, "Module"),
-      h("select", { id: "traps-module", onchange: (ev) => go("traps", ev.target.value) },
-        mods.map((m) => h("option", { value: m.name, selected: m.name === name }, m.name + " (" + m.traps + ")"))));
+      h("select", { id: "traps-module", onchange: (ev) => go("traps", ev.target.value, all ? { errors: "1" } : {}) },
+        mods.map((m) => h("option", { value: m.name, selected: m.name === name }, m.name + " (" + m.traps + ")"))),
+      h("label", { for: "traps-which" }, "Show"),
+      h("select", { id: "traps-which", onchange: (ev) => go("traps", name, ev.target.value === "errors" ? { errors: "1" } : {}) },
+        h("option", { value: "traps", selected: !all }, "traps"), h("option", { value: "errors", selected: all }, "every 5xx (errors)")));
     if (!name) return h("section", {}, h("h1", {}, "Traps"), h("p", { class: "empty" }, "No module."));
-    const traps = await api("modules/" + enc(name) + "/traps?limit=500");
-    const groups = new Map();
-    for (const t of traps) {
-      const kind = (t.trap && t.trap.kind) || t.kind || "?";
-      const key = kind + "\u0000" + topFrame(t);
-      if (!groups.has(key)) groups.set(key, { kind, frame: topFrame(t), items: [], versions: new Set() });
-      const g = groups.get(key);
-      g.items.push(t);
-      g.versions.add(t.version);
-    }
-    const list = [...groups.values()].sort((a, b) => b.items.length - a.items.length);
+    const res = await api("modules/" + enc(name) + (all ? "/errors" : "/traps") + "/groups?limit=500");
+    const list = res.groups;
     const pick = Number(r.params.get("g")) || 0;
     const g = list[pick];
+    const q = (i) => new URLSearchParams(Object.assign(all ? { errors: "1" } : {}, { g: String(i) })).toString();
     return h("section", { "aria-labelledby": "h-traps" },
       h("h1", { id: "h-traps" }, "Traps and errors"), sel,
-      h("p", { class: "hint" }, "The newest " + traps.length + " trap reports of " + name + " (GET /api/v1/modules/NAME/traps), grouped by kind and top frame."),
-      list.length === 0 ? h("p", { class: "empty" }, "No traps.") :
+      h("p", { class: "hint", id: "traps-summary", "data-reports": res.reports }, "The newest " + res.reports + (all ? " failures" : " trap reports") + " of " + name +
+        " grouped by kind and top frame by the server (GET /api/v1/modules/NAME/" + (all ? "errors" : "traps") + "/groups, as kiln " + (all ? "errors" : "traps") + " --group --json)."),
+      list.length === 0 ? h("p", { class: "empty" }, all ? "No failures." : "No traps.") :
       h("div", { class: "tablewrap" }, h("table", { id: "traps-table" },
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kind"), h("th", { scope: "col" }, "Top frame"), h("th", { scope: "col", class: "num" }, "Count"),
-          h("th", { scope: "col" }, "Versions"), h("th", { scope: "col" }, "Last seen"), h("th", { scope: "col" }, ""))),
-        h("tbody", {}, list.map((x, i) => h("tr", { "data-group": i },
-          h("td", {}, x.kind), h("td", { class: "wrap" }, x.frame), h("td", { class: "num", "data-figure": "trap_count" }, String(x.items.length)),
-          h("td", {}, [...x.versions].join(", ")), h("td", {}, when(x.items[0].at)),
-          h("td", {}, h("a", { href: "#/traps/" + enc(name) + "?g=" + i, "aria-label": "show a sample of group " + (i + 1) }, "sample"))))))),
+          h("th", { scope: "col" }, "Versions"), h("th", { scope: "col" }, "Last seen"), h("th", { scope: "col" }, "First seen"), h("th", { scope: "col" }, ""))),
+        h("tbody", {}, list.map((x, i) => h("tr", { "data-group": i, "data-kind": x.kind, "data-frame": x.frame },
+          h("td", {}, x.kind), h("td", { class: "wrap" }, x.frame), h("td", { class: "num", "data-figure": "trap_count", "data-v": x.count }, String(x.count)),
+          h("td", { "data-versions": x.versions.join(",") }, x.versions.join(", ")), h("td", {}, when(x.last_seen)), h("td", {}, when(x.first_seen)),
+          h("td", {}, h("a", { href: "#/traps/" + enc(name) + "?" + q(i), "aria-label": "show a sample of group " + (i + 1) + " (" + x.kind + " in " + x.frame + ")" }, "sample"))))))),
       g ? h("section", { "aria-labelledby": "h-sample" },
         h("h2", { id: "h-sample" }, "Sample: " + g.kind + " in " + g.frame),
-        h("p", { class: "hint" }, "request " + g.items[0].request_id + " · " + g.items[0].version + " · " + when(g.items[0].at)),
-        h("pre", { id: "trap-report" }, g.items[0].report || g.items[0].message || ""),
-        g.items[0].stderr ? h("div", {}, h("h2", {}, "Its stderr"), h("pre", { id: "trap-stderr" }, g.items[0].stderr)) : null) : null);
+        h("p", { class: "hint" }, "request " + g.sample.request_id + " · " + g.sample.version + " · " + when(g.sample.at) + " (the newest of the group)"),
+        h("pre", { id: "trap-report" }, g.sample.report || g.sample.message || ""),
+        g.sample.stderr ? h("div", {}, h("h2", {}, "Its stderr"), h("pre", { id: "trap-stderr" }, g.sample.stderr)) : null) : null);
+  };
+
+  /* ------------------------------------------------------------ logs */
+  /* What `kiln logs NAME` prints, from the same endpoint (GET
+   * modules/NAME/logs with its filters), newest first, re-read on every
+   * poll like every other page: a live tail at the polling period. */
+  const LOG_LINES = 200;
+  pages.logs = async (r) => {
+    const mods = await api("modules");
+    const name = r.arg || (mods[0] && mods[0].name) || "";
+    const p = r.params;
+    const fv = p.get("version") || "", fs = p.get("status") || "", fr = p.get("request") || "";
+    const apply = (ev) => {
+      ev.preventDefault();
+      const q = {};
+      for (const k of ["version", "status", "request"]) { const v = $("logs-" + k).value.trim(); if (v) q[k] = v; }
+      go("logs", $("logs-module").value, q);
+    };
+    const form = h("form", { class: "toolbar", id: "logs-form", onsubmit: apply },
+      h("label", { for: "logs-module" }, "Module"),
+      h("select", { id: "logs-module", onchange: apply }, mods.map((m) => h("option", { value: m.name, selected: m.name === name }, m.name))),
+      h("label", { for: "logs-version" }, "Version"),
+      h("input", { id: "logs-version", value: fv, size: 6, placeholder: "v2", spellcheck: "false" }),
+      h("label", { for: "logs-status" }, "Status"),
+      h("select", { id: "logs-status", onchange: apply }, ["", "2xx", "3xx", "4xx", "5xx"].map((c) => h("option", { value: c, selected: c === fs }, c || "any"))),
+      h("label", { for: "logs-request" }, "Request id"),
+      h("input", { id: "logs-request", value: fr, size: 18, spellcheck: "false" }),
+      h("button", { type: "submit", id: "logs-apply" }, "Apply filters"));
+    if (!name) return h("section", {}, h("h1", {}, "Logs"), form, h("p", { class: "empty" }, "No module."));
+    const q = new URLSearchParams({ limit: String(LOG_LINES) });
+    if (fv) q.set("version", fv);
+    if (fs) q.set("status", fs);
+    if (fr) q.set("request", fr);
+    const res = await api("modules/" + enc(name) + "/logs?" + q.toString());
+    const lines = res.lines.slice().reverse();
+    return h("section", { "aria-labelledby": "h-logs" },
+      h("h1", { id: "h-logs" }, "Logs"), form,
+      h("p", { class: "hint" }, "The newest " + LOG_LINES + " matching requests of " + name + ", newest first, re-read every " + POLL_MS / 1000 +
+        " s (GET /api/v1/modules/NAME/logs?" + q.toString() + ", as kiln logs). The server keeps a ring of recent lines."),
+      lines.length === 0 ? h("p", { class: "empty", id: "logs-empty" }, "No request matches.") :
+      h("div", { class: "tablewrap" }, h("table", { id: "logs-table", "data-next": res.next },
+        h("thead", {}, h("tr", {}, ["Time", "Version", "Status", "Method", "Path"].map((t) => h("th", { scope: "col" }, t)),
+          h("th", { scope: "col", class: "num" }, "Duration"), h("th", { scope: "col" }, "Request id"), h("th", { scope: "col" }, "stderr"))),
+        h("tbody", {}, lines.map((l) => h("tr", { "data-seq": l.seq, "data-request-id": l.request_id, "data-version": l.version, "data-status": l.status,
+            class: l.status >= 500 ? "bad" : "" },
+          h("td", {}, when(l.at)), h("td", {}, l.version), h("td", { class: "num" }, String(l.status)), h("td", {}, l.method),
+          h("td", { class: "wrap" }, l.path), fig("duration_us", l.duration_us, fmtUs), h("td", { class: "mono" }, l.request_id),
+          h("td", { class: "wrap" }, l.stderr ? h("pre", { class: "stderr" }, l.stderr) : "")))))));
   };
 
   /* ------------------------------------------------------------ delivery */
@@ -467,13 +582,35 @@
   pages.cost = async (r) => {
     const since = r.params.get("since") || "24h";
     const only = r.params.get("module");
+    const version = only ? r.params.get("version") || "" : "";
     const q = "since=" + enc(since);
-    const [byv, byd] = await Promise.all([api("cost?" + q), api("cost?" + q + "&by=day")]);
+    /* One version of one module: the server filters (?version=vN, as `kiln
+     * cost NAME --version vN`), by version and by day; the unfiltered answer
+     * lists the versions to choose from. */
+    const base = only && version ? "modules/" + enc(only) + "/cost?" + q : "cost?" + q;
+    const vq = version ? "&version=" + enc(version) : "";
+    const [byv, byd, choices, names] = await Promise.all([api(base + vq), api(base + vq + "&by=day"),
+      only ? api("modules/" + enc(only) + "/cost?" + q) : null, api("modules")]);
     currency = byv.prices.currency;
     const dayOf = {};
     for (const m of byd.modules) dayOf[m.module] = m;
     const mods = byv.modules.filter((m) => !only || m.module === only);
     const all = r.params.get("all") === "1";
+    const pick = (k) => (ev) => {
+      const p = Object.fromEntries(r.params);
+      if (ev.target.value) p[k] = ev.target.value; else delete p[k];
+      if (k === "module") delete p.version;
+      go("cost", "", p);
+    };
+    const filters = h("div", { class: "toolbar" },
+      h("label", { for: "cost-module" }, "Module"),
+      h("select", { id: "cost-module", onchange: pick("module") }, h("option", { value: "", selected: !only }, "all"),
+        names.map((m) => h("option", { value: m.name, selected: m.name === only }, m.name))),
+      h("label", { for: "cost-version" }, "Version"),
+      h("select", { id: "cost-version", onchange: pick("version"), disabled: !only },
+        h("option", { value: "", selected: !version }, "all"),
+        ((choices && choices.modules[0] && choices.modules[0].versions) || []).slice().reverse().map((v) =>
+          h("option", { value: v.version, selected: v.version === version }, v.version + (v.live ? " (live)" : "")))));
     /* A module with a thousand versions: the newest 50 (and live), unless asked for all. */
     const shownVersions = (m) => {
       const vs = m.versions.slice().reverse();
@@ -485,10 +622,14 @@
     };
     /* The first minute of the window, as the server cut it (the tests
      * compare with the CLI's answer for the same minute). */
-    return h("section", { "aria-labelledby": "h-cost", id: "cost-page", "data-window-start": byv.since, "data-window-start-days": byd.since },
-      h("h1", { id: "h-cost" }, "Cost"),
+    return h("section", { "aria-labelledby": "h-cost", id: "cost-page", "data-window-start": byv.since, "data-window-start-days": byd.since,
+        "data-version": version },
+      h("h1", { id: "h-cost" }, "Cost", version ? " of " + only + " " + version : ""),
       windowPicker(r, ["1h", "24h", "7d", "30d"], "24h"),
-      h("p", { class: "hint" }, "Prices: " + byv.prices.name + " (" + currency + "). GET /api/v1/cost?since=" + since + " (and &by=day), as kiln cost --json."),
+      filters,
+      h("p", { class: "hint" }, "Prices: " + byv.prices.name + " (" + currency + "). GET /api/v1/" + base.replace(/\?.*/, "") + "?since=" + since + vq +
+        " (and &by=day), as kiln cost " + (only ? only + " " : "") + (version ? "--version " + version + " " : "") + "--json." +
+        (version ? " By day: " + version + "'s usage alone; the budget figures are the module's." : "")),
       mods.map((m) => {
         const days = (dayOf[m.module] && dayOf[m.module].days) || [];
         const budget = m.budget_per_day;

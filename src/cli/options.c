@@ -133,6 +133,7 @@ static const cli_option limit_o[] = {
 static const cli_option failures_o[] = {
     {"--limit", NULL, "N", NULL, "5", "at most N entries"},
     {"--request", NULL, "ID", NULL, "abc", "only that request's"},
+    {"--group", NULL, NULL, NULL, NULL, "grouped by kind and top frame"},
     HELP,
 };
 static const cli_option logs_o[] = {
@@ -172,6 +173,7 @@ static const cli_option rollout_o[] = {
 static const cli_option cost_o[] = {
     {"--since", NULL, "SPAN", "words:30m 1h 24h 7d 30d", "24h", "the window"},
     {"--by", NULL, "version|day", "words:version day", "day", "one row per version or day"},
+    {"--version", NULL, "vN", "versions", "v1", "only that version of NAME"},
     HELP,
 };
 static const cli_option dora_o[] = {

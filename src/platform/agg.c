@@ -517,7 +517,7 @@ static void do_latency(agg *a, const probation *p) {
     udb_row *rows = NULL;
     size_t n = 0;
     perr e = {0};
-    if (!udb_sums(a->s->reg, p->module_id, 0, UDB_BY_VERSION, &rows, &n, &e)) return;
+    if (!udb_sums(a->s->reg, p->module_id, 0, UDB_BY_VERSION, 0, &rows, &n, &e)) return;
     const udb_row *b = NULL;
     for (size_t i = 0; i < n && !b; i++)
         if (rows[i].version == p->baseline) b = &rows[i];

@@ -10,12 +10,15 @@
  *   GET  modules/NAME/history[?limit=N]   alias changes, oldest first
  *   GET  modules/NAME/traps[?limit=N]     trap reports, newest first
  *   GET  modules/NAME/errors[?limit=N]    every 5xx: traps and the other failures (kind), newest first
+ *   GET  modules/NAME/traps/groups[?limit=N], errors/groups
+ *                                         the newest N (500) grouped by kind and top frame: trapgroups.h
  *   GET  modules/NAME/logs[?limit=N&after=SEQ&version=vN&status=5xx&since=10m&request=ID]
  *                                         request lines with stderr: {"lines":[oldest first],"next":SEQ}
  *   POST modules/NAME/promote|pin         {"version":"v2","alias":"live","reason":"...","force":false}
  *   POST modules/NAME/unpin               {"alias":"live","reason":"..."}
  *   POST modules/NAME/rollback            {"to":"v1","alias":"live","reason":"...","force":false}
  *   modules/NAME/rollout[/abort]          gradual rollouts: rollout.c
+ *   GET  rollouts                         the running rollouts of every module (the UI's modules page)
  *   GET|POST|DELETE routes                {"prefix":"/thumbs","module":"imgproc"}: path prefixes served by a
  *                                         module's live version
  *   GET  stats/timings[?reset=1]          per-phase request time percentiles
@@ -41,6 +44,7 @@
 #include "platform/server.h"
 #include "platform/vconfig.h"
 #include "platform/sha256.h"
+#include "platform/trapgroups.h"
 
 /* Deploys are serialised: a refused deploy removes the blob it wrote, which
  * is only safe when no other deploy of the same bytes is between writing
@@ -462,6 +466,11 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         cJSON_Delete(body);
         return;
     }
+    if (!strcmp(path, "rollouts")) {
+        if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+        listing(r, rollouts_running_json(s, &e), &e);
+        return;
+    }
     if (!strcmp(path, "nodes")) { /* kiln nodes: the cluster's heartbeats */
         if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
         listing(r, reg_nodes(s->reg, &e), &e);
@@ -524,6 +533,17 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
                 if (!logs_args(rq, &f, r)) return;
                 listing(r, logs_query(s->logs, name, &f), &e);
             }
+            return;
+        }
+        if (!strcmp(sub, "traps/groups") || !strcmp(sub, "errors/groups")) {
+            if (!get) { method_not_allowed(r, rq->method, "GET"); return; }
+            int limit = limit_arg(rq, 500);
+            if (limit > 10000) { reply_error(r, 400, "limit=%d: at most 10000 reports are grouped", limit); return; }
+            cJSON *reports = reg_traps(s->reg, name, limit, sub[0] == 'e', &e);
+            if (!reports) { listing(r, NULL, &e); return; }
+            cJSON *g = trap_groups(reports);
+            if (!g) perr_set(&e, 500, "out of memory");
+            listing(r, g, &e);
             return;
         }
         if (!strncmp(sub, "rollout", 7)) {

@@ -118,7 +118,10 @@ static void warn(cJSON *warnings, const char *fmt, ...) {
     cJSON_AddItemToArray(warnings, cJSON_CreateString(buf));
 }
 
-static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, bool by_day, perr *e) {
+/* version > 0: only that version's row (by version; the others are still
+ * read, as baselines) or its usage alone (by day). The budget figures
+ * (cost_last_24h, over_budget) stay the module's: a budget is per module. */
+static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, bool by_day, int version, perr *e) {
     int live = 0;
     bool pinned = false;
     int64_t mid;
@@ -128,7 +131,12 @@ static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, 
     udb_row *rows = NULL;
     size_t n = 0;
     int64_t since_min = since_ms / 60000;
-    if (!udb_sums(s->reg, mid, since_min, by_day ? UDB_BY_DAY : UDB_BY_VERSION, &rows, &n, e)) return NULL;
+    int64_t vid = 0;
+    if (version && by_day && (vid = udb_version_id(s->reg, mid, version)) < 0) {
+        perr_set(e, 404, "module '%s' has no version v%d", m->name, version);
+        return NULL;
+    }
+    if (!udb_sums(s->reg, mid, since_min, by_day ? UDB_BY_DAY : UDB_BY_VERSION, vid, &rows, &n, e)) return NULL;
     dora_event *ev = NULL;
     size_t nev = 0;
     udb_flag *flags = NULL;
@@ -175,6 +183,10 @@ static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, 
                 warn(warnings, "%s cost %.6g %s on %s, over its budget of %.6g per day", m->name, w->cost,
                      p->currency, day, pol.budget_per_day);
             cJSON_AddItemToArray(list, j);
+            continue;
+        }
+        if (version && w->version != version) {
+            cJSON_Delete(j);
             continue;
         }
         version_str(j, "version", w->version);
@@ -259,6 +271,12 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
         return;
     }
     bool by_day = by && !strcmp(by, "day");
+    const char *vs = http_arg(rq, "version");
+    int version = 0;
+    if (vs && (!name || !reg_parse_version(vs, &version) || version <= 0)) {
+        reply_error(r, 400, name ? "version=%s: want v2 or 2" : "version=%s needs a module: /api/v1/modules/NAME/cost?version=vN", vs);
+        return;
+    }
     perr e = {0};
     /* Requests answered before this call are in the report. */
     if (!agg_flush(s->agg, &e)) { reply_error(r, 500, "%s", e.message); return; }
@@ -267,6 +285,10 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     if (name) {
         if (!udb_module(s->reg, name, &one.id, NULL, NULL, &e)) { reply_error(r, e.status, "%s", e.message); return; }
         snprintf(one.name, sizeof one.name, "%s", name);
+        if (version && udb_version_id(s->reg, one.id, version) < 0) {
+            reply_error(r, 404, "module '%s' has no version v%d", name, version);
+            return;
+        }
     } else if (!udb_modules(s->reg, &mods, &nm, &e)) {
         reply_error(r, e.status, "%s", e.message);
         return;
@@ -278,6 +300,7 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     const char *sv = http_arg(rq, "since");
     cJSON_AddStringToObject(top, "window", sv ? sv : DEFAULT_COST_SINCE);
     cJSON_AddStringToObject(top, "by", by_day ? "day" : "version");
+    if (version) version_str(top, "version", version);
     const kiln_prices *p = agg_prices(s->agg);
     cJSON *pj = cJSON_AddObjectToObject(top, "prices");
     if (pj) {
@@ -291,7 +314,7 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     }
     size_t count = name ? 1 : nm;
     for (size_t i = 0; i < count; i++) {
-        cJSON *mj = module_cost(s, name ? &one : &mods[i], since, by_day, &e);
+        cJSON *mj = module_cost(s, name ? &one : &mods[i], since, by_day, version, &e);
         if (!mj) { cJSON_Delete(top); free(mods); reply_error(r, e.status ? e.status : 500, "%s", e.message); return; }
         cJSON_AddItemToArray(arr, mj);
     }

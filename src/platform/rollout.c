@@ -4,6 +4,7 @@
  *   POST modules/NAME/rollout        {"version":"v2","steps":"10,25,50,100","interval":"2m"}
  *   GET  modules/NAME/rollout        the latest rollout (state, step, percent, ...)
  *   POST modules/NAME/rollout/abort  {"reason":"..."}
+ *   GET  rollouts                    every running rollout (one request for the UI's modules page)
  *
  * The split itself happens on the request path (invoke.c): live's target
  * carries the new version and its weight (registry.c, rollout_of), and a
@@ -291,6 +292,21 @@ static void abort_route(server *s, const http_request *rq, const char *name, con
         }
     }
     cJSON_Delete(body);
+}
+
+cJSON *rollouts_running_json(server *s, perr *e) {
+    reg_rollout *ros = NULL;
+    size_t n = 0;
+    if (!reg_rollouts_running(s->reg, &ros, &n, e)) return NULL;
+    cJSON *arr = cJSON_CreateArray();
+    int64_t now = reg_now_ms();
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *j = reg_rollout_json(&ros[i], now);
+        if (!j || !cJSON_AddItemToArray(arr, j)) { cJSON_Delete(j); cJSON_Delete(arr); arr = NULL; }
+    }
+    free(ros);
+    if (!arr) perr_set(e, 500, "out of memory");
+    return arr;
 }
 
 bool rollout_api(server *s, const http_request *rq, const char *name, const char *sub, const char *actor,

@@ -297,6 +297,9 @@ void invoke_handle(server *s, const http_request *rq, const char *route_rest, ht
 /* rollout.c: modules/NAME/rollout[/abort]; false when sub is neither. */
 bool rollout_api(server *s, const http_request *rq, const char *name, const char *sub, const char *actor,
                  http_reply *r);
+/* rollout.c: GET rollouts, every running rollout as reg_rollout_json
+ * gives it; NULL with e set on failure. */
+cJSON *rollouts_running_json(server *s, perr *e);
 /* api.c: /api/v1/... (path after the prefix) */
 void api_handle(server *s, const http_request *rq, const char *path, http_reply *out);
 

@@ -105,8 +105,8 @@ static void load_sums(db_stmt *st, int c, udb_row *w) {
     w->cpu_samples = (uint64_t)db_column_int64(st, c + 18);
 }
 
-bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, udb_row **out, size_t *n,
-              perr *e) {
+bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, int64_t version_id, udb_row **out,
+              size_t *n, perr *e) {
     *out = NULL;
     *n = 0;
     db *db = reg_lock(r);
@@ -114,17 +114,34 @@ bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g,
     udb_row *rows = NULL;
     size_t nrows = 0, cap = 0;
     db_stmt *sh = NULL;
-    db_stmt *st = prep(db,
-                            g == UDB_BY_VERSION
-                                ? "SELECT u.version_id, v.number, " SUM_COLS " FROM usage_minute u JOIN versions v "
-                                  "ON v.id=u.version_id WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id, v.number "
-                                  "ORDER BY v.number"
-                                : "SELECT minute/1440, 0, " SUM_COLS " FROM usage_minute WHERE module_id=?1 AND "
-                                  "minute>=?2 GROUP BY minute/1440 ORDER BY minute/1440",
-                            e);
+    /* One statement per shape, written out: the PostgreSQL backend prepares
+     * them as they are, with no optional-parameter tricks to type. */
+    static const char *const sums_sql[2][2] = {
+        {"SELECT u.version_id, v.number, " SUM_COLS " FROM usage_minute u JOIN versions v "
+         "ON v.id=u.version_id WHERE u.module_id=?1 AND u.minute>=?2 GROUP BY u.version_id, v.number "
+         "ORDER BY v.number",
+         "SELECT u.version_id, v.number, " SUM_COLS " FROM usage_minute u JOIN versions v "
+         "ON v.id=u.version_id WHERE u.module_id=?1 AND u.minute>=?2 AND u.version_id=?3 "
+         "GROUP BY u.version_id, v.number ORDER BY v.number"},
+        {"SELECT minute/1440, 0, " SUM_COLS " FROM usage_minute WHERE module_id=?1 AND "
+         "minute>=?2 GROUP BY minute/1440 ORDER BY minute/1440",
+         "SELECT minute/1440, 0, " SUM_COLS " FROM usage_minute WHERE module_id=?1 AND "
+         "minute>=?2 AND version_id=?3 GROUP BY minute/1440 ORDER BY minute/1440"}};
+    static const char *const hist_sql[2][2] = {
+        {"SELECT version_id, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
+         "GROUP BY version_id, bucket",
+         "SELECT version_id, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
+         "AND version_id=?3 GROUP BY version_id, bucket"},
+        {"SELECT minute/1440, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
+         "GROUP BY minute/1440, bucket",
+         "SELECT minute/1440, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
+         "AND version_id=?3 GROUP BY minute/1440, bucket"}};
+    int gi = g == UDB_BY_VERSION ? 0 : 1, vi = version_id > 0;
+    db_stmt *st = prep(db, sums_sql[gi][vi], e);
     if (!st) goto out;
     db_bind_int64(st, 1, module_id);
     db_bind_int64(st, 2, since_minute);
+    if (vi) db_bind_int64(st, 3, version_id);
     int rc;
     while ((rc = db_step(st)) == DB_ROW) {
         if (nrows == cap) {
@@ -146,16 +163,11 @@ bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g,
         load_sums(st, 2, w);
     }
     if (rc != DB_DONE) { fail(db, e, "usage read"); goto out; }
-    sh = prep(db,
-              g == UDB_BY_VERSION
-                  ? "SELECT version_id, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
-                    "GROUP BY version_id, bucket"
-                  : "SELECT minute/1440, bucket, SUM(count) FROM usage_latency WHERE module_id=?1 AND minute>=?2 "
-                    "GROUP BY minute/1440, bucket",
-              e);
+    sh = prep(db, hist_sql[gi][vi], e);
     if (!sh) goto out;
     db_bind_int64(sh, 1, module_id);
     db_bind_int64(sh, 2, since_minute);
+    if (vi) db_bind_int64(sh, 3, version_id);
     while ((rc = db_step(sh)) == DB_ROW) {
         int64_t key = db_column_int64(sh, 0);
         int b = db_column_int(sh, 1);

@@ -34,9 +34,10 @@ bool udb_write(registry *r, const udb_row *rows, size_t n, perr *e);
 typedef enum { UDB_BY_VERSION, UDB_BY_DAY } udb_group;
 /* The sums of a module since a minute (inclusive), grouped; histograms
  * merged. *out is malloc'd (free it); by version in version order, by day
- * in day order. */
-bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, udb_row **out, size_t *n,
-              perr *e);
+ * in day order. version_id > 0 sums that version only (kiln cost
+ * --version). */
+bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g, int64_t version_id, udb_row **out,
+              size_t *n, perr *e);
 /* One version's sums since a minute (inclusive); no histogram. */
 bool udb_version_sums(registry *r, int64_t version_id, int64_t since_minute, udb_row *out, perr *e);
 

@@ -1,5 +1,6 @@
 /* cmd_cost.c — `kiln cost [NAME]`: what each version costs, per request,
  * and how it compares with the version that was live before it. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@ static const char help[] =
     "    kiln cost - what each version of a module costs per request\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln cost [NAME] [--since SPAN] [--by version|day] [--json]\n"
+    "    kiln cost [NAME [--version vN]] [--since SPAN] [--by version|day] [--json]\n"
     "\n"
     "DESCRIPTION\n"
     "    From the usage kiln serve records for every request (aggregated per\n"
@@ -37,6 +38,9 @@ static const char help[] =
     "    --since SPAN   the window: 30m, 24h (default), 7d, 2w\n"
     "    --by version   one row per version (default)\n"
     "    --by day       one row per UTC day, versions together\n"
+    "    --version vN   only that version of NAME: its row, or (--by day) its\n"
+    "                   usage alone per day; the budget figures stay the\n"
+    "                   module's\n"
     "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                   KILN_TOKEN overrides it; kiln login\n"
@@ -50,9 +54,10 @@ static const char help[] =
     "EXAMPLES\n"
     "    kiln cost\n"
     "    kiln cost imgproc --since 7d\n"
-    "    kiln cost imgproc --by day --json\n";
+    "    kiln cost imgproc --by day --json\n"
+    "    kiln cost imgproc --version v3 --by day\n";
 
-static const char synopsis[] = "kiln cost [NAME] [--since SPAN] [--by version|day] [--json]";
+static const char synopsis[] = "kiln cost [NAME [--version vN]] [--since SPAN] [--by version|day] [--json]";
 
 static double num(const cJSON *o, const char *k) {
     const cJSON *v = cJSON_GetObjectItem(o, k);
@@ -145,18 +150,30 @@ static void print_module(const cJSON *m, const char *cur, bool by_day) {
 }
 
 int cmd_cost(int argc, char **argv) {
-    const char *since = NULL, *by = NULL;
-    client_flag flags[] = {{"--since", true, &since, NULL}, {"--by", true, &by, NULL}};
+    const char *since = NULL, *by = NULL, *version = NULL;
+    client_flag flags[] = {{"--since", true, &since, NULL}, {"--by", true, &by, NULL}, {"--version", true, &version, NULL}};
     const char *pos[1];
     int npos;
     client_opts o;
-    int rc = client_parse("cost", help, synopsis, argc, argv, flags, 2, pos, 0, 1, &npos, &o);
+    int rc = client_parse("cost", help, synopsis, argc, argv, flags, 3, pos, 0, 1, &npos, &o);
     if (rc >= 0) return rc;
     if (by && strcmp(by, "version") && strcmp(by, "day"))
         return cli_fail("cost", "bad --by '%s': want version or day", by);
+    int vn = 0;
+    if (version && !npos) return cli_fail("cost", "--version needs a module: kiln cost NAME --version %s", version);
+    if (version) {
+        const char *d = version + (version[0] == 'v');
+        char *end;
+        long x = strtol(d, &end, 10);
+        if (!isdigit((unsigned char)*d) || *end || x <= 0 || x > 1000000000)
+            return cli_fail("cost", "bad --version '%s': want a version such as v3", version);
+        vn = (int)x;
+    }
     char path[1024], q[256] = "";
     char *es = since ? client_escape(since) : NULL;
-    snprintf(q, sizeof q, "?since=%s&by=%s", es ? es : "24h", by ? by : "version");
+    if (since && !es) return cli_fail("cost", "out of memory");
+    int qn = snprintf(q, sizeof q, "?since=%s&by=%s", es ? es : "24h", by ? by : "version");
+    if (vn && qn > 0 && (size_t)qn < sizeof q) snprintf(q + qn, sizeof q - (size_t)qn, "&version=v%d", vn);
     free(es);
     if (npos) {
         char *en = client_escape(pos[0]);

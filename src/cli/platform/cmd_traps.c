@@ -11,7 +11,7 @@ static const char help[] =
     "    kiln traps - show the trap reports of a module's failed requests\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln traps NAME [--limit N] [--request ID] [--json] [--server URL] [--data DIR]\n"
+    "    kiln traps NAME [--limit N] [--request ID] [--group] [--json] [--server URL] [--data DIR]\n"
     "\n"
     "DESCRIPTION\n"
     "    When a request traps (out-of-bounds access, unreachable, division by\n"
@@ -26,6 +26,11 @@ static const char help[] =
     "    --limit N      at most N reports (default 20)\n"
     "    --request ID   only the report of that request (the X-Request-Id its\n"
     "                   client got; status 1 when there is none)\n"
+    "    --group        the newest --limit reports (default 500) grouped by\n"
+    "                   kind and top frame (function, file, line), largest\n"
+    "                   group first, with counts, versions, first and last\n"
+    "                   seen and the newest report of each (what the web\n"
+    "                   UI's traps page shows)\n"
     "    --server URL   the server (KILN_SERVER; default " CLIENT_DEFAULT_SERVER ")\n"
     "    --data DIR     where admin.token is (KILN_DATA; default ./kiln-data);\n"
     "                   KILN_TOKEN overrides it; kiln login\n"
@@ -38,7 +43,8 @@ static const char help[] =
     "    or an unreachable server.\n"
     "\n"
     "EXAMPLES\n"
-    "    kiln traps imgproc --limit 1\n";
+    "    kiln traps imgproc --limit 1\n"
+    "    kiln traps imgproc --group\n";
 
 static void indent(const char *text) {
     const char *p = text;
@@ -55,7 +61,7 @@ static const char errors_help[] =
     "    kiln errors - list every failed request of a module, with its request id\n"
     "\n"
     "SYNOPSIS\n"
-    "    kiln errors NAME [--limit N] [--request ID] [--json] [--server URL] [--data DIR]\n"
+    "    kiln errors NAME [--limit N] [--request ID] [--group] [--json] [--server URL] [--data DIR]\n"
     "\n"
     "DESCRIPTION\n"
     "    Every answer of 500 or more that a module's request got is recorded:\n"
@@ -71,6 +77,8 @@ static const char errors_help[] =
     "OPTIONS\n"
     "    --limit N      at most N failures (default 20)\n"
     "    --request ID   only that request's failure (status 1 when none)\n"
+    "    --group        the newest --limit failures (default 500) grouped by\n"
+    "                   kind and top frame, as kiln traps --group\n"
     CLIENT_COMMON_HELP
     "\n"
     "EXIT STATUS\n"
@@ -80,18 +88,54 @@ static const char errors_help[] =
     "EXAMPLES\n"
     "    kiln errors hello --limit 5\n";
 
+/* --group: the server groups (trapgroups.c), so this and the web UI count alike. */
+static int grouped(const char *cmd, client_opts *o, const char *name, const char *limit) {
+    char *en = client_escape(name);
+    if (!en) return cli_fail(cmd, "out of memory");
+    char path[512];
+    snprintf(path, sizeof path, "/api/v1/modules/%s/%s/groups?limit=%d", en, cmd, limit ? atoi(limit) : 500);
+    free(en);
+    client_resp r;
+    if (!client_call(cmd, o, "GET", path, NULL, 0, NULL, &r)) { client_resp_free(&r); return 1; }
+    if (o->json) { client_print_json(&r); client_resp_free(&r); return 0; }
+    const cJSON *groups = cJSON_GetObjectItem(r.json, "groups"), *g;
+    printf("%d %s of %s in %d groups\n", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r.json, "reports")),
+           !strcmp(cmd, "errors") ? "failures" : "trap reports", name, cJSON_GetArraySize(groups));
+    cJSON_ArrayForEach(g, groups) {
+        printf("\n%6d  %s in %s  (", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")), client_str(g, "kind", "?"),
+               client_str(g, "frame", "?"));
+        const cJSON *v;
+        bool first = true;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(g, "versions")) {
+            printf("%s%s", first ? "" : ", ", cJSON_IsString(v) ? v->valuestring : "?");
+            first = false;
+        }
+        printf("; last %s, first %s)\n", client_str(g, "last_seen", "?"), client_str(g, "first_seen", "?"));
+        const cJSON *sample = cJSON_GetObjectItem(g, "sample");
+        const char *report = client_str(sample, "report", NULL);
+        printf("    sample: request %s  %s\n", client_str(sample, "request_id", "?"), client_str(sample, "message", "?"));
+        if (report) indent(report);
+    }
+    client_resp_free(&r);
+    return 0;
+}
+
 static int failures(const char *cmd, const char *hlp, int argc, char **argv) {
     const char *limit = NULL, *request = NULL;
-    client_flag flags[] = {{"--limit", true, &limit, NULL}, {"--request", true, &request, NULL}};
+    bool group = false;
+    client_flag flags[] = {{"--limit", true, &limit, NULL}, {"--request", true, &request, NULL}, {"--group", false, NULL, &group}};
     const char *pos[1];
     int npos;
     client_opts o;
     char usage[96];
-    snprintf(usage, sizeof usage, "kiln %s NAME [--limit N] [--request ID] [--json]", cmd);
-    int rc = client_parse(cmd, hlp, usage, argc, argv, flags, 2, pos, 1, 1, &npos, &o);
+    snprintf(usage, sizeof usage, "kiln %s NAME [--limit N] [--request ID] [--group] [--json]", cmd);
+    int rc = client_parse(cmd, hlp, usage, argc, argv, flags, 3, pos, 1, 1, &npos, &o);
     if (rc >= 0) return rc;
     bool errors = !strcmp(cmd, "errors");
     if (limit && atoi(limit) <= 0) return cli_fail(cmd, "bad --limit '%s': want a positive number", limit);
+    if (group && request) return cli_fail(cmd, "--group and --request do not go together: one request is one group");
+    if (group && limit && atoi(limit) > 10000) return cli_fail(cmd, "bad --limit '%s': at most 10000 reports are grouped", limit);
+    if (group) return grouped(cmd, &o, pos[0], limit);
     char *en = client_escape(pos[0]);
     if (!en) return cli_fail(cmd, "out of memory");
     char path[512];
