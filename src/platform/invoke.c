@@ -127,7 +127,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
 
     mc_entry *en = mc_get(s->cache, t.digest, &e);
     if (!en) {
-        reply_error(out, 500, "%s", e.message);
+        reply_error(out, e.status ? e.status : 500, "%s", e.message);
         return;
     }
     uint64_t t1 = plat_now_ns();
@@ -138,7 +138,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_wasi *w = NULL;
     kiln_store *st = NULL;
     kiln_trap *trap = NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const char *fail_kind = NULL; /* a 5xx that is not a trap: what it was */
     const uint8_t *ebuf = NULL;
     size_t elen = 0;
@@ -158,7 +158,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         .headers = rq->headers, .nheaders = rq->nheaders, .module = name, .version = vbuf, .request_id = out->request_id,
     };
     if (!wagi_build_env(&wr, &env) || !wagi_build_args(name, rq->query, &args)) {
-        reply_error(out, 500, "out of memory");
+        reply_error(out, 503, "out of memory");
         goto done;
     }
     /* The version's own variables (kiln deploy --env/--secret), after
@@ -182,7 +182,9 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     server_kiln_limits(s, &t.limits, &kl);
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
         !kiln_wasi_attach(w, st, &err)) {
-        reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
+        /* kiln_store_new says nothing: it fails only for memory. */
+        reply_error(out, err.message[0] ? perr_run_status(err.code) : 503, "cannot set up the guest: %s",
+                    err.message[0] ? err.message : "out of memory");
         fail_kind = "setup";
         goto done;
     }
@@ -261,7 +263,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     ebuf = kiln_wasi_output(w, 2, &elen, NULL);
 
     if (status == KILN_ERROR) {
-        reply_error(out, 500, "cannot run %s v%d: %s", name, t.number, err.message);
+        reply_error(out, perr_run_status(err.code), "cannot run %s v%d: %s", name, t.number, err.message);
         fail_kind = inst ? "error" : "instantiation";
         goto done;
     }
@@ -289,7 +291,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         out->body = malloc(resp.body_len ? resp.body_len : 1);
         if (!out->body) {
             wagi_response_free(&resp);
-            reply_error(out, 500, "out of memory");
+            reply_error(out, 503, "out of memory");
             goto done;
         }
         memcpy(out->body, resp.body, resp.body_len);

@@ -17,7 +17,7 @@ static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx
 
 server *server_start(const server_config *cfg, perr *e) {
     server *s = calloc(1, sizeof *s);
-    if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!s) { perr_set(e, 503, "out of memory"); return NULL; }
     s->cfg = *cfg;
     s->lock_fd = s->listen_fd = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -52,15 +52,15 @@ server *server_start(const server_config *cfg, perr *e) {
      * version committed leaves a blob nothing names; remove it (and any
      * half-written temporary file). The registry is the truth. */
     if (blobs_sweep(s->blobs, keep_blob, s->reg, e) < 0) goto fail;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!(s->engine = kiln_engine_new(NULL, &err))) { perr_set(e, 500, "%s", err.message); goto fail; }
-    if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 503, "out of memory"); goto fail; }
     if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
     s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
     s->metrics = metrics_new();
     s->logs = logs_new(2048, 4096);
     s->vcache = vcache_new();
-    if (!s->cache || !s->metrics || !s->logs || !s->vcache) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!s->cache || !s->metrics || !s->logs || !s->vcache) { perr_set(e, 503, "out of memory"); goto fail; }
     if (!cfg->interp_only) {
         /* Native code for every version, compiled in the background into
          * the data directory (private: the server's own). */
