@@ -43,20 +43,38 @@ static bool split_route(const char *rest, char name[72], char sel[72], const cha
     return true;
 }
 
+/* Whether this failure's report is stored (trapcap.h); the first one after
+ * a window that dropped some says how many, in the server's log. */
+static bool report_admitted(server *s, const reg_target *t) {
+    uint64_t dropped = 0;
+    bool ok = trapcap_admit(s->trapcap, t->module_id, plat_now_ns() / 1000000u, &dropped);
+    if (dropped) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) {
+            cJSON_AddNumberToObject(f, "module_id", (double)t->module_id);
+            cJSON_AddNumberToObject(f, "not_stored", (double)dropped);
+        }
+        server_log(s, "trap-reports-dropped", f);
+    }
+    return ok;
+}
+
 static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry *en, const kiln_trap *trap,
                        const uint8_t *err_text, size_t err_len) {
     diag_report_opts opts = {.detail = DIAG_DETAIL_FRAMES, .no_source = true};
     diag_symbols *syms = mc_symbols(en);
-    char *report = diag_format_trap_str(trap, syms, &opts);
-    char *json = diag_format_trap_json(trap, syms, &opts);
     const char *msg = trap->message[0] ? trap->message : kiln_trap_kind_message(trap->kind);
-    perr e = {0};
-    /* The report is stored before the answer goes out, so `kiln traps`
-     * run right after a failed request already lists it. */
-    reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
-                 err_len, &e);
-    free(report);
-    free(json);
+    if (report_admitted(s, t)) {
+        char *report = diag_format_trap_str(trap, syms, &opts);
+        char *json = diag_format_trap_json(trap, syms, &opts);
+        perr e = {0};
+        /* The report is stored before the answer goes out, so `kiln traps`
+         * run right after a failed request already lists it. */
+        reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
+                     err_len, &e);
+        free(report);
+        free(json);
+    }
     reply_error(out, 500, "the module trapped: %s (request %s; see: kiln traps %s)", msg, out->request_id,
                 out->module);
 }
@@ -66,6 +84,7 @@ static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry
  * its request id, whatever its cause. */
 static void failure_record(server *s, const reg_target *t, http_reply *out, const char *kind, const uint8_t *err_text,
                            size_t err_len) {
+    if (!report_admitted(s, t)) return;
     const char *msg = out->body ? out->body : "";
     /* reply_error's body is {"error":"...",...}: keep the message itself. */
     cJSON *j = out->body ? cJSON_ParseWithLength(out->body, out->body_len) : NULL;

@@ -23,6 +23,7 @@
 #include "platform/modcache.h"
 #include "platform/perr.h"
 #include "platform/registry.h"
+#include "platform/trapcap.h"
 #include "platform/usage.h"
 #include "platform/wagi.h"
 
@@ -88,6 +89,7 @@ typedef struct server {
     struct MHD_Daemon *mhd;
     guests *guests;        /* the guest threads (guests.c) */
     headwatch *headwatch;  /* the header deadline (headwatch.c); NULL when none */
+    trapcap *trapcap;      /* stored trap reports per module (trapcap.h) */
     atomic_uint suspended; /* connections waiting for a guest (http.c) */
     uint16_t port;         /* the port actually bound */
     char port_str[8];
