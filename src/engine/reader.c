@@ -152,7 +152,7 @@ bool rd_name_len(reader *r, char **out, uint32_t *len) {
     if (!rd_u32(r, &n) || !rd_bytes(r, n, &b)) return false;
     if (!utf8_valid(b, n)) { rd_fail(r, "malformed UTF-8 encoding"); return false; }
     char *s = malloc((size_t)n + 1);
-    if (!s) { rd_fail(r, "out of memory"); return false; }
+    if (!s) { rd_fail_code(r, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
     memcpy(s, b, n);
     s[n] = 0;
     *out = s;
