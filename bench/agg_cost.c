@@ -56,7 +56,7 @@ static void *pusher(void *arg) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp/kiln-agg-bench";
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_store *st = e ? kiln_store_new(e, NULL, NULL) : NULL;
     kiln_wasi_config wc = {0};

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     static uint8_t buf[16 << 20];
     size_t len = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, buf, len, &err) : NULL;
     kiln_linker *l = m ? kiln_linker_new(e) : NULL;

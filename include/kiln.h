@@ -49,9 +49,36 @@ typedef struct kiln_caller kiln_caller; /* what a host function is handed */
 
 /* ---------------------------------------------------------------- errors */
 
+/* What kind of failure an error is, so that a caller can act on it without
+ * reading the message: the server answers with an HTTP status and the kiln
+ * program exits with a status chosen by kind (both from one table,
+ * src/engine/errkind.c; docs/errors.md lists them). The set is closed: a new
+ * kind is a change of this header. */
+typedef enum kiln_error_code {
+    KILN_ERR_NONE = 0,      /* no error (message empty) */
+    KILN_ERR_ARGUMENT,      /* a bad argument or input: NULL, a wrong store,
+                               the wrong number or type of values, a bad table */
+    KILN_ERR_INVALID,       /* the bytes are not a valid WebAssembly module
+                               (malformed or failing validation) */
+    KILN_ERR_NOT_FOUND,     /* a named thing is absent: a file, an export */
+    KILN_ERR_LINK,          /* an import is undefined or has another type */
+    KILN_ERR_LIMIT,         /* beyond a configured or documented limit */
+    KILN_ERR_UNSUPPORTED,   /* valid, but this build or tier cannot do it */
+    KILN_ERR_INTERNAL,      /* a fault of kiln's own */
+    KILN_ERR_NO_MEMORY,     /* an allocation or a reservation failed */
+    KILN_ERR_IO,            /* the operating system refused a read, write or map */
+    KILN_ERR_COUNT_
+} kiln_error_code;
+
+/* Zero it with `kiln_error e = {0};`. Every failing call sets both fields. */
 typedef struct kiln_error {
     char message[1024];
+    kiln_error_code code;
 } kiln_error;
+
+/* A kind's short name ("invalid-module", "link", ...); "unknown" outside
+ * the set. */
+const char *kiln_error_code_name(kiln_error_code code);
 
 /* ---------------------------------------------------------------- values */
 

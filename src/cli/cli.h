@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "kiln.h"
+
 int cmd_run(int argc, char **argv);
 int cmd_spectest(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
@@ -25,8 +27,14 @@ extern const size_t cli_ntemplates;
 const char *cli_command_name(size_t i);
 /* The server and its client commands are in kiln-platform: cli/platform/commands.h. */
 
-/* Prints "kiln: <message>" on stderr; returns 1 (kiln's own-error status). */
+/* Prints "kiln: <message>" on stderr; returns 1, the status of a
+ * command-line mistake. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a failure of a known kind: returns that kind's exit status
+ * (src/engine/errkind.c; `kiln --help` lists them). */
+int cli_fail_code(const char *cmd, kiln_error_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The kind of a failed file operation's errno: not-found, no-memory or io. */
+kiln_error_code cli_errno_code(int e);
 /* Reads a whole file; NULL with errno set on failure. *len receives its size. */
 unsigned char *cli_read_file(const char *path, size_t *len);
 /* A module file's bytes as a binary module: bytes itself, or, for the text

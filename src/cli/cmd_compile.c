@@ -95,7 +95,7 @@ int cmd_compile(int argc, char **argv) {
     unsigned char *bytes = cli_read_file(module, &len);
     if (!bytes) return cli_fail("compile", "cannot read '%s': %s", module, strerror(errno));
     if (!(bytes = cli_text_to_binary("compile", module, bytes, &len))) return 1;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     int status = 0;
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, bytes, len, &err) : NULL;

@@ -68,7 +68,7 @@ int cmd_coredump(int argc, char **argv) {
     size_t len;
     unsigned char *bytes = cli_read_file(core, &len);
     if (!bytes) return cli_fail("coredump", "cannot read '%s': %s", core, strerror(errno));
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     diag_coredump *c = diag_coredump_parse(bytes, len, &err);
     free(bytes);
     if (!c) return cli_fail("coredump", "%s: %s", core, err.message);

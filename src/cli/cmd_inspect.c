@@ -178,7 +178,7 @@ int cmd_inspect(int argc, char **argv) {
     unsigned char *bytes = cli_read_file(path, &len);
     if (!bytes) return cli_fail("inspect", "cannot read %s: %s", path, strerror(errno));
     if (!(bytes = cli_text_to_binary("inspect", path, bytes, &len))) return 1;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, bytes, len, &err) : NULL;
     if (!m) {

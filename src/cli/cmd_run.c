@@ -1,7 +1,8 @@
 /* cmd_run.c — `kiln run`: runs a WASI command (its _start), or calls one
  * export with --invoke, the way wasmtime users expect. Exit status: the
- * guest's proc_exit code, 0 when _start returns, 134 on a trap, 1 for
- * kiln's own errors (bad flag, unreadable or invalid module, link error). */
+ * guest's proc_exit code, 0 when _start returns, 134 on a trap, 1 for a
+ * command-line mistake, and the kind's status (errkind.c) for kiln's own
+ * failures: an unreadable or invalid module, a link error, a limit. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "kiln_meter.h"
 #include "kiln_wasi.h"
 #include "cli/cli.h"
+#include "engine/errkind.h"
 #include "cli/diagout.h"
 #include "cli/options.h"
 #include "cli/project.h"
@@ -205,9 +207,11 @@ static const char help[] =
     "    0 when _start, or the --invoke function, returns normally.\n"
     "    134 when the guest traps, by a limit or otherwise; the trap is\n"
     "    reported on standard error.\n"
-    "    1 for kiln's own errors: a bad option, a module that cannot be read,\n"
-    "    is not valid WebAssembly or cannot be linked, a directory that cannot\n"
-    "    be opened, a bad --invoke argument.\n"
+    "    1 for a command-line mistake: a bad option, a bad --invoke argument.\n"
+    "    64 to 74 for kiln's own failures, one status per kind of error: a\n"
+    "    module that cannot be read (66 when absent), is not valid WebAssembly\n"
+    "    (65), cannot be linked (67), exceeds a limit (68); 'kiln --help'\n"
+    "    lists them all.\n"
     "\n"
     "EXAMPLES\n"
     "    kiln run hello.wasm\n"
@@ -283,7 +287,7 @@ static int limit_opt(int argc, char **argv, int *i, const char *name, const char
         fprintf(stderr, "kiln run: %s needs a value\nRun 'kiln run --help' for the options.\n", name);
         return 1;
     }
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!fn(v, out, &err)) {
         fprintf(stderr, "kiln run: bad %s: %s\nRun 'kiln run --help' for the options.\n", name, err.message);
         return 1;
@@ -567,7 +571,7 @@ static void print_val(const kiln_val *v) {
 static void report_trap(const kiln_trap *t, const kiln_module *m, const opts *o) {
     size_t len;
     const uint8_t *bytes = kiln_module_bytes(m, &len);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     diag_symbols *syms = diag_symbols_build(bytes, len, &err);
     diag_report_opts ro = {.detail = o->backtrace_set ? o->backtrace : diag_detail_from_env(), .module = m};
     /* The shadow stack pointer's value now, when the trapping frame's
@@ -625,7 +629,7 @@ static void report_limit(const kiln_trap *t, const opts *o) {
 static int outcome(kiln_status st, kiln_trap *trap, const kiln_error *err, const kiln_module *m,
                    const char *path, const char *what, const opts *o, kiln_meter *mt) {
     if (st == KILN_OK) return 0;
-    if (st == KILN_ERROR) return cli_fail("run", "%s: cannot call %s: %s", path, what, err->message);
+    if (st == KILN_ERROR) return cli_fail_code("run", err->code, "%s: cannot call %s: %s", path, what, err->message);
     kiln_meter_note_trap(mt, trap);
     int code;
     if (trap->kind == KILN_TRAP_EXIT) {
@@ -651,7 +655,7 @@ static bool load_prices(const char *name, kiln_prices *out) {
                         "and no file of that name", name);
         return false;
     }
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!kiln_prices_load(name, out, &err)) { cli_fail("run", "--prices: %s", err.message); return false; }
     return true;
 }
@@ -680,9 +684,10 @@ static int run(opts *o) {
     int status = 1;
     size_t len;
     unsigned char *bytes = cli_read_file(o->module, &len);
-    if (!bytes) return cli_fail("run", "cannot read '%s': %s", o->module, strerror(errno));
-    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return 1;
-    kiln_error err = {{0}};
+    if (!bytes) return cli_fail_code("run", cli_errno_code(errno), "cannot read '%s': %s", o->module, strerror(errno));
+    /* The text format's errors are the module's. */
+    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return errkind_of(KILN_ERR_INVALID)->exit_status;
+    kiln_error err = {0};
     kiln_engine *engine = NULL;
     kiln_module *m = NULL;
     kiln_linker *l = NULL;
@@ -698,19 +703,21 @@ static int run(opts *o) {
         return 1;
     }
 
-    if (!(engine = kiln_engine_new(NULL, &err))) { status = cli_fail("run", "%s", err.message); goto out; }
+    if (!(engine = kiln_engine_new(NULL, &err))) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
     if (!(m = kiln_module_new(engine, bytes, len, &err))) {
-        status = cli_fail("run", "%s: not a valid WebAssembly module: %s", o->module, err.message);
+        status = err.code == KILN_ERR_INVALID
+                     ? cli_fail_code("run", err.code, "%s: not a valid WebAssembly module: %s", o->module, err.message)
+                     : cli_fail_code("run", err.code, "%s: %s", o->module, err.message);
         goto out;
     }
     /* A coredump records every frame's locals, which native code keeps in
      * registers: a run that may write one interprets. */
     if (o->diag->coredump_path) { o->tier.tier = TIER_INTERP; o->tier.set = true; }
     if (!cli_tier_prepare(&o->tier, "run", m)) { status = 1; goto out; }
-    if (!(l = kiln_linker_new(engine))) { status = cli_fail("run", "out of memory"); goto out; }
-    if (!kiln_wasi_define(l, &err)) { status = cli_fail("run", "%s", err.message); goto out; }
+    if (!(l = kiln_linker_new(engine))) { status = cli_fail_code("run", KILN_ERR_NO_MEMORY, "out of memory"); goto out; }
+    if (!kiln_wasi_define(l, &err)) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
 
-    if (!(argv = calloc((size_t)o->nargs + 1, sizeof *argv))) { status = cli_fail("run", "out of memory"); goto out; }
+    if (!(argv = calloc((size_t)o->nargs + 1, sizeof *argv))) { status = cli_fail_code("run", KILN_ERR_NO_MEMORY, "out of memory"); goto out; }
     argv[0] = o->module;
     for (int i = 0; i < o->nargs; i++) argv[i + 1] = o->args[i];
     kiln_wasi_config wc = {
@@ -718,9 +725,9 @@ static int run(opts *o) {
         .env = o->env, .envc = o->nenv,
         .preopens = o->dirs, .npreopens = o->ndirs,
     };
-    if (!(w = kiln_wasi_new(&wc, &err))) { status = cli_fail("run", "%s", err.message); goto out; }
-    if (!(s = kiln_store_new(engine, &o->limits, NULL))) { status = cli_fail("run", "out of memory"); goto out; }
-    if (!kiln_wasi_attach(w, s, &err)) { status = cli_fail("run", "%s", err.message); goto out; }
+    if (!(w = kiln_wasi_new(&wc, &err))) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
+    if (!(s = kiln_store_new(engine, &o->limits, NULL))) { status = cli_fail_code("run", KILN_ERR_NO_MEMORY, "out of memory"); goto out; }
+    if (!kiln_wasi_attach(w, s, &err)) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
     if (!cli_diagout_start(o->diag, s, m, o->module)) goto out;
 
     /* Instantiation is metered too: data segments and the start function
@@ -735,11 +742,12 @@ static int run(opts *o) {
         } else {
             /* Say which option to change when a limit refused the module. */
             const char *hint = "";
-            if (strstr(err.message, "limit") && strstr(err.message, "memory") && o->max_memory_arg)
+            bool limit = err.code == KILN_ERR_LIMIT;
+            if (limit && strstr(err.message, "memory") && o->max_memory_arg)
                 hint = " (raise --max-memory)";
-            else if (strstr(err.message, "limit") && strstr(err.message, "table") && o->limits.max_table_elements)
+            else if (limit && strstr(err.message, "table") && o->limits.max_table_elements)
                 hint = " (raise --max-table-elements)";
-            status = cli_fail("run", "%s: %s%s", o->module, err.message, hint);
+            status = cli_fail_code("run", err.code, "%s: %s%s", o->module, err.message, hint);
         }
         goto out;
     }
@@ -753,7 +761,7 @@ static int run(opts *o) {
                         "name an export with --invoke FUNC\n",
                 o->module, init ? " (it is a reactor: it exports _initialize)" : "");
         list_exports(m);
-        status = 1;
+        status = errkind_of(KILN_ERR_NOT_FOUND)->exit_status;
         goto out;
     }
     if (o->invoke && init) {
@@ -770,7 +778,7 @@ static int run(opts *o) {
     if (!f) {
         fprintf(stderr, "kiln run: %s: no exported function '%s'\n", o->module, o->invoke);
         list_exports(m);
-        status = 1;
+        status = errkind_of(KILN_ERR_NOT_FOUND)->exit_status;
         goto out;
     }
     kiln_functype ft;
@@ -824,7 +832,7 @@ static int apply_project(opts *o) {
     o->module = o->project_module;
     if (access(o->module, F_OK) != 0)
         return cli_fail("run", "%s: %s: build the project first (kiln build)", o->module, strerror(errno));
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (p->fuel[0] && !o->fuel_arg && kiln_parse_fuel(p->fuel, false, &o->limits.fuel, &err)) o->fuel_arg = p->fuel;
     if (p->timeout && !o->timeout_arg && kiln_parse_duration(p->timeout, &o->limits.timeout_ns, &err)) {
         o->timeout_arg = p->timeout;

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/tier.h"
+#include "engine/errkind.h"
 
 typedef struct named {
     char *name;
@@ -339,7 +340,7 @@ static cli_tier spec_tier = {.tier = TIER_INTERP, .set = true};
 static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     size_t len;
     unsigned char *bytes = load(s, file, &len);
-    if (!bytes) { snprintf(err->message, sizeof err->message, "cannot read %s/%s: %s", s->dir, file, strerror(errno)); return NULL; }
+    if (!bytes) { error_set(err, KILN_ERR_NOT_FOUND, "cannot read %s/%s: %s", s->dir, file, strerror(errno)); return NULL; }
     kiln_module *m = kiln_module_new(s->engine, bytes, len, err);
     free(bytes);
     if (m && spec_tier.tier == TIER_NATIVE) {
@@ -350,7 +351,7 @@ static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     }
     if (m) {
         kiln_module **nm = realloc(s->modules, (size_t)(s->nmodules + 1) * sizeof *nm);
-        if (!nm) { kiln_module_free(m); snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+        if (!nm) { kiln_module_free(m); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
         s->modules = nm;
         s->modules[s->nmodules++] = m; /* freed after the store */
     }
@@ -365,7 +366,7 @@ static kiln_instance *find_instance(script *s, const cJSON *name) {
 }
 
 static void cmd_module(script *s, const cJSON *c, int line) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const cJSON *file = cJSON_GetObjectItem(c, "filename"), *name = cJSON_GetObjectItem(c, "name");
     s->current = NULL;
     kiln_module *m = compile(s, file->valuestring, &err);
@@ -421,7 +422,7 @@ static int do_action(script *s, const cJSON *a, int line, kiln_val *results, uin
     kiln_functype ft;
     kiln_func_type(f, &ft);
     if (ft.nresults > 64) { fail(s, line, "too many results"); return 2; }
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_status st = kiln_call(s->store, f, argv, (uint32_t)n, results, ft.nresults, trap, &err);
     *nresults = ft.nresults;
     if (st == KILN_ERROR) { fail(s, line, "cannot call %s: %s", field, err.message); return 2; }
@@ -508,7 +509,7 @@ static void cmd_assert_exception(script *s, const cJSON *c, int line) {
 static void cmd_assert_bad_module(script *s, const cJSON *c, int line, const char *what) {
     const cJSON *mt = cJSON_GetObjectItem(c, "module_type");
     if (cJSON_IsString(mt) && strcmp(mt->valuestring, "binary")) { s->skipped++; return; } /* text modules */
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_module *m = compile(s, cJSON_GetObjectItem(c, "filename")->valuestring, &err);
     if (m) { fail(s, line, "%s module compiled, expected \"%s\"", what, cJSON_GetObjectItem(c, "text")->valuestring); return; }
     if (s->verbose) printf("  %s:%d: %s: %s (expected %s)\n", s->path, line, what, err.message, cJSON_GetObjectItem(c, "text")->valuestring);
@@ -516,7 +517,7 @@ static void cmd_assert_bad_module(script *s, const cJSON *c, int line, const cha
 }
 
 static void cmd_assert_unlinkable(script *s, const cJSON *c, int line, bool expect_trap) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const char *want = cJSON_GetObjectItem(c, "text")->valuestring;
     kiln_module *m = compile(s, cJSON_GetObjectItem(c, "filename")->valuestring, &err);
     if (!m) { fail(s, line, "module did not compile: %s", err.message); return; }
@@ -540,7 +541,7 @@ static void run_command(script *s, const cJSON *c) {
     if (!strcmp(type, "module")) cmd_module(s, c, line);
     else if (!strcmp(type, "register")) {
         kiln_instance *inst = find_instance(s, cJSON_GetObjectItem(c, "name"));
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         if (!inst) { fail(s, line, "nothing to register"); return; }
         if (!kiln_linker_define_instance(s->linker, cJSON_GetObjectItem(c, "as")->valuestring, inst, &err)) fail(s, line, "register: %s", err.message);
         else s->passed++;
@@ -570,7 +571,7 @@ static int run_script(const char *path, bool verbose, bool explicit_bounds, int 
     char *slash = s.dir ? strrchr(s.dir, '/') : NULL;
     if (slash) *slash = 0;
     else if (s.dir) strcpy(s.dir, ".");
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_config cfg = {.explicit_bounds_checks = explicit_bounds};
     s.engine = kiln_engine_new(explicit_bounds ? &cfg : NULL, &err);
     if (s.engine) s.store = kiln_store_new(s.engine, NULL, NULL);

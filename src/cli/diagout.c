@@ -70,7 +70,7 @@ static diag_symbols *symbols(cli_diagout *d) {
         d->syms_tried = true;
         size_t len;
         const uint8_t *b = kiln_module_bytes(d->module, &len);
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         /* Without an index frames still have indexes; not worth failing over. */
         d->syms = b ? diag_symbols_build(b, len, &err) : NULL;
     }
@@ -151,7 +151,7 @@ static uint32_t module_index(gather *g, cli_diagout *d, const kiln_module *m) {
     else {
         size_t len;
         const uint8_t *b = kiln_module_bytes(m, &len);
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         g->msyms[c->nmodules] = b ? diag_symbols_build(b, len, &err) : NULL;
     }
     return c->nmodules++;
@@ -284,7 +284,7 @@ void cli_diagout_trap(cli_diagout *d, const kiln_trap *t) {
     if (!ok) { cli_fail("run", "out of memory gathering the coredump"); gather_free(&g, d); return; }
     uint8_t *bytes;
     size_t len;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!diag_coredump_encode(c, &bytes, &len, &err)) {
         cli_fail("run", "cannot make the coredump: %s", err.message);
     } else {
@@ -312,7 +312,7 @@ static bool write_profile(cli_diagout *d) {
     kiln_profile_node *nodes = calloc(n ? n : 1, sizeof *nodes);
     if (!nodes) { cli_fail("run", "out of memory reading the profile"); return false; }
     for (uint32_t i = 0; i < n; i++) kiln_profile_node_get(d->profile, i, &nodes[i]);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     diag_profile *p = diag_profile_build(nodes, n, d->module, symbols(d), &err);
     free(nodes);
     if (!p) { cli_fail("run", "%s", err.message); return false; }

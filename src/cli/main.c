@@ -10,6 +10,7 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
+#include "engine/errkind.h"
 #include "cli/platform/commands.h"
 
 struct command {
@@ -35,6 +36,21 @@ static const struct command commands[] = {
 
 const char *cli_command_name(size_t i) { return i < NCOMMANDS ? commands[i].name : NULL; }
 
+/* From the table of error kinds (src/engine/errkind.c), so that help, man
+ * page (scripts/man.sh) and the statuses cannot disagree. */
+static void exit_statuses(FILE *f) {
+    fprintf(f, "\nEXIT STATUS\n"
+               "    0    success\n"
+               "    1    a command-line mistake (an unknown option, a bad value)\n"
+               "    134  the guest trapped (kiln run)\n"
+               "    kiln run passes on the guest's own exit code. kiln's own failures, by kind\n"
+               "    (the kind also picks kiln serve's HTTP status):\n");
+    for (int c = KILN_ERR_NONE + 1; c < KILN_ERR_COUNT_; c++) {
+        const errkind *k = errkind_of((kiln_error_code)c);
+        fprintf(f, "    %-4d %-15s HTTP %d  %s\n", k->exit_status, k->name, k->http_status, k->summary);
+    }
+}
+
 static void usage(FILE *f) {
     fprintf(f,
             "kiln %s — a server-side WebAssembly runtime\n\n"
@@ -45,6 +61,7 @@ static void usage(FILE *f) {
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'kiln <command> --help' for a command's options.\n"
                "'kiln FILE.wasm [ARGS...]' is short for 'kiln run FILE.wasm [ARGS...]' (FILE.wat too).\n");
+    exit_statuses(f);
 }
 
 

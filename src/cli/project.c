@@ -152,7 +152,7 @@ static bool strings(const cli_toml *v, const char ***out, size_t *n) {
 /* One value of a known key: checked, then stored. */
 static bool take(const char *cmd, cli_project *p, const char *sec, const cli_toml *v) {
     const char *path = p->path, *k = v->key;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     uint64_t u;
     if (!strcmp(sec, "module") && !strcmp(k, "name")) {
         if (!module_name_ok(v->str))

@@ -101,7 +101,7 @@ static void *bg_main(void *arg) {
     bool go = !b->cancel;
     pthread_mutex_unlock(&b->mu);
     if (go) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         if (kiln_module_compile_native(b->m, &b->o, NULL, &err)) {
             pthread_mutex_lock(&b->mu);
             if (b->inst && !b->cancel && kiln_instance_use_native(b->inst)) say("run", "switched to native");
@@ -128,7 +128,7 @@ bool cli_tier_prepare(cli_tier *t, const char *cmd, kiln_module *m) {
     char cache[4096];
     kiln_native_options o;
     cli_tier_native_options(t, &o, cache, sizeof cache);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_native_info info;
     if (t->tier == TIER_NATIVE) {
         if (!kiln_module_compile_native(m, &o, &info, &err)) { cli_fail(cmd, "%s", err.message); return false; }

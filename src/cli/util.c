@@ -8,15 +8,32 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/errkind.h"
+
+static void vfail(const char *cmd, const char *fmt, va_list ap) {
+    fprintf(stderr, "kiln %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
 
 int cli_fail(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "kiln %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vfail(cmd, fmt, ap);
     va_end(ap);
     return 1;
+}
+
+int cli_fail_code(const char *cmd, kiln_error_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(cmd, fmt, ap);
+    va_end(ap);
+    return errkind_of(code)->exit_status;
+}
+
+kiln_error_code cli_errno_code(int e) {
+    return e == ENOENT ? KILN_ERR_NOT_FOUND : e == ENOMEM ? KILN_ERR_NO_MEMORY : KILN_ERR_IO;
 }
 
 unsigned char *cli_read_file(const char *path, size_t *len) {

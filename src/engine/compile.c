@@ -130,6 +130,8 @@ typedef struct C {
 } C;
 
 #define FAIL(...) do { rd_fail(c->r, __VA_ARGS__); return false; } while (0)
+#define FAIL_OOM() do { rd_fail_code(c->r, KILN_ERR_NO_MEMORY, "out of memory"); return false; } while (0)
+#define FAIL_LIMIT(...) do { rd_fail_code(c->r, KILN_ERR_LIMIT, __VA_ARGS__); return false; } while (0)
 #define TRY(x) do { if (!(x)) return false; } while (0)
 
 static const kiln_valtype one_type[] = {KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF, KILN_EXTERNREF, KILN_EXNREF};
@@ -218,7 +220,7 @@ static uint32_t natural(C *c, uint32_t pos) {
 }
 
 static bool push_opnd(C *c, opnd o) {
-    if (!grow((void **)&c->stack, &c->stack_cap, c->sp + 1, sizeof *c->stack)) FAIL("out of memory");
+    if (!grow((void **)&c->stack, &c->stack_cap, c->sp + 1, sizeof *c->stack)) FAIL_OOM();
     if (o.kind != K_TEMP && c->sp < c->virt_lo) c->virt_lo = c->sp;
     o.slot = natural(c, c->sp);
     c->stack[c->sp++] = o;
@@ -327,7 +329,7 @@ static bool push_result(C *c, uint8_t type, uint32_t pos, const uint32_t *ins) {
 
 static bool push_ctl(C *c, uint8_t kind, const kiln_valtype *params, uint32_t np,
                      const kiln_valtype *results, uint32_t nr) {
-    if (!grow((void **)&c->ctls, &c->ctl_cap, c->nctl + 1, sizeof *c->ctls)) FAIL("out of memory");
+    if (!grow((void **)&c->ctls, &c->ctl_cap, c->nctl + 1, sizeof *c->ctls)) FAIL_OOM();
     ctl *t = &c->ctls[c->nctl++];
     *t = (ctl){.kind = kind, .params = params, .np = np, .results = results, .nr = nr,
                .height = c->sp - np, .dead_at_entry = c->dead, .patches = -1, .else_patch = -1,
@@ -1105,7 +1107,7 @@ static bool compile_try_table(C *c) {
     eh_clause *cl = calloc(n ? n : 1, sizeof *cl);
     uint32_t *depth = calloc(n ? n : 1, sizeof *depth);
     bool ok = cl && depth;
-    if (!ok) rd_fail(c->r, "out of memory");
+    if (!ok) rd_fail_code(c->r, KILN_ERR_NO_MEMORY, "out of memory");
     for (uint32_t i = 0; i < n && ok; i++) {
         uint8_t k = 0;
         ok = rd_u8(c->r, &k);
@@ -1287,7 +1289,7 @@ static uint32_t opcode_feature(C *c, uint8_t op) {
 static bool compile_body(C *c) {
     reader *r = c->r;
     while (c->nctl > 0) {
-        if (c->oom) FAIL("out of memory");
+        if (c->oom) FAIL_OOM();
         c->wasm_off = rd_offset(r);
         uint8_t opcode;
         if (!rd_u8(r, &opcode)) return false; /* "unexpected end" */
@@ -1423,7 +1425,7 @@ static bool compile_body(C *c) {
             TRY(rd_u32(r, &n));
             if (n > (uint32_t)(r->end - r->p)) FAIL("br_table has more labels (%u) than the body has bytes", n);
             uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
-            if (!depths) FAIL("out of memory");
+            if (!depths) FAIL_OOM();
             bool ok = true;
             for (uint32_t i = 0; i <= n && ok; i++) {
                 ok = rd_u32(r, &depths[i]);
@@ -1445,9 +1447,9 @@ static bool compile_body(C *c) {
                 uint32_t s = in_slot(c, &cond, pc_);
                 uint32_t fuel = take_fuel(c);
                 /* br_table: a n f, then n+1 offsets. */
-                if (!grow((void **)&c->code, &c->cap, c->len + 5 + n + 1, sizeof *c->code)) { free(depths); FAIL("out of memory"); }
+                if (!grow((void **)&c->code, &c->cap, c->len + 5 + n + 1, sizeof *c->code)) { free(depths); FAIL_OOM(); }
                 ins = emit(c, OP_br_table, true);
-                if (c->oom) { free(depths); FAIL("out of memory"); }
+                if (c->oom) { free(depths); FAIL_OOM(); }
                 uint32_t pos = pos_of(c, ins);
                 ins[0] = s; ins[1] = n; ins[2] = fuel;
                 uint32_t tab = c->len;
@@ -1694,11 +1696,11 @@ static bool read_locals(C *c) {
         if (total > UINT32_MAX) FAIL("too many locals");
         if (!valtype_is_valid(t)) FAIL("malformed value type 0x%02x", t);
     }
-    if (total > KILN_MAX_LOCALS) FAIL("too many locals: %llu (kiln's limit is %u)", (unsigned long long)total, KILN_MAX_LOCALS);
+    if (total > KILN_MAX_LOCALS) FAIL_LIMIT("too many locals: %llu (kiln's limit is %u)", (unsigned long long)total, KILN_MAX_LOCALS);
     c->nlocals = (uint32_t)total;
     c->local_types = malloc((total ? total : 1) * sizeof *c->local_types);
     c->local_slot = malloc((total ? total : 1) * sizeof *c->local_slot);
-    if (!c->local_types || !c->local_slot) FAIL("out of memory");
+    if (!c->local_types || !c->local_slot) FAIL_OOM();
     memcpy(c->local_types, ft->params, ft->nparams * sizeof *ft->params);
     r->p = save;
     uint32_t k = ft->nparams;
@@ -1736,7 +1738,7 @@ static bool compile_reserved(kiln_module *m, funcdef *f, const uint8_t *body, ui
         if (ok) c.ctls[0].height = 0;
     }
     if (ok) ok = compile_body(&c);
-    if (ok && c.oom) { rd_fail(&r, "out of memory"); ok = false; }
+    if (ok && c.oom) { rd_fail_code(&r, KILN_ERR_NO_MEMORY, "out of memory"); ok = false; }
     if (ok && r.p != r.end) { rd_fail(&r, "section size mismatch: bytes after the function's final end (END opcode expected)"); ok = false; }
     *need = c.max_try_depth;
     if (ok && c.max_try_depth > reserve) {
@@ -1748,7 +1750,7 @@ static bool compile_reserved(kiln_module *m, funcdef *f, const uint8_t *body, ui
         uint32_t result_slots = 0;
         for (uint32_t i = 0; i < f->type->nresults; i++) result_slots += width((uint8_t)f->type->results[i]);
         if (slots < result_slots) slots = result_slots;
-        if (!finish_eh(&c, f, &slots)) { rd_fail(&r, "out of memory"); ok = false; }
+        if (!finish_eh(&c, f, &slots)) { rd_fail_code(&r, KILN_ERR_NO_MEMORY, "out of memory"); ok = false; }
         f->frame_slots = slots;
         f->code = c.code;
         f->code_len = c.len;

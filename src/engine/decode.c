@@ -10,6 +10,7 @@
 #include "engine/module.h"
 #include "engine/native/native.h"
 #include "engine/reader.h"
+#include "engine/errkind.h"
 
 static const char *const section_names[] = {
     "custom", "type", "import", "function", "table", "memory", "global",
@@ -24,6 +25,7 @@ static int section_rank(uint8_t id) {
 }
 
 #define FAIL(...) do { rd_fail(r, __VA_ARGS__); return false; } while (0)
+#define FAIL_OOM() do { rd_fail_code(r, KILN_ERR_NO_MEMORY, "out of memory"); return false; } while (0)
 
 /* A wasm name as it may appear inside an error message (module.h). Names
  * are any UTF-8, newlines included, and an error must stay one line:
@@ -45,7 +47,7 @@ const char *name_for_message(const char *s, size_t len, char *buf, size_t size) 
 
 static void *xcalloc(reader *r, size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size);
-    if (!p) rd_fail(r, "out of memory");
+    if (!p) rd_fail_code(r, KILN_ERR_NO_MEMORY, "out of memory");
     return p;
 }
 
@@ -177,7 +179,7 @@ static bool sec_type(reader *r, kiln_module *m) {
         if (t->nresults > KILN_MAX_FUNC_RESULTS) FAIL("too many results (%u)", t->nresults);
         functype_count_slots(t);
         t->id = engine_intern_type(m->engine, t->params, t->nparams, t->results, t->nresults);
-        if (t->id == UINT32_MAX) FAIL("out of memory");
+        if (t->id == UINT32_MAX) FAIL_OOM();
     }
     return true;
 }
@@ -199,7 +201,7 @@ static bool sec_tag(reader *r, kiln_module *m) {
     if (!rd_u32(r, &n)) return false;
     if (n > (uint32_t)(r->end - r->p)) FAIL("tag count %u is larger than the section", n);
     uint32_t *t = realloc(m->tag_types, ((size_t)m->ntag_imports + n + 1) * sizeof *t);
-    if (!t) FAIL("out of memory");
+    if (!t) FAIL_OOM();
     m->tag_types = t;
     for (uint32_t i = 0; i < n; i++)
         if (!rd_tagtype(r, m, &m->tag_types[m->ntag_imports + i])) return false;
@@ -269,7 +271,7 @@ static bool sec_table(reader *r, kiln_module *m, uint32_t *ndefined) {
     if (*ndefined > (uint32_t)(r->end - r->p)) FAIL("table count %u is larger than the section", *ndefined);
     uint32_t total = m->ntable_imports + *ndefined;
     tabletype *t = realloc(m->tables, (size_t)(total ? total : 1) * sizeof *t);
-    if (!t) FAIL("out of memory");
+    if (!t) FAIL_OOM();
     m->tables = t;
     m->ntables = total;
     for (uint32_t i = m->ntable_imports; i < total; i++) {
@@ -287,7 +289,7 @@ static bool sec_memory(reader *r, kiln_module *m) {
     uint32_t total = m->nmemory_imports + n;
     if (total > 1) FAIL("multiple memories");
     memtype *t = realloc(m->memories, (size_t)(total ? total : 1) * sizeof *t);
-    if (!t) FAIL("out of memory");
+    if (!t) FAIL_OOM();
     m->memories = t;
     m->nmemories = total;
     for (uint32_t i = m->nmemory_imports; i < total; i++)
@@ -301,7 +303,7 @@ static bool sec_global(reader *r, kiln_module *m) {
     if (n > (uint32_t)(r->end - r->p)) FAIL("global count %u is larger than the section", n);
     uint32_t total = m->nglobal_imports + n;
     globaltype *gt = realloc(m->global_types, (size_t)(total ? total : 1) * sizeof *gt);
-    if (!gt) FAIL("out of memory");
+    if (!gt) FAIL_OOM();
     m->global_types = gt;
     if (!(m->globals = xcalloc(r, n, sizeof *m->globals))) return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -482,7 +484,7 @@ static bool sec_custom(reader *r, kiln_module *m) {
     char *name;
     if (!rd_name(r, &name)) return false;
     custom_section *c = realloc(m->customs, (m->ncustoms + 1) * sizeof *c);
-    if (!c) { free(name); FAIL("out of memory"); }
+    if (!c) { free(name); FAIL_OOM(); }
     m->customs = c;
     c[m->ncustoms].name = name;
     c[m->ncustoms].data = r->p;
@@ -530,7 +532,7 @@ static bool decode_sections(reader *top, kiln_module *m) {
         /* Sections after the function section may name functions
          * (ref.func, exports): the declared-reference set must exist. */
         if (id > 3 && !m->func_declared && !(m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1)))
-            FAIL("out of memory");
+            FAIL_OOM();
         switch (id) {
         case 0: ok = sec_custom(&sr, m); break;
         case 1: ok = sec_type(&sr, m); break;
@@ -561,11 +563,11 @@ static bool decode_sections(reader *top, kiln_module *m) {
         if (id == 2) {
             /* Import types go first in each index space. */
             m->nfuncs = m->nfunc_imports;
-            if (!(m->func_types = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->func_types))) FAIL("out of memory");
-            if (!(m->tables = calloc(m->ntable_imports ? m->ntable_imports : 1, sizeof *m->tables))) FAIL("out of memory");
-            if (!(m->memories = calloc(m->nmemory_imports ? m->nmemory_imports : 1, sizeof *m->memories))) FAIL("out of memory");
-            if (!(m->global_types = calloc(m->nglobal_imports ? m->nglobal_imports : 1, sizeof *m->global_types))) FAIL("out of memory");
-            if (!(m->tag_types = calloc(m->ntag_imports ? m->ntag_imports : 1, sizeof *m->tag_types))) FAIL("out of memory");
+            if (!(m->func_types = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->func_types))) FAIL_OOM();
+            if (!(m->tables = calloc(m->ntable_imports ? m->ntable_imports : 1, sizeof *m->tables))) FAIL_OOM();
+            if (!(m->memories = calloc(m->nmemory_imports ? m->nmemory_imports : 1, sizeof *m->memories))) FAIL_OOM();
+            if (!(m->global_types = calloc(m->nglobal_imports ? m->nglobal_imports : 1, sizeof *m->global_types))) FAIL_OOM();
+            if (!(m->tag_types = calloc(m->ntag_imports ? m->ntag_imports : 1, sizeof *m->tag_types))) FAIL_OOM();
             m->ntags = m->ntag_imports;
             m->ntables = m->ntable_imports;
             m->nmemories = m->nmemory_imports;
@@ -585,13 +587,13 @@ static bool decode_sections(reader *top, kiln_module *m) {
             /* sec_function rebuilt func_types; put the import types back. */
             for (uint32_t i = 0; i < m->nimports; i++)
                 if (m->imports[i].kind == KILN_EXTERN_FUNC) m->func_types[m->imports[i].index] = m->imports[i].type_index;
-            if (!(m->funcs = calloc(nfuncs_declared ? nfuncs_declared : 1, sizeof *m->funcs))) FAIL("out of memory");
+            if (!(m->funcs = calloc(nfuncs_declared ? nfuncs_declared : 1, sizeof *m->funcs))) FAIL_OOM();
             for (uint32_t i = 0; i < nfuncs_declared; i++) {
                 m->funcs[i].index = m->nfunc_imports + i;
                 m->funcs[i].type = &m->types[m->func_types[m->nfunc_imports + i]];
             }
         }
-        if (id == 3 && !(m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1))) FAIL("out of memory");
+        if (id == 3 && !(m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1))) FAIL_OOM();
     }
     if (have_function && nfuncs_declared > 0 && !have_code)
         FAIL("function and code section have inconsistent lengths (%u and 0)", nfuncs_declared);
@@ -602,14 +604,14 @@ static bool decode_sections(reader *top, kiln_module *m) {
 
 kiln_module *module_decode(kiln_engine *e, const uint8_t *bytes, size_t len, kiln_error *err) {
     kiln_module *m = calloc(1, sizeof *m);
-    if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!m) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     m->engine = e;
     m->len = len;
     m->bytes = malloc(len ? len : 1);
-    if (!m->bytes) { free(m); if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!m->bytes) { free(m); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     memcpy(m->bytes, bytes, len);
     if (len > UINT32_MAX) {
-        if (err) snprintf(err->message, sizeof err->message, "module is larger than 4 GiB");
+        error_set(err, KILN_ERR_LIMIT, "module is larger than 4 GiB");
         module_free_contents(m);
         free(m);
         return NULL;
@@ -619,11 +621,11 @@ kiln_module *module_decode(kiln_engine *e, const uint8_t *bytes, size_t len, kil
     if (ok) {
         /* Index spaces that had no section still need their arrays. */
         if (!m->func_declared) m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1);
-        if (!m->func_declared) { rd_fail(&r, "out of memory"); ok = false; }
+        if (!m->func_declared) { rd_fail_code(&r, KILN_ERR_NO_MEMORY, "out of memory"); ok = false; }
     }
     if (ok) ok = compile_bodies(m, err);
     if (!ok) {
-        if (err && !err->message[0]) snprintf(err->message, sizeof err->message, "invalid module");
+        if (err && !err->message[0]) error_set(err, KILN_ERR_INVALID, "invalid module");
         module_free_contents(m);
         free(m);
         return NULL;

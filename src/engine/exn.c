@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/runtime.h"
+#include "engine/errkind.h"
 
 enum { EXN_MIN_LIMIT = 1024 };
 
@@ -42,16 +43,16 @@ kiln_tag *tag_make(kiln_store *s, const kiln_valtype *params, uint32_t np) {
 
 kiln_tag *kiln_tag_new(kiln_store *s, const kiln_functype *type, kiln_error *err) {
     if (type->nresults) {
-        if (err) snprintf(err->message, sizeof err->message, "a tag's type has no results");
+        error_set(err, KILN_ERR_ARGUMENT, "a tag's type has no results");
         return NULL;
     }
     for (uint32_t i = 0; i < type->nparams; i++)
         if (!valtype_is_valid((uint8_t)type->params[i])) {
-            if (err) snprintf(err->message, sizeof err->message, "tag param %u: not a value type", i);
+            error_set(err, KILN_ERR_ARGUMENT, "tag param %u: not a value type", i);
             return NULL;
         }
     kiln_tag *t = tag_make(s, type->params, type->nparams);
-    if (!t && err) snprintf(err->message, sizeof err->message, "out of memory");
+    if (!t && err) error_set(err, KILN_ERR_NO_MEMORY, "out of memory");
     return t;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "engine/runtime.h"
+#include "engine/errkind.h"
 
 #define RESERVE (((size_t)8 << 30) + 65536)
 
@@ -25,14 +26,14 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     uint64_t limit = s->limits.max_memory_bytes;
     if ((uint64_t)min_pages * KILN_PAGE_SIZE > limit) {
         if (err)
-            snprintf(err->message, sizeof err->message,
+            error_set(err, KILN_ERR_LIMIT, 
                      "memory needs %u pages (%llu bytes) at start but the limit is %llu bytes", min_pages,
                      (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit);
         return NULL;
     }
     if (!store_budget_fits(s, (uint64_t)min_pages * KILN_PAGE_SIZE)) {
         if (err)
-            snprintf(err->message, sizeof err->message,
+            error_set(err, KILN_ERR_LIMIT, 
                      "memory needs %u pages (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
                      "(tables and other memories hold the rest)", min_pages,
                      (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit,
@@ -40,7 +41,7 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
         return NULL;
     }
     kiln_memory *m = calloc(1, sizeof *m);
-    if (!m) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!m) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     size_t want = (size_t)min_pages * KILN_PAGE_SIZE;
     size_t reserve = RESERVE;
     if (engine_explicit_bounds(s->engine)) {
@@ -57,14 +58,14 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     }
     void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        if (err) snprintf(err->message, sizeof err->message, "cannot reserve address space for linear memory: %s", strerror(errno));
+        error_set(err, KILN_ERR_NO_MEMORY, "cannot reserve address space for linear memory: %s", strerror(errno));
         free(m);
         return NULL;
     }
     m->base = p;
     m->reserved = reserve;
     if (min_pages && mprotect(p, want, PROT_READ | PROT_WRITE) != 0) {
-        if (err) snprintf(err->message, sizeof err->message, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
+        error_set(err, KILN_ERR_NO_MEMORY, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
         munmap(p, reserve);
         free(m);
         return NULL;
@@ -138,7 +139,7 @@ int64_t kiln_memory_grow(kiln_memory *m, uint32_t delta) { return memory_grow(m,
 kiln_memory *kiln_memory_new(kiln_store *s, uint32_t min, uint32_t max, kiln_error *err) {
     bool has_max = max != UINT32_MAX;
     if (min > KILN_MAX_PAGES || (has_max && (max > KILN_MAX_PAGES || max < min))) {
-        if (err) snprintf(err->message, sizeof err->message, "invalid memory limits %u..%u pages", min, max);
+        error_set(err, KILN_ERR_ARGUMENT, "invalid memory limits %u..%u pages", min, max);
         return NULL;
     }
     return memory_create(s, min, max, has_max, err);

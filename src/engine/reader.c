@@ -1,22 +1,32 @@
 /* reader.c — strict LEB128, fixed-width and UTF-8 reading (see reader.h). */
 #include "engine/reader.h"
+#include "engine/errkind.h"
 
 #include <stdlib.h>
 
-void rd_fail(reader *r, const char *fmt, ...) {
+static void rd_vfail(reader *r, kiln_error_code code, const char *fmt, va_list ap) {
     if (r->failed) return; /* the first error is the one worth reporting */
     r->failed = true;
     if (!r->err) return;
     char msg[600];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    uint32_t off = (uint32_t)((r->p > r->end ? r->end : r->p) - r->base);
+    if (r->where) error_set(r->err, code, "%s at byte offset 0x%x: %s", r->where, off, msg);
+    else error_set(r->err, code, "at byte offset 0x%x: %s", off, msg);
+}
+
+void rd_fail(reader *r, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rd_vfail(r, KILN_ERR_INVALID, fmt, ap);
     va_end(ap);
-    uint32_t off = (uint32_t)((r->p > r->end ? r->end : r->p) - r->base);
-    if (r->where)
-        snprintf(r->err->message, sizeof r->err->message, "%s at byte offset 0x%x: %s", r->where, off, msg);
-    else
-        snprintf(r->err->message, sizeof r->err->message, "at byte offset 0x%x: %s", off, msg);
+}
+
+void rd_fail_code(reader *r, kiln_error_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    rd_vfail(r, code, fmt, ap);
+    va_end(ap);
 }
 
 /* Unsigned LEB128 of at most `bits` bits. */
@@ -142,7 +152,7 @@ bool rd_name_len(reader *r, char **out, uint32_t *len) {
     if (!rd_u32(r, &n) || !rd_bytes(r, n, &b)) return false;
     if (!utf8_valid(b, n)) { rd_fail(r, "malformed UTF-8 encoding"); return false; }
     char *s = malloc((size_t)n + 1);
-    if (!s) { rd_fail(r, "out of memory"); return false; }
+    if (!s) { rd_fail_code(r, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
     memcpy(s, b, n);
     s[n] = 0;
     *out = s;

@@ -22,7 +22,10 @@ typedef struct reader {
     bool failed;
 } reader;
 
+/* Records the first failure: a malformed or invalid module (rd_fail), or
+ * another kind (rd_fail_code: out of memory, an engine limit). */
 void rd_fail(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rd_fail_code(reader *r, kiln_error_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static inline uint32_t rd_offset(const reader *r) { return (uint32_t)(r->p - r->base); }
 static inline bool rd_eof(const reader *r) { return r->p >= r->end; }

@@ -11,21 +11,13 @@
 #include "engine/runtime.h"
 #include "engine/timer.h"
 #include "engine/native/native.h"
-
-static void seterr(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void seterr(kiln_error *err, const char *fmt, ...) {
-    if (!err) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-}
+#include "engine/errkind.h"
 
 /* ------------------------------------------------------------ modules */
 
 kiln_module *kiln_module_new(kiln_engine *e, const uint8_t *bytes, size_t len, kiln_error *err) {
-    if (err) err->message[0] = 0;
-    if (!e || (!bytes && len)) { seterr(err, "no engine or no bytes"); return NULL; }
+    error_clear(err);
+    if (!e || (!bytes && len)) { error_set(err, KILN_ERR_ARGUMENT, "no engine or no bytes"); return NULL; }
     return module_decode(e, bytes, len, err);
 }
 
@@ -242,7 +234,7 @@ static bool exec_ready(kiln_store *s, kiln_error *err) {
     if (!ex->stack || !ex->frames) {
         free(ex->stack); free(ex->frames);
         ex->stack = NULL; ex->frames = NULL;
-        seterr(err, "out of memory for the wasm stack");
+        error_set(err, KILN_ERR_NO_MEMORY, "out of memory for the wasm stack");
         return false;
     }
     ex->stack_end = ex->stack + slots;
@@ -295,9 +287,9 @@ static kiln_val bits_to_val(uint8_t type, uint64_t bits) {
 }
 
 kiln_global *kiln_global_new(kiln_store *s, kiln_val init, bool mut, kiln_error *err) {
-    if (!valtype_is_valid((uint8_t)init.type)) { seterr(err, "unsupported global type"); return NULL; }
+    if (!valtype_is_valid((uint8_t)init.type)) { error_set(err, KILN_ERR_ARGUMENT, "unsupported global type"); return NULL; }
     kiln_global *g = global_make(s, (uint8_t)init.type, mut, val_to_bits(&init));
-    if (!g) { seterr(err, "out of memory"); return NULL; }
+    if (!g) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     if (init.type == KILN_V128) { memcpy(&g->bits, init.of.v128, 8); memcpy(&g->hi, init.of.v128 + 8, 8); }
     return g;
 }
@@ -309,8 +301,8 @@ kiln_val kiln_global_get(const kiln_global *g) {
 }
 
 bool kiln_global_set(kiln_global *g, kiln_val v, kiln_error *err) {
-    if (!g->mutable_) { seterr(err, "global is immutable"); return false; }
-    if ((uint8_t)v.type != g->type) { seterr(err, "type mismatch: global is %s, value is %s", kiln_valtype_name((kiln_valtype)g->type), kiln_valtype_name(v.type)); return false; }
+    if (!g->mutable_) { error_set(err, KILN_ERR_ARGUMENT, "global is immutable"); return false; }
+    if ((uint8_t)v.type != g->type) { error_set(err, KILN_ERR_ARGUMENT, "type mismatch: global is %s, value is %s", kiln_valtype_name((kiln_valtype)g->type), kiln_valtype_name(v.type)); return false; }
     g->bits = val_to_bits(&v);
     if (v.type == KILN_V128) { memcpy(&g->bits, v.of.v128, 8); memcpy(&g->hi, v.of.v128 + 8, 8); }
     return true;
@@ -358,12 +350,12 @@ bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, ki
     if (l->n == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 32;
         linker_entry *ne = realloc(l->entries, cap * sizeof *ne);
-        if (!ne) { seterr(err, "out of memory"); return false; }
+        if (!ne) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
         l->entries = ne;
         l->cap = cap;
     }
     char *m = strdup(module), *n = strdup(name);
-    if (!m || !n) { free(m); free(n); seterr(err, "out of memory"); return false; }
+    if (!m || !n) { free(m); free(n); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
     l->entries[l->n++] = (linker_entry){m, n, ext};
     return true;
 }
@@ -378,12 +370,12 @@ bool kiln_linker_get(const kiln_linker *l, const char *module, const char *name,
 kiln_func *kiln_linker_define_host(kiln_linker *l, const char *module, const char *name, const kiln_functype *type,
                                    kiln_host_fn fn, void *env, kiln_error *err) {
     uint32_t id = engine_intern_type(l->engine, type->params, type->nparams, type->results, type->nresults);
-    if (id == UINT32_MAX) { seterr(err, "out of memory"); return NULL; }
+    if (id == UINT32_MAX) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     kiln_func *f = calloc(1, sizeof *f);
     kiln_func **owned = realloc(l->owned, (l->nowned + 1) * sizeof *owned);
     size_t nl = strlen(module) + strlen(name) + 2;
     char *fname = malloc(nl);
-    if (!f || !owned || !fname) { free(f); free(fname); if (owned) l->owned = owned; seterr(err, "out of memory"); return NULL; }
+    if (!f || !owned || !fname) { free(f); free(fname); if (owned) l->owned = owned; error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     l->owned = owned;
     snprintf(fname, nl, "%s.%s", module, name);
     f->kind = FUNC_HOST;
@@ -525,12 +517,12 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     if (!l || !kiln_linker_get(l, im->module, im->name, &ext)) {
         QUOTE_NAMES();
         suggest(l, im, hint, sizeof hint);
-        seterr(err, "unknown import: %s.%s (%s) is not defined%s", qm, qn, extern_desc(im, m, want, sizeof want), hint);
+        error_set(err, KILN_ERR_LINK, "unknown import: %s.%s (%s) is not defined%s", qm, qn, extern_desc(im, m, want, sizeof want), hint);
         return false;
     }
     if (ext.kind != im->kind) {
         QUOTE_NAMES();
-        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
+        error_set(err, KILN_ERR_LINK, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
     }
@@ -566,7 +558,7 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     }
     if (!ok) {
         QUOTE_NAMES();
-        seterr(err, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
+        error_set(err, KILN_ERR_LINK, "incompatible import type for %s.%s: the module wants %s, the host provides %s", qm, qn,
                extern_desc(im, m, want, sizeof want), extern_have(&ext, have, sizeof have));
         return false;
     }
@@ -603,9 +595,9 @@ static kiln_trap *init_trap(kiln_trap_kind kind, const char *fmt, ...) {
 
 kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module *m, kiln_trap **trap, kiln_error *err) {
     if (trap) *trap = NULL;
-    if (err) err->message[0] = 0;
+    error_clear(err);
     kiln_instance *inst = calloc(1, sizeof *inst);
-    if (!inst) { seterr(err, "out of memory"); return NULL; }
+    if (!inst) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     inst->store = s;
     inst->module = m;
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
@@ -619,7 +611,7 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     inst->data_dropped = calloc(m->ndatas ? m->ndatas : 1, 1);
     if (!inst->funcs || !inst->own || !inst->tables || !inst->globals || !inst->tags || !inst->elem_values || !inst->elem_dropped ||
         !inst->data_dropped) {
-        seterr(err, "out of memory");
+        error_set(err, KILN_ERR_NO_MEMORY, "out of memory");
         free_instance(inst);
         return NULL;
     }
@@ -649,7 +641,7 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
         for (uint32_t i = 0; i < ndef; i++) inst->own[i].native = inst->native->mod->funcs[i];
     for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
         const functype *ft = &m->types[m->tag_types[i]];
-        if (!(inst->tags[i] = tag_make(s, ft->params, ft->nparams))) { seterr(err, "out of memory"); return NULL; }
+        if (!(inst->tags[i] = tag_make(s, ft->params, ft->nparams))) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         const tabletype *t = &m->tables[i];
@@ -663,7 +655,7 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         const global_def *g = &m->globals[i - m->nglobal_imports];
         if (!(inst->globals[i] = global_make(s, g->type.type, g->type.mutable_, eval_const(inst, &g->init)))) {
-            seterr(err, "out of memory");
+            error_set(err, KILN_ERR_NO_MEMORY, "out of memory");
             return NULL;
         }
         inst->globals[i]->hi = eval_const_hi(inst, &g->init);
@@ -671,7 +663,7 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     for (uint32_t i = 0; i < m->nelems; i++) {
         const elem_seg *seg = &m->elems[i];
         void **v = calloc(seg->count ? seg->count : 1, sizeof *v);
-        if (!v) { seterr(err, "out of memory"); return NULL; }
+        if (!v) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
         for (uint32_t k = 0; k < seg->count; k++) v[k] = (void *)(uintptr_t)eval_const(inst, &seg->items[k]);
         inst->elem_values[i] = v;
     }
@@ -788,16 +780,16 @@ kiln_instance *kiln_caller_instance(kiln_caller *c) { return c->inst; }
 kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_t nargs, kiln_val *results,
                       uint32_t nresults, kiln_trap **trap, kiln_error *err) {
     if (trap) *trap = NULL;
-    if (!f) { seterr(err, "no function to call"); return KILN_ERROR; }
+    if (!f) { error_set(err, KILN_ERR_ARGUMENT, "no function to call"); return KILN_ERROR; }
     const functype *t = f->type;
-    if (nargs != t->nparams) { seterr(err, "the function takes %u argument(s), %u given", t->nparams, nargs); return KILN_ERROR; }
-    if (nresults != t->nresults) { seterr(err, "the function returns %u value(s), room for %u given", t->nresults, nresults); return KILN_ERROR; }
+    if (nargs != t->nparams) { error_set(err, KILN_ERR_ARGUMENT, "the function takes %u argument(s), %u given", t->nparams, nargs); return KILN_ERROR; }
+    if (nresults != t->nresults) { error_set(err, KILN_ERR_ARGUMENT, "the function returns %u value(s), room for %u given", t->nresults, nresults); return KILN_ERROR; }
     for (uint32_t i = 0; i < nargs; i++)
         if ((uint8_t)args[i].type != (uint8_t)t->params[i]) {
-            seterr(err, "argument %u is %s, the function wants %s", i, kiln_valtype_name(args[i].type), kiln_valtype_name(t->params[i]));
+            error_set(err, KILN_ERR_ARGUMENT, "argument %u is %s, the function wants %s", i, kiln_valtype_name(args[i].type), kiln_valtype_name(t->params[i]));
             return KILN_ERROR;
         }
-    if (f->kind == FUNC_WASM && f->inst->store != s) { seterr(err, "the function belongs to another store"); return KILN_ERROR; }
+    if (f->kind == FUNC_WASM && f->inst->store != s) { error_set(err, KILN_ERR_ARGUMENT, "the function belongs to another store"); return KILN_ERROR; }
     if (!exec_ready(s, err)) return KILN_ERROR;
     signals_thread_init();
 
@@ -830,7 +822,7 @@ kiln_status kiln_call(kiln_store *s, kiln_func *f, const kiln_val *args, uint32_
         }
         budget -= spent;
     }
-    if (timed && !timer_arm(s, budget)) { seterr(err, "cannot start the deadline timer"); return KILN_ERROR; }
+    if (timed && !timer_arm(s, budget)) { error_set(err, KILN_ERR_INTERNAL, "cannot start the deadline timer"); return KILN_ERROR; }
     ex->depth++;
     s->calls++;
     if (f->kind == FUNC_HOST) {

@@ -3,26 +3,27 @@
 #include <stdlib.h>
 
 #include "engine/runtime.h"
+#include "engine/errkind.h"
 
 kiln_table *table_create(kiln_store *s, uint8_t elem, uint32_t min, uint32_t max, bool has_max, kiln_error *err) {
     uint32_t limit = s->limits.max_table_elements;
     if (min > limit) {
-        if (err) snprintf(err->message, sizeof err->message, "table needs %u elements at start but the limit is %u", min, limit);
+        error_set(err, KILN_ERR_LIMIT, "table needs %u elements at start but the limit is %u", min, limit);
         return NULL;
     }
     uint64_t bytes = (uint64_t)(min ? min : 1) * sizeof(void *);
     if (!store_budget_fits(s, bytes)) {
         if (err)
-            snprintf(err->message, sizeof err->message,
+            error_set(err, KILN_ERR_LIMIT, 
                      "table needs %u elements (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
                      "(tables count against it as linear memory does)", min, (unsigned long long)bytes,
                      (unsigned long long)s->limits.max_memory_bytes, (unsigned long long)store_budget_left(s));
         return NULL;
     }
     kiln_table *t = calloc(1, sizeof *t);
-    if (!t) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!t) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     t->elems = calloc(min ? min : 1, sizeof *t->elems);
-    if (!t->elems) { free(t); if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!t->elems) { free(t); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     t->elem = elem;
     t->size = t->cap = min;
     t->max = has_max ? max : UINT32_MAX;
@@ -62,11 +63,11 @@ int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
 
 kiln_table *kiln_table_new(kiln_store *s, kiln_valtype elem, uint32_t min, uint32_t max, kiln_error *err) {
     if (elem != KILN_FUNCREF && elem != KILN_EXTERNREF && elem != KILN_EXNREF) {
-        if (err) snprintf(err->message, sizeof err->message, "a table holds funcref or externref");
+        error_set(err, KILN_ERR_ARGUMENT, "a table holds funcref or externref");
         return NULL;
     }
     if (max != UINT32_MAX && max < min) {
-        if (err) snprintf(err->message, sizeof err->message, "invalid table limits %u..%u", min, max);
+        error_set(err, KILN_ERR_ARGUMENT, "invalid table limits %u..%u", min, max);
         return NULL;
     }
     return table_create(s, (uint8_t)elem, min, max, max != UINT32_MAX, err);

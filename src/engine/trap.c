@@ -20,6 +20,7 @@
 #include <ucontext.h>
 
 #include "engine/runtime.h"
+#include "engine/errkind.h"
 
 __thread exec *kiln_tls_exec;
 
@@ -215,7 +216,7 @@ static void install(void) {
 
 bool signals_install(kiln_error *err) {
     pthread_once(&signals_once, install);
-    if (!signals_ok && err) snprintf(err->message, sizeof err->message, "cannot install the trap signal handler");
+    if (!signals_ok && err) error_set(err, KILN_ERR_INTERNAL, "cannot install the trap signal handler");
     return signals_ok;
 }
 

@@ -12,6 +12,7 @@
 #include "engine/ops.h"
 #include "engine/runtime.h"
 #include "engine/timer.h"
+#include "engine/errkind.h"
 
 const char *kiln_valtype_name(kiln_valtype t) {
     switch (t) {
@@ -155,7 +156,7 @@ kiln_engine *kiln_engine_new(const kiln_config *config, kiln_error *err) {
      * contract of kiln_config.explicit_bounds_checks). */
     if (!(config && config->explicit_bounds_checks) && !signals_install(err)) return NULL;
     kiln_engine *e = calloc(1, sizeof *e);
-    if (!e) { if (err) snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    if (!e) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     if (config) e->config = *config;
     pthread_mutex_init(&e->lock, NULL);
     return e;

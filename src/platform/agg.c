@@ -777,7 +777,7 @@ static void *agg_main(void *arg) {
 
 agg *agg_start(server *s, const agg_config *c, perr *e) {
     agg *a = calloc(1, sizeof *a);
-    if (!a) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!a) { perr_set(e, 503, "out of memory"); return NULL; }
     a->s = s;
     a->cfg = *c;
     if (!a->cfg.flush_ms) a->cfg.flush_ms = 1000;
@@ -790,7 +790,7 @@ agg *agg_start(server *s, const agg_config *c, perr *e) {
     pthread_cond_init(&a->wake, NULL);
     pthread_cond_init(&a->done, NULL);
     if (!a->buf || !a->spare) {
-        perr_set(e, 500, "out of memory");
+        perr_set(e, 503, "out of memory");
         agg_stop(a);
         return NULL;
     }

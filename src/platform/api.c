@@ -45,6 +45,7 @@
 #include "platform/vconfig.h"
 #include "platform/sha256.h"
 #include "platform/trapgroups.h"
+#include "engine/errkind.h"
 
 /* Deploys are serialised: a refused deploy removes the blob it wrote, which
  * is only safe when no other deploy of the same bytes is between writing
@@ -149,7 +150,7 @@ static bool deploy_config(server *s, const http_request *rq, const char *name, r
         return false;
     }
     unsigned char *raw = malloc(hl / 4 * 3 + 4);
-    if (!raw) { reply_error(r, 500, "out of memory"); return false; }
+    if (!raw) { reply_error(r, 503, "out of memory"); return false; }
     int n = hl % 4 ? -1 : EVP_DecodeBlock(raw, (const unsigned char *)h, (int)hl);
     if (n >= 0) { /* DecodeBlock counts the padding's zero bytes */
         if (hl >= 1 && h[hl - 1] == '=') n--;
@@ -238,10 +239,15 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
     d.digest = digest;
 
     /* Validated and compiled before anything is stored. */
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_module *m = kiln_module_new(s->engine, rq->body, rq->body_len, &err);
     if (!m) {
-        reply_error(r, 400, "not a valid WebAssembly module: %s", err.message);
+        /* 400 for bytes that are not a module, 413 for one past an engine
+         * limit, 503 when this server ran out of memory compiling it. */
+        if (err.code == KILN_ERR_INVALID)
+            reply_error(r, errkind_of(err.code)->http_status, "not a valid WebAssembly module: %s", err.message);
+        else
+            reply_error(r, errkind_of(err.code)->http_status, "cannot compile the module: %s", err.message);
         metrics_admin(s->metrics, name, "deploy", false);
         return;
     }
@@ -251,21 +257,22 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
     pthread_mutex_lock(&deploy_lock);
     /* Under the lock: the limits it inherits cannot change before it is
      * stored. A module that could not answer one request is refused (422:
-     * a well-formed module this server cannot run). */
+     * a well-formed module this server cannot run; 413 past a limit). */
     reg_limits lim;
-    char why[768];
-    if (!reg_deploy_limits(s->reg, &d, &lim, &e) || !deploy_check(s, m, &lim, why, sizeof why)) {
+    kiln_error why = {0};
+    if (!reg_deploy_limits(s->reg, &d, &lim, &e) || !deploy_check(s, m, &lim, &why)) {
         pthread_mutex_unlock(&deploy_lock);
         kiln_module_free(m);
         if (e.status) {
             reply_error(r, e.status, "%s", e.message);
         } else {
-            reply_error(r, 422, "%s", why);
+            reply_error(r, errkind_of(why.code)->http_status, "%s", why.message);
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "module", name);
                 cJSON_AddStringToObject(f, "actor", actor);
-                cJSON_AddStringToObject(f, "error", why);
+                cJSON_AddStringToObject(f, "error", why.message);
+                cJSON_AddStringToObject(f, "kind", kiln_error_code_name(why.code));
             }
             server_log(s, "deploy-refused", f);
         }
@@ -512,7 +519,7 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
                 if (!cJSON_AddStringToObject(v, "tier", tier ? tier : "not loaded")) {
                     cJSON_Delete(vs);
                     vs = NULL;
-                    perr_set(&e, 500, "out of memory");
+                    perr_set(&e, 503, "out of memory");
                     break;
                 }
             }

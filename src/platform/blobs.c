@@ -58,7 +58,7 @@ static bool fsync_dir(const char *dir, perr *e) {
 
 blobstore *blobs_open(const char *data_dir, perr *e) {
     blobstore *b = calloc(1, sizeof *b);
-    if (!b) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!b) { perr_set(e, 503, "out of memory"); return NULL; }
     if (snprintf(b->root, sizeof b->root, "%s/blobs/sha256", data_dir) >= (int)sizeof b->root) {
         perr_set(e, 500, "data directory path too long");
         free(b);
@@ -168,7 +168,7 @@ uint8_t *blobs_get(blobstore *b, const char *digest, size_t *len, perr *e) {
     if (fstat(fd, &st)) { perr_set(e, 500, "cannot stat blob %s: %s", digest, strerror(errno)); close(fd); return NULL; }
     size_t n = (size_t)st.st_size, got = 0;
     uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) { perr_set(e, 500, "out of memory reading blob %s", digest); close(fd); return NULL; }
+    if (!buf) { perr_set(e, 503, "out of memory reading blob %s", digest); close(fd); return NULL; }
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
         if (r < 0 && errno == EINTR) continue;

@@ -100,7 +100,7 @@ db *db_open(const char *target, perr *e) {
     db *d = calloc(1, sizeof *d);
     if (!d || !(d->target = strdup(target))) {
         free(d);
-        perr_set(e, 500, "out of memory");
+        perr_set(e, 503, "out of memory");
         return NULL;
     }
     if (db_target_is_url(target)) {
@@ -277,7 +277,7 @@ static char *pg_sql(const char *sql, int *nparams) {
 
 db_stmt *db_prepare(db *d, const char *sql, perr *e) {
     db_stmt *s = calloc(1, sizeof *s);
-    if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!s) { perr_set(e, 503, "out of memory"); return NULL; }
     s->d = d;
     if (d->dialect == DB_SQLITE) {
         if (sqlite3_prepare_v2(d->lite, sql, -1, &s->lite, NULL) != SQLITE_OK) {

@@ -252,7 +252,7 @@ static cJSON *module_cost(server *s, const udb_module_ref *m, int64_t since_ms, 
     free(flags);
     return o;
 oom:
-    perr_set(e, 500, "out of memory");
+    perr_set(e, 503, "out of memory");
 fail:
     cJSON_Delete(o);
     cJSON_Delete(warnings);
@@ -295,7 +295,7 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     }
     cJSON *top = cJSON_CreateObject();
     cJSON *arr = top ? cJSON_AddArrayToObject(top, "modules") : NULL;
-    if (!arr) { cJSON_Delete(top); free(mods); reply_error(r, 500, "out of memory"); return; }
+    if (!arr) { cJSON_Delete(top); free(mods); reply_error(r, 503, "out of memory"); return; }
     iso(top, "since", since);
     const char *sv = http_arg(rq, "since");
     cJSON_AddStringToObject(top, "window", sv ? sv : DEFAULT_COST_SINCE);
@@ -345,7 +345,7 @@ static cJSON *module_dora(server *s, const udb_module_ref *m, int64_t since, int
     free(ev);
     free(vers);
     cJSON *o = cJSON_CreateObject();
-    if (!o) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!o) { perr_set(e, 503, "out of memory"); return NULL; }
     cJSON_AddStringToObject(o, "module", m->name);
     cJSON *per = cJSON_AddObjectToObject(o, "period");
     if (per) {
@@ -404,7 +404,7 @@ static void dora_route(server *s, const http_request *rq, const char *name, http
     }
     cJSON *top = cJSON_CreateObject();
     cJSON *arr = top ? cJSON_AddArrayToObject(top, "modules") : NULL;
-    if (!arr) { cJSON_Delete(top); free(mods); reply_error(r, 500, "out of memory"); return; }
+    if (!arr) { cJSON_Delete(top); free(mods); reply_error(r, 503, "out of memory"); return; }
     iso(top, "since", since);
     const char *sv = http_arg(rq, "since");
     cJSON_AddStringToObject(top, "window", sv ? sv : DEFAULT_DORA_SINCE);

@@ -1,4 +1,5 @@
-/* deploycheck.c — a deploy is refused (422) when its module could not
+/* deploycheck.c — a deploy is refused (422, or 413 for a limit: the kind's
+ * status, src/engine/errkind.c) when its module could not
  * answer a single request: better one clear error from `kiln deploy` than a
  * stored version every request to which fails with 500.
  *
@@ -17,6 +18,7 @@
 
 #include "kiln_wasi.h"
 #include "platform/server.h"
+#include "engine/errkind.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
@@ -27,11 +29,11 @@ static void size_text(uint64_t n, char *buf, size_t size) {
     else snprintf(buf, size, "%" PRIu64 " byte%s", n, n == 1 ? "" : "s");
 }
 
-static bool entry_ok(const kiln_module *m, char *why, size_t size) {
+static bool entry_ok(const kiln_module *m, kiln_error *why) {
     kiln_externdesc d;
     if (!kiln_module_find_export(m, "_start", &d) || d.kind != KILN_EXTERN_FUNC) {
         bool reactor = kiln_module_find_export(m, "_initialize", &d);
-        snprintf(why, size,
+        error_set(why, KILN_ERR_UNSUPPORTED,
                  "the module has no WASI entry point: it exports no _start function%s. kiln serve runs WASI "
                  "commands (a C/C++ program with main(), built with kiln-cc)",
                  reactor ? " (it is a reactor: it exports _initialize)" : "");
@@ -40,26 +42,26 @@ static bool entry_ok(const kiln_module *m, char *why, size_t size) {
     if (d.func.nparams || d.func.nresults) {
         char sig[128];
         kiln_functype_format(&d.func, sig, sizeof sig);
-        snprintf(why, size, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
+        error_set(why, KILN_ERR_UNSUPPORTED, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
                  sig);
         return false;
     }
     return true;
 }
 
-static bool imports_ok(server *s, const kiln_module *m, char *why, size_t size) {
+static bool imports_ok(server *s, const kiln_module *m, kiln_error *why) {
     uint32_t n = kiln_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
         kiln_externdesc d;
         kiln_module_import(m, i, &d);
         kiln_extern ext;
         if (!kiln_linker_get(s->linker, d.module_name, d.name, &ext)) {
-            snprintf(why, size, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
+            error_set(why, KILN_ERR_LINK, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
                                 "wasi_snapshot_preview1)", d.module_name, d.name, kiln_externkind_name(d.kind));
             return false;
         }
         if (ext.kind != d.kind) {
-            snprintf(why, size, "the module imports %s.%s as a %s, but kiln serve provides it as a %s",
+            error_set(why, KILN_ERR_LINK, "the module imports %s.%s as a %s, but kiln serve provides it as a %s",
                      d.module_name, d.name, kiln_externkind_name(d.kind), kiln_externkind_name(ext.kind));
             return false;
         }
@@ -67,7 +69,7 @@ static bool imports_ok(server *s, const kiln_module *m, char *why, size_t size) 
     return true;
 }
 
-static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, char *why, size_t size) {
+static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, kiln_error *why) {
     uint32_t n = kiln_module_export_count(m);
     for (uint32_t i = 0; i < n; i++) {
         kiln_externdesc d;
@@ -77,14 +79,14 @@ static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, char 
             char need[32], have[32];
             size_text(d.limits.min * 65536, need, sizeof need);
             size_text(kl->max_memory_bytes, have, sizeof have);
-            snprintf(why, size,
+            error_set(why, KILN_ERR_LIMIT,
                      "the module cannot start under its memory limit: its memory '%s' needs %" PRIu64 " pages (%s) "
                      "at start, above the limit of %s; deploy with --max-memory %" PRIu64 "MiB or more",
                      d.name, d.limits.min, need, have, (d.limits.min * 65536 + MIB - 1) / MIB);
             return false;
         }
         if (d.kind == KILN_EXTERN_TABLE && kl->max_table_elements && d.limits.min > kl->max_table_elements) {
-            snprintf(why, size,
+            error_set(why, KILN_ERR_LIMIT,
                      "the module cannot start under the table limit: its table '%s' needs %" PRIu64 " elements at "
                      "start, and this server allows %" PRIu32 " (kiln serve --max-table-elements)",
                      d.name, d.limits.min, kl->max_table_elements);
@@ -94,7 +96,7 @@ static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, char 
     return true;
 }
 
-static bool instantiates(server *s, const kiln_module *m, const kiln_limits *kl, char *why, size_t size) {
+static bool instantiates(server *s, const kiln_module *m, const kiln_limits *kl, kiln_error *why) {
     const char *argv[] = {"deploy-check"};
     kiln_wasi_config wc = {
         .argv = argv, .argc = 1,
@@ -104,24 +106,25 @@ static bool instantiates(server *s, const kiln_module *m, const kiln_limits *kl,
             {.kind = KILN_WASI_STDIO_BUFFER, .max_bytes = 64 * 1024},
         },
     };
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_wasi *w = kiln_wasi_new(&wc, &err);
     kiln_store *st = w ? kiln_store_new(s->engine, kl, NULL) : NULL;
     bool ok = false;
     if (!w || !st || !kiln_wasi_attach(w, st, &err)) {
-        snprintf(why, size, "cannot check the module: %s", err.message[0] ? err.message : "out of memory");
+        error_set(why, err.message[0] ? err.code : KILN_ERR_NO_MEMORY, "cannot check the module: %s",
+                  err.message[0] ? err.message : "out of memory");
     } else if (kiln_instantiate(st, s->linker, m, &trap, &err)) {
         ok = true;
     } else if (trap && trap->kind == KILN_TRAP_EXIT) {
         ok = true; /* a start function that calls proc_exit: requests would run it too */
     } else if (trap) {
-        snprintf(why, size, "the module traps while starting, before _start: %s",
+        error_set(why, KILN_ERR_UNSUPPORTED, "the module traps while starting, before _start: %s",
                  trap->message[0] ? trap->message : kiln_trap_kind_message(trap->kind));
     } else {
         char mem[32];
         size_text(kl->max_memory_bytes, mem, sizeof mem);
-        snprintf(why, size, "the module cannot start: %s (its limits: memory %s, tables %" PRIu32 " elements)",
+        error_set(why, err.code, "the module cannot start: %s (its limits: memory %s, tables %" PRIu32 " elements)",
                  err.message, mem, kl->max_table_elements);
     }
     if (trap) kiln_trap_free(trap);
@@ -130,11 +133,11 @@ static bool instantiates(server *s, const kiln_module *m, const kiln_limits *kl,
     return ok;
 }
 
-bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, char *why, size_t size) {
+bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, kiln_error *why) {
     kiln_limits kl;
     server_kiln_limits(s, limits, &kl);
     /* Report what the engine would use, not 0 for "its default". */
     if (!kl.max_table_elements) kl.max_table_elements = 10000000u;
-    return entry_ok(m, why, size) && imports_ok(s, m, why, size) && exported_sizes_ok(m, &kl, why, size) &&
-           instantiates(s, m, &kl, why, size);
+    return entry_ok(m, why) && imports_ok(s, m, why) && exported_sizes_ok(m, &kl, why) &&
+           instantiates(s, m, &kl, why);
 }

@@ -218,7 +218,7 @@ static void *expiry_thread(void *arg) {
 
 guests *guests_start(server *s, perr *e) {
     guests *g = calloc(1, sizeof *g);
-    if (!g) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!g) { perr_set(e, 503, "out of memory"); return NULL; }
     g->s = s;
     g->nthreads = s->cfg.guest_threads ? s->cfg.guest_threads : 1;
     g->max_running = s->cfg.max_in_flight ? s->cfg.max_in_flight : 1;
@@ -232,7 +232,7 @@ guests *guests_start(server *s, perr *e) {
     pthread_cond_init(&g->expiry, &ca);
     pthread_condattr_destroy(&ca);
     g->threads = calloc(g->nthreads, sizeof *g->threads);
-    if (!g->threads) { guests_free(g); perr_set(e, 500, "out of memory"); return NULL; }
+    if (!g->threads) { guests_free(g); perr_set(e, 503, "out of memory"); return NULL; }
     int erc = pthread_create(&g->expirer, NULL, expiry_thread, g);
     if (erc) {
         guests_free(g);

@@ -60,7 +60,7 @@ static void *watch_thread(void *arg) {
 
 headwatch *headwatch_start(unsigned deadline_ms, perr *e) {
     headwatch *w = calloc(1, sizeof *w);
-    if (!w) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!w) { perr_set(e, 503, "out of memory"); return NULL; }
     w->deadline_ns = (uint64_t)deadline_ms * 1000000u;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);

@@ -210,7 +210,7 @@ static const char *route(server *s, const http_request *rq, http_reply *out, cha
         size_t len = 0, cap = 0;
         if (!server_render_metrics(s, &buf, &len, &cap)) {
             free(buf);
-            reply_error(out, 500, "out of memory");
+            reply_error(out, 503, "out of memory");
             return NULL;
         }
         out->status = 200;

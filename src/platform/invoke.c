@@ -43,20 +43,38 @@ static bool split_route(const char *rest, char name[72], char sel[72], const cha
     return true;
 }
 
+/* Whether this failure's report is stored (trapcap.h); the first one after
+ * a window that dropped some says how many, in the server's log. */
+static bool report_admitted(server *s, const reg_target *t) {
+    uint64_t dropped = 0;
+    bool ok = trapcap_admit(s->trapcap, t->module_id, plat_now_ns() / 1000000u, &dropped);
+    if (dropped) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) {
+            cJSON_AddNumberToObject(f, "module_id", (double)t->module_id);
+            cJSON_AddNumberToObject(f, "not_stored", (double)dropped);
+        }
+        server_log(s, "trap-reports-dropped", f);
+    }
+    return ok;
+}
+
 static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry *en, const kiln_trap *trap,
                        const uint8_t *err_text, size_t err_len) {
     diag_report_opts opts = {.detail = DIAG_DETAIL_FRAMES, .no_source = true};
     diag_symbols *syms = mc_symbols(en);
-    char *report = diag_format_trap_str(trap, syms, &opts);
-    char *json = diag_format_trap_json(trap, syms, &opts);
     const char *msg = trap->message[0] ? trap->message : kiln_trap_kind_message(trap->kind);
-    perr e = {0};
-    /* The report is stored before the answer goes out, so `kiln traps`
-     * run right after a failed request already lists it. */
-    reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
-                 err_len, &e);
-    free(report);
-    free(json);
+    if (report_admitted(s, t)) {
+        char *report = diag_format_trap_str(trap, syms, &opts);
+        char *json = diag_format_trap_json(trap, syms, &opts);
+        perr e = {0};
+        /* The report is stored before the answer goes out, so `kiln traps`
+         * run right after a failed request already lists it. */
+        reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
+                     err_len, &e);
+        free(report);
+        free(json);
+    }
     reply_error(out, 500, "the module trapped: %s (request %s; see: kiln traps %s)", msg, out->request_id,
                 out->module);
 }
@@ -66,6 +84,7 @@ static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry
  * its request id, whatever its cause. */
 static void failure_record(server *s, const reg_target *t, http_reply *out, const char *kind, const uint8_t *err_text,
                            size_t err_len) {
+    if (!report_admitted(s, t)) return;
     const char *msg = out->body ? out->body : "";
     /* reply_error's body is {"error":"...",...}: keep the message itself. */
     cJSON *j = out->body ? cJSON_ParseWithLength(out->body, out->body_len) : NULL;
@@ -127,7 +146,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
 
     mc_entry *en = mc_get(s->cache, t.digest, &e);
     if (!en) {
-        reply_error(out, 500, "%s", e.message);
+        reply_error(out, e.status ? e.status : 500, "%s", e.message);
         return;
     }
     uint64_t t1 = plat_now_ns();
@@ -138,7 +157,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_wasi *w = NULL;
     kiln_store *st = NULL;
     kiln_trap *trap = NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const char *fail_kind = NULL; /* a 5xx that is not a trap: what it was */
     const uint8_t *ebuf = NULL;
     size_t elen = 0;
@@ -158,7 +177,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         .headers = rq->headers, .nheaders = rq->nheaders, .module = name, .version = vbuf, .request_id = out->request_id,
     };
     if (!wagi_build_env(&wr, &env) || !wagi_build_args(name, rq->query, &args)) {
-        reply_error(out, 500, "out of memory");
+        reply_error(out, 503, "out of memory");
         goto done;
     }
     /* The version's own variables (kiln deploy --env/--secret), after
@@ -182,7 +201,9 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     server_kiln_limits(s, &t.limits, &kl);
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
         !kiln_wasi_attach(w, st, &err)) {
-        reply_error(out, 500, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
+        /* kiln_store_new says nothing: it fails only for memory. */
+        reply_error(out, err.message[0] ? perr_run_status(err.code) : 503, "cannot set up the guest: %s",
+                    err.message[0] ? err.message : "out of memory");
         fail_kind = "setup";
         goto done;
     }
@@ -261,7 +282,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     ebuf = kiln_wasi_output(w, 2, &elen, NULL);
 
     if (status == KILN_ERROR) {
-        reply_error(out, 500, "cannot run %s v%d: %s", name, t.number, err.message);
+        reply_error(out, perr_run_status(err.code), "cannot run %s v%d: %s", name, t.number, err.message);
         fail_kind = inst ? "error" : "instantiation";
         goto done;
     }
@@ -289,7 +310,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         out->body = malloc(resp.body_len ? resp.body_len : 1);
         if (!out->body) {
             wagi_response_free(&resp);
-            reply_error(out, 500, "out of memory");
+            reply_error(out, 503, "out of memory");
             goto done;
         }
         memcpy(out->body, resp.body, resp.body_len);

@@ -40,7 +40,7 @@ bool list_page(const http_request *rq, cJSON *list, http_reply *r) {
     long first = offset > total ? total : offset;
     long count = total - first < limit ? total - first : limit;
     cJSON **all = malloc((size_t)(total ? total : 1) * sizeof *all);
-    if (!all) { reply_error(r, 500, "out of memory"); return false; }
+    if (!all) { reply_error(r, 503, "out of memory"); return false; }
     long n = 0;
     for (cJSON *it = list->child; it && n < total; it = it->next) all[n++] = it;
     for (long i = 0; i < n; i++) cJSON_DetachItemViaPointer(list, all[i]);

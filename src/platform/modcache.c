@@ -67,7 +67,7 @@ static void *native_worker(void *arg) {
         pthread_mutex_unlock(&c->lock);
         kiln_native_options o = {.cache_dir = c->native_dir, .cancel = &c->native_cancel};
         kiln_native_info info;
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         /* The module is shared with requests: kiln_module_compile_native
          * only ever sets its native code, once, atomically. */
         bool ok = kiln_module_compile_native(en->module, &o, &info, &err);
@@ -196,7 +196,7 @@ static void evict_locked(modcache *c) {
 
 mc_entry *mc_adopt(modcache *c, const char *digest, kiln_module *m, perr *e) {
     mc_entry *en = calloc(1, sizeof *en);
-    if (!en) { kiln_module_free(m); perr_set(e, 500, "out of memory"); return NULL; }
+    if (!en) { kiln_module_free(m); perr_set(e, 503, "out of memory"); return NULL; }
     snprintf(en->digest, sizeof en->digest, "%s", digest);
     en->module = m;
     en->refs = 2; /* the cache's and the caller's */
@@ -233,11 +233,11 @@ mc_entry *mc_get(modcache *c, const char *digest, perr *e) {
     if (!bytes) return NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_module *m = kiln_module_new(c->engine, bytes, len, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(bytes);
-    if (!m) { perr_set(e, 500, "stored module %s no longer compiles: %s", digest, err.message); return NULL; }
+    if (!m) { perr_set(e, perr_run_status(err.code), "stored module %s no longer compiles: %s", digest, err.message); return NULL; }
     pthread_mutex_lock(&c->lock);
     c->stats.compile_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     pthread_mutex_unlock(&c->lock);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "engine/errkind.h"
+
 typedef struct perr {
     int status;         /* an HTTP status: 400, 404, 409, 413, 500, ... */
     char message[1024];
@@ -24,6 +26,15 @@ static inline bool perr_set(perr *e, int status, const char *fmt, ...) {
         va_end(ap);
     }
     return false;
+}
+
+/* The HTTP status of a library error met while serving a request: its
+ * kind's (src/engine/errkind.c), except that the request is not to blame
+ * for a stored module's bytes nor for what kiln itself passed the engine:
+ * those kinds' 400 becomes 500. */
+static inline int perr_run_status(kiln_error_code code) {
+    int st = errkind_of(code)->http_status;
+    return st == 400 || code == KILN_ERR_NONE ? 500 : st;
 }
 
 #endif

@@ -503,7 +503,7 @@ static void *beat_main(void *arg) {
 
 registry *reg_open(const char *data_dir, const reg_options *o, perr *e) {
     registry *r = calloc(1, sizeof *r);
-    if (!r) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!r) { perr_set(e, 503, "out of memory"); return NULL; }
     pthread_mutex_init(&r->db_lock, NULL);
     pthread_rwlock_init(&r->cache_lock, NULL);
     pthread_mutex_init(&r->beat_lock, NULL);
@@ -622,7 +622,7 @@ uint8_t *reg_blob_fetch(void *ctx, const char *digest, size_t *len, perr *e) {
         if (rc == DB_ROW) {
             *len = db_column_bytes(st, 0);
             if ((out = malloc(*len ? *len : 1))) memcpy(out, db_column_blob(st, 0), *len);
-            else perr_set(e, 500, "out of memory");
+            else perr_set(e, 503, "out of memory");
         } else if (rc == DB_DONE) {
             perr_set(e, 404, "no blob %s in the registry", digest);
         } else {
@@ -1317,7 +1317,7 @@ static cJSON *aliases_json(registry *r, int64_t mid, perr *e) {
         json_time(a, "updated", db_column_int64(st, 6));
     }
     db_finalize(st);
-    if (!o) perr_set(e, 500, "out of memory");
+    if (!o) perr_set(e, 503, "out of memory");
     return o;
 }
 
@@ -1539,9 +1539,9 @@ bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_
     const char *ej = col_text(st, 0);
     const void *blob = db_column_blob(st, 1);
     int n = db_column_bytes(st, 1);
-    if (ej && !(*env_json = strdup(ej))) { perr_set(e, 500, "out of memory"); goto fin; }
+    if (ej && !(*env_json = strdup(ej))) { perr_set(e, 503, "out of memory"); goto fin; }
     if (blob && n > 0) {
-        if (!(*sealed = malloc((size_t)n))) { free(*env_json); *env_json = NULL; perr_set(e, 500, "out of memory"); goto fin; }
+        if (!(*sealed = malloc((size_t)n))) { free(*env_json); *env_json = NULL; perr_set(e, 503, "out of memory"); goto fin; }
         memcpy(*sealed, blob, (size_t)n);
         *sealed_len = (size_t)n;
     }
@@ -1685,7 +1685,7 @@ bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             reg_rollout *nv = realloc(*out, nc * sizeof *nv);
-            if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+            if (!nv) { ok = perr_set(e, 503, "out of memory"); break; }
             *out = nv;
             cap = nc;
         }

@@ -191,7 +191,7 @@ static void *rollout_main(void *arg) {
 
 rollouts *rollouts_start(server *s, perr *e) {
     rollouts *ro = calloc(1, sizeof *ro);
-    if (!ro) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!ro) { perr_set(e, 503, "out of memory"); return NULL; }
     ro->s = s;
     pthread_mutex_init(&ro->lock, NULL);
     pthread_cond_init(&ro->wake, NULL);

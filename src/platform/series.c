@@ -149,7 +149,7 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
     }
     for (int i = 0; i < ntop + 2; i++) {
         ser[i].version = i < ntop ? top_nums[i] : 0;
-        if (!alloc_series(&ser[i], nb, hist)) { perr_set(e, 500, "out of memory"); goto out; }
+        if (!alloc_series(&ser[i], nb, hist)) { perr_set(e, 503, "out of memory"); goto out; }
     }
     if (!(st = db_prepare(db,
                            "SELECT version_id, (minute-?2)/?3, SUM(requests), SUM(errors), SUM(traps), SUM(cpu_ns), "
@@ -194,7 +194,7 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
     reg_unlock(s->reg);
     db = NULL;
     o = cJSON_CreateObject();
-    if (!o) { perr_set(e, 500, "out of memory"); goto out; }
+    if (!o) { perr_set(e, 503, "out of memory"); goto out; }
     if (top > 0) {
         cJSON *vs = cJSON_AddArrayToObject(o, "versions");
         for (int i = 0; vs && i < ntop; i++) cJSON_AddItemToArray(vs, series_json(&ser[i], nb, hist));
@@ -268,7 +268,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
     /* Requests answered before this call are in the answer, as for cost. */
     if (!agg_flush(s->agg, &e)) { reply_error(r, 500, "%s", e.message); return true; }
     cJSON *top_o = cJSON_CreateObject();
-    if (!top_o) { reply_error(r, 500, "out of memory"); return true; }
+    if (!top_o) { reply_error(r, 503, "out of memory"); return true; }
     char iso[32];
     reg_iso8601(start * 60000, iso);
     cJSON_AddStringToObject(top_o, "since", iso);

@@ -17,7 +17,7 @@ static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx
 
 server *server_start(const server_config *cfg, perr *e) {
     server *s = calloc(1, sizeof *s);
-    if (!s) { perr_set(e, 500, "out of memory"); return NULL; }
+    if (!s) { perr_set(e, 503, "out of memory"); return NULL; }
     s->cfg = *cfg;
     s->lock_fd = s->listen_fd = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -52,15 +52,16 @@ server *server_start(const server_config *cfg, perr *e) {
      * version committed leaves a blob nothing names; remove it (and any
      * half-written temporary file). The registry is the truth. */
     if (blobs_sweep(s->blobs, keep_blob, s->reg, e) < 0) goto fail;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!(s->engine = kiln_engine_new(NULL, &err))) { perr_set(e, 500, "%s", err.message); goto fail; }
-    if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 500, "out of memory"); goto fail; }
+    if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 503, "out of memory"); goto fail; }
     if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
     s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
     s->metrics = metrics_new();
     s->logs = logs_new(2048, 4096);
     s->vcache = vcache_new();
-    if (!s->cache || !s->metrics || !s->logs || !s->vcache) { perr_set(e, 500, "out of memory"); goto fail; }
+    s->trapcap = trapcap_new();
+    if (!s->cache || !s->metrics || !s->logs || !s->vcache || !s->trapcap) { perr_set(e, 503, "out of memory"); goto fail; }
     if (!cfg->interp_only) {
         /* Native code for every version, compiled in the background into
          * the data directory (private: the server's own). */
@@ -96,6 +97,7 @@ void server_stop(server *s) {
     agg_stop(s->agg); /* after the last request: flushes what is buffered */
     webhook_stop(s->webhook); /* after the threads that notify: sends what is queued */
     mc_free(s->cache);
+    trapcap_free(s->trapcap);
     metrics_free(s->metrics);
     logs_free(s->logs);
     vcache_free(s->vcache);
@@ -180,10 +182,15 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                                "# HELP kiln_header_timeouts_total Connections shut down for not sending a request "
                                "head within --header-timeout.\n"
                                "# TYPE kiln_header_timeouts_total counter\n"
-                               "kiln_header_timeouts_total %lu\n",
+                               "kiln_header_timeouts_total %lu\n"
+                               "# HELP kiln_trap_reports_dropped_total Failed requests whose report was not stored: "
+                               "their module had stored its budget of reports for the minute.\n"
+                               "# TYPE kiln_trap_reports_dropped_total counter\n"
+                               "kiln_trap_reports_dropped_total %lu\n",
                                gs.threads, gs.running, gs.queued, (unsigned long)gs.refused_module,
                                (unsigned long)gs.refused_wait, (unsigned long)gs.refused_stopping,
-                               (unsigned long)headwatch_shut_total(s->headwatch));
+                               (unsigned long)headwatch_shut_total(s->headwatch),
+                               (unsigned long)trapcap_dropped_total(s->trapcap));
     /* The live version of every module, as an info-style gauge. */
     perr e = {0};
     cJSON *mods = reg_modules(s->reg, &e);

@@ -23,6 +23,7 @@
 #include "platform/modcache.h"
 #include "platform/perr.h"
 #include "platform/registry.h"
+#include "platform/trapcap.h"
 #include "platform/usage.h"
 #include "platform/wagi.h"
 
@@ -88,6 +89,7 @@ typedef struct server {
     struct MHD_Daemon *mhd;
     guests *guests;        /* the guest threads (guests.c) */
     headwatch *headwatch;  /* the header deadline (headwatch.c); NULL when none */
+    trapcap *trapcap;      /* stored trap reports per module (trapcap.h) */
     atomic_uint suspended; /* connections waiting for a guest (http.c) */
     uint16_t port;         /* the port actually bound */
     char port_str[8];
@@ -108,8 +110,8 @@ void server_kiln_limits(const server *s, const reg_limits *version, kiln_limits 
 /* deploycheck.c: why a compiled module cannot serve requests under the
  * limits it would run with (no _start, an import kiln does not provide, a
  * memory or table larger than its limits at start, a trap while
- * instantiating), written to why; true when it can. */
-bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, char *why, size_t size);
+ * instantiating), written to why with its kind; true when it can. */
+bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, kiln_error *why);
 
 /* events.c: the server's log on stdout, one line per event: the time,
  * the event's name and its fields (string, number or bool members of

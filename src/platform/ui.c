@@ -52,7 +52,7 @@ void ui_handle(server *s, const http_request *rq, const char *path, http_reply *
     }
     out->body = malloc(f->len ? f->len : 1);
     if (!out->body) {
-        reply_error(out, 500, "out of memory");
+        reply_error(out, 503, "out of memory");
         return;
     }
     memcpy(out->body, f->data, f->len);

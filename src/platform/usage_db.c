@@ -147,7 +147,7 @@ bool udb_sums(registry *r, int64_t module_id, int64_t since_minute, udb_group g,
         if (nrows == cap) {
             size_t nc = cap ? cap * 2 : 8;
             udb_row *nr = realloc(rows, nc * sizeof *nr);
-            if (!nr) { perr_set(e, 500, "out of memory"); goto out; }
+            if (!nr) { perr_set(e, 503, "out of memory"); goto out; }
             rows = nr;
             cap = nc;
         }
@@ -278,7 +278,7 @@ bool udb_modules(registry *r, udb_module_ref **out, size_t *n, perr *e) {
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 udb_module_ref *nv = realloc(v, nc * sizeof *nv);
-                if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+                if (!nv) { ok = perr_set(e, 503, "out of memory"); break; }
                 v = nv;
                 cap = nc;
             }
@@ -414,7 +414,7 @@ bool udb_events(registry *r, int64_t module_id, dora_event **out, size_t *n, per
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 32;
                 dora_event *nv = realloc(v, nc * sizeof *nv);
-                if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+                if (!nv) { ok = perr_set(e, 503, "out of memory"); break; }
                 v = nv;
                 cap = nc;
             }
@@ -458,7 +458,7 @@ bool udb_versions(registry *r, int64_t module_id, dora_version **out, size_t *n,
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 32;
                 dora_version *nv = realloc(v, nc * sizeof *nv);
-                if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+                if (!nv) { ok = perr_set(e, 503, "out of memory"); break; }
                 v = nv;
                 cap = nc;
             }
@@ -496,7 +496,7 @@ bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, 
             if (cnt == cap) {
                 size_t nc = cap ? cap * 2 : 8;
                 udb_flag *nv = realloc(v, nc * sizeof *nv);
-                if (!nv) { ok = perr_set(e, 500, "out of memory"); break; }
+                if (!nv) { ok = perr_set(e, 503, "out of memory"); break; }
                 v = nv;
                 cap = nc;
             }

@@ -93,7 +93,7 @@ static bool build(server *s, const char *module, int64_t version_id, vc_entry *e
         }
     }
     free(sealed);
-    if (!ok && !e->status) perr_set(e, 500, "out of memory");
+    if (!ok && !e->status) perr_set(e, 503, "out of memory");
     if (!ok) entry_free(en);
     return ok;
 }
@@ -130,6 +130,6 @@ bool vcache_env(server *s, const char *module, int64_t version_id, wagi_strs *en
     bool ok = true;
     for (size_t i = 0; ok && i < hit->n; i++) ok = wagi_strs_add(env, hit->vars[i]);
     if (own) entry_free(&fresh);
-    if (!ok) return perr_set(e, 500, "out of memory");
+    if (!ok) return perr_set(e, 503, "out of memory");
     return true;
 }

@@ -90,7 +90,7 @@ webhook *webhook_start(const char *url, const char *server_url, perr *e) {
     if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
         return perr_set(e, 400, "--webhook '%s': want an http:// or https:// URL", url), NULL;
     webhook *w = calloc(1, sizeof *w);
-    if (!w || !(w->url = strdup(url))) { free(w); perr_set(e, 500, "out of memory"); return NULL; }
+    if (!w || !(w->url = strdup(url))) { free(w); perr_set(e, 503, "out of memory"); return NULL; }
     snprintf(w->server_url, sizeof w->server_url, "%s", server_url);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);

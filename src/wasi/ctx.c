@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "wasi/wasi_impl.h"
+#include "engine/errkind.h"
 
 #define DEFAULT_OUTPUT_CAP ((size_t)16 << 20)
 
-static void fail(kiln_error *err, const char *fmt, const char *a, const char *b) {
-    if (err) snprintf(err->message, sizeof err->message, fmt, a, b);
+__attribute__((format(printf, 3, 0)))
+static void fail(kiln_error *err, kiln_error_code code, const char *fmt, const char *a, const char *b) {
+    error_set(err, code, fmt, a, b);
 }
 
 /* Copies n strings into one allocation-per-string array; *bytes receives
@@ -49,7 +51,7 @@ static bool setup_stdio(kiln_wasi *w, int i, const kiln_wasi_stdio *s, kiln_erro
         if (fstat(e.host, &st) != 0) {
             char n[16];
             snprintf(n, sizeof n, "%d", e.host);
-            fail(err, "wasi: stdio fd %s is not open: %s", n, strerror(errno));
+            fail(err, KILN_ERR_ARGUMENT, "wasi: stdio fd %s is not open: %s", n, strerror(errno));
             return false;
         }
         e.filetype = wasi_filetype_of_mode(st.st_mode);
@@ -76,7 +78,7 @@ static bool setup_stdio(kiln_wasi *w, int i, const kiln_wasi_stdio *s, kiln_erro
         e.filetype = WASI_FILETYPE_CHARACTER_DEVICE;
         break;
     default:
-        fail(err, "wasi: bad stdio kind for fd %s%s", i == 0 ? "0" : i == 1 ? "1" : "2", "");
+        fail(err, KILN_ERR_ARGUMENT, "wasi: bad stdio kind for fd %s%s", i == 0 ? "0" : i == 1 ? "1" : "2", "");
         return false;
     }
     e.rights_base = wasi_rights_for_type(e.filetype);
@@ -88,7 +90,7 @@ static bool setup_stdio(kiln_wasi *w, int i, const kiln_wasi_stdio *s, kiln_erro
     w->fds[i] = e;
     return true;
 oom:
-    fail(err, "wasi: out of memory%s%s", "", "");
+    fail(err, KILN_ERR_NO_MEMORY, "wasi: out of memory%s%s", "", "");
     return false;
 }
 
@@ -96,7 +98,7 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *c, kiln_error *err) {
     static const kiln_wasi_config empty;
     if (!c) c = &empty;
     kiln_wasi *w = calloc(1, sizeof *w);
-    if (!w) { fail(err, "wasi: out of memory%s%s", "", ""); return NULL; }
+    if (!w) { fail(err, KILN_ERR_NO_MEMORY, "wasi: out of memory%s%s", "", ""); return NULL; }
     size_t n = 3 + c->npreopens + c->nsockets;
     if (!(w->fds = calloc(n, sizeof *w->fds))) goto oom;
     w->nfds = (uint32_t)n;
@@ -112,12 +114,12 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *c, kiln_error *err) {
     for (size_t i = 0; i < c->npreopens; i++, fd++) {
         const kiln_wasi_preopen *p = &c->preopens[i];
         if (!p->host_path || !p->guest_path) {
-            fail(err, "wasi: preopen %s has no %s", "", p->host_path ? "guest path" : "host path");
+            fail(err, KILN_ERR_ARGUMENT, "wasi: preopen %s has no %s", "", p->host_path ? "guest path" : "host path");
             goto fail;
         }
         int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (h < 0) {
-            fail(err, "wasi: cannot open directory '%s': %s", p->host_path, strerror(errno));
+            fail(err, errno == ENOENT ? KILN_ERR_NOT_FOUND : KILN_ERR_IO, "wasi: cannot open directory '%s': %s", p->host_path, strerror(errno));
             goto fail;
         }
         wasi_fd *e = &w->fds[fd];
@@ -131,7 +133,7 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *c, kiln_error *err) {
         if (h < 0) {
             char num[16];
             snprintf(num, sizeof num, "%d", c->sockets[i]);
-            fail(err, "wasi: cannot use socket fd %s: %s", num, strerror(errno));
+            fail(err, KILN_ERR_ARGUMENT, "wasi: cannot use socket fd %s: %s", num, strerror(errno));
             goto fail;
         }
         struct stat st;
@@ -147,7 +149,7 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *c, kiln_error *err) {
     }
     return w;
 oom:
-    fail(err, "wasi: out of memory%s%s", "", "");
+    fail(err, KILN_ERR_NO_MEMORY, "wasi: out of memory%s%s", "", "");
 fail:
     kiln_wasi_free(w);
     return NULL;

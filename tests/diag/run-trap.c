@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     }
     size_t len;
     uint8_t *bytes = slurp(argv[i], &len);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = bytes && e ? kiln_module_new(e, bytes, len, &err) : NULL;
     if (!m) {

@@ -58,7 +58,7 @@ static void test_round_trip(void) {
                        .trap_message = "unreachable", .trap_detail = "it was"};
     uint8_t *bytes;
     size_t len;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     CHECK(diag_coredump_encode(&c, &bytes, &len, &err), "encode a coredump with 2 instances, 2 memories, 5 globals");
     if (!bytes) return;
     /* Runs of zeros are left out: far smaller than the 192 KiB of memory. */
@@ -134,7 +134,7 @@ static void test_round_trip(void) {
 
 /* Hand-made files: the reader follows the format, not just our writer. */
 static void test_parse_errors(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     buf m = {.n = 0}, s = {.n = 0};
     bn(&m, "\0asm\1\0\0\0", 8);
     s.n = 0; b8(&s, 0); bstr(&s, "x"); bcustom(&m, "core", &s);
@@ -230,7 +230,7 @@ static void test_host_trap(void) {
     int fd = mkstemp(path);
     if (fd < 0) { CHECK(0, "a temporary file"); return; }
     close(fd);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *mod = e ? kiln_module_new(e, m.d, m.n, &err) : NULL;
     kiln_linker *l = e ? kiln_linker_new(e) : NULL;
@@ -308,7 +308,7 @@ static void test_profile(void) {
     const kiln_module *M = (const kiln_module *)&fake_module;
     uint8_t wasm[8192];
     size_t wl = gen_module(wasm, 1, 0, "/x");
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     diag_symbols *syms = diag_symbols_build(wasm, wl, &err);
     /* root -> main(h) -> alpha(1) x3, ns::beta(int)(2), rec(h) -> rec -> rec;
      * host names stand in for functions the test names itself. */

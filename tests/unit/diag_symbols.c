@@ -12,7 +12,7 @@ static int streq(const char *a, const char *b) { return a && b && strcmp(a, b) =
 int main(void)
 {
     static uint8_t w[16384];
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     diag_loc l[8];
 
     CHECK(diag_symbols_build((const uint8_t *)"not wasm", 8, &err) == NULL &&

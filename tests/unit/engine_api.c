@@ -220,7 +220,7 @@ static const kiln_valtype t_i32[] = {KILN_I32}, t_i64[] = {KILN_I64};
 static kiln_linker *make_linker(kiln_engine *e, hostenv *h) {
     kiln_linker *l = kiln_linker_new(e);
     if (!l) return NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_functype td = {t_i32, 1, t_i32, 1}, tf = {NULL, 0, NULL, 0};
     if (!kiln_linker_define_host(l, "env", "double", &td, host_double, h, &err) ||
         !kiln_linker_define_host(l, "env", "fail", &tf, host_fail, NULL, &err)) {
@@ -241,7 +241,7 @@ static kiln_status call1(kiln_store *s, kiln_instance *in, const char *name, uin
     kiln_val a = vi32(arg), r = {0};
     kiln_functype ft;
     kiln_func_type(f, &ft);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_status st = kiln_call(s, f, &a, nargs, &r, ft.nresults, trap, &err);
     if (st == KILN_OK && ft.nresults == 1 && out) *out = r.of.i32;
     return st;
@@ -302,7 +302,7 @@ static void test_introspection(kiln_engine *e, kiln_module *m) {
 
 static void test_linking(kiln_engine *e, kiln_module *m) {
     kiln_store *s = kiln_store_new(e, NULL, NULL);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
 
     /* Nothing defined. */
@@ -357,7 +357,7 @@ static void test_calls(kiln_engine *e, kiln_module *m) {
     CHECK1(kiln_store_user_data(s) == (void *)0x1234, "store user data");
     hostenv h = {0};
     kiln_linker *l = make_linker(e, &h);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_instance *in = kiln_instantiate(s, l, m, &trap, &err);
     CHECK1(in != NULL, "instantiate: %s", err.message);
@@ -482,7 +482,7 @@ static int64_t fuel_for(kiln_engine *e, kiln_module *m, int32_t n, uint64_t *rem
     kiln_store *s = kiln_store_new(e, &lim, NULL);
     hostenv h = {0};
     kiln_linker *l = make_linker(e, &h);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_instance *in = kiln_instantiate(s, l, m, &trap, &err);
     int64_t used = -1;
@@ -519,7 +519,7 @@ static void test_fuel(kiln_engine *e, kiln_module *m) {
     kiln_store *s = kiln_store_new(e, &lim, NULL);
     hostenv h = {0};
     kiln_linker *l = make_linker(e, &h);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_instance *in = kiln_instantiate(s, l, m, &trap, &err);
     int32_t r;
@@ -543,7 +543,7 @@ static void test_fuel(kiln_engine *e, kiln_module *m) {
 
 static void test_limits(kiln_engine *e, kiln_module *m) {
     hostenv h = {0};
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     int32_t r;
 
@@ -631,7 +631,7 @@ static void test_traps(kiln_engine *e, kiln_module *m, const char *what) {
     kiln_store *s = kiln_store_new(e, NULL, NULL);
     hostenv h = {0};
     kiln_linker *l = make_linker(e, &h);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_instance *in = kiln_instantiate(s, l, m, &trap, &err);
     int32_t r;
@@ -667,7 +667,7 @@ static void *worker(void *arg) {
     kiln_store *s = kiln_store_new(j->e, &lim, NULL);
     hostenv h = {0};
     kiln_linker *l = make_linker(j->e, &h);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *trap = NULL;
     kiln_instance *in = s && l ? kiln_instantiate(s, l, j->m, &trap, &err) : NULL;
     j->ok = in != NULL;
@@ -716,7 +716,7 @@ static void test_threads(kiln_engine *e, kiln_module *m) {
 
 int main(void) {
     build(&TM);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     CHECK1(e != NULL, "engine_new: %s", err.message);
     if (!e) TAP_DONE();

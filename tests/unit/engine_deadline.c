@@ -24,7 +24,7 @@ static kiln_status twice(kiln_engine *e, kiln_module *m, bool whole, kiln_status
     lim.timeout_ns = 100 * 1000000ull;
     lim.timeout_whole_store = whole;
     kiln_store *s = kiln_store_new(e, &lim, NULL);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *t = NULL;
     kiln_instance *in = kiln_instantiate(s, NULL, m, &t, &err);
     kiln_func *f = in ? kiln_instance_func(in, "nop") : NULL;
@@ -38,7 +38,7 @@ static kiln_status twice(kiln_engine *e, kiln_module *m, bool whole, kiln_status
 }
 
 int main(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = kiln_module_new(e, wasm, sizeof wasm, &err);
     CHECK(m != NULL, "the module compiles");

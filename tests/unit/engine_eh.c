@@ -74,7 +74,7 @@ static kiln_trap *host_reenter(kiln_caller *c, void *env, uint64_t *slots) {
     kiln_func *f = kiln_instance_func(kiln_caller_instance(c), "throw-imported");
     kiln_val a = i32((int32_t)slots[0] * 10);
     kiln_trap *t = NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     if (!f || kiln_call(kiln_caller_store(c), f, &a, 1, NULL, 0, &t, &err) != KILN_TRAPPED)
         return kiln_trap_new(KILN_TRAP_HOST, "reenter: expected the callee to throw");
     return t;
@@ -82,14 +82,14 @@ static kiln_trap *host_reenter(kiln_caller *c, void *env, uint64_t *slots) {
 
 static kiln_status call1(kiln_store *s, kiln_instance *in, const char *name, kiln_val arg, kiln_val *res, uint32_t nres,
                          kiln_trap **trap) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_func *f = kiln_instance_func(in, name);
     if (!f) return KILN_ERROR;
     return kiln_call(s, f, &arg, 1, res, nres, trap, &err);
 }
 
 int main(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = kiln_module_new(e, eh_wasm, sizeof eh_wasm, &err);
     CHECK(m != NULL, "the module compiles (%s)", err.message);

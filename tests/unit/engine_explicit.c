@@ -66,7 +66,7 @@ static bool segv_handler_unchanged(void) {
 int main(void) {
     CHECK(sigaction(SIGSEGV, NULL, &before) == 0, "read the SIGSEGV disposition before any engine exists");
     kiln_config cfg = {.explicit_bounds_checks = true};
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(&cfg, &err);
     CHECK(e != NULL, "an engine with explicit bounds checks: %s", e ? "made" : err.message);
     if (!e) TAP_DONE();

@@ -66,7 +66,7 @@ static kiln_val i32(int32_t v) { kiln_val x; memset(&x, 0, sizeof x); x.type = K
 /* Instantiates the module in a fresh store; dirties n bytes and grows g
  * pages; returns the checksum a fresh store sees afterwards. */
 static int64_t round_trip(kiln_engine *e, kiln_module *m, int32_t n, int32_t g, int32_t *pages, int32_t *seed) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_trap *t = NULL;
     kiln_store *s = kiln_store_new(e, NULL, NULL);
     kiln_instance *in = kiln_instantiate(s, NULL, m, &t, &err);
@@ -106,7 +106,7 @@ static int odd_swapped(void *addr, size_t len, unsigned char *vec) {
 }
 
 static void swapped_pages(int (*probe)(void *, size_t, unsigned char *), const char *what) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, wasm, sizeof wasm, &err) : NULL;
     if (!m) { CHECK(0, "engine for the swap case (%s)", err.message); return; }
@@ -124,7 +124,7 @@ static void swapped_pages(int (*probe)(void *, size_t, unsigned char *), const c
 }
 
 int main(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, wasm, sizeof wasm, &err) : NULL;
     CHECK(m != NULL, "the test module compiles (%s)", err.message);

@@ -64,7 +64,7 @@ static bool is_global_set(int op) { return op == OP_global_set; }
 static bool is_throw(int op) { return op == OP_throw; }
 
 static void eh_rules(kiln_engine *e) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_module *m = kiln_module_new(e, eh_wasm, sizeof eh_wasm, &err);
     CHECK(m != NULL, "the exception-handling module compiles (%s)", err.message);
     if (!m) return;
@@ -103,7 +103,7 @@ static void eh_rules(kiln_engine *e) {
 }
 
 int main(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, wasm, sizeof wasm, &err) : NULL;
     CHECK(m != NULL, "the module compiles");

@@ -105,7 +105,7 @@ static kiln_module *module_of(kiln_engine *e, const char *wat) {
     size_t n;
     uint8_t *b = assemble(wat, &n);
     if (!b) return NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_module *m = kiln_module_new(e, b, n, &err);
     if (!m) printf("# module: %s\n", err.message);
     free(b);
@@ -128,7 +128,7 @@ typedef struct world {
 
 static bool world_new(world *wd, kiln_engine *e, kiln_linker *l, const kiln_module *m, const kiln_limits *limits) {
     memset(wd, 0, sizeof *wd);
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const char *argv[] = {"meter"};
     kiln_wasi_config wc = {.argv = argv, .argc = 1};
     wc.stdio[1].kind = KILN_WASI_STDIO_BUFFER;
@@ -156,7 +156,7 @@ static kiln_trap_kind metered_call(world *wd, const char *name, const kiln_val *
     kiln_func_type(f, &ft);
     kiln_val res[1];
     kiln_trap *t = NULL;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_meter m;
     kiln_meter_start(&m, wd->s, wd->w);
     kiln_status st = kiln_call(wd->s, f, args, nargs, res, ft.nresults, &t, &err);
@@ -189,7 +189,7 @@ static bool healthy(kiln_engine *e, kiln_linker *l, const kiln_module *m) {
 }
 
 static void engine_tests(void) {
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_linker *l = e ? kiln_linker_new(e) : NULL;
     T(e && l && kiln_wasi_define(l, &err), "engine, linker and WASI");
@@ -372,7 +372,7 @@ static bool close_to(double a, double b) { return fabs(a - b) <= 1e-12 * fmax(fa
 
 static void price_tests(void) {
     kiln_prices p;
-    kiln_error err = {{0}};
+    kiln_error err = {0};
     const char *text = "# a test table\n"
                        "name = test\n"
                        "currency = EUR\n"
@@ -495,7 +495,7 @@ static void parse_tests(void) {
     }
     const char *bad_d[] = {"5", "5x", "-1s", "0ms", "", "ms", "1e3s", "99999999999999999999s"};
     for (size_t i = 0; i < sizeof bad_d / sizeof bad_d[0]; i++) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         uint64_t v;
         T(!kiln_parse_duration(bad_d[i], &v, &err) && err.message[0], "duration '%s' refused: %s", bad_d[i], err.message);
     }
@@ -510,7 +510,7 @@ static void parse_tests(void) {
     }
     const char *bad_s[] = {"0", "10QB", "-5", "1.5", "MiB", "12 MiB"};
     for (size_t i = 0; i < sizeof bad_s / sizeof bad_s[0]; i++) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         uint64_t v;
         T(!kiln_parse_size(bad_s[i], &v, &err) && err.message[0], "size '%s' refused: %s", bad_s[i], err.message);
     }
@@ -518,7 +518,7 @@ static void parse_tests(void) {
     T(kiln_parse_count("18446744073709551615", &n, NULL) && n == UINT64_MAX, "count: the largest u64");
     const char *bad_c[] = {"0", "18446744073709551616", "1e6", "1,000", "-3", ""};
     for (size_t i = 0; i < sizeof bad_c / sizeof bad_c[0]; i++) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         T(!kiln_parse_count(bad_c[i], &n, &err) && err.message[0], "count '%s' refused: %s", bad_c[i], err.message);
     }
     /* Fuel: a limit that saturated would be no limit (docs/security.md). */
@@ -527,7 +527,7 @@ static void parse_tests(void) {
     const char *bad_f[] = {"0", "9223372036854775808", "18446744073709551615", "18446744073709551616",
                            "99999999999999999999999", "1e9", ""};
     for (size_t i = 0; i < sizeof bad_f / sizeof bad_f[0]; i++) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         T(!kiln_parse_fuel(bad_f[i], false, &n, &err) && err.message[0], "fuel '%s' refused: %s", bad_f[i], err.message);
     }
 }

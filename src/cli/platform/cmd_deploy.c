@@ -236,7 +236,7 @@ static int deploy_main(int argc, char **argv, const char *config_header) {
     if (auto_rollback) ok = ok && add_q(&q, &qlen, &qcap, "auto_rollback", auto_rollback);
     uint64_t v;
     if (fuel) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         if (!kiln_parse_fuel(fuel, true, &v, &err)) { free(q); return cli_fail("deploy", "bad --fuel: %s", err.message); }
         snprintf(num, sizeof num, "%llu", (unsigned long long)v);
         ok = ok && add_q(&q, &qlen, &qcap, "fuel", num);

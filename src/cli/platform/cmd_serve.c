@@ -373,7 +373,7 @@ int cmd_serve(int argc, char **argv) {
         cfg.default_limits.timeout_ms = v;
     }
     if (def_fuel) {
-        kiln_error err = {{0}};
+        kiln_error err = {0};
         if (!kiln_parse_fuel(def_fuel, true, &v, &err)) return cli_fail("serve", "bad --default-fuel: %s", err.message);
         cfg.default_limits.fuel = v;
     }
@@ -404,7 +404,7 @@ int cmd_serve(int argc, char **argv) {
     const char *usage_env = getenv("KILN_USAGE");
     cfg.usage_off = no_usage || (usage_env && (!strcmp(usage_env, "off") || !strcmp(usage_env, "0")));
     if (prices) {
-        kiln_error kerr = {{0}};
+        kiln_error kerr = {0};
         if (!kiln_prices_builtin(prices, &cfg.prices) && !kiln_prices_load(prices, &cfg.prices, &kerr))
             return cli_fail("serve", "bad --prices '%s': not a built-in table (aws-lambda-x86, cloudflare-workers) "
                                      "nor a readable price file: %s", prices, kerr.message);

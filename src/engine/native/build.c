@@ -38,15 +38,16 @@
 
 #include "engine/engine.h"
 #include "engine/native/native.h"
+#include "engine/errkind.h"
 
-static bool fail(kiln_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool fail(kiln_error *err, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+/* Native code's failures: the OS's (IO), memory, or what this machine's
+ * compiler or cache cannot do (UNSUPPORTED: the interpreter still can). */
+static bool fail_code(kiln_error *err, kiln_error_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail_code(kiln_error *err, kiln_error_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, fmt, ap);
+    va_end(ap);
     return false;
 }
 
@@ -75,7 +76,7 @@ static const char *default_cc(const char *cc) {
 static bool resolve_cc(const char *cc, char *out, size_t n, kiln_error *err) {
     char cand[PATH_MAX];
     if (strchr(cc, '/')) {
-        if (!realpath(cc, out) || access(out, X_OK)) return fail(err, "native: the C compiler %s is not executable", cc);
+        if (!realpath(cc, out) || access(out, X_OK)) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler %s is not executable", cc);
         (void)n;
         return true;
     }
@@ -91,14 +92,14 @@ static bool resolve_cc(const char *cc, char *out, size_t n, kiln_error *err) {
         p += l;
         if (*p == ':') p++;
     }
-    return fail(err, "native: the C compiler '%s' was not found on PATH (install gcc, or set KILN_CC or --cc)", cc);
+    return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler '%s' was not found on PATH (install gcc, or set KILN_CC or --cc)", cc);
 }
 
 bool native_compiler_id(const char *cc, char *out, size_t n, kiln_error *err) {
     char real[PATH_MAX];
     if (!resolve_cc(default_cc(cc), real, sizeof real, err)) return false;
     struct stat st;
-    if (stat(real, &st)) return fail(err, "native: %s: %s", real, strerror(errno));
+    if (stat(real, &st)) return fail_code(err, KILN_ERR_IO, "native: %s: %s", real, strerror(errno));
     snprintf(out, n, "%s:%lld:%lld.%09ld", real, (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     return true;
 }
@@ -119,31 +120,31 @@ static bool write_file(const char *dir, const char *rel, const void *data, size_
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     for (char *s = strchr(path + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = 0;
-        if (mkdir(path, 0700) && errno != EEXIST) return fail(err, "native: mkdir %s: %s", path, strerror(errno));
+        if (mkdir(path, 0700) && errno != EEXIST) return fail_code(err, KILN_ERR_IO, "native: mkdir %s: %s", path, strerror(errno));
         *s = '/';
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(err, "native: %s: %s", path, strerror(errno));
+    if (fd < 0) return fail_code(err, KILN_ERR_IO, "native: %s: %s", path, strerror(errno));
     const uint8_t *p = data;
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, p + off, len - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) { close(fd); return fail(err, "native: writing %s: %s", path, strerror(errno)); }
+        if (w <= 0) { close(fd); return fail_code(err, KILN_ERR_IO, "native: writing %s: %s", path, strerror(errno)); }
         off += (size_t)w;
     }
-    return close(fd) == 0 || fail(err, "native: writing %s: %s", path, strerror(errno));
+    return close(fd) == 0 || fail_code(err, KILN_ERR_IO, "native: writing %s: %s", path, strerror(errno));
 }
 
 static bool read_all(const char *path, uint8_t **data, size_t *len, size_t max, kiln_error *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return fail(err, "%s: %s", path, strerror(errno));
+    if (fd < 0) return fail_code(err, KILN_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
         close(fd);
-        return fail(err, "%s: not a regular file of at most %zu bytes", path, max);
+        return fail_code(err, KILN_ERR_UNSUPPORTED, "%s: not a regular file of at most %zu bytes", path, max);
     }
     uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!buf) { close(fd); return fail(err, "out of memory"); }
+    if (!buf) { close(fd); return fail_code(err, KILN_ERR_NO_MEMORY, "out of memory"); }
     size_t got = 0;
     while (got < (size_t)st.st_size) {
         ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
@@ -152,7 +153,7 @@ static bool read_all(const char *path, uint8_t **data, size_t *len, size_t max, 
         got += (size_t)r;
     }
     close(fd);
-    if (got != (size_t)st.st_size) { free(buf); return fail(err, "%s: short read", path); }
+    if (got != (size_t)st.st_size) { free(buf); return fail_code(err, KILN_ERR_UNSUPPORTED, "%s: short read", path); }
     *data = buf;
     *len = got;
     return true;
@@ -190,7 +191,7 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
     rlim_t as = opt->memory_limit ? opt->memory_limit : (rlim_t)4 << 30;
 
     pid_t pid = fork();
-    if (pid < 0) return fail(err, "native: fork: %s", strerror(errno));
+    if (pid < 0) return fail_code(err, KILN_ERR_IO, "native: fork: %s", strerror(errno));
     if (pid == 0) {
         /* Only async-signal-safe calls until exec: the parent may have threads. */
         setpgid(0, 0);
@@ -218,18 +219,18 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) break;
-        if (w < 0 && errno != EINTR) return fail(err, "native: waitpid: %s", strerror(errno));
+        if (w < 0 && errno != EINTR) return fail_code(err, KILN_ERR_IO, "native: waitpid: %s", strerror(errno));
         if (opt->cancel && __atomic_load_n(opt->cancel, __ATOMIC_RELAXED)) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            return fail(err, "native: compile cancelled");
+            return fail_code(err, KILN_ERR_UNSUPPORTED, "native: compile cancelled");
         }
         if (now_ms() >= deadline) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            return fail(err, "native: the C compiler took longer than %llu ms; stopped", (unsigned long long)timeout);
+            return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler took longer than %llu ms; stopped", (unsigned long long)timeout);
         }
         struct timespec ts = {0, 5 * 1000000};
         nanosleep(&ts, NULL);
@@ -248,9 +249,9 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
         fclose(f);
     }
     if (WIFSIGNALED(status))
-        return fail(err, "native: the C compiler was killed by signal %d (a limit?)%s%s", WTERMSIG(status),
+        return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler was killed by signal %d (a limit?)%s%s", WTERMSIG(status),
                     *last ? ": " : "", last);
-    return fail(err, "native: the C compiler failed (exit %d)%s%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+    return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler failed (exit %d)%s%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                 *last ? ": " : "", last);
 }
 
@@ -261,7 +262,7 @@ bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so,
     const char *tmp = getenv("TMPDIR");
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/kiln-native-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return fail(err, "native: cannot make a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    if (!mkdtemp(dir)) return fail_code(err, KILN_ERR_IO, "native: cannot make a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp", strerror(errno));
     bool ok = true;
     for (unsigned i = 0; i < native_nfiles && ok; i++)
         ok = write_file(dir, native_files[i].path, native_files[i].data, native_files[i].len, err);
@@ -269,10 +270,10 @@ bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so,
         char *c = NULL;
         size_t clen = 0;
         FILE *f = open_memstream(&c, &clen);
-        if (!f) ok = fail(err, "out of memory");
+        if (!f) ok = fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
         else {
             ok = native_generate(m, opt, native_abi(), f, err);
-            if (fclose(f)) ok = ok && fail(err, "out of memory");
+            if (fclose(f)) ok = ok && fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
             if (ok) ok = write_file(dir, "mod.c", c, clen, err);
             *c_len = clen;
             free(c);
@@ -308,7 +309,7 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
     char ccid[PATH_MAX + 64];
     if (!native_compiler_id(opt->cc, ccid, sizeof ccid, err)) return false;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c) return fail(err, "out of memory");
+    if (!c) return fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
     char head[PATH_MAX + 512];
     int hl = snprintf(head, sizeof head, "kiln-native\n%s\nabi %016llx\ncc %s\nflags", KILN_VERSION,
                       (unsigned long long)native_abi(), ccid);
@@ -321,7 +322,7 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
     bool ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, head, (size_t)hl) &&
               EVP_DigestUpdate(c, m->bytes, m->len) && EVP_DigestFinal_ex(c, md, &n) && n == 32;
     EVP_MD_CTX_free(c);
-    if (!ok) return fail(err, "native: sha256 failed");
+    if (!ok) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: sha256 failed");
     hex(md, 32, key);
     return true;
 }
@@ -330,7 +331,7 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
 static bool safe_dir(const char *dir, bool create, kiln_error *err) {
     struct stat st;
     if (lstat(dir, &st)) {
-        if (errno != ENOENT || !create) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+        if (errno != ENOENT || !create) return fail_code(err, KILN_ERR_IO, "native: cache %s: %s", dir, strerror(errno));
         char tmp[PATH_MAX];
         snprintf(tmp, sizeof tmp, "%s", dir);
         for (char *s = strchr(tmp + 1, '/'); s; s = strchr(s + 1, '/')) {
@@ -338,13 +339,13 @@ static bool safe_dir(const char *dir, bool create, kiln_error *err) {
             mkdir(tmp, 0700);
             *s = '/';
         }
-        if (mkdir(tmp, 0700) && errno != EEXIST) return fail(err, "native: cannot make the cache %s: %s", dir, strerror(errno));
-        if (lstat(dir, &st)) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+        if (mkdir(tmp, 0700) && errno != EEXIST) return fail_code(err, KILN_ERR_IO, "native: cannot make the cache %s: %s", dir, strerror(errno));
+        if (lstat(dir, &st)) return fail_code(err, KILN_ERR_IO, "native: cache %s: %s", dir, strerror(errno));
     }
-    if (!S_ISDIR(st.st_mode)) return fail(err, "native: cache %s is not a directory", dir);
-    if (st.st_uid != geteuid()) return fail(err, "native: refusing the cache %s: it belongs to another user", dir);
+    if (!S_ISDIR(st.st_mode)) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: cache %s is not a directory", dir);
+    if (st.st_uid != geteuid()) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: refusing the cache %s: it belongs to another user", dir);
     if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return fail(err, "native: refusing the cache %s: other users can write to it (chmod go-w)", dir);
+        return fail_code(err, KILN_ERR_UNSUPPORTED, "native: refusing the cache %s: other users can write to it (chmod go-w)", dir);
     return true;
 }
 
@@ -354,9 +355,9 @@ static bool cache_get(const char *dir, const char *key, uint8_t **so, size_t *so
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.kso", dir, key);
     struct stat st;
-    if (lstat(path, &st)) return fail(why, "absent");
+    if (lstat(path, &st)) return fail_code(why, KILN_ERR_NOT_FOUND, "absent");
     if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
-        return fail(why, "%s is not a private regular file of this user", path);
+        return fail_code(why, KILN_ERR_UNSUPPORTED, "%s is not a private regular file of this user", path);
     uint8_t *buf;
     size_t len;
     if (!read_all(path, &buf, &len, (size_t)1 << 30, why)) return false;
@@ -367,7 +368,7 @@ static bool cache_get(const char *dir, const char *key, uint8_t **so, size_t *so
         memcpy(&plen, buf + 8 + 64 + 32, 8);
         ok = plen == len - ART_HEADER && sha256(buf + ART_HEADER, (size_t)plen, md) && !memcmp(md, buf + 8 + 64, 32);
     }
-    if (!ok) { free(buf); return fail(why, "%s is corrupt, truncated or not for this module", path); }
+    if (!ok) { free(buf); return fail_code(why, KILN_ERR_IO, "%s is corrupt, truncated or not for this module", path); }
     memmove(buf, buf + ART_HEADER, (size_t)plen);
     *so = buf;
     *so_len = (size_t)plen;
@@ -378,14 +379,14 @@ static bool cache_put(const char *dir, const char *key, const uint8_t *so, size_
     uint8_t head[ART_HEADER];
     memcpy(head, ART_MAGIC, 8);
     memcpy(head + 8, key, 64);
-    if (!sha256(so, len, head + 8 + 64)) return fail(err, "native: sha256 failed");
+    if (!sha256(so, len, head + 8 + 64)) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: sha256 failed");
     uint64_t l = len;
     memcpy(head + 8 + 64 + 32, &l, 8);
     char tmp[PATH_MAX], path[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, key);
     snprintf(path, sizeof path, "%s/%s.kso", dir, key);
     int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) return fail(err, "native: cache %s: %s", dir, strerror(errno));
+    if (fd < 0) return fail_code(err, KILN_ERR_IO, "native: cache %s: %s", dir, strerror(errno));
     bool ok = true;
     const uint8_t *parts[2] = {head, so};
     size_t lens[2] = {sizeof head, len};
@@ -400,7 +401,7 @@ static bool cache_put(const char *dir, const char *key, const uint8_t *so, size_
     if (ok) ok = fsync(fd) == 0;
     if (close(fd)) ok = false;
     if (ok) ok = rename(tmp, path) == 0;
-    if (!ok) { unlink(tmp); return fail(err, "native: cannot store the artifact in %s: %s", dir, strerror(errno)); }
+    if (!ok) { unlink(tmp); return fail_code(err, KILN_ERR_IO, "native: cannot store the artifact in %s: %s", dir, strerror(errno)); }
     return true;
 }
 
@@ -435,7 +436,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
     memset(info, 0, sizeof *info);
     if (native_of(m)) return true;
     char why[160];
-    if (!kiln_module_native_supported(m, why, sizeof why)) return fail(err, "native: %s", why);
+    if (!kiln_module_native_supported(m, why, sizeof why)) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: %s", why);
     double t0 = now_s();
     native_options opt;
     to_internal(o, &opt);
@@ -445,7 +446,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
     size_t len = 0;
     if (dir) {
         if (!safe_dir(dir, !(o && o->no_compile), err)) return false;
-        kiln_error why = {{0}};
+        kiln_error why = {0};
         if (cache_get(dir, info->key, &so, &len, &why)) {
             bool ok = native_load(m, so, len, info->key, err);
             info->so_bytes = len;
@@ -458,18 +459,18 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
             /* A valid file that will not load (built for another kiln that
              * hashed the same): rebuild it. */
         } else if (o && o->no_compile) {
-            return fail(err, "native: no cached native code for this module (%s)", why.message);
+            return fail_code(err, KILN_ERR_UNSUPPORTED, "native: no cached native code for this module (%s)", why.message);
         }
     } else if (o && o->no_compile) {
-        return fail(err, "native: no cache directory to load native code from");
+        return fail_code(err, KILN_ERR_UNSUPPORTED, "native: no cache directory to load native code from");
     }
     opt.key = info->key;
     if (!native_build(m, &opt, &so, &len, &info->c_bytes, err)) return false;
     info->so_bytes = len;
-    kiln_error perr = {{0}};
+    kiln_error perr = {0};
     if (dir && !cache_put(dir, info->key, so, len, &perr)) {
         /* Running matters more than caching: go on, and say so. */
-        snprintf(err->message, sizeof err->message, "%s", perr.message);
+        error_set(err, perr.code, "%s", perr.message);
     }
     bool ok = native_load(m, so, len, info->key, err);
     free(so);
@@ -489,9 +490,9 @@ bool kiln_native_default_cache(char *buf, size_t n) {
 
 bool kiln_module_native_source(const kiln_module *m, const kiln_native_options *o, FILE *out, kiln_error *err) {
     char why[160];
-    if (!kiln_module_native_supported(m, why, sizeof why)) return fail(err, "native: %s", why);
+    if (!kiln_module_native_supported(m, why, sizeof why)) return fail_code(err, KILN_ERR_UNSUPPORTED, "native: %s", why);
     native_options opt;
     to_internal(o, &opt);
-    kiln_error e2 = {{0}};
+    kiln_error e2 = {0};
     return native_generate(m, &opt, native_abi(), out, err ? err : &e2);
 }

@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "engine/native/native.h"
+#include "engine/errkind.h"
 
 static __attribute__((noreturn)) void raise_trap(exec *ex, kiln_trap *t) {
     ex->native_trap = t ? t : trap_make(KILN_TRAP_HOST);
@@ -384,12 +385,12 @@ const struct native_code *native_of(const kiln_module *m) {
  * could swap between the check and dlopen). */
 bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key, kiln_error *err) {
     int fd = memfd_create("kiln-native", MFD_CLOEXEC);
-    if (fd < 0) { snprintf(err->message, sizeof err->message, "native: memfd_create: %s", strerror(errno)); return false; }
+    if (fd < 0) { error_set(err, KILN_ERR_IO, "native: memfd_create: %s", strerror(errno)); return false; }
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, so + off, len - off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            snprintf(err->message, sizeof err->message, "native: writing the artifact: %s", strerror(errno));
+            error_set(err, KILN_ERR_IO, "native: writing the artifact: %s", strerror(errno));
             close(fd);
             return false;
         }
@@ -399,20 +400,20 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key,
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
-        snprintf(err->message, sizeof err->message, "native: cannot load the artifact: %s", dlerror());
+        error_set(err, KILN_ERR_IO, "native: cannot load the artifact: %s", dlerror());
         close(fd);
         return false;
     }
     const knat_module *mod = dlsym(dl, "kiln_native_module");
     uint32_t nd = m->nfuncs - m->nfunc_imports;
     if (!mod || mod->abi != native_abi() || mod->nfuncs != nd || !mod->key || strcmp(mod->key, key)) {
-        snprintf(err->message, sizeof err->message, "native: the artifact was not built for this module and this kiln");
+        error_set(err, KILN_ERR_UNSUPPORTED, "native: the artifact was not built for this module and this kiln");
         dlclose(dl);
         close(fd);
         return false;
     }
     struct native_code *nc = calloc(1, sizeof *nc);
-    if (!nc) { dlclose(dl); close(fd); snprintf(err->message, sizeof err->message, "out of memory"); return false; }
+    if (!nc) { dlclose(dl); close(fd); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
     nc->dl = dl;
     nc->fd = fd;
     nc->mod = mod;
@@ -421,7 +422,7 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key,
         nc->sites = malloc(n * sizeof *nc->sites);
         if (!nc->sites) {
             free(nc); dlclose(dl); close(fd);
-            snprintf(err->message, sizeof err->message, "out of memory");
+            error_set(err, KILN_ERR_NO_MEMORY, "out of memory");
             return false;
         }
         for (size_t i = 0; i < n; i++) {
