@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 "$root/$build/kiln-cc" -O2 -o "$T/hello.wasm" bench/serve_hello.c
 cc -std=gnu11 -O2 -Iinclude -o "$T/serve_cost" bench/serve_cost.c "$root/$build/libkiln.a" \
-    -lm -lcjson /usr/lib/x86_64-linux-gnu/libiberty.a -pthread
+    -lm -lcjson /usr/lib/x86_64-linux-gnu/libiberty.a -lcrypto -pthread
 
 # ---- kiln
 "$kiln" serve --listen 127.0.0.1:0 --data "$T/data" >"$T/kiln.log" 2>&1 &
