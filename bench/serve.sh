@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 "$root/$build/kiln-cc" -O2 -o "$T/hello.wasm" bench/serve_hello.c
 cc -std=gnu11 -O2 -Iinclude -o "$T/serve_cost" bench/serve_cost.c "$root/$build/libkiln.a" \
-    -lm -lcjson /usr/lib/x86_64-linux-gnu/libiberty.a -pthread
+    -lm -lcjson /usr/lib/x86_64-linux-gnu/libiberty.a -lcrypto -pthread
 
 # ---- kiln
 "$kiln" serve --listen 127.0.0.1:0 --data "$T/data" >"$T/kiln.log" 2>&1 &
@@ -140,3 +140,45 @@ echo "the same phases in process, no HTTP (bench/serve_cost.c, 2000 iterations),
 if command -v wasm-objdump >/dev/null; then
     echo "  hello.wasm data segments: $(wasm-objdump -h "$T/hello.wasm" | awk '/Data/ {print $0}' | sed 's/^ *//')"
 fi
+
+# ---- a rollout under load: wrk c=16 before (v1 alone), during a rollout
+# (its 10% step, held: an hour per step) and after the promote that ends it;
+# requests are counted by the version that answered (X-Kiln-Version). The
+# 10% step runs in rounds of BENCH_SECONDS until 10,000 requests are in.
+"$root/$build/kiln-cc" -O2 -DGREETING='"Hello again from kiln!"' -o "$T/hello2.wasm" bench/serve_hello.c
+"$kiln" deploy "$T/hello2.wasm" --name hello >/dev/null
+cat >"$T/count.lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) new = 0; old = 0; bad = 0 end
+function response(status, headers, body)
+  if status < 200 or status > 299 then bad = bad + 1
+  elseif headers["X-Kiln-Version"] == "v2" then new = new + 1
+  else old = old + 1 end
+end
+function done(summary, latency, requests)
+  local n, o, b = 0, 0, 0
+  for _, t in ipairs(threads) do n = n + t:get("new"); o = o + t:get("old"); b = b + t:get("bad") end
+  io.write(string.format("COUNTS %d %d %d %d %d %.1f\n", n, o, b,
+    latency:percentile(50), latency:percentile(99), summary.requests / (summary.duration / 1e6)))
+end
+LUA
+phase() { # name -> one line: requests on v2 / v1, non-2xx, p50, p99, req/s
+    local n=0 o=0 b=0 p50=0 p99=0 rps=0 rounds=0 line
+    while :; do
+        line=$(wrk -t2 -c16 -d"${secs}s" --latency -s "$T/count.lua" "$kurl" | grep '^COUNTS')
+        read -r _ n1 o1 b1 p50 p99 rps <<<"$line"
+        n=$((n + n1)) o=$((o + o1)) b=$((b + b1)) rounds=$((rounds + 1))
+        [ "$1" != during ] || [ $((n + o + b)) -ge 10000 ] || [ $rounds -ge 12 ] && break
+    done
+    printf '%-8s %8d %8d %8d %7s%% %10s %10s %10s\n' "$1" "$n" "$o" "$b" \
+        "$(awk -v n="$n" -v t="$((n + o + b))" 'BEGIN { printf "%.2f", t ? 100 * n / t : 0 }')" "$p50" "$p99" "$rps"
+}
+echo
+echo "a rollout under load: wrk -t2 -c16, ${secs}s rounds (p50/p99 in us and req/s of the last round of a phase)"
+printf '%-8s %8s %8s %8s %8s %10s %10s %10s\n' phase "on v2" "on v1" non-2xx share p50 p99 "req/s"
+phase before
+"$kiln" rollout hello v2 --steps 10,100 --interval 1h >/dev/null
+phase during
+"$kiln" promote hello v2 >/dev/null
+phase after

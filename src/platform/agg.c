@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "platform/agg.h"
+#include "platform/budget.h"
 #include "platform/delivery_calc.h"
 #include "platform/server.h"
 #include "platform/usage_db.h"
@@ -106,6 +107,7 @@ struct agg {
     size_t nmctr, capmctr;
     uint64_t dropped, flushes, flush_errors, lost_rows;
     bool last_write_failed;
+    budget_watch *budgets;    /* thread only */
 };
 
 /* ---------------------------------------------------------------- cost */
@@ -262,8 +264,9 @@ static void price(agg *a, rec *batch, size_t n) {
     }
 }
 
-static void fold_and_write(agg *a, rec *batch, size_t n) {
-    if (!n && !a->npending) return;
+/* True when the batch's usage is in the registry. */
+static bool fold_and_write(agg *a, rec *batch, size_t n) {
+    if (!n && !a->npending) return true;
     price(a, batch, n);
     /* One pass: each record is added to its (module, version, minute) row,
      * found through a hash map. A batch has few distinct keys (versions x
@@ -282,7 +285,7 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
         pthread_mutex_lock(&a->mlock);
         a->lost_rows += n;
         pthread_mutex_unlock(&a->mlock);
-        return;
+        return false;
     }
     if (a->npending) memcpy(rows, a->pending, a->npending * sizeof *rows);
     size_t first_new = a->npending, k = a->npending;
@@ -394,6 +397,26 @@ static void fold_and_write(agg *a, rec *batch, size_t n) {
         c->gib_s += r->gib;
     }
     pthread_mutex_unlock(&a->mlock);
+    return ok;
+}
+
+/* Budgets of the modules this batch charged (budget.c). A batch holds few
+ * modules, mostly in runs: a short list of the ones already seen. */
+static void check_budgets(agg *a, const rec *batch, size_t n) {
+    if (!a->budgets) return;
+    const char *cur = a->cfg.prices.currency[0] ? a->cfg.prices.currency : "USD";
+    int64_t seen[32];
+    size_t nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && batch[i].module_id == batch[i - 1].module_id) continue;
+        bool dup = false;
+        for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == batch[i].module_id;
+        if (dup) continue;
+        /* Past 32 modules in one batch a module may be checked twice:
+         * harmless (a breach is announced once). */
+        if (nseen < 32) seen[nseen++] = batch[i].module_id;
+        budget_check(a->budgets, a->s, cur, batch[i].module_id, batch[i].version_id);
+    }
 }
 
 /* ---------------------------------------------------------------- probation */
@@ -761,8 +784,9 @@ static void *agg_main(void *arg) {
         bool stopping = a->stop;
         pthread_mutex_unlock(&a->lock);
 
-        fold_and_write(a, batch, n);
+        bool written = fold_and_write(a, batch, n);
         probation_step(a, batch, n);
+        if (written) check_budgets(a, batch, n);
 
         pthread_mutex_lock(&a->lock);
         a->spare = batch;
@@ -785,11 +809,12 @@ agg *agg_start(server *s, const agg_config *c, perr *e) {
     a->cap = a->spare_cap = (size_t)a->cfg.flush_records * 2;
     a->buf = malloc(a->cap * sizeof *a->buf);
     a->spare = malloc(a->spare_cap * sizeof *a->spare);
+    a->budgets = budget_watch_new();
     pthread_mutex_init(&a->lock, NULL);
     pthread_mutex_init(&a->mlock, NULL);
     pthread_cond_init(&a->wake, NULL);
     pthread_cond_init(&a->done, NULL);
-    if (!a->buf || !a->spare) {
+    if (!a->buf || !a->spare || !a->budgets) {
         perr_set(e, 503, "out of memory");
         agg_stop(a);
         return NULL;
@@ -821,6 +846,7 @@ void agg_stop(agg *a) {
     free(a->means);
     free(a->ctr);
     free(a->mctr);
+    budget_watch_free(a->budgets);
     pthread_mutex_destroy(&a->lock);
     pthread_mutex_destroy(&a->mlock);
     pthread_cond_destroy(&a->wake);

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,7 +292,10 @@ static void job_done(guest_job *j) {
  * once either way. */
 static void job_start(server *s, struct MHD_Connection *c, request_ctx *ctx, const http_request *rq, const char *rest,
                       http_reply *r) {
-    http_job *hj = calloc(1, sizeof *hj);
+    /* Zeroed up to rest[], which snprintf fills: calloc cleared its 4 KiB
+     * on every request, a tenth of the HTTP side's instructions. */
+    http_job *hj = malloc(sizeof *hj);
+    if (hj) memset(hj, 0, offsetof(http_job, rest));
     if (!hj) {
         reply_error(r, 503, "out of memory: try again");
         reply_add_header(r, "Retry-After", "1");

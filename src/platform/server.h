@@ -186,6 +186,9 @@ void rollout_note(rollouts *ro, int64_t version_id, int status);
 webhook *webhook_start(const char *url, const char *server_url, perr *e);
 void webhook_stop(webhook *w);
 void server_notify(server *s, const char *event, const char *module, int from, int to, const char *reason);
+/* The same with more members (copied from extra's, which stays the caller's). */
+void server_notify_with(server *s, const char *event, const char *module, int from, int to, const char *reason,
+                        const cJSON *extra);
 
 /* HTTP responses built by the handlers (http.c owns MHD; they fill this). */
 typedef struct http_reply {

@@ -516,6 +516,26 @@ bool udb_regressions(registry *r, int64_t module_id, udb_flag **out, size_t *n, 
     return ok;
 }
 
+bool udb_last_action_at(registry *r, int64_t module_id, const char *action, int64_t *at_ms, perr *e) {
+    *at_ms = 0;
+    db *db = reg_lock(r);
+    bool ok = false;
+    db_stmt *st = prep(db, "SELECT COALESCE(MAX(at), 0) FROM history WHERE module_id=?1 AND action=?2", e);
+    if (st) {
+        db_bind_int64(st, 1, module_id);
+        db_bind_text(st, 2, action);
+        if (db_step(st) == DB_ROW) {
+            *at_ms = db_column_int64(st, 0);
+            ok = true;
+        } else {
+            fail(db, e, "history read");
+        }
+    }
+    db_finalize(st);
+    reg_unlock(r);
+    return ok;
+}
+
 bool udb_last_live_change(registry *r, int64_t module_id, udb_live_change *out, perr *e) {
     memset(out, 0, sizeof *out);
     db *db = reg_lock(r);

@@ -87,6 +87,9 @@ typedef struct udb_live_change {
 } udb_live_change;
 bool udb_last_live_change(registry *r, int64_t module_id, udb_live_change *out, perr *e);
 
+/* When the module's history last recorded `action` (0: never). */
+bool udb_last_action_at(registry *r, int64_t module_id, const char *action, int64_t *at_ms, perr *e);
+
 /* Sum of cost of a module since a time (budgets). */
 bool udb_cost_since(registry *r, int64_t module_id, int64_t since_minute, double *cost, perr *e);
 

@@ -128,7 +128,9 @@ bool vcache_env(server *s, const char *module, int64_t version_id, wagi_strs *en
         if (!hit) hit = &fresh; /* full: used for this request only */
     }
     bool ok = true;
-    for (size_t i = 0; ok && i < hit->n; i++) ok = wagi_strs_add(env, hit->vars[i]);
+    /* An entry in the table lives as long as the server: lent, not copied. */
+    for (size_t i = 0; ok && i < hit->n; i++)
+        ok = own ? wagi_strs_add(env, hit->vars[i]) : wagi_strs_add_borrowed(env, hit->vars[i]);
     if (own) entry_free(&fresh);
     if (!ok) return perr_set(e, 503, "out of memory");
     return true;

@@ -12,6 +12,7 @@
 /* Appends c, which the list then owns (freed here when it cannot). */
 static bool push_owned(wagi_strs *l, char *c) {
     if (!c) return false;
+    if (l->nborrowed) { free(c); return false; } /* borrowed ones go last */
     if (l->n + 1 >= l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         char **nv = realloc(l->v, cap * sizeof *nv);
@@ -25,6 +26,20 @@ static bool push_owned(wagi_strs *l, char *c) {
 }
 
 bool wagi_strs_add(wagi_strs *l, const char *s) { return push_owned(l, strdup(s)); }
+
+bool wagi_strs_add_borrowed(wagi_strs *l, const char *s) {
+    if (l->n + 1 >= l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) return false;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (char *)s;
+    l->v[l->n] = NULL;
+    l->nborrowed++;
+    return true;
+}
 
 /* "NAME=value" without printf: a request builds ~20 of these, and
  * vasprintf was a sixth of a hello-world request's instructions. */
@@ -49,7 +64,7 @@ bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) {
 }
 
 void wagi_strs_free(wagi_strs *l) {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    for (size_t i = 0; i < l->n - l->nborrowed; i++) free(l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
 }

@@ -20,13 +20,19 @@ typedef struct wagi_kv {
     char *value;
 } wagi_kv;
 
-/* A growable list of strings, all owned by the list. */
+/* A growable list of strings, owned by the list but for the last
+ * nborrowed, which outlive it (a version's cached environment: copying it
+ * per request was most of what configuration cost a request). */
 typedef struct wagi_strs {
     char **v;
     size_t n, cap;
+    size_t nborrowed;
 } wagi_strs;
 
 bool wagi_strs_add(wagi_strs *l, const char *s);
+/* Appends s without copying it; after one, owned strings can no longer be
+ * added (the add fails). */
+bool wagi_strs_add_borrowed(wagi_strs *l, const char *s);
 bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wagi_strs_free(wagi_strs *l);
 

@@ -1,6 +1,7 @@
 /* webhook.c — `kiln serve --webhook URL`: kiln's own decisions (an
- * auto-rollback, a rollout rolled back, a cost regression) POSTed as JSON
- * to a URL, so that a chat channel or an incident tool hears of them:
+ * auto-rollback, a rollout rolled back, a cost regression, a budget
+ * breach) POSTed as JSON to a URL, so that a chat channel or an incident
+ * tool hears of them:
  *
  *   {"event":"auto-rollback","module":"app","from":"v3","to":"v2",
  *    "reason":"...","time":"2026-12-05T08:00:00.000Z","server":"http://..."}
@@ -119,6 +120,11 @@ void webhook_stop(webhook *w) {
 }
 
 void server_notify(server *s, const char *event, const char *module, int from, int to, const char *reason) {
+    server_notify_with(s, event, module, from, to, reason, NULL);
+}
+
+void server_notify_with(server *s, const char *event, const char *module, int from, int to, const char *reason,
+                        const cJSON *extra) {
     webhook *w = s->webhook;
     if (!w) return;
     cJSON *o = cJSON_CreateObject();
@@ -129,6 +135,8 @@ void server_notify(server *s, const char *event, const char *module, int from, i
     if (from > 0) { snprintf(buf, sizeof buf, "v%d", from); cJSON_AddStringToObject(o, "from", buf); }
     if (to > 0) { snprintf(buf, sizeof buf, "v%d", to); cJSON_AddStringToObject(o, "to", buf); }
     if (reason) cJSON_AddStringToObject(o, "reason", reason);
+    for (const cJSON *x = extra ? extra->child : NULL; x; x = x->next)
+        cJSON_AddItemToObject(o, x->string, cJSON_Duplicate(x, true));
     reg_iso8601(reg_now_ms(), buf);
     cJSON_AddStringToObject(o, "time", buf);
     cJSON_AddStringToObject(o, "server", w->server_url);
