@@ -80,6 +80,23 @@ typedef struct kiln_error {
  * the set. */
 const char *kiln_error_code_name(kiln_error_code code);
 
+/* A kind's row of the one table: its short name, the HTTP status kiln serve
+ * answers with, the kiln program's exit status and a one-line summary (for
+ * --help and docs). An unknown code reads as KILN_ERR_INTERNAL's row. */
+typedef struct kiln_error_kind {
+    const char *name;
+    int http_status;
+    int exit_status;
+    const char *summary;
+} kiln_error_kind;
+const kiln_error_kind *kiln_error_kind_of(kiln_error_code code);
+
+/* Sets both fields of *err (printf-style message) and returns false, so that
+ * `return kiln_error_set(...)` reads as a failure; a NULL err is ignored.
+ * For host functions and the layers above the engine. */
+__attribute__((format(printf, 3, 4)))
+bool kiln_error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...);
+
 /* ---------------------------------------------------------------- values */
 
 /* Value types use their binary-format codes. */

@@ -17,7 +17,6 @@
 #include "kiln_meter.h"
 #include "kiln_wasi.h"
 #include "cli/cli.h"
-#include "engine/errkind.h"
 #include "cli/diagout.h"
 #include "cli/options.h"
 #include "cli/project.h"
@@ -686,7 +685,7 @@ static int run(opts *o) {
     unsigned char *bytes = cli_read_file(o->module, &len);
     if (!bytes) return cli_fail_code("run", cli_errno_code(errno), "cannot read '%s': %s", o->module, strerror(errno));
     /* The text format's errors are the module's. */
-    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return errkind_of(KILN_ERR_INVALID)->exit_status;
+    if (!(bytes = cli_text_to_binary("run", o->module, bytes, &len))) return kiln_error_kind_of(KILN_ERR_INVALID)->exit_status;
     kiln_error err = {0};
     kiln_engine *engine = NULL;
     kiln_module *m = NULL;
@@ -761,7 +760,7 @@ static int run(opts *o) {
                         "name an export with --invoke FUNC\n",
                 o->module, init ? " (it is a reactor: it exports _initialize)" : "");
         list_exports(m);
-        status = errkind_of(KILN_ERR_NOT_FOUND)->exit_status;
+        status = kiln_error_kind_of(KILN_ERR_NOT_FOUND)->exit_status;
         goto out;
     }
     if (o->invoke && init) {
@@ -778,7 +777,7 @@ static int run(opts *o) {
     if (!f) {
         fprintf(stderr, "kiln run: %s: no exported function '%s'\n", o->module, o->invoke);
         list_exports(m);
-        status = errkind_of(KILN_ERR_NOT_FOUND)->exit_status;
+        status = kiln_error_kind_of(KILN_ERR_NOT_FOUND)->exit_status;
         goto out;
     }
     kiln_functype ft;

@@ -19,7 +19,6 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/tier.h"
-#include "engine/errkind.h"
 
 typedef struct named {
     char *name;
@@ -340,7 +339,7 @@ static cli_tier spec_tier = {.tier = TIER_INTERP, .set = true};
 static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     size_t len;
     unsigned char *bytes = load(s, file, &len);
-    if (!bytes) { error_set(err, KILN_ERR_NOT_FOUND, "cannot read %s/%s: %s", s->dir, file, strerror(errno)); return NULL; }
+    if (!bytes) { kiln_error_set(err, KILN_ERR_NOT_FOUND, "cannot read %s/%s: %s", s->dir, file, strerror(errno)); return NULL; }
     kiln_module *m = kiln_module_new(s->engine, bytes, len, err);
     free(bytes);
     if (m && spec_tier.tier == TIER_NATIVE) {
@@ -351,7 +350,7 @@ static kiln_module *compile(script *s, const char *file, kiln_error *err) {
     }
     if (m) {
         kiln_module **nm = realloc(s->modules, (size_t)(s->nmodules + 1) * sizeof *nm);
-        if (!nm) { kiln_module_free(m); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
+        if (!nm) { kiln_module_free(m); kiln_error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
         s->modules = nm;
         s->modules[s->nmodules++] = m; /* freed after the store */
     }

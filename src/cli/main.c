@@ -10,7 +10,6 @@
 
 #include "kiln.h"
 #include "cli/cli.h"
-#include "engine/errkind.h"
 #include "cli/platform/commands.h"
 
 struct command {
@@ -46,7 +45,7 @@ static void exit_statuses(FILE *f) {
                "    kiln run passes on the guest's own exit code. kiln's own failures, by kind\n"
                "    (the kind also picks kiln serve's HTTP status):\n");
     for (int c = KILN_ERR_NONE + 1; c < KILN_ERR_COUNT_; c++) {
-        const errkind *k = errkind_of((kiln_error_code)c);
+        const kiln_error_kind *k = kiln_error_kind_of((kiln_error_code)c);
         fprintf(f, "    %-4d %-15s HTTP %d  %s\n", k->exit_status, k->name, k->http_status, k->summary);
     }
 }

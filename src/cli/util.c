@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "engine/errkind.h"
 
 static void vfail(const char *cmd, const char *fmt, va_list ap) {
     fprintf(stderr, "kiln %s: ", cmd);
@@ -29,7 +28,7 @@ int cli_fail_code(const char *cmd, kiln_error_code code, const char *fmt, ...) {
     va_start(ap, fmt);
     vfail(cmd, fmt, ap);
     va_end(ap);
-    return errkind_of(code)->exit_status;
+    return kiln_error_kind_of(code)->exit_status;
 }
 
 kiln_error_code cli_errno_code(int e) {

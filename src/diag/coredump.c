@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "diag/coredump.h"
-#include "engine/errkind.h"
 #include "diag/reader.h"
 #include "diag/symtab.h"
 
@@ -169,16 +168,16 @@ bool diag_coredump_encode(const diag_coredump *c, uint8_t **out, size_t *len, ki
     /* Consistency first: a coredump whose indexes dangle would mislead. */
     for (uint32_t i = 0; i < c->ninstances; i++) {
         const diag_core_instance *in = &c->instances[i];
-        if (in->module >= c->nmodules) { error_set(err, KILN_ERR_INVALID, "coredump: instance %u names module %u of %u", i, in->module, c->nmodules); return false; }
+        if (in->module >= c->nmodules) { kiln_error_set(err, KILN_ERR_INVALID, "coredump: instance %u names module %u of %u", i, in->module, c->nmodules); return false; }
         for (uint32_t j = 0; j < in->nmemories; j++)
-            if (in->memories[j] >= c->nmemories) { error_set(err, KILN_ERR_INVALID, "coredump: instance %u names memory %u of %u", i, in->memories[j], c->nmemories); return false; }
+            if (in->memories[j] >= c->nmemories) { kiln_error_set(err, KILN_ERR_INVALID, "coredump: instance %u names memory %u of %u", i, in->memories[j], c->nmemories); return false; }
         for (uint32_t j = 0; j < in->nglobals; j++)
-            if (in->globals[j] >= c->nglobals) { error_set(err, KILN_ERR_INVALID, "coredump: instance %u names global %u of %u", i, in->globals[j], c->nglobals); return false; }
+            if (in->globals[j] >= c->nglobals) { kiln_error_set(err, KILN_ERR_INVALID, "coredump: instance %u names global %u of %u", i, in->globals[j], c->nglobals); return false; }
     }
     for (uint32_t t = 0; t < c->nthreads; t++)
         for (uint32_t f = 0; f < c->threads[t].nframes; f++)
             if (c->threads[t].frames[f].instance >= c->ninstances) {
-                error_set(err, KILN_ERR_INVALID, "coredump: frame %u names instance %u of %u", f, c->threads[t].frames[f].instance, c->ninstances);
+                kiln_error_set(err, KILN_ERR_INVALID, "coredump: frame %u names instance %u of %u", f, c->threads[t].frames[f].instance, c->ninstances);
                 return false;
             }
 
@@ -253,7 +252,7 @@ bool diag_coredump_encode(const diag_coredump *c, uint8_t **out, size_t *len, ki
         put_uleb(&s, c->nglobals);
         for (uint32_t i = 0; i < c->nglobals; i++)
             if (!put_global(&s, &c->globals[i])) {
-                error_set(err, KILN_ERR_INVALID, "coredump: global %u has type 0x%02x, which a global cannot have", i, c->globals[i].type);
+                kiln_error_set(err, KILN_ERR_INVALID, "coredump: global %u has type 0x%02x, which a global cannot have", i, c->globals[i].type);
                 goto fail;
             }
         put_section(&o, 6, NULL, &s);
@@ -266,7 +265,7 @@ bool diag_coredump_encode(const diag_coredump *c, uint8_t **out, size_t *len, ki
     for (uint32_t i = 0; i < c->nmemories; i++) {
         const diag_core_memory *m = &c->memories[i];
         if (!m->data || !m->pages) continue;
-        if (m->pages > 65536) { error_set(err, KILN_ERR_LIMIT, "coredump: memory %u has %" PRIu64 " pages, more than 4 GiB", i, m->pages); free(d.p); goto fail; }
+        if (m->pages > 65536) { kiln_error_set(err, KILN_ERR_LIMIT, "coredump: memory %u has %" PRIu64 " pages, more than 4 GiB", i, m->pages); free(d.p); goto fail; }
         span *sp;
         size_t n;
         if (!nonzero_spans(m->data, m->pages * PAGE, &sp, &n)) { free(d.p); o.oom = true; goto fail; }
@@ -286,18 +285,18 @@ bool diag_coredump_encode(const diag_coredump *c, uint8_t **out, size_t *len, ki
         put_uleb(&s, nseg);
         put(&s, d.p, d.n);
         if (d.oom) s.oom = true;
-        if (s.n > UINT32_MAX) { error_set(err, KILN_ERR_LIMIT, "coredump: the memory's contents exceed the 4 GiB a section can hold"); free(d.p); goto fail; }
+        if (s.n > UINT32_MAX) { kiln_error_set(err, KILN_ERR_LIMIT, "coredump: the memory's contents exceed the 4 GiB a section can hold"); free(d.p); goto fail; }
         put_section(&o, 11, NULL, &s);
     }
     free(d.p);
 
-    if (o.oom || s.oom) { error_set(err, KILN_ERR_NO_MEMORY, "coredump: out of memory"); goto fail; }
+    if (o.oom || s.oom) { kiln_error_set(err, KILN_ERR_NO_MEMORY, "coredump: out of memory"); goto fail; }
     free(s.p);
     *out = o.p;
     *len = o.n;
     return true;
 fail:
-    if (o.oom || s.oom) error_set(err, KILN_ERR_NO_MEMORY, "coredump: out of memory");
+    if (o.oom || s.oom) kiln_error_set(err, KILN_ERR_NO_MEMORY, "coredump: out of memory");
     free(o.p);
     free(s.p);
     return false;
@@ -335,7 +334,7 @@ typedef struct pctx {
 } pctx;
 
 static bool perr(pctx *x, const rd *r, const char *what) {
-    if (!x->failed) error_set(x->err, KILN_ERR_INVALID, "not a valid coredump: %s (byte offset 0x%zx)", what, (size_t)(r->p - x->base));
+    if (!x->failed) kiln_error_set(x->err, KILN_ERR_INVALID, "not a valid coredump: %s (byte offset 0x%zx)", what, (size_t)(r->p - x->base));
     x->failed = true;
     return false;
 }
@@ -360,7 +359,7 @@ static char *rd_name(pctx *x, rd *r, const char *what) {
     const uint8_t *p = r->p;
     if (r->bad || !rd_skip(r, n)) { perr(x, r, what); return NULL; }
     char *s = malloc(n + 1);
-    if (!s) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); x->failed = true; return NULL; }
+    if (!s) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); x->failed = true; return NULL; }
     memcpy(s, p, n);
     s[n] = 0;
     return s;
@@ -384,7 +383,7 @@ static bool rd_value(pctx *x, rd *r, diag_core_value *v) {
 static bool rd_values(pctx *x, rd *r, uint32_t *n, diag_core_value **out, const char *what) {
     if (!rd_count(x, r, n, what)) return false;
     if (!*n) return true;
-    if (!(*out = calloc(*n, sizeof **out))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (!(*out = calloc(*n, sizeof **out))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     for (uint32_t i = 0; i < *n; i++)
         if (!rd_value(x, r, &(*out)[i])) return false;
     return true;
@@ -398,7 +397,7 @@ static bool p_core(pctx *x, rd *r, diag_coredump *c) {
 static bool p_modules(pctx *x, rd *r, diag_coredump *c) {
     uint32_t n;
     if (!rd_count(x, r, &n, "\"coremodules\": bad count")) return false;
-    if (n && !(c->modules = calloc(n, sizeof *c->modules))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (n && !(c->modules = calloc(n, sizeof *c->modules))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     for (uint32_t i = 0; i < n; i++) {
         if (rd_u8(r) != 0x00) return perr(x, r, "\"coremodules\": unknown module kind");
         if (!(c->modules[i] = rd_name(x, r, "\"coremodules\": bad module name"))) return false;
@@ -409,7 +408,7 @@ static bool p_modules(pctx *x, rd *r, diag_coredump *c) {
 
 static bool rd_u32vec(pctx *x, rd *r, uint32_t *n, uint32_t **out, const char *what) {
     if (!rd_count(x, r, n, what)) return false;
-    if (*n && !(*out = calloc(*n, sizeof **out))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (*n && !(*out = calloc(*n, sizeof **out))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     for (uint32_t i = 0; i < *n; i++)
         if (!rd_u32leb(x, r, &(*out)[i], what)) return false;
     return true;
@@ -418,7 +417,7 @@ static bool rd_u32vec(pctx *x, rd *r, uint32_t *n, uint32_t **out, const char *w
 static bool p_instances(pctx *x, rd *r, diag_coredump *c) {
     uint32_t n;
     if (!rd_count(x, r, &n, "\"coreinstances\": bad count")) return false;
-    if (n && !(c->instances = calloc(n, sizeof *c->instances))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (n && !(c->instances = calloc(n, sizeof *c->instances))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     c->ninstances = n;
     for (uint32_t i = 0; i < n; i++) {
         diag_core_instance *in = &c->instances[i];
@@ -433,7 +432,7 @@ static bool p_instances(pctx *x, rd *r, diag_coredump *c) {
 
 static bool p_stack(pctx *x, rd *r, diag_coredump *c) {
     diag_core_thread *nt = realloc(c->threads, (c->nthreads + 1) * sizeof *nt);
-    if (!nt) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (!nt) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     c->threads = nt;
     diag_core_thread *th = &c->threads[c->nthreads++];
     memset(th, 0, sizeof *th);
@@ -441,7 +440,7 @@ static bool p_stack(pctx *x, rd *r, diag_coredump *c) {
     if (!(th->name = rd_name(x, r, "\"corestack\": bad thread name"))) return false;
     uint32_t n;
     if (!rd_count(x, r, &n, "\"corestack\": bad frame count")) return false;
-    if (n && !(th->frames = calloc(n, sizeof *th->frames))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (n && !(th->frames = calloc(n, sizeof *th->frames))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     for (uint32_t i = 0; i < n; i++) {
         diag_core_frame *f = &th->frames[i];
         th->nframes = i + 1;
@@ -468,7 +467,7 @@ static bool p_trap(pctx *x, rd *r, diag_coredump *c) {
 static bool p_memories(pctx *x, rd *r, diag_coredump *c) {
     uint32_t n;
     if (!rd_count(x, r, &n, "memory section: bad count")) return false;
-    if (n && !(c->memories = calloc(n, sizeof *c->memories))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (n && !(c->memories = calloc(n, sizeof *c->memories))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     c->nmemories = n;
     for (uint32_t i = 0; i < n; i++) {
         diag_core_memory *m = &c->memories[i];
@@ -486,7 +485,7 @@ static bool p_memories(pctx *x, rd *r, diag_coredump *c) {
 static bool p_globals(pctx *x, rd *r, diag_coredump *c) {
     uint32_t n;
     if (!rd_count(x, r, &n, "global section: bad count")) return false;
-    if (n && !(c->globals = calloc(n, sizeof *c->globals))) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (n && !(c->globals = calloc(n, sizeof *c->globals))) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     c->nglobals = n;
     for (uint32_t i = 0; i < n; i++) {
         diag_core_value *v = &c->globals[i];
@@ -515,7 +514,7 @@ static bool p_globals(pctx *x, rd *r, diag_coredump *c) {
 
 static bool add_segment(pctx *x, diag_core_memory *m, uint64_t off, uint64_t size, const uint8_t *data) {
     diag_core_segment *ns = realloc(m->segments, (m->nsegments + 1) * sizeof *ns);
-    if (!ns) { error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
+    if (!ns) { kiln_error_set(x->err, KILN_ERR_NO_MEMORY, "out of memory"); return x->failed = true, false; }
     m->segments = ns;
     m->segments[m->nsegments++] = (diag_core_segment){off, size, data};
     return true;
@@ -554,7 +553,7 @@ static bool p_data(pctx *x, rd *r, diag_coredump *c) {
 
 diag_coredump *diag_coredump_parse(const uint8_t *bytes, size_t len, kiln_error *err) {
     diag_coredump *c = calloc(1, sizeof *c);
-    if (!c || !(c->bytes = malloc(len ? len : 1))) { free(c); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
+    if (!c || !(c->bytes = malloc(len ? len : 1))) { free(c); kiln_error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     memcpy(c->bytes, bytes, len);
     c->nbytes = len;
     pctx x = {c->bytes, err, false};

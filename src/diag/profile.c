@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "diag/profile.h"
-#include "engine/errkind.h"
 
 #define NONE UINT32_MAX
 #define DEEPER "[deeper frames]"
@@ -59,7 +58,7 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h) {
 #define FNV0 0xcbf29ce484222325ull
 
 static void set_err(kiln_error *err, const char *msg) {
-    error_set(err, KILN_ERR_ARGUMENT, "profile: %s", msg);
+    kiln_error_set(err, KILN_ERR_ARGUMENT, "profile: %s", msg);
 }
 
 /* Every table holds at most one entry per engine node plus a few, so one

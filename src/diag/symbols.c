@@ -8,7 +8,6 @@
 
 #include "diag/reader.h"
 #include "diag/symtab.h"
-#include "engine/errkind.h"
 
 /* ---------------------------------------------------------------- arena */
 
@@ -172,7 +171,7 @@ static bool parse_names(diag_symbols *s, rd r)
 
 static void set_err(kiln_error *err, const char *msg)
 {
-    error_set(err, KILN_ERR_INVALID, "%s", msg);
+    kiln_error_set(err, KILN_ERR_INVALID, "%s", msg);
 }
 
 diag_symbols *diag_symbols_build(const uint8_t *wasm, size_t len,

@@ -25,6 +25,8 @@ const errkind *errkind_of(kiln_error_code code) {
     return &kinds[code];
 }
 
+const kiln_error_kind *kiln_error_kind_of(kiln_error_code code) { return errkind_of(code); }
+
 const char *kiln_error_code_name(kiln_error_code code) {
     return (unsigned)code < KILN_ERR_COUNT_ && kinds[code].name ? kinds[code].name : "unknown";
 }
@@ -37,6 +39,14 @@ bool error_vset(kiln_error *err, kiln_error_code code, const char *fmt, va_list 
 }
 
 bool error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool kiln_error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     error_vset(err, code, fmt, ap);

@@ -1,7 +1,8 @@
-/* errkind.h — the kinds of kiln_error, described once: each kind's name,
- * the HTTP status kiln serve answers with and the exit status of the kiln
- * program. The engine only reads the name; the numbers are data for the
- * layers above, kept here so that the three never drift apart. */
+/* errkind.h — the engine's side of the kinds of kiln_error (the table is
+ * errkind.c; the layers above read it through kiln_error_kind_of and set
+ * errors with kiln_error_set, include/kiln.h). The engine only reads the
+ * name; the numbers are data for the layers above, kept in the same row so
+ * that the three never drift apart. */
 #ifndef KILN_ENGINE_ERRKIND_H
 #define KILN_ENGINE_ERRKIND_H
 
@@ -9,12 +10,7 @@
 
 #include "kiln.h"
 
-typedef struct errkind {
-    const char *name;    /* "invalid-module": in docs and JSON */
-    int http_status;     /* kiln serve's answer */
-    int exit_status;     /* the kiln program's */
-    const char *summary; /* one line, for --help and docs/errors.md */
-} errkind;
+typedef kiln_error_kind errkind;
 
 /* The row of a code; an unknown code reads as KILN_ERR_INTERNAL. */
 const errkind *errkind_of(kiln_error_code code);

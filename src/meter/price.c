@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "kiln_meter.h"
-#include "engine/errkind.h"
 
 /* Read on 2026-11-27; docs/metering.md quotes the pages. */
 static const kiln_prices builtins[] = {
@@ -88,7 +87,7 @@ bool kiln_prices_parse(const char *text, size_t len, kiln_prices *out, kiln_erro
         if (b == e || *b == '#') continue;
         const char *eq = memchr(b, '=', (size_t)(e - b));
         if (!eq) {
-            error_set(err, KILN_ERR_ARGUMENT, "line %u: expected 'key = value', got '%.*s'", line, (int)(e - b > 60 ? 60 : e - b), b);
+            kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: expected 'key = value', got '%.*s'", line, (int)(e - b > 60 ? 60 : e - b), b);
             return false;
         }
         const char *kb = b, *ke = eq, *vb = eq + 1, *ve = e;
@@ -98,13 +97,13 @@ bool kiln_prices_parse(const char *text, size_t len, kiln_prices *out, kiln_erro
         while (k < NKEYS && !(strlen(keys[k].name) == (size_t)(ke - kb) && !memcmp(keys[k].name, kb, (size_t)(ke - kb))))
             k++;
         if (k == NKEYS) {
-            error_set(err, KILN_ERR_ARGUMENT,
+            kiln_error_set(err, KILN_ERR_ARGUMENT,
                    "line %u: unknown key '%.*s' (known: name, currency, source, per_million_requests, "
                    "per_gb_second, per_million_cpu_ms, per_billion_instructions, per_gb_io)",
                    line, (int)(ke - kb > 60 ? 60 : ke - kb), kb);
             return false;
         }
-        if (seen[k]) { error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is given twice", line, keys[k].name); return false; }
+        if (seen[k]) { kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is given twice", line, keys[k].name); return false; }
         seen[k] = true;
         char *field = (char *)&p + keys[k].offset;
         if (keys[k].kind == 0) {
@@ -113,7 +112,7 @@ bool kiln_prices_parse(const char *text, size_t len, kiln_prices *out, kiln_erro
             if (hash) { ve = hash; trim(&vb, &ve); }
             char buf[64];
             if (vb == ve || (size_t)(ve - vb) >= sizeof buf) {
-                error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' needs a number", line, keys[k].name);
+                kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' needs a number", line, keys[k].name);
                 return false;
             }
             memcpy(buf, vb, (size_t)(ve - vb));
@@ -122,23 +121,23 @@ bool kiln_prices_parse(const char *text, size_t len, kiln_prices *out, kiln_erro
             errno = 0;
             double v = strtod(buf, &stop);
             if (stop == buf || *stop || errno || !isfinite(v) || v < 0) {
-                error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is not a price (a number >= 0, such as 0.0000166667)", line, buf);
+                kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is not a price (a number >= 0, such as 0.0000166667)", line, buf);
                 return false;
             }
             memcpy(field, &v, sizeof v);
         } else {
             size_t n = (size_t)(ve - vb);
             if (n >= keys[k].size) {
-                error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is longer than %zu characters", line, keys[k].name, keys[k].size - 1);
+                kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: '%s' is longer than %zu characters", line, keys[k].name, keys[k].size - 1);
                 return false;
             }
             if (keys[k].kind == 2) {
                 for (const char *c = vb; c < ve; c++)
                     if (!isalpha((unsigned char)*c)) {
-                        error_set(err, KILN_ERR_ARGUMENT, "line %u: currency '%.*s' should be letters, such as USD or EUR", line, (int)n, vb);
+                        kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: currency '%.*s' should be letters, such as USD or EUR", line, (int)n, vb);
                         return false;
                     }
-                if (!n) { error_set(err, KILN_ERR_ARGUMENT, "line %u: currency is empty", line); return false; }
+                if (!n) { kiln_error_set(err, KILN_ERR_ARGUMENT, "line %u: currency is empty", line); return false; }
             }
             memcpy(field, vb, n);
             field[n] = 0;
@@ -151,19 +150,19 @@ bool kiln_prices_parse(const char *text, size_t len, kiln_prices *out, kiln_erro
 
 bool kiln_prices_load(const char *path, kiln_prices *out, kiln_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) { error_set(err, errno == ENOENT ? KILN_ERR_NOT_FOUND : KILN_ERR_IO, "cannot open price table '%s': %s", path, strerror(errno)); return false; }
+    if (!f) { kiln_error_set(err, errno == ENOENT ? KILN_ERR_NOT_FOUND : KILN_ERR_IO, "cannot open price table '%s': %s", path, strerror(errno)); return false; }
     /* A price table is a few lines; anything large is a mistake. */
     char *buf = malloc(65537);
-    if (!buf) { fclose(f); error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
+    if (!buf) { fclose(f); kiln_error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return false; }
     size_t n = fread(buf, 1, 65537, f);
     bool rd_err = ferror(f);
     fclose(f);
-    if (rd_err) { free(buf); error_set(err, KILN_ERR_IO, "cannot read price table '%s'", path); return false; }
-    if (n > 65536) { free(buf); error_set(err, KILN_ERR_ARGUMENT, "price table '%s' is larger than 64 KiB", path); return false; }
+    if (rd_err) { free(buf); kiln_error_set(err, KILN_ERR_IO, "cannot read price table '%s'", path); return false; }
+    if (n > 65536) { free(buf); kiln_error_set(err, KILN_ERR_ARGUMENT, "price table '%s' is larger than 64 KiB", path); return false; }
     kiln_error e2 = {0};
     bool ok = kiln_prices_parse(buf, n, out, &e2);
     free(buf);
-    if (!ok) { error_set(err, e2.code, "price table '%s': %s", path, e2.message); return false; }
+    if (!ok) { kiln_error_set(err, e2.code, "price table '%s': %s", path, e2.message); return false; }
     if (!out->name[0]) {
         /* Name it after the file, so a report says which table priced it. */
         const char *base = strrchr(path, '/');
@@ -214,22 +213,22 @@ bool kiln_parse_duration(const char *s, uint64_t *ns, kiln_error *err) {
     long double v;
     const char *unit;
     if (!s || !number_unit(s, &v, &unit)) {
-        error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a duration: want a number and a unit, such as 500ms, 2s or 1m", s ? s : "");
+        kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a duration: want a number and a unit, such as 500ms, 2s or 1m", s ? s : "");
         return false;
     }
     if (!*unit) {
-        error_set(err, KILN_ERR_ARGUMENT, "'%s' needs a unit: ns, us, ms, s or m (such as %sms or %ss)", s, s, s);
+        kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' needs a unit: ns, us, ms, s or m (such as %sms or %ss)", s, s, s);
         return false;
     }
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(unit, units[i].u)) continue;
         long double t = v * units[i].ns;
-        if (t < 1) { error_set(err, KILN_ERR_ARGUMENT, "'%s': a duration must be at least 1ns", s); return false; }
-        if (t >= 18446744073709551615.0L) { error_set(err, KILN_ERR_ARGUMENT, "'%s' is too long a duration", s); return false; }
+        if (t < 1) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': a duration must be at least 1ns", s); return false; }
+        if (t >= 18446744073709551615.0L) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is too long a duration", s); return false; }
         *ns = (uint64_t)(t + 0.5L);
         return true;
     }
-    error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown unit '%s' (use ns, us, ms, s or m)", s, unit);
+    kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown unit '%s' (use ns, us, ms, s or m)", s, unit);
     return false;
 }
 
@@ -244,36 +243,36 @@ bool kiln_parse_size(const char *s, uint64_t *bytes, kiln_error *err) {
     long double v;
     const char *unit;
     if (!s || !number_unit(s, &v, &unit)) {
-        error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a size: want bytes or a number with KiB, MiB or GiB, such as 64MiB", s ? s : "");
+        kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a size: want bytes or a number with KiB, MiB or GiB, such as 64MiB", s ? s : "");
         return false;
     }
     char lower[8];
     size_t n = strlen(unit);
-    if (n >= sizeof lower) { error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown size unit '%s' (use KiB, MiB or GiB)", s, unit); return false; }
+    if (n >= sizeof lower) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown size unit '%s' (use KiB, MiB or GiB)", s, unit); return false; }
     for (size_t i = 0; i <= n; i++) lower[i] = (char)tolower((unsigned char)unit[i]);
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(lower, units[i].u)) continue;
         if (!units[i].u[0] && strchr(s, '.')) {
-            error_set(err, KILN_ERR_ARGUMENT, "'%s': a size in bytes must be a whole number", s);
+            kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': a size in bytes must be a whole number", s);
             return false;
         }
         long double b = v * units[i].mul;
-        if (b < 1) { error_set(err, KILN_ERR_ARGUMENT, "'%s': a size must be at least 1 byte", s); return false; }
-        if (b >= 18446744073709551615.0L) { error_set(err, KILN_ERR_ARGUMENT, "'%s' is too large a size", s); return false; }
+        if (b < 1) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': a size must be at least 1 byte", s); return false; }
+        if (b >= 18446744073709551615.0L) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is too large a size", s); return false; }
         *bytes = (uint64_t)b;
         return true;
     }
-    error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown size unit '%s' (use KiB, MiB or GiB; plain numbers are bytes)", s, unit);
+    kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': unknown size unit '%s' (use KiB, MiB or GiB; plain numbers are bytes)", s, unit);
     return false;
 }
 
 static bool parse_u64(const char *s, uint64_t *n, kiln_error *err) {
-    if (!s || !*s) { error_set(err, KILN_ERR_ARGUMENT, "a number is needed"); return false; }
+    if (!s || !*s) { kiln_error_set(err, KILN_ERR_ARGUMENT, "a number is needed"); return false; }
     uint64_t v = 0;
     for (const char *p = s; *p; p++) {
-        if (!isdigit((unsigned char)*p)) { error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a whole number", s); return false; }
+        if (!isdigit((unsigned char)*p)) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is not a whole number", s); return false; }
         unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10) { error_set(err, KILN_ERR_ARGUMENT, "'%s' is too large", s); return false; }
+        if (v > (UINT64_MAX - d) / 10) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is too large", s); return false; }
         v = v * 10 + d;
     }
     *n = v;
@@ -286,9 +285,9 @@ bool kiln_parse_fuel(const char *s, bool allow_zero, uint64_t *n, kiln_error *er
         if (s && *s && strspn(s, "0123456789") == strlen(s)) v = UINT64_MAX; /* too large for 64 bits */
         else return false;
     }
-    if (!v && !allow_zero) { error_set(err, KILN_ERR_ARGUMENT, "'%s': must be at least 1", s); return false; }
+    if (!v && !allow_zero) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': must be at least 1", s); return false; }
     if (v > KILN_MAX_FUEL) {
-        error_set(err, KILN_ERR_ARGUMENT, "'%s' is more fuel than a store can hold (at most %llu)", s, (unsigned long long)KILN_MAX_FUEL);
+        kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s' is more fuel than a store can hold (at most %llu)", s, (unsigned long long)KILN_MAX_FUEL);
         return false;
     }
     *n = v;
@@ -298,7 +297,7 @@ bool kiln_parse_fuel(const char *s, bool allow_zero, uint64_t *n, kiln_error *er
 bool kiln_parse_count(const char *s, uint64_t *n, kiln_error *err) {
     uint64_t v;
     if (!parse_u64(s, &v, err)) return false;
-    if (!v) { error_set(err, KILN_ERR_ARGUMENT, "'%s': must be at least 1", s); return false; }
+    if (!v) { kiln_error_set(err, KILN_ERR_ARGUMENT, "'%s': must be at least 1", s); return false; }
     *n = v;
     return true;
 }

@@ -45,7 +45,6 @@
 #include "platform/vconfig.h"
 #include "platform/sha256.h"
 #include "platform/trapgroups.h"
-#include "engine/errkind.h"
 
 /* Deploys are serialised: a refused deploy removes the blob it wrote, which
  * is only safe when no other deploy of the same bytes is between writing
@@ -245,9 +244,9 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
         /* 400 for bytes that are not a module, 413 for one past an engine
          * limit, 503 when this server ran out of memory compiling it. */
         if (err.code == KILN_ERR_INVALID)
-            reply_error(r, errkind_of(err.code)->http_status, "not a valid WebAssembly module: %s", err.message);
+            reply_error(r, kiln_error_kind_of(err.code)->http_status, "not a valid WebAssembly module: %s", err.message);
         else
-            reply_error(r, errkind_of(err.code)->http_status, "cannot compile the module: %s", err.message);
+            reply_error(r, kiln_error_kind_of(err.code)->http_status, "cannot compile the module: %s", err.message);
         metrics_admin(s->metrics, name, "deploy", false);
         return;
     }
@@ -266,7 +265,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
         if (e.status) {
             reply_error(r, e.status, "%s", e.message);
         } else {
-            reply_error(r, errkind_of(why.code)->http_status, "%s", why.message);
+            reply_error(r, kiln_error_kind_of(why.code)->http_status, "%s", why.message);
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "module", name);

@@ -18,7 +18,6 @@
 
 #include "kiln_wasi.h"
 #include "platform/server.h"
-#include "engine/errkind.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
@@ -33,7 +32,7 @@ static bool entry_ok(const kiln_module *m, kiln_error *why) {
     kiln_externdesc d;
     if (!kiln_module_find_export(m, "_start", &d) || d.kind != KILN_EXTERN_FUNC) {
         bool reactor = kiln_module_find_export(m, "_initialize", &d);
-        error_set(why, KILN_ERR_UNSUPPORTED,
+        kiln_error_set(why, KILN_ERR_UNSUPPORTED,
                  "the module has no WASI entry point: it exports no _start function%s. kiln serve runs WASI "
                  "commands (a C/C++ program with main(), built with kiln-cc)",
                  reactor ? " (it is a reactor: it exports _initialize)" : "");
@@ -42,7 +41,7 @@ static bool entry_ok(const kiln_module *m, kiln_error *why) {
     if (d.func.nparams || d.func.nresults) {
         char sig[128];
         kiln_functype_format(&d.func, sig, sizeof sig);
-        error_set(why, KILN_ERR_UNSUPPORTED, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
+        kiln_error_set(why, KILN_ERR_UNSUPPORTED, "the module's _start has type %s; a WASI command's _start takes and returns nothing",
                  sig);
         return false;
     }
@@ -56,12 +55,12 @@ static bool imports_ok(server *s, const kiln_module *m, kiln_error *why) {
         kiln_module_import(m, i, &d);
         kiln_extern ext;
         if (!kiln_linker_get(s->linker, d.module_name, d.name, &ext)) {
-            error_set(why, KILN_ERR_LINK, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
+            kiln_error_set(why, KILN_ERR_LINK, "the module imports %s.%s (a %s), which kiln serve does not provide (it provides "
                                 "wasi_snapshot_preview1)", d.module_name, d.name, kiln_externkind_name(d.kind));
             return false;
         }
         if (ext.kind != d.kind) {
-            error_set(why, KILN_ERR_LINK, "the module imports %s.%s as a %s, but kiln serve provides it as a %s",
+            kiln_error_set(why, KILN_ERR_LINK, "the module imports %s.%s as a %s, but kiln serve provides it as a %s",
                      d.module_name, d.name, kiln_externkind_name(d.kind), kiln_externkind_name(ext.kind));
             return false;
         }
@@ -79,14 +78,14 @@ static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, kiln_
             char need[32], have[32];
             size_text(d.limits.min * 65536, need, sizeof need);
             size_text(kl->max_memory_bytes, have, sizeof have);
-            error_set(why, KILN_ERR_LIMIT,
+            kiln_error_set(why, KILN_ERR_LIMIT,
                      "the module cannot start under its memory limit: its memory '%s' needs %" PRIu64 " pages (%s) "
                      "at start, above the limit of %s; deploy with --max-memory %" PRIu64 "MiB or more",
                      d.name, d.limits.min, need, have, (d.limits.min * 65536 + MIB - 1) / MIB);
             return false;
         }
         if (d.kind == KILN_EXTERN_TABLE && kl->max_table_elements && d.limits.min > kl->max_table_elements) {
-            error_set(why, KILN_ERR_LIMIT,
+            kiln_error_set(why, KILN_ERR_LIMIT,
                      "the module cannot start under the table limit: its table '%s' needs %" PRIu64 " elements at "
                      "start, and this server allows %" PRIu32 " (kiln serve --max-table-elements)",
                      d.name, d.limits.min, kl->max_table_elements);
@@ -112,19 +111,19 @@ static bool instantiates(server *s, const kiln_module *m, const kiln_limits *kl,
     kiln_store *st = w ? kiln_store_new(s->engine, kl, NULL) : NULL;
     bool ok = false;
     if (!w || !st || !kiln_wasi_attach(w, st, &err)) {
-        error_set(why, err.message[0] ? err.code : KILN_ERR_NO_MEMORY, "cannot check the module: %s",
+        kiln_error_set(why, err.message[0] ? err.code : KILN_ERR_NO_MEMORY, "cannot check the module: %s",
                   err.message[0] ? err.message : "out of memory");
     } else if (kiln_instantiate(st, s->linker, m, &trap, &err)) {
         ok = true;
     } else if (trap && trap->kind == KILN_TRAP_EXIT) {
         ok = true; /* a start function that calls proc_exit: requests would run it too */
     } else if (trap) {
-        error_set(why, KILN_ERR_UNSUPPORTED, "the module traps while starting, before _start: %s",
+        kiln_error_set(why, KILN_ERR_UNSUPPORTED, "the module traps while starting, before _start: %s",
                  trap->message[0] ? trap->message : kiln_trap_kind_message(trap->kind));
     } else {
         char mem[32];
         size_text(kl->max_memory_bytes, mem, sizeof mem);
-        error_set(why, err.code, "the module cannot start: %s (its limits: memory %s, tables %" PRIu32 " elements)",
+        kiln_error_set(why, err.code, "the module cannot start: %s (its limits: memory %s, tables %" PRIu32 " elements)",
                  err.message, mem, kl->max_table_elements);
     }
     if (trap) kiln_trap_free(trap);

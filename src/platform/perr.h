@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "engine/errkind.h"
+#include "kiln.h"
 
 typedef struct perr {
     int status;         /* an HTTP status: 400, 404, 409, 413, 500, ... */
@@ -33,7 +33,7 @@ static inline bool perr_set(perr *e, int status, const char *fmt, ...) {
  * for a stored module's bytes nor for what kiln itself passed the engine:
  * those kinds' 400 becomes 500. */
 static inline int perr_run_status(kiln_error_code code) {
-    int st = errkind_of(code)->http_status;
+    int st = kiln_error_kind_of(code)->http_status;
     return st == 400 || code == KILN_ERR_NONE ? 500 : st;
 }
 

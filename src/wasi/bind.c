@@ -4,14 +4,13 @@
 #include <stdio.h>
 
 #include "wasi/wasi_impl.h"
-#include "engine/errkind.h"
 
 /* Any unique address serves as the store-data key. */
 static const char store_key = 'w';
 
 bool kiln_wasi_attach(kiln_wasi *w, kiln_store *s, kiln_error *err) {
     if (!kiln_store_set_data(s, &store_key, w)) {
-        error_set(err, KILN_ERR_NO_MEMORY, "wasi: out of memory attaching to a store");
+        kiln_error_set(err, KILN_ERR_NO_MEMORY, "wasi: out of memory attaching to a store");
         return false;
     }
     return true;

@@ -11,13 +11,12 @@
 #include <unistd.h>
 
 #include "wasi/wasi_impl.h"
-#include "engine/errkind.h"
 
 #define DEFAULT_OUTPUT_CAP ((size_t)16 << 20)
 
 __attribute__((format(printf, 3, 0)))
 static void fail(kiln_error *err, kiln_error_code code, const char *fmt, const char *a, const char *b) {
-    error_set(err, code, fmt, a, b);
+    kiln_error_set(err, code, fmt, a, b);
 }
 
 /* Copies n strings into one allocation-per-string array; *bytes receives

@@ -127,6 +127,26 @@ int main(void) {
     CHECK(!strcmp(kiln_error_code_name(KILN_ERR_COUNT_), "unknown"), "a code outside the set is 'unknown'");
     CHECK(!strcmp(kiln_error_code_name(KILN_ERR_INVALID), "invalid-module"), "invalid-module is named so");
 
+    /* The table through the public API: the rows the program and the server
+     * read, and the one setter of the layers above the engine. */
+    const kiln_error_kind *k = kiln_error_kind_of(KILN_ERR_LIMIT);
+    CHECK(k && !strcmp(k->name, "limit") && k->http_status == 413 && k->exit_status == 68 && k->summary[0],
+          "kiln_error_kind_of(limit): limit, 413, 68 (got %s, %d, %d)", k ? k->name : "-", k ? k->http_status : 0,
+          k ? k->exit_status : 0);
+    k = kiln_error_kind_of((kiln_error_code)999);
+    CHECK(k && !strcmp(k->name, "internal") && k->exit_status == 70, "an unknown code reads as internal's row");
+    bool distinct = true;
+    for (int a = 1; a < KILN_ERR_COUNT_; a++)
+        for (int b = a + 1; b < KILN_ERR_COUNT_; b++)
+            if (kiln_error_kind_of((kiln_error_code)a)->exit_status == kiln_error_kind_of((kiln_error_code)b)->exit_status)
+                distinct = false;
+    CHECK(distinct, "every kind has its own exit status");
+    err = (kiln_error){0};
+    CHECK(!kiln_error_set(&err, KILN_ERR_IO, "disk %d gone", 3), "kiln_error_set returns false");
+    CHECK(err.code == KILN_ERR_IO && !strcmp(err.message, "disk 3 gone"), "kiln_error_set sets kind and message (%s)",
+          err.message);
+    CHECK(!kiln_error_set(NULL, KILN_ERR_IO, "ignored"), "kiln_error_set ignores a NULL error");
+
     kiln_store_free(s);
     kiln_linker_free(l);
     kiln_module_free(mi);
