@@ -6,6 +6,7 @@
 #                                     $(EFUZZ_DIR), ignored by git)
 #   make diffrun                      the kiln side of the differential
 #                                     harness: $(BUILD)/fuzz/diffrun
+#   make tierfuzz TIER_N=N TIER_SEED=S  N wasm-opt -ttf modules on both tiers
 #   make difffuzz DIFF_N=N DIFF_SEED=S  N wasm-opt -ttf modules run on kiln
 #                                     and on Node, differences reported and
 #                                     saved to $(BUILD)/fuzz/findings
@@ -49,3 +50,13 @@ DIFF_N    ?= 200
 DIFF_SEED ?= 1
 difffuzz: $(DIFFRUN)
 	tests/fuzz/diff.sh -n $(DIFF_N) -s $(DIFF_SEED) -k $(DIFFRUN) -o $(BUILD)/fuzz/findings
+
+# The tiers against each other: TIER_N wasm-opt -ttf modules from seed
+# TIER_SEED on the interpreter and on the native tier (outputs and fuel),
+# TIER_JOBS at a time; tests/suites/native runs the first 8.
+TIER_N    ?= 1000
+TIER_SEED ?= 1
+TIER_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+.PHONY: tierfuzz
+tierfuzz: $(DIFFRUN)
+	tests/fuzz/tiers.sh -n $(TIER_N) -s $(TIER_SEED) -j $(TIER_JOBS) -k $(DIFFRUN) -o $(BUILD)/fuzz/tier-findings
