@@ -556,9 +556,10 @@ typedef struct kiln_native_info {
 } kiln_native_info;
 
 /* Whether the native tier can translate m; when not, why (into why, of
- * size n). Modules using exception handling stay in the interpreter: the
- * translator has no unwinding (yet). kiln_module_compile_native fails for
- * them with this reason, and --tier=auto keeps interpreting them. */
+ * size n). Today every validated module can be (exception handling and
+ * tail calls included); a feature added to the interpreter before the
+ * translator would be declined here, kiln_module_compile_native would fail
+ * with this reason and --tier=auto would keep interpreting such modules. */
 bool kiln_module_native_supported(const kiln_module *m, char *why, size_t n);
 /* Gives m native code: from the cache when a valid artifact is there,
  * otherwise by compiling (and storing the artifact when a cache is set).

@@ -80,9 +80,10 @@ run_suite() { # $1 suite path, $2 build dir, $3 label
   if [ $((p + f + k)) -eq 0 ]; then
     f=1; echo "not ok - $(basename "$s") ran no test" >>"$out"
   fi
-  grep -E '^not ok ' "$out" | sed "s|^|  [$label $(basename "$s")] |" >&2
+  grep -E '^not ok ' "$out" | sed "s|^|  [$label $(basename "$s")] |" | tee -a "$log/failures" >&2
   if [ "$f" -gt 0 ]; then sed -n '1,400p' "$out" | grep -vE '^ok ' | sed 's/^/    /' >&2; fi
   echo "   $p passed, $f failed, $k skipped ($(( $(date +%s) - t0 )) s)" >&2
+  echo "$(( $(date +%s) - t0 )) $label $(basename "$s")" >>"$log/times"
   pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + k))
 }
 
@@ -94,5 +95,14 @@ for s in tests/suites/*; do
     run_suite "$s" "$b_san" asan
   fi
 done
+if [ -s "$log/times" ]; then
+  echo "== slowest suites (s): $(sort -rn "$log/times" | head -8 | awk '{printf "%s%s %s %s", (NR > 1 ? ", " : ""), $3, $2, $1}')" >&2
+fi
+# Every failure again, last, so that a log read from its end (CI shows the
+# tail) names them all before the count.
+if [ -s "$log/failures" ]; then
+  echo "== failures ($(wc -l <"$log/failures" | tr -d ' ') lines; details above, under each suite)" >&2
+  head -100 "$log/failures" >&2
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -28,13 +28,16 @@ static inline bool perr_set(perr *e, int status, const char *fmt, ...) {
     return false;
 }
 
-/* The HTTP status of a library error met while serving a request: its
- * kind's (src/engine/errkind.c), except that the request is not to blame
- * for a stored module's bytes nor for what kiln itself passed the engine:
- * those kinds' 400 becomes 500. */
+/* The HTTP status of a library error met while serving a request. The
+ * request is not to blame for what the stored version does when it is set
+ * up (a module that no longer compiles, an import or a limit it now fails,
+ * an argument kiln itself passed): those are the version's or the server's
+ * faults, answered 500 so that health-based rollback counts them; only out
+ * of memory keeps its kind's 503 (retry later). The kind's own status
+ * (src/engine/errkind.c) is for the API's deploys, where the caller's bytes
+ * are to blame. */
 static inline int perr_run_status(kiln_error_code code) {
-    int st = kiln_error_kind_of(code)->http_status;
-    return st == 400 || code == KILN_ERR_NONE ? 500 : st;
+    return code == KILN_ERR_NO_MEMORY ? kiln_error_kind_of(code)->http_status : 500;
 }
 
 #endif
