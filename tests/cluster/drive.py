@@ -65,7 +65,9 @@ def pct(xs, p):
 def propagate(token, module, n, urls):
     """Each promote's propagation: from its answer (the change committed)
     until the last node serves the new version, every node polled by its own
-    thread (so that one node's slow answer does not delay the others)."""
+    thread (so that one node's slow answer does not delay the others), 1 ms
+    apart: three Python threads polling flat out took the CPU the nodes and
+    PostgreSQL needed on a 2-core machine, and measured themselves."""
     admin = [Conn(u) for u in urls]
     pollers = [Conn(u) for u in urls]
     times, converged = [], 0
@@ -85,6 +87,7 @@ def propagate(token, module, n, urls):
                 if st == 200 and body.startswith(want.encode()):
                     seen[k] = time.monotonic()
                     return
+                time.sleep(0.001)
 
         ts = [threading.Thread(target=poll, args=(k,)) for k in range(len(pollers))]
         for t in ts:
