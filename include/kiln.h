@@ -287,8 +287,9 @@ uint32_t kiln_module_func_count(const kiln_module *m);
  * NULL for an imported function. */
 const kiln_valtype *kiln_module_local_types(const kiln_module *m, uint32_t func_index, uint32_t *n);
 
-/* Wasm 2.0 features beyond the MVP that a module uses (found while
- * compiling it), as a bit set; kiln_feature_name names a bit. */
+/* Features beyond the MVP (Wasm 2.0's, and the Wasm 3.0 ones kiln runs)
+ * that a module uses (found while compiling it), as a bit set;
+ * kiln_feature_name names a bit. */
 enum {
     KILN_FEATURE_SIGN_EXT = 1u << 0,
     KILN_FEATURE_SAT_FLOAT_TO_INT = 1u << 1,
@@ -299,6 +300,7 @@ enum {
     KILN_FEATURE_SIMD = 1u << 6,
     KILN_FEATURE_EXCEPTIONS = 1u << 7,        /* tags, throw, try, try_table */
     KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
+    KILN_FEATURE_EXTENDED_CONST = 1u << 9,    /* i32/i64 add, sub, mul in constant expressions */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */

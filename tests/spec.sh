@@ -2,7 +2,10 @@
 # Runs the official WebAssembly spec testsuite against kiln.
 #
 #   KILN_SPEC_DIR  a checkout of WebAssembly/testsuite (commit 7ef86dd);
-#                  its top-level *.wast files are run (not proposals/)
+#                  its top-level *.wast files are run, and those of the
+#                  proposals kiln implements that need no special handling
+#                  (tail-call, extended-const; exception-handling is run by
+#                  tests/suites/eh), converted with wast2json --enable-all
 #   KILN           the kiln binary
 #   SPEC_JSON      where converted scripts are cached (wast2json output)
 #   KILN_SPEC_ARGS extra options for kiln spectest (e.g. "--tier native")
@@ -62,14 +65,37 @@ for w in "$KILN_SPEC_DIR"/*.wast; do
   case "$name" in simd_*) simd+=("$d/$name.json") ;; *) plain+=("$d/$name.json") ;; esac
 done
 
+# The proposals, each file as proposals/NAME/FILE (names repeat across them).
+proposals="tail-call extended-const"
+props=()
+for p in $proposals; do
+  for w in "$KILN_SPEC_DIR/proposals/$p"/*.wast; do
+    [ -f "$w" ] || continue
+    name=$(basename "$w" .wast)
+    d="$cache/proposals/$p/$name"
+    if [ ! -f "$d/$name.json" ] || [ "$w" -nt "$d/$name.json" ]; then
+      rm -rf "$d" && mkdir -p "$d"
+      if ! wast2json --enable-all "$w" -o "$d/$name.json" >"$d/wast2json.txt" 2>&1; then
+        rm -f "$d/$name.json"
+        if [ $tap = 1 ]; then echo "not ok - spec/proposals/$p/$name.wast: wast2json failed"
+        else echo "spec: wast2json failed on proposals/$p/$name.wast:"; head -5 "$d/wast2json.txt"; fi
+        nconv=$((nconv + 1))
+        continue
+      fi
+    fi
+    props+=("$d/$name.json")
+  done
+done
+
 summary() { grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -1; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 failed=$nconv
 
 if [ $tap = 1 ]; then
-  for j in "${plain[@]}" "${simd[@]}"; do
+  for j in "${plain[@]}" "${simd[@]}" "${props[@]}"; do
     name=$(basename "$j" .json)
+    case "$j" in */proposals/*) name=proposals/$(basename "$(dirname "$(dirname "$j")")")/$name ;; esac
     timeout 600 "$kiln" spectest ${KILN_SPEC_ARGS:-} "$j" >"$out" 2>&1
     rc=$?
     s=$(summary "$out")
@@ -91,6 +117,14 @@ if [ ${#simd[@]} -gt 0 ]; then
   grep '^FAIL' "$out" | head -100
   s=$(summary "$out")
   echo "spec SIMD (${#simd[@]} files): ${s:-no summary (exit status $rc)}"
+  [ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
+fi
+if [ ${#props[@]} -gt 0 ]; then
+  timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${props[@]}" >"$out" 2>&1
+  rc=$?
+  grep '^FAIL' "$out" | head -100
+  s=$(summary "$out")
+  echo "spec proposals ($proposals: ${#props[@]} files): ${s:-no summary (exit status $rc)}"
   [ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
 fi
 [ $failed -eq 0 ]

@@ -98,11 +98,9 @@ static bool rd_globaltype(reader *r, globaltype *g) {
     return true;
 }
 
-/* Reads a constant expression of type `want` (0: any reference type is
- * checked by the caller). Only imported immutable globals may be read. */
-static bool rd_constexpr(reader *r, kiln_module *m, uint8_t want, constexpr *c) {
-    uint8_t op;
-    if (!rd_u8(r, &op)) return false;
+/* Reads one instruction of a constant expression (opcode op, already
+ * read) into c. Only imported immutable globals may be read. */
+static bool rd_const_instr(reader *r, kiln_module *m, uint8_t op, constexpr *c) {
     switch (op) {
     case 0x41: { int32_t v; if (!rd_s32(r, &v)) return false; c->op = CONST_I32; c->type = KILN_I32; c->bits = (uint32_t)v; break; }
     case 0x42: { int64_t v; if (!rd_s64(r, &v)) return false; c->op = CONST_I64; c->type = KILN_I64; c->bits = (uint64_t)v; break; }
@@ -137,15 +135,71 @@ static bool rd_constexpr(reader *r, kiln_module *m, uint8_t want, constexpr *c) 
         memcpy(&c->bits2, b + 8, 8);
         break;
     }
+    case 0x6a: c->op = CONST_I32_ADD; c->type = KILN_I32; break;
+    case 0x6b: c->op = CONST_I32_SUB; c->type = KILN_I32; break;
+    case 0x6c: c->op = CONST_I32_MUL; c->type = KILN_I32; break;
+    case 0x7c: c->op = CONST_I64_ADD; c->type = KILN_I64; break;
+    case 0x7d: c->op = CONST_I64_SUB; c->type = KILN_I64; break;
+    case 0x7e: c->op = CONST_I64_MUL; c->type = KILN_I64; break;
     default:
         FAIL("constant expression required (opcode 0x%02x is not constant)", op);
     }
-    uint8_t end;
-    if (!rd_u8(r, &end)) return false;
-    if (end != 0x0b) {
-        if (end == 0x6a || end == 0x6b || end == 0x6c || end == 0x7c || end == 0x7d || end == 0x7e)
-            FAIL("constant expression required (extended constant expressions are not in Wasm 2.0)");
-        FAIL("constant expression required (type mismatch: expected a single instruction and end)");
+    return true;
+}
+
+/* Reads a constant expression of type `want` (0: any reference type is
+ * checked by the caller): one instruction, kept as it is, or (extended
+ * constant expressions) a sequence, its types checked on a stack and its
+ * steps appended to m->csteps. */
+static bool rd_constexpr(reader *r, kiln_module *m, uint8_t want, constexpr *c) {
+    uint8_t op;
+    memset(c, 0, sizeof *c);
+    if (!rd_u8(r, &op)) return false;
+    if (op == 0x0b) FAIL("type mismatch: a constant expression with no value");
+    if (!rd_const_instr(r, m, op, c)) return false;
+    if (c->op >= CONST_I32_ADD) FAIL("type mismatch in constant expression: %s needs two operands", op < 0x7c ? "i32 arithmetic" : "i64 arithmetic");
+    if (!rd_u8(r, &op)) return false;
+    if (op != 0x0b) {
+        /* Several instructions: the first one and the rest become steps. */
+        uint8_t types[KILN_CONST_DEPTH];
+        unsigned depth = 1;
+        types[0] = c->type;
+        uint32_t first = m->ncsteps, n = 0;
+        constexpr e = *c;
+        for (;;) {
+            if (m->ncsteps == m->ccap) {
+                if (m->ccap >= UINT32_MAX / 2) FAIL_OOM();
+                uint32_t cap = m->ccap ? 2 * m->ccap : 16;
+                constexpr *grown = realloc(m->csteps, (size_t)cap * sizeof *grown);
+                if (!grown) FAIL_OOM();
+                m->csteps = grown;
+                m->ccap = cap;
+            }
+            m->csteps[m->ncsteps++] = e;
+            n++;
+            if (op == 0x0b) break;
+            if (!rd_const_instr(r, m, op, &e)) return false;
+            if (e.op >= CONST_I32_ADD && e.op <= CONST_I64_MUL) {
+                if (depth < 2 || types[depth - 1] != e.type || types[depth - 2] != e.type)
+                    FAIL("type mismatch in constant expression: %s wants two %s operands",
+                         e.op <= CONST_I32_MUL ? "i32 arithmetic" : "i64 arithmetic", kiln_valtype_name((kiln_valtype)e.type));
+                depth--;
+            } else {
+                if (depth == KILN_CONST_DEPTH) {
+                    rd_fail_code(r, KILN_ERR_LIMIT, "constant expression holds more than %d values at once (kiln's limit)",
+                                 KILN_CONST_DEPTH);
+                    return false;
+                }
+                types[depth++] = e.type;
+            }
+            if (!rd_u8(r, &op)) return false;
+        }
+        if (depth != 1) FAIL("type mismatch in constant expression: it leaves %u values, not one", depth);
+        c->op = CONST_EXTENDED;
+        c->type = types[0];
+        c->index = first;
+        c->bits = n;
+        m->features |= KILN_FEATURE_EXTENDED_CONST;
     }
     if (want && c->type != want)
         FAIL("type mismatch in constant expression: expected %s, got %s",
@@ -668,5 +722,6 @@ void module_free_contents(kiln_module *m) {
         for (uint32_t i = 0; i < m->ncustoms; i++) free(m->customs[i].name);
     free(m->customs);
     free(m->func_declared);
+    free(m->csteps);
     free(m->bytes);
 }

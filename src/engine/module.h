@@ -27,17 +27,25 @@ typedef struct functype {
     uint32_t result_slots;
 } functype;
 
-/* A constant expression: in Wasm 2.0 a single instruction. */
+/* A constant expression: in Wasm 2.0 a single instruction, kept as one
+ * constexpr; with extended constant expressions (Wasm 3.0) a sequence of
+ * them and of i32/i64 add, sub and mul, kept as CONST_EXTENDED: its steps
+ * are the module's csteps[index .. index + bits), each a single
+ * instruction or an arithmetic op, run on a stack at most
+ * KILN_CONST_DEPTH deep (runtime.c, eval_const). */
 typedef enum constop {
     CONST_I32, CONST_I64, CONST_F32, CONST_F64, CONST_V128,
     CONST_GLOBAL_GET, CONST_REF_NULL, CONST_REF_FUNC,
+    CONST_I32_ADD, CONST_I32_SUB, CONST_I32_MUL, CONST_I64_ADD, CONST_I64_SUB, CONST_I64_MUL,
+    CONST_EXTENDED,
 } constop;
+#define KILN_CONST_DEPTH 64
 
 typedef struct constexpr {
     constop op;
     uint8_t type;      /* the value type it produces */
-    uint32_t index;    /* global or function index */
-    uint64_t bits;     /* the constant, as bits */
+    uint32_t index;    /* global or function index; CONST_EXTENDED: first step */
+    uint64_t bits;     /* the constant, as bits; CONST_EXTENDED: the number of steps */
     uint64_t bits2;    /* CONST_V128: the high 64 bits */
 } constexpr;
 
@@ -205,6 +213,8 @@ struct kiln_module {
     custom_section *customs;
 
     uint32_t features;                /* KILN_FEATURE_* bits */
+    constexpr *csteps;                /* the steps of every CONST_EXTENDED expression */
+    uint32_t ncsteps, ccap;
 
     /* functions referenced outside function bodies (exports, elem segments,
      * globals): only these may be the target of ref.func in code. */

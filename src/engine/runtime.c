@@ -136,6 +136,7 @@ const char *kiln_feature_name(uint32_t bit) {
     case KILN_FEATURE_SIMD: return "simd";
     case KILN_FEATURE_EXCEPTIONS: return "exception-handling";
     case KILN_FEATURE_TAIL_CALL: return "tail-call";
+    case KILN_FEATURE_EXTENDED_CONST: return "extended-const";
     default: return "?";
     }
 }
@@ -566,11 +567,38 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
 #undef QUOTE_NAMES
 }
 
+static uint64_t eval_const(const kiln_instance *inst, const constexpr *c);
+
+/* An extended constant expression: its steps on a stack (the decoder
+ * checked their types and that the depth stays within KILN_CONST_DEPTH).
+ * i32 results keep the upper half of the slot zero, as every i32 does. */
+static uint64_t eval_extended(const kiln_instance *inst, const constexpr *c) {
+    uint64_t st[KILN_CONST_DEPTH];
+    unsigned sp = 0;
+    const constexpr *step = inst->module->csteps + c->index;
+    for (uint64_t i = 0; i < c->bits; i++) {
+        const constexpr *e = &step[i];
+        uint64_t b = 0, a = 0;
+        if (e->op >= CONST_I32_ADD && e->op <= CONST_I64_MUL) { b = st[--sp]; a = st[--sp]; }
+        switch (e->op) {
+        case CONST_I32_ADD: st[sp++] = (uint32_t)(a + b); break;
+        case CONST_I32_SUB: st[sp++] = (uint32_t)(a - b); break;
+        case CONST_I32_MUL: st[sp++] = (uint32_t)((uint32_t)a * (uint32_t)b); break;
+        case CONST_I64_ADD: st[sp++] = a + b; break;
+        case CONST_I64_SUB: st[sp++] = a - b; break;
+        case CONST_I64_MUL: st[sp++] = a * b; break;
+        default: st[sp++] = eval_const(inst, e); break;
+        }
+    }
+    return sp ? st[sp - 1] : 0;
+}
+
 static uint64_t eval_const(const kiln_instance *inst, const constexpr *c) {
     switch (c->op) {
     case CONST_GLOBAL_GET: return inst->globals[c->index]->bits;
     case CONST_REF_FUNC: return (uintptr_t)inst->funcs[c->index];
     case CONST_REF_NULL: return 0;
+    case CONST_EXTENDED: return eval_extended(inst, c);
     default: return c->bits;
     }
 }
