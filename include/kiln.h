@@ -301,6 +301,7 @@ enum {
     KILN_FEATURE_EXCEPTIONS = 1u << 7,        /* tags, throw, try, try_table */
     KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
     KILN_FEATURE_EXTENDED_CONST = 1u << 9,    /* i32/i64 add, sub, mul in constant expressions */
+    KILN_FEATURE_RELAXED_SIMD = 1u << 10,     /* relaxed SIMD: kiln's choices are deterministic */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */

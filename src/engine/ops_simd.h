@@ -121,6 +121,11 @@
     X(f32x4_convert_i32x4_s, 2) X(f32x4_convert_i32x4_u, 2)                          \
     X(i32x4_trunc_sat_f64x2_s_zero, 2) X(i32x4_trunc_sat_f64x2_u_zero, 2)            \
     X(f64x2_convert_low_i32x4_s, 2) X(f64x2_convert_low_i32x4_u, 2)                  \
-    X(f32x4_demote_f64x2_zero, 2) X(f64x2_promote_low_f32x4, 2)
+    X(f32x4_demote_f64x2_zero, 2) X(f64x2_promote_low_f32x4, 2)                      \
+    /* relaxed SIMD (Wasm 3.0) beyond the ops whose deterministic choice    */       \
+    /* is an existing one (compile_simd.inc maps those)                     */       \
+    X(f32x4_relaxed_madd, 4) X(f32x4_relaxed_nmadd, 4)                               \
+    X(f64x2_relaxed_madd, 4) X(f64x2_relaxed_nmadd, 4)                               \
+    X(i16x8_relaxed_dot_i8x16_i7x16_s, 3) X(i32x4_relaxed_dot_i8x16_i7x16_add_s, 4)
 
 #endif

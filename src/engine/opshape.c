@@ -36,6 +36,7 @@ static void init(void) {
 #include "engine/ops_mem.def"
 #define SIMD_UN(name, expr) ROW(name, SH_SIMD_UN)
 #define SIMD_BIN(name, expr) ROW(name, SH_SIMD_BIN)
+#define SIMD_TERN(name, expr) ROW(name, SH_SIMD_TERN)
 #define SIMD_TEST(name, expr) ROW(name, SH_SIMD_TEST)
 #define SIMD_SHIFT(name, fn, mask) ROW(name, SH_SIMD_SHIFT) ROW(name##_k, SH_SIMD_SHIFT_K)
 #define VCMP(name, VT, op) ROW(name, SH_SIMD_BIN)

@@ -17,6 +17,7 @@
  *   VSTORE_LANE                              a(addr) v k(offset) k(lane)
  *   SIMD_UN                                  d a        (v128: two slots each)
  *   SIMD_BIN                                 d a b
+ *   SIMD_TERN                                d a b c
  *   SIMD_SHIFT                               d a b(count)
  *   SIMD_SHIFT_K                             d a k
  *   EXTRACT                                  d a k(lane)
@@ -35,7 +36,7 @@ enum {
     SH_FCMP32, SH_FCMP64, SH_FUN32, SH_FUN64, SH_FBIN32, SH_FBIN64, SH_CONV, SH_BITS2,
     SH_IDIV, SH_TRUNC, SH_LOAD, SH_STORE,
     SH_SIMD_UN, SH_SIMD_BIN, SH_SIMD_TEST, SH_SIMD_SHIFT, SH_SIMD_SHIFT_K, SH_SPLAT,
-    SH_EXTRACT, SH_REPLACE, SH_VLOAD, SH_VLOAD_LANE, SH_VSTORE, SH_VSTORE_LANE,
+    SH_EXTRACT, SH_REPLACE, SH_VLOAD, SH_VLOAD_LANE, SH_VSTORE, SH_VSTORE_LANE, SH_SIMD_TERN,
 };
 
 /* Units the instruction at pc (whose op is op) occupies: br_table's

@@ -137,6 +137,7 @@ const char *kiln_feature_name(uint32_t bit) {
     case KILN_FEATURE_EXCEPTIONS: return "exception-handling";
     case KILN_FEATURE_TAIL_CALL: return "tail-call";
     case KILN_FEATURE_EXTENDED_CONST: return "extended-const";
+    case KILN_FEATURE_RELAXED_SIMD: return "relaxed-simd";
     default: return "?";
     }
 }

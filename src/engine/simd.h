@@ -314,6 +314,48 @@ static inline v128 i32x4_dot_i16x8_s(v128 a, v128 b) {
 #endif
 }
 
+/* ------------------------------------------------------------ relaxed SIMD */
+/* kiln's deterministic choices (docs/ARCHITECTURE.md, "Relaxed SIMD"):
+ * madd and nmadd round twice (a multiply, then an add: no fused multiply-
+ * add, on either tier); the dot products take both operands as signed and
+ * wrap, the i16 sums as the i32 ones. nmadd negates the product by its
+ * sign bit, so that no compiler can fold the negation into the add. */
+static inline v128 f32x4_relaxed_madd(v128 a, v128 b, v128 c) {
+    vf32 p = (vf32)a * (vf32)b;
+    return (v128)(p + (vf32)c);
+}
+static inline v128 f32x4_relaxed_nmadd(v128 a, v128 b, v128 c) {
+    const vu32 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
+    vf32 p = (vf32)((vu32)((vf32)a * (vf32)b) ^ sign);
+    return (v128)(p + (vf32)c);
+}
+static inline v128 f64x2_relaxed_madd(v128 a, v128 b, v128 c) {
+    vf64 p = (vf64)a * (vf64)b;
+    return (v128)(p + (vf64)c);
+}
+static inline v128 f64x2_relaxed_nmadd(v128 a, v128 b, v128 c) {
+    const v128 sign = {0x8000000000000000ull, 0x8000000000000000ull};
+    vf64 p = (vf64)((v128)((vf64)a * (vf64)b) ^ sign);
+    return (v128)(p + (vf64)c);
+}
+static inline v128 i16x8_relaxed_dot_i8x16_i7x16_s(v128 a, v128 b) {
+    vi8 x = (vi8)a, y = (vi8)b;
+    vi16 r = {0};
+    for (int i = 0; i < 8; i++)
+        r[i] = (int16_t)(uint16_t)(uint32_t)(x[2 * i] * y[2 * i] + x[2 * i + 1] * y[2 * i + 1]);
+    return (v128)r;
+}
+static inline v128 i32x4_relaxed_dot_i8x16_i7x16_add_s(v128 a, v128 b, v128 c) {
+    vi8 x = (vi8)a, y = (vi8)b;
+    vu32 z = (vu32)c, r = {0};
+    for (int i = 0; i < 4; i++) {
+        int32_t s = 0;
+        for (int k = 0; k < 4; k++) s += x[4 * i + k] * y[4 * i + k];
+        r[i] = z[i] + (uint32_t)s;
+    }
+    return (v128)r;
+}
+
 /* ------------------------------------------------------------ lane tests */
 
 static inline bool v128_any_true(v128 a) { return (a[0] | a[1]) != 0; }

@@ -62,6 +62,7 @@ static bool operands(V *v, uint32_t at, const uint32_t *pc, int op) {
     case SH_SPLAT: return W(0) && S(1);
     case SH_SIMD_UN: case SH_SIMD_SHIFT_K: return W(0) && W(1);
     case SH_SIMD_BIN: return W(0) && W(1) && W(2);
+    case SH_SIMD_TERN: return W(0) && W(1) && W(2) && W(3);
     case SH_SIMD_SHIFT: return W(0) && W(1) && S(2);
     case SH_REPLACE: return W(0) && W(1) && S(2);
     case SH_VLOAD: return W(0) && S(1);

@@ -755,6 +755,10 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P("  { v128 r_ = kop_%s(KV(s%u, s%u), KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1), O(1) + 1,
           O(2), O(2) + 1, O(0), O(0) + 1);
         return true;
+    case SH_SIMD_TERN:
+        P("  { v128 r_ = kop_%s(KV(s%u, s%u), KV(s%u, s%u), KV(s%u, s%u)); s%u = r_[0]; s%u = r_[1]; }\n", name, O(1),
+          O(1) + 1, O(2), O(2) + 1, O(3), O(3) + 1, O(0), O(0) + 1);
+        return true;
     case SH_SIMD_TEST:
         P("  s%u = kop_%s(KV(s%u, s%u));\n", O(0), name, O(1), O(1) + 1);
         return true;

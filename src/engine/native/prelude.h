@@ -77,6 +77,7 @@
 /* ------------------------------------------------------------ v128 */
 #define SIMD_UN(name, expr) static inline v128 kop_##name(v128 a) { return (expr); }
 #define SIMD_BIN(name, expr) static inline v128 kop_##name(v128 a, v128 b) { return (expr); }
+#define SIMD_TERN(name, expr) static inline v128 kop_##name(v128 a, v128 b, v128 c) { return (expr); }
 #define SIMD_TEST(name, expr) static inline uint64_t kop_##name(v128 a) { return (uint32_t)(expr); }
 #define SIMD_SHIFT(name, fn, mask)                                                      \
     static inline v128 kop_##name(v128 a, uint64_t c_) { unsigned n = (uint32_t)c_ & (mask); return fn(a, n); } \
