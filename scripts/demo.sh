@@ -66,7 +66,7 @@ code=$(curl -sS --data-binary @"$work/photo.jpg" "$url/run/imgproc?resize=800x60
   -o "$work/result.png" -w '%{http_code}')
 magic=$(head -c 4 "$work/result.png" | od -An -c | tr -d ' ')
 echo "   HTTP $code, $(wc -c <"$work/result.png") bytes$( [ "$magic" = '211PNG' ] && echo ' of PNG')"
-[ "$code" = 200 ] || { echo "the service did not answer 200" >&2; exit 1; }
+[ "$code" = 200 ] || { echo "the service did not answer 200: $(head -c 300 "$work/result.png")" >&2; exit 1; }
 
 say "build/kiln versions imgproc"
 "$kiln" versions imgproc
