@@ -107,6 +107,7 @@ struct agg {
     size_t nmctr, capmctr;
     uint64_t dropped, flushes, flush_errors, lost_rows;
     bool last_write_failed;
+    int last_write_status;   /* its perr status: 503 when out of memory or the registry is down */
     budget_watch *budgets;    /* thread only */
 };
 
@@ -362,6 +363,7 @@ static bool fold_and_write(agg *a, rec *batch, size_t n) {
     a->flushes++;
     if (!ok) a->flush_errors++;
     a->last_write_failed = !ok;
+    a->last_write_status = ok ? 0 : e.status;
     pthread_mutex_unlock(&a->mlock);
     if (ok) {
         free(a->pending);
@@ -862,8 +864,9 @@ bool agg_flush(agg *a, perr *e) {
     pthread_mutex_unlock(&a->lock);
     pthread_mutex_lock(&a->mlock);
     bool failed = a->last_write_failed;
+    int status = a->last_write_status == 503 ? 503 : 500;
     pthread_mutex_unlock(&a->mlock);
-    if (failed) return perr_set(e, 500, "usage could not be written to the registry (will retry)");
+    if (failed) return perr_set(e, status, "usage could not be written to the registry (will retry)");
     return true;
 }
 

@@ -221,7 +221,8 @@ void rollouts_stop(rollouts *ro) {
 /* ---------------------------------------------------------------- admin API */
 
 static void start_route(server *s, const http_request *rq, const char *name, const char *actor, http_reply *r) {
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return;
     const cJSON *v = cJSON_GetObjectItem(body, "version"), *st = cJSON_GetObjectItem(body, "steps"),
                 *iv = cJSON_GetObjectItem(body, "interval");
     int number = 0, steps[SPLIT_MAX_STEPS], nsteps = 0;
@@ -257,14 +258,16 @@ static void start_route(server *s, const http_request *rq, const char *name, con
             }
             server_log(s, "rollout", f);
             metrics_admin(s->metrics, name, "rollout", true);
-            reply_json(r, 200, reg_rollout_json(&ro, reg_now_ms()));
+            unsigned mark = pjson_mark(); /* started: answered so, or not at all */
+            reply_json_done(r, 200, pjson_checked(reg_rollout_json(&ro, reg_now_ms()), mark));
         }
     }
     cJSON_Delete(body);
 }
 
 static void abort_route(server *s, const http_request *rq, const char *name, const char *actor, http_reply *r) {
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return; /* its reason must not become "aborted" */
     const cJSON *why = cJSON_GetObjectItem(body, "reason");
     reg_rollout ro;
     perr e = {0};
@@ -288,7 +291,8 @@ static void abort_route(server *s, const http_request *rq, const char *name, con
                 cJSON_AddStringToObject(f, "reason", ro.reason);
             }
             server_log(s, "rollout-abort", f);
-            reply_json(r, 200, reg_rollout_json(&ro, reg_now_ms()));
+            unsigned mark = pjson_mark(); /* aborted: answered so, or not at all */
+            reply_json_done(r, 200, pjson_checked(reg_rollout_json(&ro, reg_now_ms()), mark));
         }
     }
     cJSON_Delete(body);
@@ -305,7 +309,7 @@ cJSON *rollouts_running_json(server *s, perr *e) {
         if (!j || !cJSON_AddItemToArray(arr, j)) { cJSON_Delete(j); cJSON_Delete(arr); arr = NULL; }
     }
     free(ros);
-    if (!arr) perr_set(e, 500, "out of memory");
+    if (!arr) perr_set(e, 503, "out of memory");
     return arr;
 }
 

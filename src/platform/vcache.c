@@ -75,8 +75,11 @@ static bool build(server *s, const char *module, int64_t version_id, vc_entry *e
     uint8_t *sealed = NULL, *plain = NULL;
     size_t slen = 0, plen = 0;
     if (!reg_version_config(s->reg, version_id, &env_json, &sealed, &slen, e)) return false;
+    /* A parse that fails is out of memory (deploy stored valid JSON): the
+     * entry would lack the variables, for the server's life. */
     bool ok = true;
     cJSON *env = env_json ? cJSON_Parse(env_json) : NULL;
+    if (env_json && !env) ok = false;
     if (env) ok = add_obj(en, env);
     cJSON_Delete(env);
     free(env_json);
