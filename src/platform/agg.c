@@ -448,6 +448,7 @@ static void count_auto_rollback(agg *a, const char *module) {
 }
 
 static void log_skipped(server *s, const probation *p, const char *why) {
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         char v[24];
@@ -457,7 +458,7 @@ static void log_skipped(server *s, const probation *p, const char *why) {
         cJSON_AddStringToObject(f, "actor", "kiln");
         cJSON_AddStringToObject(f, "reason", why);
     }
-    server_log(s, "auto-rollback-skipped", f);
+    server_log(s, "auto-rollback-skipped", f, fmark);
 }
 
 static void do_rollback(agg *a, const probation *p, const char *slow) {
@@ -522,6 +523,7 @@ static void do_regression(agg *a, const probation *p) {
              p->reg_cpu_n ? (double)p->reg_cpu_ns / (double)p->reg_cpu_n / 1e6 : 0,
              base.cpu_samples ? (double)base.cpu_ns / (double)base.cpu_samples / 1e6 : 0, p->threshold * 100);
     reg_add_event(a->s->reg, p->module, "kiln", "cost-regression", p->baseline, p->version, reason, &e);
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         char v[24];
@@ -531,7 +533,7 @@ static void do_regression(agg *a, const probation *p) {
         cJSON_AddStringToObject(f, "actor", "kiln");
         cJSON_AddStringToObject(f, "reason", reason);
     }
-    server_log(a->s, "regression", f);
+    server_log(a->s, "regression", f, fmark);
     server_notify(a->s, "regression", p->module, p->baseline, p->version, reason);
 }
 

@@ -273,6 +273,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
             reply_error(r, e.status, "%s", e.message);
         } else {
             reply_error(r, kiln_error_kind_of(why.code)->http_status, "%s", why.message);
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "module", name);
@@ -280,7 +281,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
                 cJSON_AddStringToObject(f, "error", why.message);
                 cJSON_AddStringToObject(f, "kind", kiln_error_code_name(why.code));
             }
-            server_log(s, "deploy-refused", f);
+            server_log(s, "deploy-refused", f, fmark);
         }
         metrics_admin(s->metrics, name, "deploy", false);
         return;
@@ -466,13 +467,14 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         ok = post ? reg_route_add(s->reg, pf->valuestring, m->valuestring, actor, &e)
                   : reg_route_rm(s->reg, pf->valuestring, actor, &e);
         if (ok) {
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "prefix", pf->valuestring);
                 if (post) cJSON_AddStringToObject(f, "module", m->valuestring);
                 cJSON_AddStringToObject(f, "actor", actor);
             }
-            server_log(s, post ? "route-add" : "route-rm", f);
+            server_log(s, post ? "route-add" : "route-rm", f, fmark);
             /* The change is made: answered with the routes, or not at all. */
             unsigned mark = pjson_mark();
             reply_json_done(r, 200, pjson_checked(reg_routes(s->reg, &e), mark));

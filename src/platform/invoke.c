@@ -49,12 +49,13 @@ static bool report_admitted(server *s, const reg_target *t) {
     uint64_t dropped = 0;
     bool ok = trapcap_admit(s->trapcap, t->module_id, plat_now_ns() / 1000000u, &dropped);
     if (dropped) {
+        unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
         cJSON *f = cJSON_CreateObject();
         if (f) {
             cJSON_AddNumberToObject(f, "module_id", (double)t->module_id);
             cJSON_AddNumberToObject(f, "not_stored", (double)dropped);
         }
-        server_log(s, "trap-reports-dropped", f);
+        server_log(s, "trap-reports-dropped", f, fmark);
     }
     return ok;
 }

@@ -117,8 +117,11 @@ bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, kil
 
 /* events.c: the server's log on stdout, one line per event: the time,
  * the event's name and its fields (string, number or bool members of
- * fields, in order; taken and freed), as logfmt text or JSON. */
-void server_log(server *s, const char *event, cJSON *fields);
+ * fields, in order; taken and freed), as logfmt text or JSON. mark is
+ * pjson_mark() from before fields were built: a line whose fields lost a
+ * member (out of memory) says incomplete="out of memory", and one that
+ * cannot be built at all is still written, with the time and the event. */
+void server_log(server *s, const char *event, cJSON *fields, unsigned mark);
 /* A change's line, its fields taken from the registry's answer (res):
  * event "deploy" (reg_add_version's) or an alias change (promote, pin,
  * unpin, rollback, auto-rollback: reg_set_alias's and reg_rollback's). */
