@@ -104,6 +104,7 @@ void reply_json_done(http_reply *r, int status, cJSON *tree) {
     cJSON_Delete(tree);
     reply_text(r, status, text);
     r->drop = !text;
+    r->done = true;
 }
 
 bool http_body_json(const http_request *rq, cJSON **out, http_reply *r) {
@@ -146,6 +147,7 @@ static void reply_free(http_reply *r) {
  * change already made, no answer (reply_json_done). */
 static void reply_check_headers(http_reply *r) {
     if (!r->lost_header || r->drop) return;
+    if (r->done) { r->drop = true; return; }
     for (size_t i = 0; i < r->nheaders; i++) { free(r->headers[i].name); free(r->headers[i].value); }
     r->nheaders = 0;
     r->lost_header = false;
@@ -384,17 +386,30 @@ static bool header_plain(const wagi_kv *h) {
     return true;
 }
 
-/* MHD_NO (the connection is closed) when MHD cannot make the response
- * whole: a response without its Content-Type or a header is never sent. */
+/* Out of memory's 503 when MHD could not make a reply whole: a body that
+ * is not copied and no header of kiln's, so the fewest allocations. */
+static enum MHD_Result send_bare_503(struct MHD_Connection *c) {
+    static const char body[] = "{\"error\":\"out of memory\",\"status\":503}\n";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, 503, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* A response is sent whole (with its Content-Type and every header), or
+ * out of memory's bare 503 instead, or, for a change already made (done),
+ * none: MHD_NO closes the connection. */
 static enum MHD_Result send_reply(struct MHD_Connection *c, http_reply *r) {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"", MHD_RESPMEM_MUST_COPY);
-    if (!resp) return MHD_NO;
-    bool whole = !r->content_type || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    bool whole = resp && (!r->content_type || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type));
     for (size_t i = 0; whole && i < r->nheaders; i++)
         whole = MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value) || !header_plain(&r->headers[i]);
     enum MHD_Result ok = whole ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
-    MHD_destroy_response(resp);
+    if (resp) MHD_destroy_response(resp);
+    if (!whole && !r->done) ok = send_bare_503(c);
     return ok;
 }
 

@@ -213,6 +213,7 @@ typedef struct http_reply {
     char request_id[17];
     unsigned json_mark;    /* pjson_mark() when the handler began (reply_json) */
     bool drop;             /* close the connection without an answer (reply_json_done) */
+    bool done;             /* answers a change already made: never replaced by a 503 */
     bool lost_header;      /* reply_add_header ran out of memory: not sent as it is */
 } http_reply;
 
