@@ -148,6 +148,7 @@ static void reply_free(http_reply *r) {
 static void reply_check_headers(http_reply *r) {
     if (!r->lost_header || r->drop) return;
     if (r->done) { r->drop = true; return; }
+    r->usage.server_fault = true;
     for (size_t i = 0; i < r->nheaders; i++) { free(r->headers[i].name); free(r->headers[i].value); }
     r->nheaders = 0;
     r->lost_header = false;
@@ -409,7 +410,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_reply *r) {
         whole = MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value) || !header_plain(&r->headers[i]);
     enum MHD_Result ok = whole ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
     if (resp) MHD_destroy_response(resp);
-    if (!whole && !r->done) ok = send_bare_503(c);
+    if (!whole && !r->done) {
+        ok = send_bare_503(c);
+        r->status = 503;
+        r->usage.server_fault = true;
+    }
     return ok;
 }
 

@@ -155,6 +155,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     mc_entry *en = mc_get(s->cache, t.digest, &e);
     if (!en) {
         reply_error(out, e.status ? e.status : 500, "%s", e.message);
+        u->server_fault = out->status == 503; /* see the end */
         return;
     }
     uint64_t t1 = plat_now_ns();
@@ -167,6 +168,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_trap *trap = NULL;
     kiln_error err = {0};
     const char *fail_kind = NULL; /* a 5xx that is not a trap: what it was */
+    bool guest_answered = false;  /* out's status is the guest's (CGI) */
     const uint8_t *ebuf = NULL;
     size_t elen = 0;
 
@@ -327,6 +329,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
             reply_error(out, 503, "out of memory");
             goto done;
         }
+        guest_answered = true;
         memcpy(out->body, resp.body, resp.body_len);
         out->body_len = resp.body_len;
         out->content_type = NULL;
@@ -352,4 +355,7 @@ done:;
     wagi_strs_free(&env);
     wagi_strs_free(&args);
     mc_release(s->cache, en);
+    /* Every 503 made here is the server's (out of memory, the registry
+     * down); a guest's own Status: 503 is its answer. */
+    u->server_fault = out->status == 503 && !guest_answered;
 }
