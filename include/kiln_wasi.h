@@ -90,6 +90,11 @@ kiln_wasi *kiln_wasi_from_store(const kiln_store *s);
  * or kiln_wasi_free. */
 const uint8_t *kiln_wasi_output(const kiln_wasi *w, int fd, size_t *len,
                                 bool *truncated);
+/* Whether a write to buffered stdout (1) or stderr (2) was refused because
+ * the host ran out of memory growing the buffer (the guest was told
+ * ENOMEM): what was captured may lack what the guest meant to write, and
+ * that is the host's failure, not the guest's. */
+bool kiln_wasi_output_lost(const kiln_wasi *w, int fd);
 
 /* ---------------------------------------------------------------- usage */
 

@@ -305,6 +305,10 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         goto done;
     }
     if (status == KILN_TRAPPED) u->exit_code = trap->exit_code;
+    if (kiln_wasi_output_lost(w, 1)) { /* this server's memory, not the guest's answer */
+        reply_error(out, 503, "out of memory capturing the output of %s v%d", name, t.number);
+        goto done;
+    }
     if (truncated) {
         reply_error(out, 500, "%s v%d wrote more than %" PRIu64 " bytes to stdout (the response limit)", name,
                     t.number, s->cfg.max_output_bytes);

@@ -178,6 +178,10 @@ const uint8_t *kiln_wasi_output(const kiln_wasi *w, int fd, size_t *len, bool *t
     return b->data ? b->data : (const uint8_t *)"";
 }
 
+bool kiln_wasi_output_lost(const kiln_wasi *w, int fd) {
+    return w && (fd == 1 || fd == 2) && w->out[fd].lost;
+}
+
 void kiln_wasi_get_usage(const kiln_wasi *w, kiln_wasi_usage *out) {
     if (w) *out = w->usage;
     else memset(out, 0, sizeof *out);

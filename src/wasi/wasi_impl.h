@@ -216,6 +216,7 @@ typedef struct wasi_outbuf {
     uint8_t *data;
     size_t len, cap, max;
     bool truncated;
+    bool lost;               /* a write was refused for memory (the guest got ENOMEM) */
 } wasi_outbuf;
 
 struct kiln_wasi {
