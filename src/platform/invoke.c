@@ -294,6 +294,13 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     const uint8_t *obuf = kiln_wasi_output(w, 1, &olen, &truncated);
     ebuf = kiln_wasi_output(w, 2, &elen, NULL);
 
+    if (kiln_wasi_out_of_memory(w)) {
+        /* A WASI call was refused for this server's memory: what the guest
+         * did next (an output without its write, an abort) is not its
+         * answer (503, not recorded as the version's failure). */
+        reply_error(out, 503, "out of memory serving the WASI calls of %s v%d", name, t.number);
+        goto done;
+    }
     if (status == KILN_ERROR) {
         reply_error(out, perr_run_status(err.code), "cannot run %s v%d: %s", name, t.number, err.message);
         if (perr_run_status(err.code) != 503) fail_kind = inst ? "error" : "instantiation"; /* as above */
@@ -305,10 +312,6 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         goto done;
     }
     if (status == KILN_TRAPPED) u->exit_code = trap->exit_code;
-    if (kiln_wasi_output_lost(w, 1)) { /* this server's memory, not the guest's answer */
-        reply_error(out, 503, "out of memory capturing the output of %s v%d", name, t.number);
-        goto done;
-    }
     if (truncated) {
         reply_error(out, 500, "%s v%d wrote more than %" PRIu64 " bytes to stdout (the response limit)", name,
                     t.number, s->cfg.max_output_bytes);

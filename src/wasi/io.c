@@ -125,7 +125,7 @@ static uint32_t outbuf_append(wasi_outbuf *b, const struct iovec *iov, int n, si
         while (cap < b->len + take) cap *= 2;
         if (cap > b->max) cap = b->max;
         uint8_t *d = realloc(b->data, cap);
-        if (!d) { b->lost = true; return WASI_ENOMEM; }
+        if (!d) return WASI_ENOMEM;
         b->data = d;
         b->cap = cap;
     }

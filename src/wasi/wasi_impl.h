@@ -216,7 +216,6 @@ typedef struct wasi_outbuf {
     uint8_t *data;
     size_t len, cap, max;
     bool truncated;
-    bool lost;               /* a write was refused for memory (the guest got ENOMEM) */
 } wasi_outbuf;
 
 struct kiln_wasi {
@@ -226,6 +225,7 @@ struct kiln_wasi {
     uint8_t *stdin_data; size_t stdin_len, stdin_pos;
     wasi_outbuf out[3];          /* [1] and [2] used */
     kiln_wasi_usage usage;
+    bool host_nomem;             /* a call answered ENOMEM: the host ran out of memory */
     bool force_fallback_resolver; /* tests: exercise the no-openat2 path */
 };
 
