@@ -283,7 +283,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
         int64_t mid;
         if (!udb_module(s->reg, name, &mid, NULL, NULL, &e)) { cJSON_Delete(top_o); reply_error(r, e.status, "%s", e.message); return true; }
         cJSON *m = module_series(s, mid, start, step, nb, top, true, &e);
-        if (!m) { cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 500, "%s", e.message); return true; }
+        if (!m) { cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return true; }
         cJSON_AddStringToObject(top_o, "module", name);
         cJSON *it;
         while ((it = m->child)) {
@@ -300,7 +300,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
     cJSON *arr = cJSON_AddArrayToObject(top_o, "modules");
     for (size_t i = 0; arr && i < nm; i++) {
         cJSON *m = module_series(s, mods[i].id, start, step, nb, 0, false, &e);
-        if (!m) { free(mods); cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 500, "%s", e.message); return true; }
+        if (!m) { free(mods); cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return true; }
         cJSON_AddStringToObject(m, "module", mods[i].name);
         cJSON_AddItemToArray(arr, m);
     }
