@@ -195,6 +195,12 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 size_t http_headers(const http_request *rq, wagi_kv **out) {
     hdr_list l = {0};
     MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, collect_header, &l);
+    if (l.oom) { /* a guest must not see some of the headers as all of them */
+        for (size_t i = 0; i < l.n; i++) { free(l.v[i].name); free(l.v[i].value); }
+        free(l.v);
+        *out = NULL;
+        return SIZE_MAX;
+    }
     *out = l.v;
     return l.n;
 }
@@ -355,6 +361,12 @@ static void job_start(server *s, struct MHD_Connection *c, request_ctx *ctx, con
     snprintf(hj->rest, sizeof hj->rest, "%s", rest);
     http_request copy = *rq;
     copy.nheaders = http_headers(rq, &hj->headers);
+    if (copy.nheaders == SIZE_MAX) {
+        free(hj);
+        reply_error(r, 503, "out of memory: try again");
+        reply_add_header(r, "Retry-After", "1");
+        return;
+    }
     hj->nheaders = copy.nheaders;
     copy.headers = hj->headers;
     copy.conn = NULL; /* MHD's connection is not read from another thread */
