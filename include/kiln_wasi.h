@@ -90,6 +90,12 @@ kiln_wasi *kiln_wasi_from_store(const kiln_store *s);
  * or kiln_wasi_free. */
 const uint8_t *kiln_wasi_output(const kiln_wasi *w, int fd, size_t *len,
                                 bool *truncated);
+/* Whether a WASI call of the guest failed with ENOMEM because the host ran
+ * out of memory (a buffer for its output, an iovec array, a directory
+ * listing): what the guest did after it (an output without its write, an
+ * abort) is then the host's failure, not the guest's. ENOMEM for the
+ * guest's own memory budget (poll_oneoff's subscriptions) does not count. */
+bool kiln_wasi_out_of_memory(const kiln_wasi *w);
 
 /* ---------------------------------------------------------------- usage */
 

@@ -107,6 +107,7 @@ struct agg {
     size_t nmctr, capmctr;
     uint64_t dropped, flushes, flush_errors, lost_rows;
     bool last_write_failed;
+    int last_write_status;   /* its perr status: 503 when out of memory or the registry is down */
     budget_watch *budgets;    /* thread only */
 };
 
@@ -362,6 +363,7 @@ static bool fold_and_write(agg *a, rec *batch, size_t n) {
     a->flushes++;
     if (!ok) a->flush_errors++;
     a->last_write_failed = !ok;
+    a->last_write_status = ok ? 0 : e.status;
     pthread_mutex_unlock(&a->mlock);
     if (ok) {
         free(a->pending);
@@ -446,6 +448,7 @@ static void count_auto_rollback(agg *a, const char *module) {
 }
 
 static void log_skipped(server *s, const probation *p, const char *why) {
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         char v[24];
@@ -455,7 +458,7 @@ static void log_skipped(server *s, const probation *p, const char *why) {
         cJSON_AddStringToObject(f, "actor", "kiln");
         cJSON_AddStringToObject(f, "reason", why);
     }
-    server_log(s, "auto-rollback-skipped", f);
+    server_log(s, "auto-rollback-skipped", f, fmark);
 }
 
 static void do_rollback(agg *a, const probation *p, const char *slow) {
@@ -520,6 +523,7 @@ static void do_regression(agg *a, const probation *p) {
              p->reg_cpu_n ? (double)p->reg_cpu_ns / (double)p->reg_cpu_n / 1e6 : 0,
              base.cpu_samples ? (double)base.cpu_ns / (double)base.cpu_samples / 1e6 : 0, p->threshold * 100);
     reg_add_event(a->s->reg, p->module, "kiln", "cost-regression", p->baseline, p->version, reason, &e);
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         char v[24];
@@ -529,7 +533,7 @@ static void do_regression(agg *a, const probation *p) {
         cJSON_AddStringToObject(f, "actor", "kiln");
         cJSON_AddStringToObject(f, "reason", reason);
     }
-    server_log(a->s, "regression", f);
+    server_log(a->s, "regression", f, fmark);
     server_notify(a->s, "regression", p->module, p->baseline, p->version, reason);
 }
 
@@ -862,8 +866,9 @@ bool agg_flush(agg *a, perr *e) {
     pthread_mutex_unlock(&a->lock);
     pthread_mutex_lock(&a->mlock);
     bool failed = a->last_write_failed;
+    int status = a->last_write_status == 503 ? 503 : 500;
     pthread_mutex_unlock(&a->mlock);
-    if (failed) return perr_set(e, 500, "usage could not be written to the registry (will retry)");
+    if (failed) return perr_set(e, status, "usage could not be written to the registry (will retry)");
     return true;
 }
 

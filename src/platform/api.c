@@ -155,10 +155,15 @@ static bool deploy_config(server *s, const http_request *rq, const char *name, r
         if (hl >= 1 && h[hl - 1] == '=') n--;
         if (hl >= 2 && h[hl - 2] == '=') n--;
     }
-    cJSON *cfg = n >= 0 ? cJSON_ParseWithLength((const char *)raw, (size_t)n) : NULL;
+    unsigned mark = pjson_mark();
+    cJSON *cfg = n >= 0 ? pjson_checked(cJSON_ParseWithLength((const char *)raw, (size_t)n), mark) : NULL;
     memset(raw, 0, hl / 4 * 3 + 4);
     free(raw);
     perr e = {0};
+    if (pjson_failed_since(mark)) {
+        reply_error(r, 503, "out of memory reading X-Kiln-Config: try again");
+        return false;
+    }
     if (!cfg) {
         reply_error(r, 400, "X-Kiln-Config must be base64 of a JSON object {\"env\":{...},\"secrets\":{...}}");
         return false;
@@ -171,6 +176,7 @@ static bool deploy_config(server *s, const http_request *rq, const char *name, r
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(cfg, "env");
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, "secrets");
     bool ok = true;
+    mark = pjson_mark(); /* the names' array must be whole: they are stored */
     if (env && cJSON_GetArraySize(env)) ok = (c->env_json = cJSON_PrintUnformatted(env)) != NULL;
     if (ok && sec && cJSON_GetArraySize(sec)) {
         cJSON *names = cJSON_CreateArray();
@@ -180,14 +186,15 @@ static bool deploy_config(server *s, const http_request *rq, const char *name, r
         cJSON_Delete(names);
         char *plain = cJSON_PrintUnformatted(sec);
         size_t sl = 0;
-        ok = c->names_json && plain &&
+        ok = c->names_json && plain && !pjson_failed_since(mark) &&
              vconfig_seal(s->secrets_key, name, (const uint8_t *)plain, strlen(plain), &c->sealed, &sl);
         if (plain) { memset(plain, 0, strlen(plain)); free(plain); }
         d->sealed = c->sealed;
         d->sealed_len = sl;
     }
     cJSON_Delete(cfg);
-    if (!ok) { reply_error(r, 500, "cannot store the configuration (out of memory, or libcrypto failed)"); return false; }
+    /* libcrypto fails only for memory here: 503 either way, retry. */
+    if (!ok) { reply_error(r, 503, "cannot store the configuration (out of memory, or libcrypto failed)"); return false; }
     d->has_config = true;
     d->env_json = c->env_json;
     d->secret_names_json = c->names_json;
@@ -231,8 +238,8 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
         return;
     }
     char digest[SHA256_HEX_LEN + 1];
-    if (!sha256_hex(rq->body, rq->body_len, digest)) {
-        reply_error(r, 500, "cannot compute sha256");
+    if (!sha256_hex(rq->body, rq->body_len, digest)) { /* libcrypto: out of memory */
+        reply_error(r, 503, "cannot compute sha256 (out of memory?): try again");
         return;
     }
     d.digest = digest;
@@ -266,6 +273,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
             reply_error(r, e.status, "%s", e.message);
         } else {
             reply_error(r, kiln_error_kind_of(why.code)->http_status, "%s", why.message);
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "module", name);
@@ -273,7 +281,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
                 cJSON_AddStringToObject(f, "error", why.message);
                 cJSON_AddStringToObject(f, "kind", kiln_error_code_name(why.code));
             }
-            server_log(s, "deploy-refused", f);
+            server_log(s, "deploy-refused", f, fmark);
         }
         metrics_admin(s->metrics, name, "deploy", false);
         return;
@@ -293,7 +301,7 @@ static void deploy_with(server *s, const http_request *rq, const char *name, htt
     mc_release(s->cache, en);
     server_log_change(s, "deploy", name, actor, d.reason ? d.reason : d.message, out);
     delivery_after_deploy(s, rq, name, actor, out);
-    reply_json(r, 201, out);
+    reply_json_done(r, 201, out); /* out was whole before the commit (reg_add_version) */
 }
 
 /* ---------------------------------------------------------------- alias changes */
@@ -334,8 +342,8 @@ static bool json_types_ok(cJSON *o, http_reply *r) {
 
 static void alias_op(server *s, const http_request *rq, const char *name, const char *op, http_reply *r) {
     cJSON *body = NULL;
+    if (!http_body_json(rq, &body, r)) return;
     if (rq->body_len) {
-        body = cJSON_ParseWithLength((const char *)rq->body, rq->body_len);
         if (!body || !cJSON_IsObject(body)) {
             cJSON_Delete(body);
             reply_error(r, 400, "the request body must be a JSON object");
@@ -380,7 +388,7 @@ static void alias_op(server *s, const http_request *rq, const char *name, const 
     metrics_admin(s->metrics, name, op, ok);
     if (ok) server_log_change(s, op, name, actor, reason, res);
     if (ok) delivery_after_alias(s, name, op, res);
-    if (ok) reply_json(r, 200, res);
+    if (ok) reply_json_done(r, 200, res); /* res was whole before the commit (registry.c) */
     else reply_error(r, e.status, "%s", e.message);
 out:
     cJSON_Delete(body);
@@ -430,7 +438,7 @@ static bool logs_args(const http_request *rq, logs_filter *f, http_reply *r) {
 
 static void listing(http_reply *r, cJSON *list, const perr *e) {
     if (list) reply_json(r, 200, list);
-    else reply_error(r, e->status ? e->status : 500, "%s", e->message[0] ? e->message : "out of memory");
+    else reply_error(r, e->status ? e->status : 503, "%s", e->message[0] ? e->message : "out of memory");
 }
 
 void api_handle(server *s, const http_request *rq, const char *path, http_reply *r) {
@@ -447,7 +455,8 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         if (!post && strcmp(rq->method, "DELETE")) { method_not_allowed(r, rq->method, "GET, POST, DELETE"); return; }
         char actor[129];
         actor_of(rq, actor);
-        cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+        cJSON *body;
+        if (!http_body_json(rq, &body, r)) return;
         const cJSON *pf = cJSON_GetObjectItem(body, "prefix"), *m = cJSON_GetObjectItem(body, "module");
         bool ok;
         if (!cJSON_IsString(pf) || (post && !cJSON_IsString(m))) {
@@ -458,14 +467,17 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
         ok = post ? reg_route_add(s->reg, pf->valuestring, m->valuestring, actor, &e)
                   : reg_route_rm(s->reg, pf->valuestring, actor, &e);
         if (ok) {
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 cJSON_AddStringToObject(f, "prefix", pf->valuestring);
                 if (post) cJSON_AddStringToObject(f, "module", m->valuestring);
                 cJSON_AddStringToObject(f, "actor", actor);
             }
-            server_log(s, post ? "route-add" : "route-rm", f);
-            listing(r, reg_routes(s->reg, &e), &e);
+            server_log(s, post ? "route-add" : "route-rm", f, fmark);
+            /* The change is made: answered with the routes, or not at all. */
+            unsigned mark = pjson_mark();
+            reply_json_done(r, 200, pjson_checked(reg_routes(s->reg, &e), mark));
         } else {
             reply_error(r, e.status, "%s", e.message);
         }
@@ -548,7 +560,7 @@ void api_handle(server *s, const http_request *rq, const char *path, http_reply 
             cJSON *reports = reg_traps(s->reg, name, limit, sub[0] == 'e', &e);
             if (!reports) { listing(r, NULL, &e); return; }
             cJSON *g = trap_groups(reports);
-            if (!g) perr_set(&e, 500, "out of memory");
+            if (!g) perr_set(&e, 503, "out of memory");
             listing(r, g, &e);
             return;
         }

@@ -61,6 +61,7 @@ static void announce(server *s, const char *module, const char *currency, double
     perr e = {0};
     if (!reg_add_event(s->reg, module, "kiln", "budget-breach", 0, 0, reason, &e))
         fprintf(stderr, "kiln serve: budget breach of %s not recorded in its history: %s\n", module, e.message);
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         cJSON_AddStringToObject(f, "module", module);
@@ -77,7 +78,7 @@ static void announce(server *s, const char *module, const char *currency, double
         cJSON_DeleteItemFromObject(extra, "actor");
         cJSON_DeleteItemFromObject(extra, "reason");
     }
-    server_log(s, "budget-breach", f);
+    server_log(s, "budget-breach", f, fmark);
     server_notify_with(s, "budget-breach", module, 0, 0, reason, extra);
     cJSON_Delete(extra);
 }

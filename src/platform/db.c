@@ -30,6 +30,8 @@ struct db {
     char *target;
     int64_t changes;
     bool relaxed;          /* SQLite: synchronous=NORMAL until the commit */
+    bool nomem;            /* the last failure was out of memory (a bind's copy, a statement's text) */
+    sqlite3_stmt *rollback;/* SQLite: ROLLBACK, prepared at open: undoing a change must not need memory */
     bool down;             /* PostgreSQL: the last failure was the connection */
     int64_t next_reconnect_ms;
     char err[512];
@@ -50,6 +52,7 @@ struct db_stmt {
     unsigned char *blob; /* the last bytea decoded */
     size_t blob_len;
     int blob_row, blob_col;
+    bool bind_failed;    /* a parameter could not be copied: the statement must not run without it */
 };
 
 static int64_t now_ms(void) {
@@ -135,11 +138,17 @@ db *db_open(const char *target, perr *e) {
         db_close(d);
         return NULL;
     }
+    if (sqlite3_prepare_v2(d->lite, "ROLLBACK", -1, &d->rollback, NULL) != SQLITE_OK) {
+        db_fail(d, e, "prepare");
+        db_close(d);
+        return NULL;
+    }
     return d;
 }
 
 void db_close(db *d) {
     if (!d) return;
+    sqlite3_finalize(d->rollback);
     if (d->lite) sqlite3_close(d->lite);
     if (d->pg) PQfinish(d->pg);
     free(d->target);
@@ -151,9 +160,15 @@ const char *db_errmsg(db *d) {
     return d->err[0] ? d->err : "unknown error";
 }
 
-int db_errstatus(db *d) { return d->dialect == DB_POSTGRES && d->down ? 503 : 500; }
+/* Out of memory, in kiln (a bind) or in SQLite: 503, retry later. */
+static bool db_nomem(db *d) {
+    return d->nomem || (d->dialect == DB_SQLITE && (sqlite3_errcode(d->lite) & 0xff) == SQLITE_NOMEM);
+}
+
+int db_errstatus(db *d) { return (d->dialect == DB_POSTGRES && d->down) || db_nomem(d) ? 503 : 500; }
 
 bool db_fail(db *d, perr *e, const char *what) {
+    if (db_nomem(d)) return perr_set(e, 503, "registry: %s: out of memory", what);
     if (db_errstatus(d) == 503)
         return perr_set(e, 503, "registry unavailable (PostgreSQL): %s: %s; this node serves the versions it has "
                                 "cached, changes are refused until it returns", what, db_errmsg(d));
@@ -161,10 +176,12 @@ bool db_fail(db *d, perr *e, const char *what) {
 }
 
 bool db_exec(db *d, const char *sql, perr *e) {
+    d->nomem = false;
     if (d->dialect == DB_SQLITE) {
         char *msg = NULL;
-        if (sqlite3_exec(d->lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
-            perr_set(e, 500, "registry: %s", msg ? msg : sqlite3_errmsg(d->lite));
+        int rc = sqlite3_exec(d->lite, sql, NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            perr_set(e, (rc & 0xff) == SQLITE_NOMEM ? 503 : 500, "registry: %s", msg ? msg : sqlite3_errmsg(d->lite));
             sqlite3_free(msg);
             return false;
         }
@@ -179,13 +196,24 @@ bool db_exec(db *d, const char *sql, perr *e) {
     return ok || db_fail(d, e, "exec");
 }
 
+static bool sqlite_rollback(db *d);
+
 bool db_begin(db *d, bool durable, perr *e) {
     if (d->dialect == DB_SQLITE) {
-        d->relaxed = !durable;
+        /* What a failed ROLLBACK or PRAGMA (out of memory) left behind is
+         * put right before the next change, or the change is refused: it
+         * must neither join an abandoned transaction nor commit without the
+         * fsync it is owed. */
+        if (!sqlite3_get_autocommit(d->lite) && !sqlite_rollback(d))
+            return perr_set(e, 503, "registry: a failed change could not be rolled back yet (out of memory?)");
+        if (d->relaxed && durable && !db_exec(d, "PRAGMA synchronous=FULL;", e)) return false;
         /* Usage is not worth an fsync per flush: in WAL mode NORMAL keeps
          * every commit safe from a crash of kiln and loses at most the last
          * flushes on a power cut, and the next FULL commit syncs them. */
-        return db_exec(d, durable ? "BEGIN IMMEDIATE;" : "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;", e);
+        if (!db_exec(d, durable ? "BEGIN IMMEDIATE;" : "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;", e))
+            return false;
+        d->relaxed = !durable;
+        return true;
     }
     char sql[128];
     if (durable) /* one writer of registry changes at a time, cluster-wide, as SQLite's BEGIN IMMEDIATE */
@@ -197,11 +225,20 @@ bool db_begin(db *d, bool durable, perr *e) {
     return false;
 }
 
+/* Back to synchronous=FULL after a relaxed transaction; should the pragma
+ * fail, relaxed stays set and the next durable begin tries again. */
 static void relax_end(db *d) {
-    if (d->dialect == DB_SQLITE && d->relaxed) {
-        d->relaxed = false;
-        db_exec(d, "PRAGMA synchronous=FULL;", NULL);
-    }
+    if (d->dialect == DB_SQLITE && d->relaxed && db_exec(d, "PRAGMA synchronous=FULL;", NULL)) d->relaxed = false;
+}
+
+/* The prepared ROLLBACK (SQLite): true when no transaction is open after it.
+ * SQLite may have rolled back by itself (it does on out of memory inside a
+ * change); then there is nothing to do. */
+static bool sqlite_rollback(db *d) {
+    if (sqlite3_get_autocommit(d->lite)) return true;
+    sqlite3_step(d->rollback);
+    sqlite3_reset(d->rollback);
+    return sqlite3_get_autocommit(d->lite) != 0;
 }
 
 bool db_commit(db *d, perr *e) {
@@ -212,9 +249,13 @@ bool db_commit(db *d, perr *e) {
 }
 
 void db_rollback(db *d) {
-    if (d->dialect == DB_POSTGRES && PQstatus(d->pg) != CONNECTION_OK) return; /* nothing is open */
+    if (d->dialect == DB_SQLITE) {
+        sqlite_rollback(d); /* if it fails, db_begin tries again before the next change */
+        relax_end(d);
+        return;
+    }
+    if (PQstatus(d->pg) != CONNECTION_OK) return; /* nothing is open */
     db_exec(d, "ROLLBACK;", NULL);
-    relax_end(d);
 }
 
 int64_t db_changes(db *d) { return d->dialect == DB_SQLITE ? sqlite3_changes(d->lite) : d->changes; }
@@ -276,8 +317,9 @@ static char *pg_sql(const char *sql, int *nparams) {
 }
 
 db_stmt *db_prepare(db *d, const char *sql, perr *e) {
+    d->nomem = false;
     db_stmt *s = calloc(1, sizeof *s);
-    if (!s) { perr_set(e, 503, "out of memory"); return NULL; }
+    if (!s) { d->nomem = true; perr_set(e, 503, "registry: prepare: out of memory"); return NULL; }
     s->d = d;
     if (d->dialect == DB_SQLITE) {
         if (sqlite3_prepare_v2(d->lite, sql, -1, &s->lite, NULL) != SQLITE_OK) {
@@ -288,7 +330,8 @@ db_stmt *db_prepare(db *d, const char *sql, perr *e) {
         return s;
     }
     if (!(s->sql = pg_sql(sql, &s->nparams)) || s->nparams > MAX_PARAMS) {
-        perr_set(e, 500, "registry: prepare: %s", s->sql ? "too many parameters" : "out of memory");
+        d->nomem = !s->sql;
+        perr_set(e, s->sql ? 500 : 503, "registry: prepare: %s", s->sql ? "too many parameters" : "out of memory");
         free(s->sql);
         free(s);
         return NULL;
@@ -297,7 +340,9 @@ db_stmt *db_prepare(db *d, const char *sql, perr *e) {
     return s;
 }
 
-static void pg_set(db_stmt *s, int i, unsigned type, char *val, int len, int fmt) {
+/* val NULL with want: its copy failed. */
+static void pg_set(db_stmt *s, int i, unsigned type, char *val, int len, int fmt, bool want) {
+    if (want && !val) s->bind_failed = true;
     if (i < 1 || i > s->nparams) { free(val); return; }
     free(s->vals[i - 1]);
     s->vals[i - 1] = val;
@@ -306,41 +351,49 @@ static void pg_set(db_stmt *s, int i, unsigned type, char *val, int len, int fmt
     s->fmts[i - 1] = fmt;
 }
 
+/* A SQLite bind that fails (out of memory copying the value) leaves the
+ * parameter NULL: the statement would then look up nothing or store NULL. */
+static void lite_bound(db_stmt *s, int rc) {
+    if (rc != SQLITE_OK) s->bind_failed = true;
+}
+
 void db_bind_int64(db_stmt *s, int i, int64_t v) {
-    if (s->lite) { sqlite3_bind_int64(s->lite, i, v); return; }
+    if (s->lite) { lite_bound(s, sqlite3_bind_int64(s->lite, i, v)); return; }
     char buf[24];
     snprintf(buf, sizeof buf, "%lld", (long long)v);
-    pg_set(s, i, OID_INT8, strdup(buf), 0, 0);
+    pg_set(s, i, OID_INT8, strdup(buf), 0, 0, true);
 }
 
 void db_bind_int(db_stmt *s, int i, int v) { db_bind_int64(s, i, v); }
 
 void db_bind_double(db_stmt *s, int i, double v) {
-    if (s->lite) { sqlite3_bind_double(s->lite, i, v); return; }
+    if (s->lite) { lite_bound(s, sqlite3_bind_double(s->lite, i, v)); return; }
     char buf[40];
     snprintf(buf, sizeof buf, "%.17g", v);
-    pg_set(s, i, OID_FLOAT8, strdup(buf), 0, 0);
+    pg_set(s, i, OID_FLOAT8, strdup(buf), 0, 0, true);
 }
 
 void db_bind_text(db_stmt *s, int i, const char *v) {
     if (!v) { db_bind_null(s, i); return; }
-    if (s->lite) { sqlite3_bind_text(s->lite, i, v, -1, SQLITE_TRANSIENT); return; }
-    pg_set(s, i, OID_TEXT, strdup(v), 0, 0);
+    if (s->lite) { lite_bound(s, sqlite3_bind_text(s->lite, i, v, -1, SQLITE_TRANSIENT)); return; }
+    pg_set(s, i, OID_TEXT, strdup(v), 0, 0, true);
 }
 
 void db_bind_blob(db_stmt *s, int i, const void *p, size_t n) {
-    if (s->lite) { sqlite3_bind_blob(s->lite, i, p, (int)n, SQLITE_TRANSIENT); return; }
+    if (s->lite) { lite_bound(s, sqlite3_bind_blob(s->lite, i, p, (int)n, SQLITE_TRANSIENT)); return; }
     char *c = malloc(n ? n : 1);
     if (c && n) memcpy(c, p, n);
-    pg_set(s, i, OID_BYTEA, c, (int)n, 1);
+    pg_set(s, i, OID_BYTEA, c, (int)n, 1, true);
 }
 
 void db_bind_null(db_stmt *s, int i) {
-    if (s->lite) { sqlite3_bind_null(s->lite, i); return; }
-    pg_set(s, i, 0, NULL, 0, 0);
+    if (s->lite) { lite_bound(s, sqlite3_bind_null(s->lite, i)); return; }
+    pg_set(s, i, 0, NULL, 0, 0, false);
 }
 
 int db_step(db_stmt *s) {
+    s->d->nomem = s->bind_failed;
+    if (s->bind_failed) return DB_ERROR; /* db_fail then says out of memory (503) */
     if (s->lite) {
         int rc = sqlite3_step(s->lite);
         if (rc == SQLITE_ROW) return DB_ROW;

@@ -279,7 +279,7 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     }
     perr e = {0};
     /* Requests answered before this call are in the report. */
-    if (!agg_flush(s->agg, &e)) { reply_error(r, 500, "%s", e.message); return; }
+    if (!agg_flush(s->agg, &e)) { reply_error(r, e.status, "%s", e.message); return; }
     udb_module_ref *mods = NULL, one;
     size_t nm = 0;
     if (name) {
@@ -315,7 +315,7 @@ static void cost_route(server *s, const http_request *rq, const char *name, http
     size_t count = name ? 1 : nm;
     for (size_t i = 0; i < count; i++) {
         cJSON *mj = module_cost(s, name ? &one : &mods[i], since, by_day, version, &e);
-        if (!mj) { cJSON_Delete(top); free(mods); reply_error(r, e.status ? e.status : 500, "%s", e.message); return; }
+        if (!mj) { cJSON_Delete(top); free(mods); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return; }
         cJSON_AddItemToArray(arr, mj);
     }
     free(mods);
@@ -412,7 +412,7 @@ static void dora_route(server *s, const http_request *rq, const char *name, http
     size_t count = name ? 1 : nm;
     for (size_t i = 0; i < count; i++) {
         cJSON *mj = module_dora(s, name ? &one : &mods[i], since, now, &e);
-        if (!mj) { cJSON_Delete(top); free(mods); reply_error(r, e.status ? e.status : 500, "%s", e.message); return; }
+        if (!mj) { cJSON_Delete(top); free(mods); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return; }
         cJSON_AddItemToArray(arr, mj);
     }
     free(mods);
@@ -481,7 +481,8 @@ static void policy_route(server *s, const http_request *rq, const char *name, co
     if (!udb_policy_get(s->reg, mid, &p, &e)) { reply_error(r, e.status, "%s", e.message); return; }
     double dflt = agg_default_threshold(s->agg);
     if (!post) { reply_json(r, 200, policy_json(name, &p, dflt)); return; }
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return;
     if (!cJSON_IsObject(body)) {
         cJSON_Delete(body);
         reply_error(r, 400, "the request body must be a JSON object such as {\"auto_rollback\": \"traps>5%%@100req\"}");
@@ -531,13 +532,15 @@ static void policy_route(server *s, const http_request *rq, const char *name, co
     policy_summary(&p, dflt, summary, sizeof summary);
     reg_add_event(s->reg, name, actor, "policy", 0, 0, summary, &e);
     metrics_admin(s->metrics, name, "policy", true);
-    udb_policy_get(s->reg, mid, &p, &e);
-    reply_json(r, 200, policy_json(name, &p, dflt));
+    /* The change is made: answered with the policy as stored, or not at all. */
+    unsigned mark = pjson_mark();
+    reply_json_done(r, 200, udb_policy_get(s->reg, mid, &p, &e) ? pjson_checked(policy_json(name, &p, dflt), mark) : NULL);
 }
 
 static void mark_failed_route(server *s, const http_request *rq, const char *name, const char *actor,
                               http_reply *r) {
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return;
     cJSON *v = cJSON_GetObjectItem(body, "version");
     int number = 0;
     if (cJSON_IsString(v)) reg_parse_version(v->valuestring, &number);
@@ -559,13 +562,14 @@ static void mark_failed_route(server *s, const http_request *rq, const char *nam
     cJSON_Delete(body);
     metrics_admin(s->metrics, name, "mark-failed", ok);
     if (!ok) { reply_error(r, e.status, "%s", e.message); return; }
+    unsigned mark = pjson_mark();
     cJSON *o = cJSON_CreateObject();
     if (o) {
         cJSON_AddStringToObject(o, "module", name);
         version_str(o, "version", number);
         cJSON_AddBoolToObject(o, "marked_failed", true);
     }
-    reply_json(r, 200, o);
+    reply_json_done(r, 200, pjson_checked(o, mark)); /* the mark is stored: answered so, or not at all */
 }
 
 /* ---------------------------------------------------------------- routing and hooks */
@@ -672,7 +676,10 @@ bool delivery_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
     perr e = {0};
     udb_module_ref *mods = NULL;
     size_t nm = 0;
-    if (!udb_modules(s->reg, &mods, &nm, &e)) return true; /* the registry's trouble: no gauges this time */
+    /* A shared registry that does not answer: no gauges this time. Any
+     * other failure (out of memory) fails the scrape rather than show a
+     * gauge as 0 or drop it (server_registry_down). */
+    if (!udb_modules(s->reg, &mods, &nm, &e)) return server_registry_down(s);
     const kiln_prices *p = agg_prices(s->agg);
     const char *cur = p->currency[0] ? p->currency : "USD";
     bool ok = metrics_appendf(buf, len, cap,
@@ -684,8 +691,10 @@ bool delivery_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
         int64_t mid;
         udb_flag *flags = NULL;
         size_t nf = 0;
-        if (!udb_module(s->reg, mods[i].name, &mid, &live, NULL, &e) || !udb_regressions(s->reg, mid, &flags, &nf, &e))
+        if (!udb_module(s->reg, mods[i].name, &mid, &live, NULL, &e) || !udb_regressions(s->reg, mid, &flags, &nf, &e)) {
+            ok = server_registry_down(s);
             continue;
+        }
         for (size_t k = 0; k < nf; k++)
             if (flags[k].version == live) {
                 ok = metrics_appendf(buf, len, cap, "kiln_cost_regression{module=\"%s\",version=\"v%d\",baseline=\"v%d\"} 1\n",
@@ -701,8 +710,11 @@ bool delivery_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
     struct { double cost; udb_policy pol; } *info = calloc(nm ? nm : 1, sizeof *info);
     if (!info) { free(mods); return false; }
     for (size_t i = 0; ok && i < nm; i++) {
-        udb_cost_since(s->reg, mods[i].id, day_ago, &info[i].cost, &e);
-        if (!udb_policy_get(s->reg, mods[i].id, &info[i].pol, &e)) memset(&info[i].pol, 0, sizeof info[i].pol);
+        if (!udb_cost_since(s->reg, mods[i].id, day_ago, &info[i].cost, &e) && !(ok = server_registry_down(s))) break;
+        if (!udb_policy_get(s->reg, mods[i].id, &info[i].pol, &e)) {
+            if (!(ok = server_registry_down(s))) break;
+            memset(&info[i].pol, 0, sizeof info[i].pol);
+        }
         ok = metrics_appendf(buf, len, cap, "kiln_cost_last_24h{module=\"%s\",currency=\"%s\"} %.9g\n", mods[i].name,
                              cur, info[i].cost);
     }

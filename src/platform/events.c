@@ -70,11 +70,27 @@ static void put_value(line *l, const char *v) {
     puts_(l, "\"");
 }
 
-void server_log(server *s, const char *event, cJSON *fields) {
+/* The line of an event whose own line could not be built: no allocation. */
+static void write_fallback(server *s, const char *when, const char *event) {
+    char buf[256];
+    int n = s->cfg.log_json
+                ? snprintf(buf, sizeof buf, "{\"time\":\"%s\",\"event\":\"%.100s\",\"incomplete\":\"out of memory\"}\n",
+                           when, event)
+                : snprintf(buf, sizeof buf, "%s %.100s incomplete=\"out of memory\"\n", when, event);
+    if (n <= 0) return;
+    pthread_mutex_lock(&log_lock);
+    fwrite(buf, 1, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&log_lock);
+}
+
+void server_log(server *s, const char *event, cJSON *fields, unsigned mark) {
     char when[32];
     now_iso(when);
     line l = {0};
+    bool incomplete = pjson_failed_since(mark);
     if (s->cfg.log_json) {
+        unsigned omark = pjson_mark(); /* the line's own tree */
         cJSON *o = cJSON_CreateObject();
         if (o) {
             cJSON_AddStringToObject(o, "time", when);
@@ -85,8 +101,9 @@ void server_log(server *s, const char *event, cJSON *fields) {
                 cJSON_AddItemToObject(o, f->string, cJSON_Duplicate(f, true));
                 f = next;
             }
+            if (incomplete) cJSON_AddStringToObject(o, "incomplete", "out of memory");
         }
-        char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+        char *text = o && !pjson_failed_since(omark) ? cJSON_PrintUnformatted(o) : NULL;
         cJSON_Delete(o);
         if (text) { puts_(&l, text); free(text); }
         else l.oom = true;
@@ -106,9 +123,10 @@ void server_log(server *s, const char *event, cJSON *fields) {
             puts_(&l, "=");
             put_value(&l, v);
         }
+        if (incomplete) puts_(&l, " incomplete=\"out of memory\"");
     }
     cJSON_Delete(fields);
-    if (l.oom || !l.p) { free(l.p); return; }
+    if (l.oom || !l.p) { free(l.p); write_fallback(s, when, event); return; }
     puts_(&l, "\n");
     pthread_mutex_lock(&log_lock);
     fwrite(l.p, 1, l.len, stdout);
@@ -124,8 +142,8 @@ static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *
 
 void server_log_change(server *s, const char *event, const char *module, const char *actor, const char *reason,
                        const cJSON *res) {
-    cJSON *f = cJSON_CreateObject();
-    if (!f) return;
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
+    cJSON *f = cJSON_CreateObject(); /* NULL: the line says incomplete */
     cJSON_AddStringToObject(f, "module", module);
     if (!strcmp(event, "deploy")) {
         /* reg_add_version's answer: version, digest, promoted, previous_live */
@@ -146,5 +164,5 @@ void server_log_change(server *s, const char *event, const char *module, const c
     }
     if (actor && *actor) cJSON_AddStringToObject(f, "actor", actor);
     if (reason && *reason) cJSON_AddStringToObject(f, "reason", reason);
-    server_log(s, event, f);
+    server_log(s, event, f, fmark);
 }

@@ -60,27 +60,29 @@ void reply_add_header(http_reply *r, const char *name, const char *value) {
     if (r->nheaders == r->capheaders) {
         size_t nc = r->capheaders ? r->capheaders * 2 : 8;
         wagi_kv *nh = realloc(r->headers, nc * sizeof *nh);
-        if (!nh) return;
+        if (!nh) { r->lost_header = true; return; }
         r->headers = nh;
         r->capheaders = nc;
     }
     char *n = strdup(name), *v = strdup(value);
-    if (!n || !v) { free(n); free(v); return; }
+    if (!n || !v) { free(n); free(v); r->lost_header = true; return; }
     r->headers[r->nheaders++] = (wagi_kv){n, v};
 }
 
-void reply_json(http_reply *r, int status, cJSON *tree) {
+void reply_begin(http_reply *r) { r->json_mark = pjson_mark(); }
+
+/* The body becomes text (JSON, taken), or out of memory's 503 when text is
+ * NULL. */
+static void reply_text(http_reply *r, int status, char *text) {
     free(r->body);
     r->body = NULL;
     r->body_len = 0;
     r->status = status;
     r->content_type = "application/json";
-    char *text = tree ? cJSON_PrintUnformatted(tree) : NULL;
-    cJSON_Delete(tree);
     if (!text) {
-        r->status = 500;
-        text = strdup("{\"error\":\"out of memory\"}");
-        if (!text) return;
+        r->status = 503;
+        text = strdup("{\"error\":\"out of memory\",\"status\":503}");
+        if (!text) return; /* an empty 503 */
     }
     size_t n = strlen(text);
     /* A trailing newline: curl output and shell pipelines read better. */
@@ -90,26 +92,67 @@ void reply_json(http_reply *r, int status, cJSON *tree) {
     r->body_len = n;
 }
 
+void reply_json(http_reply *r, int status, cJSON *tree) {
+    bool whole = tree && !pjson_failed_since(r->json_mark);
+    char *text = whole ? cJSON_PrintUnformatted(tree) : NULL;
+    cJSON_Delete(tree);
+    reply_text(r, status, text);
+}
+
+void reply_json_done(http_reply *r, int status, cJSON *tree) {
+    char *text = tree ? cJSON_PrintUnformatted(tree) : NULL;
+    cJSON_Delete(tree);
+    reply_text(r, status, text);
+    r->drop = !text;
+    r->done = true;
+}
+
+bool http_body_json(const http_request *rq, cJSON **out, http_reply *r) {
+    *out = NULL;
+    if (!rq->body_len) return true;
+    unsigned mark = pjson_mark();
+    *out = pjson_checked(cJSON_ParseWithLength((const char *)rq->body, rq->body_len), mark);
+    if (!pjson_failed_since(mark)) return true;
+    reply_error(r, 503, "out of memory reading the request body: try again");
+    return false;
+}
+
 void reply_error(http_reply *r, int status, const char *fmt, ...) {
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Its own mark: an error's few members are whole or not sent. */
+    unsigned mark = pjson_mark();
     cJSON *o = cJSON_CreateObject();
     if (o) {
         cJSON_AddStringToObject(o, "error", msg);
         cJSON_AddNumberToObject(o, "status", status);
         if (r->request_id[0]) cJSON_AddStringToObject(o, "request_id", r->request_id);
     }
-    reply_json(r, status, o);
-    r->status = status;
+    char *text = o && !pjson_failed_since(mark) ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    reply_text(r, status, text);
 }
 
 static void reply_free(http_reply *r) {
     free(r->body);
     for (size_t i = 0; i < r->nheaders; i++) { free(r->headers[i].name); free(r->headers[i].value); }
     free(r->headers);
+}
+
+/* A reply that lost a header (a guest's Location, the UI's
+ * Content-Security-Policy) is not sent as it is: 503 instead, or, for a
+ * change already made, no answer (reply_json_done). */
+static void reply_check_headers(http_reply *r) {
+    if (!r->lost_header || r->drop) return;
+    if (r->done) { r->drop = true; return; }
+    r->usage.server_fault = true;
+    for (size_t i = 0; i < r->nheaders; i++) { free(r->headers[i].name); free(r->headers[i].value); }
+    r->nheaders = 0;
+    r->lost_header = false;
+    reply_text(r, 503, NULL);
 }
 
 /* ---------------------------------------------------------------- request accessors */
@@ -152,6 +195,12 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 size_t http_headers(const http_request *rq, wagi_kv **out) {
     hdr_list l = {0};
     MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, collect_header, &l);
+    if (l.oom) { /* a guest must not see some of the headers as all of them */
+        for (size_t i = 0; i < l.n; i++) { free(l.v[i].name); free(l.v[i].value); }
+        free(l.v);
+        *out = NULL;
+        return SIZE_MAX;
+    }
     *out = l.v;
     return l.n;
 }
@@ -223,8 +272,13 @@ static const char *route(server *s, const http_request *rq, http_reply *out, cha
     /* kiln route add PREFIX NAME: PREFIX[/rest] is /run/NAME[/rest]. */
     char module[72];
     size_t plen;
-    if (reg_route_match(s->reg, p, module, &plen) &&
-        snprintf(rest_buf, rest_size, "%s%s", module, p + plen) < (int)rest_size)
+    perr e = {0};
+    int m = reg_route_match(s->reg, p, module, &plen, &e);
+    if (m < 0) {
+        reply_error(out, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory");
+        return NULL;
+    }
+    if (m > 0 && snprintf(rest_buf, rest_size, "%s%s", module, p + plen) < (int)rest_size)
         return rest_buf;
     reply_error(out, 404, "no route for %s: kiln serves /run/NAME/..., the routes of kiln route ls, /api/v1/..., "
                           "/ui, /healthz and /metrics",
@@ -307,6 +361,12 @@ static void job_start(server *s, struct MHD_Connection *c, request_ctx *ctx, con
     snprintf(hj->rest, sizeof hj->rest, "%s", rest);
     http_request copy = *rq;
     copy.nheaders = http_headers(rq, &hj->headers);
+    if (copy.nheaders == SIZE_MAX) {
+        free(hj);
+        reply_error(r, 503, "out of memory: try again");
+        reply_add_header(r, "Retry-After", "1");
+        return;
+    }
     hj->nheaders = copy.nheaders;
     copy.headers = hj->headers;
     copy.conn = NULL; /* MHD's connection is not read from another thread */
@@ -327,16 +387,46 @@ static void job_start(server *s, struct MHD_Connection *c, request_ctx *ctx, con
 
 /* ---------------------------------------------------------------- MHD callbacks */
 
+/* Whether MHD refusing this header can only mean that it ran out of
+ * memory: it refuses on purpose a value with CR or LF (which keeps a guest
+ * from splitting the response), an empty or malformed name or value, and
+ * the framing headers it manages itself. */
+static bool header_plain(const wagi_kv *h) {
+    static const char *const managed[] = {"Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"};
+    if (!h->name[0] || !h->value[0] || strpbrk(h->name, " \t\r\n:") || strpbrk(h->value, "\r\n")) return false;
+    for (size_t i = 0; i < sizeof managed / sizeof managed[0]; i++)
+        if (!strcasecmp(h->name, managed[i])) return false;
+    return true;
+}
+
+/* Out of memory's 503 when MHD could not make a reply whole: a body that
+ * is not copied and no header of kiln's, so the fewest allocations. */
+static enum MHD_Result send_bare_503(struct MHD_Connection *c) {
+    static const char body[] = "{\"error\":\"out of memory\",\"status\":503}\n";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, 503, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* A response is sent whole (with its Content-Type and every header), or
+ * out of memory's bare 503 instead, or, for a change already made (done),
+ * none: MHD_NO closes the connection. */
 static enum MHD_Result send_reply(struct MHD_Connection *c, http_reply *r) {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"", MHD_RESPMEM_MUST_COPY);
-    if (!resp) return MHD_NO;
-    if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-    /* Guest-supplied headers: MHD refuses ones with CR/LF, which keeps a
-     * guest from splitting the response. */
-    for (size_t i = 0; i < r->nheaders; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
+    bool whole = resp && (!r->content_type || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type));
+    for (size_t i = 0; whole && i < r->nheaders; i++)
+        whole = MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value) || !header_plain(&r->headers[i]);
+    enum MHD_Result ok = whole ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
+    if (resp) MHD_destroy_response(resp);
+    if (!whole && !r->done) {
+        ok = send_bare_503(c);
+        r->status = 503;
+        r->usage.server_fault = true;
+    }
     return ok;
 }
 
@@ -448,6 +538,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         } else {
             return MHD_YES;
         }
+        reply_check_headers(&r);
         enum MHD_Result res = send_reply(c, &r);
         reply_free(&r);
         return res;
@@ -500,6 +591,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .body_len = ctx->len, .conn = c, .remote_addr = addr, .start_ns = ctx->start_ns,
         };
         char rest_buf[72 + 4096];
+        reply_begin(rp);
         const char *rest = route(s, &rq, rp, rest_buf, sizeof rest_buf);
         if (rest) {
             job_start(s, c, ctx, &rq, rest, rp);
@@ -507,7 +599,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
     }
     uint64_t before_send = plat_now_ns();
-    enum MHD_Result res = send_reply(c, rp);
+    reply_check_headers(rp);
+    enum MHD_Result res = rp->drop ? MHD_NO : send_reply(c, rp);
     if (rp->has_usage) {
         uint64_t end = plat_now_ns();
         usage_record *u = &rp->usage;

@@ -49,12 +49,13 @@ static bool report_admitted(server *s, const reg_target *t) {
     uint64_t dropped = 0;
     bool ok = trapcap_admit(s->trapcap, t->module_id, plat_now_ns() / 1000000u, &dropped);
     if (dropped) {
+        unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
         cJSON *f = cJSON_CreateObject();
         if (f) {
             cJSON_AddNumberToObject(f, "module_id", (double)t->module_id);
             cJSON_AddNumberToObject(f, "not_stored", (double)dropped);
         }
-        server_log(s, "trap-reports-dropped", f);
+        server_log(s, "trap-reports-dropped", f, fmark);
     }
     return ok;
 }
@@ -69,9 +70,13 @@ static void trap_reply(server *s, http_reply *out, const reg_target *t, mc_entry
         char *json = diag_format_trap_json(trap, syms, &opts);
         perr e = {0};
         /* The report is stored before the answer goes out, so `kiln traps`
-         * run right after a failed request already lists it. */
-        reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
-                     err_len, &e);
+         * run right after a failed request already lists it. It is stored
+         * whole or not at all (counted): a row without its backtrace, out
+         * of memory, would pass for the whole story. */
+        if (!report || !json ||
+            !reg_add_trap(s->reg, t, out->request_id, kiln_trap_kind_message(trap->kind), msg, report, json, err_text,
+                          err_len, &e))
+            atomic_fetch_add(&s->reports_lost, 1);
         free(report);
         free(json);
     }
@@ -87,17 +92,20 @@ static void failure_record(server *s, const reg_target *t, http_reply *out, cons
     if (!report_admitted(s, t)) return;
     const char *msg = out->body ? out->body : "";
     /* reply_error's body is {"error":"...",...}: keep the message itself. */
+    unsigned mark = pjson_mark();
     cJSON *j = out->body ? cJSON_ParseWithLength(out->body, out->body_len) : NULL;
     const cJSON *m = cJSON_GetObjectItem(j, "error");
     if (cJSON_IsString(m)) msg = m->valuestring;
     else if (!j) msg = "the module answered with a 5xx status";
     perr e = {0};
-    reg_add_trap(s->reg, t, out->request_id, kind, msg, NULL, NULL, err_text, err_len, &e);
+    if (pjson_failed_since(mark) || !reg_add_trap(s->reg, t, out->request_id, kind, msg, NULL, NULL, err_text, err_len, &e))
+        atomic_fetch_add(&s->reports_lost, 1); /* whole or not at all, as trap_reply's */
     cJSON_Delete(j);
 }
 
 void invoke_handle(server *s, const http_request *rq, const char *rest, http_reply *out) {
     uint64_t t0 = plat_now_ns();
+    reply_begin(out); /* on this (guest) thread */
     usage_record *u = &out->usage;
     out->has_usage = true;
     server_request_id(s, out->request_id);
@@ -147,6 +155,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     mc_entry *en = mc_get(s->cache, t.digest, &e);
     if (!en) {
         reply_error(out, e.status ? e.status : 500, "%s", e.message);
+        u->server_fault = out->status == 503; /* see the end */
         return;
     }
     uint64_t t1 = plat_now_ns();
@@ -159,6 +168,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     kiln_trap *trap = NULL;
     kiln_error err = {0};
     const char *fail_kind = NULL; /* a 5xx that is not a trap: what it was */
+    bool guest_answered = false;  /* out's status is the guest's (CGI) */
     const uint8_t *ebuf = NULL;
     size_t elen = 0;
 
@@ -183,8 +193,9 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     /* The version's own variables (kiln deploy --env/--secret), after
      * WAGI's, whose names they may not take (vconfig_valid_name). */
     if (!vcache_env(s, name, t.version_id, &env, &e)) {
-        reply_error(out, 500, "%s", e.message);
-        fail_kind = "setup";
+        /* Out of memory is this server's (503), not the version's. */
+        reply_error(out, e.status == 503 ? 503 : 500, "%s", e.message);
+        if (e.status != 503) fail_kind = "setup";
         goto done;
     }
 
@@ -201,10 +212,12 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     server_kiln_limits(s, &t.limits, &kl);
     if (!(w = kiln_wasi_new(&wc, &err)) || !(st = kiln_store_new(s->engine, &kl, NULL)) ||
         !kiln_wasi_attach(w, st, &err)) {
-        /* kiln_store_new says nothing: it fails only for memory. */
-        reply_error(out, err.message[0] ? perr_run_status(err.code) : 503, "cannot set up the guest: %s",
-                    err.message[0] ? err.message : "out of memory");
-        fail_kind = "setup";
+        /* kiln_store_new says nothing: it fails only for memory. Out of
+         * memory (503) is this server's failure, not the version's: not
+         * recorded among its errors. */
+        int http = err.message[0] ? perr_run_status(err.code) : 503;
+        reply_error(out, http, "cannot set up the guest: %s", err.message[0] ? err.message : "out of memory");
+        if (http != 503) fail_kind = "setup";
         goto done;
     }
     /* Metered from here (instantiation included: a module's start function
@@ -281,9 +294,16 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     const uint8_t *obuf = kiln_wasi_output(w, 1, &olen, &truncated);
     ebuf = kiln_wasi_output(w, 2, &elen, NULL);
 
+    if (kiln_wasi_out_of_memory(w)) {
+        /* A WASI call was refused for this server's memory: what the guest
+         * did next (an output without its write, an abort) is not its
+         * answer (503, not recorded as the version's failure). */
+        reply_error(out, 503, "out of memory serving the WASI calls of %s v%d", name, t.number);
+        goto done;
+    }
     if (status == KILN_ERROR) {
         reply_error(out, perr_run_status(err.code), "cannot run %s v%d: %s", name, t.number, err.message);
-        fail_kind = inst ? "error" : "instantiation";
+        if (perr_run_status(err.code) != 503) fail_kind = inst ? "error" : "instantiation"; /* as above */
         goto done;
     }
     if (status == KILN_TRAPPED && trap->kind != KILN_TRAP_EXIT) {
@@ -299,7 +319,10 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         goto done;
     }
     wagi_response resp;
-    if (!wagi_parse_output(obuf, olen, &resp)) {
+    bool parsed = wagi_parse_output(obuf, olen, &resp);
+    if (!parsed && resp.nomem) {
+        reply_error(out, 503, "out of memory reading the response of %s v%d", name, t.number);
+    } else if (!parsed) {
         if (u->exit_code)
             reply_error(out, 500, "%s v%d exited with status %d; %s", name, t.number, u->exit_code, resp.error);
         else
@@ -313,6 +336,7 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
             reply_error(out, 503, "out of memory");
             goto done;
         }
+        guest_answered = true;
         memcpy(out->body, resp.body, resp.body_len);
         out->body_len = resp.body_len;
         out->content_type = NULL;
@@ -338,4 +362,7 @@ done:;
     wagi_strs_free(&env);
     wagi_strs_free(&args);
     mc_release(s->cache, en);
+    /* Every 503 made here is the server's (out of memory, the registry
+     * down); a guest's own Status: 503 is its answer. */
+    u->server_fault = out->status == 503 && !guest_answered;
 }

@@ -51,6 +51,7 @@ struct metrics {
     size_t nadmins, capadmins;
     timing *ring;
     size_t ring_next, ring_count;
+    uint64_t uncounted;   /* counts lost: no memory for a new series */
 };
 
 metrics *metrics_new(void) {
@@ -104,6 +105,7 @@ void metrics_request(metrics *m, const usage_record *u) {
         rc->status = u->status;
     }
     if (rc) rc->count++;
+    else m->uncounted++;
     mod_stats *ms = NULL;
     for (size_t i = 0; i < m->nmods; i++)
         if (!strcmp(m->mods[i].module, mod)) { ms = &m->mods[i]; break; }
@@ -116,6 +118,8 @@ void metrics_request(metrics *m, const usage_record *u) {
         ms->sum += secs;
         ms->count++;
         if (u->trap != KILN_TRAP_NONE) ms->traps++;
+    } else {
+        m->uncounted++;
     }
     m->ring[m->ring_next] = (timing){sat(u->total_ns), sat(u->queue_ns), sat(u->resolve_ns), sat(u->instantiate_ns), sat(u->run_ns),
                                      sat(u->teardown_ns), sat(u->respond_ns)};
@@ -138,6 +142,7 @@ void metrics_admin(metrics *m, const char *module, const char *op, bool ok) {
         ac->ok = ok;
     }
     if (ac) ac->count++;
+    else m->uncounted++;
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -212,6 +217,11 @@ bool metrics_render(metrics *m, char **buf, size_t *len, size_t *cap) {
         if (!strcmp(m->admins[i].op, "deploy") && m->admins[i].ok)
             ok = metrics_appendf(buf, len, cap, "kiln_deploys_total{module=\"%s\"} %llu\n", m->admins[i].module,
                                  (unsigned long long)m->admins[i].count);
+    ok = ok && metrics_appendf(buf, len, cap,
+                               "# HELP kiln_metrics_uncounted_total Counts the metrics above could not add: no "
+                               "memory for a new series (module, version, status or operation).\n"
+                               "# TYPE kiln_metrics_uncounted_total counter\n"
+                               "kiln_metrics_uncounted_total %llu\n", (unsigned long long)m->uncounted);
     pthread_mutex_unlock(&m->lock);
     return ok;
 }
@@ -241,7 +251,7 @@ cJSON *metrics_timings(metrics *m, bool reset) {
     size_t n = m->ring_count;
     timing *copy = n ? malloc(n * sizeof *copy) : NULL;
     if (copy) memcpy(copy, m->ring, n * sizeof *copy); /* order does not matter for percentiles */
-    if (reset) m->ring_next = m->ring_count = 0;
+    if (reset && (copy || !n)) m->ring_next = m->ring_count = 0; /* not when the answer will be 503 */
     pthread_mutex_unlock(&m->lock);
     if (n && !copy) { cJSON_Delete(o); return NULL; }
     cJSON_AddNumberToObject(o, "count", (double)n);

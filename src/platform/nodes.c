@@ -21,3 +21,9 @@ void server_healthz(server *s, http_reply *r) {
     }
     reply_json(r, serves ? 200 : 503, o);
 }
+
+bool server_registry_down(server *s) {
+    reg_health_info h = {0};
+    reg_health(s->reg, &h);
+    return h.shared && !h.registry_reachable;
+}

@@ -15,6 +15,7 @@
 #include "kiln.h"
 #include "platform/db.h"
 
+#include "platform/pjson.h"
 #include "platform/registry.h"
 #include "platform/split.h"
 #include "platform/vconfig.h"
@@ -764,14 +765,17 @@ static bool alias_get(registry *r, int64_t mid, const char *alias, alias_row *a,
 }
 
 /* A running rollout of the module splits live's traffic: its new version
- * and weight go into live's target (and so into the cache). */
-static void rollout_of(registry *r, int64_t mid, reg_target *t) {
+ * and weight go into live's target (and so into the cache). False (e) when
+ * the registry cannot say: live's target is not resolved (nor cached)
+ * without its rollout. */
+static bool rollout_of(registry *r, int64_t mid, reg_target *t, perr *e) {
     t->rollout_to = 0;
     t->rollout_bp = 0;
-    db_stmt *st = prep(r, "SELECT to_version, steps, step FROM rollouts WHERE module_id=? AND state='running'", NULL);
-    if (!st) return;
+    db_stmt *st = prep(r, "SELECT to_version, steps, step FROM rollouts WHERE module_id=? AND state='running'", e);
+    if (!st) return false;
     db_bind_int64(st, 1, mid);
-    if (db_step(st) == DB_ROW) {
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
         int steps[SPLIT_MAX_STEPS], n;
         char why[128];
         int i = db_column_int(st, 2);
@@ -781,6 +785,7 @@ static void rollout_of(registry *r, int64_t mid, reg_target *t) {
         }
     }
     db_finalize(st);
+    return rc == DB_ROW || rc == DB_DONE || reg_fail(r, e, "rollout lookup");
 }
 
 bool reg_resolve(registry *r, const char *module, const char *selector, reg_target *out, perr *e) {
@@ -813,8 +818,7 @@ bool reg_resolve(registry *r, const char *module, const char *selector, reg_targ
     if (rc == DB_ROW) {
         load_target(r, st, out);
         out->module_id = mid;
-        ok = true;
-        if (!strcmp(selector, "live")) rollout_of(r, mid, out);
+        ok = strcmp(selector, "live") || rollout_of(r, mid, out, e);
     } else if (rc == DB_DONE) {
         if (!strcmp(selector, "live"))
             perr_set(e, 404, "module '%s' has no live version yet: promote one (kiln promote %s VERSION)", module,
@@ -925,10 +929,14 @@ static bool alias_write(registry *r, int64_t mid, const char *alias, int64_t ver
     return ok || reg_fail(r, e, "rollout update");
 }
 
+/* A change's answer, built before its commit and whole (pjson.h), or NULL
+ * (e: out of memory) and the change is rolled back: once committed, a
+ * change must not be answered as failed. */
 static cJSON *change_json(const char *module, const char *alias, const char *action, int from, int to, bool changed,
-                          bool pinned) {
+                          bool pinned, perr *e) {
+    unsigned mark = pjson_mark();
     cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
+    if (!o) { perr_set(e, 503, "out of memory"); return NULL; }
     char buf[24];
     cJSON_AddStringToObject(o, "module", module);
     cJSON_AddStringToObject(o, "alias", alias);
@@ -939,6 +947,7 @@ static cJSON *change_json(const char *module, const char *alias, const char *act
     cJSON_AddStringToObject(o, "to", buf);
     cJSON_AddBoolToObject(o, "changed", changed);
     cJSON_AddBoolToObject(o, "pinned", pinned);
+    if (!(o = pjson_checked(o, mark))) perr_set(e, 503, "out of memory");
     return o;
 }
 
@@ -991,7 +1000,8 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     if (!st) goto fail;
     db_bind_int64(st, 1, mid);
     int64_t prev_id = 0;
-    if (db_step(st) == DB_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         number = db_column_int(st, 0) + 1;
         lim.fuel = (uint64_t)db_column_int64(st, 1);
         lim.timeout_ms = (uint64_t)db_column_int64(st, 2);
@@ -999,6 +1009,7 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
         prev_id = db_column_int64(st, 4);
     }
     db_finalize(st);
+    if (rc != DB_ROW && rc != DB_DONE) { reg_fail(r, e, "version number"); goto fail; }
     if (d->has_fuel) lim.fuel = d->limits.fuel;
     if (d->has_timeout) lim.timeout_ms = d->limits.timeout_ms;
     if (d->has_memory) lim.max_memory_bytes = d->limits.max_memory_bytes;
@@ -1057,9 +1068,9 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
     if (!add_history(r, mid, d->actor, "deploy", d->promote ? "live" : NULL, d->promote ? live.number : 0, number, d->reason ? d->reason : d->message, e))
         goto fail;
     if (d->promote && !alias_write(r, mid, "live", vid, live.pinned ? -1 : 0, d->actor, NULL, e)) goto fail;
-    if (!commit(r, e)) goto out;
-    ok = true;
 
+    /* The answer before the commit, whole (see change_json). */
+    unsigned mark = pjson_mark();
     *out = cJSON_CreateObject();
     if (*out) {
         char buf[24];
@@ -1078,10 +1089,14 @@ bool reg_add_version(registry *r, const reg_deploy *d, cJSON **out, perr *e) {
             cJSON_AddNumberToObject(l, "max_memory_bytes", (double)lim.max_memory_bytes);
         }
     }
+    if (!(*out = pjson_checked(*out, mark))) { perr_set(e, 503, "out of memory"); goto fail; }
+    if (!commit(r, e)) goto out;
+    ok = true;
     goto out;
 fail:
     rollback_tx(r);
 out:
+    if (!ok) { cJSON_Delete(*out); *out = NULL; }
     pthread_mutex_unlock(&r->db_lock);
     return ok;
 }
@@ -1105,16 +1120,22 @@ bool reg_set_alias(registry *r, const char *module, const char *alias, int numbe
     if (a.pinned && !force && a.number != number) { pinned_refusal(e, module, alias, &a, action); goto fail; }
     if (a.pinned && !force && !pin) { pinned_refusal(e, module, alias, &a, action); goto fail; }
     bool changed = !a.exists || a.number != number;
+    cJSON *res = NULL;
+    if (out && !(res = change_json(module, alias, action, a.number, number, changed, pin || (a.pinned && !changed), e)))
+        goto fail;
     if (changed || pin) {
         /* A forced promote over a pin releases it: the pin's promise no longer holds. */
-        if (!alias_write(r, mid, alias, t.version_id, pin ? 1 : (a.pinned ? -1 : 0), actor, reason, e)) goto fail;
-        if (!add_history(r, mid, actor, action, alias, a.number, number, reason, e)) goto fail;
-        if (!commit(r, e)) goto out;
+        if (!alias_write(r, mid, alias, t.version_id, pin ? 1 : (a.pinned ? -1 : 0), actor, reason, e) ||
+            !add_history(r, mid, actor, action, alias, a.number, number, reason, e)) {
+            cJSON_Delete(res);
+            goto fail;
+        }
+        if (!commit(r, e)) { cJSON_Delete(res); goto out; }
     } else {
         rollback_tx(r);
     }
     ok = true;
-    if (out) *out = change_json(module, alias, action, a.number, number, changed, pin || (a.pinned && !changed));
+    if (out) *out = res;
     goto out;
 fail:
     rollback_tx(r);
@@ -1148,9 +1169,11 @@ bool reg_unpin(registry *r, const char *module, const char *alias, const char *a
     db_finalize(st);
     if (rc != DB_DONE) { reg_fail(r, e, "unpin"); goto fail; }
     if (!add_history(r, mid, actor, "unpin", alias, a.number, a.number, reason, e)) goto fail;
-    if (!commit(r, e)) goto out;
+    cJSON *res = NULL;
+    if (out && !(res = change_json(module, alias, "unpin", a.number, a.number, false, false, e))) goto fail;
+    if (!commit(r, e)) { cJSON_Delete(res); goto out; }
     ok = true;
-    if (out) *out = change_json(module, alias, "unpin", a.number, a.number, false, false);
+    if (out) *out = res;
     goto out;
 fail:
     rollback_tx(r);
@@ -1223,6 +1246,7 @@ static bool rollback_impl(registry *r, const char *module, const char *alias, in
         int rc = db_step(st);
         if (rc == DB_ROW && !db_column_null(st, 0)) to = db_column_int(st, 0);
         db_finalize(st);
+        if (rc != DB_ROW && rc != DB_DONE) { reg_fail(r, e, "rollback target"); goto fail; }
         if (to <= 0) {
             perr_set(e, 409, "%s of %s has no earlier version to return to (it is at v%d, its first)", alias,
                      module, a.number);
@@ -1232,15 +1256,20 @@ static bool rollback_impl(registry *r, const char *module, const char *alias, in
     reg_target t;
     if (!version_by_number(r, mid, module, to, &t, e)) goto fail;
     bool changed = a.number != to;
+    cJSON *res = NULL;
+    if (out && !(res = change_json(module, alias, "rollback", a.number, to, changed, false, e))) goto fail;
     if (changed) {
-        if (!alias_write(r, mid, alias, t.version_id, a.pinned ? -1 : 0, actor, NULL, e)) goto fail;
-        if (!add_history(r, mid, actor, "rollback", alias, a.number, to, reason, e)) goto fail;
-        if (!commit(r, e)) goto out;
+        if (!alias_write(r, mid, alias, t.version_id, a.pinned ? -1 : 0, actor, NULL, e) ||
+            !add_history(r, mid, actor, "rollback", alias, a.number, to, reason, e)) {
+            cJSON_Delete(res);
+            goto fail;
+        }
+        if (!commit(r, e)) { cJSON_Delete(res); goto out; }
     } else {
         rollback_tx(r);
     }
     ok = true;
-    if (out) *out = change_json(module, alias, "rollback", a.number, to, changed, false);
+    if (out) *out = res;
     goto out;
 fail:
     rollback_tx(r);
@@ -1303,9 +1332,10 @@ static cJSON *aliases_json(registry *r, int64_t mid, perr *e) {
     if (!st) return NULL;
     cJSON *o = cJSON_CreateObject();
     db_bind_int64(st, 1, mid);
-    while (o && db_step(st) == DB_ROW) {
+    int rc = DB_DONE;
+    while (o && (rc = db_step(st)) == DB_ROW) {
         cJSON *a = cJSON_AddObjectToObject(o, col_text(st, 0));
-        if (!a) continue;
+        if (!a) { pjson_note_failure(); continue; }
         json_version(a, "version", st, 1);
         bool pinned = db_column_int(st, 2) != 0;
         cJSON_AddBoolToObject(a, "pinned", pinned);
@@ -1316,8 +1346,9 @@ static cJSON *aliases_json(registry *r, int64_t mid, perr *e) {
         }
         json_time(a, "updated", db_column_int64(st, 6));
     }
+    if (rc != DB_DONE) { reg_fail(r, e, "aliases"); cJSON_Delete(o); o = NULL; }
+    else if (!o) perr_set(e, 503, "out of memory");
     db_finalize(st);
-    if (!o) perr_set(e, 503, "out of memory");
     return o;
 }
 
@@ -1332,7 +1363,8 @@ cJSON *reg_modules(registry *r, perr *e) {
                             "FROM modules m ORDER BY m.name",
                             e);
     if (!st || !arr) { cJSON_Delete(arr); arr = NULL; goto out; }
-    while (db_step(st) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         cJSON *m = cJSON_CreateObject();
         if (!m) break;
         cJSON_AddItemToArray(arr, m);
@@ -1342,7 +1374,14 @@ cJSON *reg_modules(registry *r, perr *e) {
         json_version(m, "latest", st, 4);
         cJSON_AddNumberToObject(m, "traps", db_column_int(st, 5));
         cJSON *al = aliases_json(r, db_column_int64(st, 0), e);
-        if (al) cJSON_AddItemToObject(m, "aliases", al);
+        if (!al) { rc = DB_ERROR; break; }
+        cJSON_AddItemToObject(m, "aliases", al);
+    }
+    if (rc == DB_ROW) rc = DB_DONE; /* stopped by cJSON: pjson.h */
+    if (rc != DB_DONE) {
+        if (!e || !e->status) reg_fail(r, e, "modules");
+        cJSON_Delete(arr);
+        arr = NULL;
     }
 out:
     if (st) db_finalize(st);
@@ -1362,7 +1401,8 @@ cJSON *reg_module(registry *r, const char *module, perr *e) {
                             e);
     if (!st) goto out;
     db_bind_int64(st, 1, mid);
-    if (db_step(st) == DB_ROW && (m = cJSON_CreateObject())) {
+    int rc = db_step(st);
+    if (rc == DB_ROW && (m = cJSON_CreateObject())) {
         cJSON_AddStringToObject(m, "name", module);
         json_time(m, "created", db_column_int64(st, 0));
         cJSON_AddNumberToObject(m, "versions", db_column_int(st, 1));
@@ -1370,6 +1410,11 @@ cJSON *reg_module(registry *r, const char *module, perr *e) {
         cJSON_AddNumberToObject(m, "traps", db_column_int(st, 3));
         cJSON *al = aliases_json(r, mid, e);
         if (al) cJSON_AddItemToObject(m, "aliases", al);
+        else { cJSON_Delete(m); m = NULL; }
+    } else if (rc == DB_ROW) {
+        perr_set(e, 503, "out of memory");
+    } else {
+        reg_fail(r, e, "module");
     }
     db_finalize(st);
 out:
@@ -1392,7 +1437,8 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
     if (!st) goto out;
     db_bind_int64(st, 1, mid);
     arr = cJSON_CreateArray();
-    while (arr && db_step(st) == DB_ROW) {
+    int rc = DB_DONE;
+    while (arr && (rc = db_step(st)) == DB_ROW) {
         cJSON *v = cJSON_CreateObject();
         if (!v) break;
         cJSON_AddItemToArray(arr, v);
@@ -1414,6 +1460,7 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
         /* Secrets by name only: their values never leave the server. */
         const char *ej = col_text(st, 12), *sj = col_text(st, 13);
         cJSON *env = ej ? cJSON_Parse(ej) : NULL, *snames = sj ? cJSON_Parse(sj) : NULL;
+        if ((ej && !env) || (sj && !snames)) pjson_note_failure(); /* stored valid: out of memory */
         cJSON *cfg = vconfig_redacted(env, snames);
         cJSON_Delete(env);
         cJSON_Delete(snames);
@@ -1422,11 +1469,13 @@ cJSON *reg_versions(registry *r, const char *module, perr *e) {
         const char *names = col_text(st, 11);
         if (al && names) {
             char *copy = strdup(names), *save = NULL;
+            if (!copy) pjson_note_failure();
             for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
                 cJSON_AddItemToArray(al, cJSON_CreateString(tok));
             free(copy);
         }
     }
+    if (arr && rc != DB_DONE && rc != DB_ROW) { reg_fail(r, e, "versions"); cJSON_Delete(arr); arr = NULL; }
     db_finalize(st);
 out:
     pthread_mutex_unlock(&r->db_lock);
@@ -1447,7 +1496,8 @@ cJSON *reg_history(registry *r, const char *module, int limit, perr *e) {
     db_bind_int64(st, 1, mid);
     db_bind_int64(st, 2, limit > 0 ? limit : INT64_MAX);
     arr = cJSON_CreateArray();
-    while (arr && db_step(st) == DB_ROW) {
+    int rc = DB_DONE;
+    while (arr && (rc = db_step(st)) == DB_ROW) {
         cJSON *h = cJSON_CreateObject();
         if (!h) break;
         cJSON_AddItemToArray(arr, h);
@@ -1460,6 +1510,7 @@ cJSON *reg_history(registry *r, const char *module, int limit, perr *e) {
         json_version(h, "to", st, 6);
         json_str(h, "reason", col_text(st, 7));
     }
+    if (arr && rc != DB_DONE && rc != DB_ROW) { reg_fail(r, e, "history"); cJSON_Delete(arr); arr = NULL; }
     db_finalize(st);
 out:
     pthread_mutex_unlock(&r->db_lock);
@@ -1486,7 +1537,8 @@ cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) 
     db_bind_int64(st, 1, mid);
     db_bind_int64(st, 2, limit > 0 ? limit : INT64_MAX);
     arr = cJSON_CreateArray();
-    while (arr && db_step(st) == DB_ROW) {
+    int rc = DB_DONE;
+    while (arr && (rc = db_step(st)) == DB_ROW) {
         cJSON *t = cJSON_CreateObject();
         if (!t) break;
         cJSON_AddItemToArray(arr, t);
@@ -1499,6 +1551,7 @@ cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) 
         json_str(t, "report", col_text(st, 6));
         const char *rj = col_text(st, 7);
         cJSON *parsed = rj ? cJSON_Parse(rj) : NULL;
+        if (rj && !parsed) pjson_note_failure(); /* stored valid: out of memory */
         if (parsed) cJSON_AddItemToObject(t, "trap", parsed);
         int n = db_column_bytes(st, 8);
         const void *b = db_column_blob(st, 8);
@@ -1514,11 +1567,14 @@ cJSON *reg_traps(registry *r, const char *module, int limit, bool all, perr *e) 
                 s[n] = 0;
                 cJSON_AddStringToObject(t, "stderr", s);
                 free(s);
+            } else {
+                pjson_note_failure();
             }
         } else {
             cJSON_AddStringToObject(t, "stderr", "");
         }
     }
+    if (arr && rc != DB_DONE && rc != DB_ROW) { reg_fail(r, e, "traps"); cJSON_Delete(arr); arr = NULL; }
     db_finalize(st);
 out:
     pthread_mutex_unlock(&r->db_lock);
@@ -1535,8 +1591,11 @@ bool reg_version_config(registry *r, int64_t version_id, char **env_json, uint8_
     db_stmt *st = prep(r, "SELECT env, secrets FROM versions WHERE id=?", e);
     if (!st) goto out;
     db_bind_int64(st, 1, version_id);
-    if (db_step(st) != DB_ROW) { perr_set(e, 404, "no version with id %lld", (long long)version_id); goto fin; }
+    int rc = db_step(st);
+    if (rc == DB_DONE) { perr_set(e, 404, "no version with id %lld", (long long)version_id); goto fin; }
+    if (rc != DB_ROW) { reg_fail(r, e, "version configuration"); goto fin; }
     const char *ej = col_text(st, 0);
+    if (!ej && !db_column_null(st, 0)) { perr_set(e, 503, "out of memory"); goto fin; }
     const void *blob = db_column_blob(st, 1);
     int n = db_column_bytes(st, 1);
     if (ej && !(*env_json = strdup(ej))) { perr_set(e, 503, "out of memory"); goto fin; }
@@ -1663,8 +1722,10 @@ bool reg_rollout_get(registry *r, const char *module, reg_rollout *out, perr *e)
                                "WHERE r.module_id=?", e);
     if (!st) goto out;
     db_bind_int64(st, 1, mid);
-    if (db_step(st) == DB_ROW) { load_rollout(st, out); ok = true; }
-    else perr_set(e, 404, "%s has had no rollout", module);
+    int rc = db_step(st);
+    if (rc == DB_ROW) { load_rollout(st, out); ok = true; }
+    else if (rc == DB_DONE) perr_set(e, 404, "%s has had no rollout", module);
+    else reg_fail(r, e, "rollout");
     db_finalize(st);
 out:
     pthread_mutex_unlock(&r->db_lock);
@@ -1681,7 +1742,8 @@ bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e) {
     if (!st) goto out;
     size_t cap = 0;
     ok = true;
-    while (db_step(st) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             reg_rollout *nv = realloc(*out, nc * sizeof *nv);
@@ -1691,6 +1753,8 @@ bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e) {
         }
         load_rollout(st, &(*out)[(*n)++]);
     }
+    if (ok && rc != DB_DONE) ok = reg_fail(r, e, "rollouts");
+    if (!ok) { free(*out); *out = NULL; *n = 0; }
     db_finalize(st);
 out:
     pthread_mutex_unlock(&r->db_lock);
@@ -1860,7 +1924,8 @@ cJSON *reg_routes(registry *r, perr *e) {
     db_stmt *st = prep(r, "SELECT r.prefix, m.name, r.created_at, r.created_by FROM routes r "
                                "JOIN modules m ON m.id=r.module_id ORDER BY r.prefix", e);
     if (!st || !arr) { cJSON_Delete(arr); arr = NULL; goto out; }
-    while (db_step(st) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         cJSON *o = cJSON_CreateObject();
         if (!o) break;
         cJSON_AddItemToArray(arr, o);
@@ -1869,25 +1934,26 @@ cJSON *reg_routes(registry *r, perr *e) {
         json_time(o, "created", db_column_int64(st, 2));
         cJSON_AddStringToObject(o, "created_by", col_text(st, 3));
     }
+    if (rc != DB_DONE && rc != DB_ROW) { cJSON_Delete(arr); arr = NULL; reg_fail(r, e, "routes"); }
 out:
     db_finalize(st);
     pthread_mutex_unlock(&r->db_lock);
     return arr;
 }
 
-bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len) {
+int reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len, perr *e) {
     /* Through the resolution cache: "\x02" + the first segments tried,
      * longest first; a miss is cached too (module ""), so that paths no
      * route serves cost no query. */
     char key[160];
     reg_target t;
     size_t n = strcspn(path, "?");
-    if (n >= 128 || path[0] != '/') return false;
+    if (n >= 128 || path[0] != '/') return 0;
     char buf[130];
     memcpy(buf, path, n);
     buf[n] = 0;
     for (;;) {
-        if (!cache_key(key, "\x02", buf)) return false;
+        if (!cache_key(key, "\x02", buf)) return 0;
         bool hit = cache_get(r, key, &t);
         if (!hit) {
             uint64_t gen;
@@ -1896,22 +1962,31 @@ bool reg_route_match(registry *r, const char *path, char module[72], size_t *pre
             pthread_rwlock_unlock(&r->cache_lock);
             memset(&t, 0, sizeof t);
             pthread_mutex_lock(&r->db_lock);
-            db_stmt *st = prep(r, "SELECT m.name FROM routes r JOIN modules m ON m.id=r.module_id WHERE r.prefix=?", NULL);
+            db_stmt *st = prep(r, "SELECT m.name FROM routes r JOIN modules m ON m.id=r.module_id WHERE r.prefix=?", e);
+            int rc = DB_ERROR;
             if (st) {
                 db_bind_text(st, 1, buf);
-                if (db_step(st) == DB_ROW) snprintf(t.digest, sizeof t.digest, "%s", col_text(st, 0));
+                rc = db_step(st);
+                const char *name = rc == DB_ROW ? col_text(st, 0) : "";
+                if (rc == DB_ROW && !name) rc = DB_ERROR; /* out of memory reading it */
+                else if (rc == DB_ROW || rc == DB_DONE) snprintf(t.digest, sizeof t.digest, "%s", name);
+                if (rc != DB_ROW && rc != DB_DONE) reg_fail(r, e, "route lookup");
                 db_finalize(st);
             }
             pthread_mutex_unlock(&r->db_lock);
+            /* A failed lookup is neither a match nor a miss, and is not
+             * cached: a miss cached then would hide the route until the
+             * next change. */
+            if (rc != DB_ROW && rc != DB_DONE) return -1;
             cache_put(r, key, &t, gen); /* the module name rides in digest */
         }
         if (t.digest[0]) {
             snprintf(module, 72, "%s", t.digest);
             *prefix_len = strlen(buf);
-            return true;
+            return 1;
         }
         char *slash = strrchr(buf, '/');
-        if (!slash || slash == buf) return false;
+        if (!slash || slash == buf) return 0;
         *slash = 0;
     }
 }

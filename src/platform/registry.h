@@ -185,8 +185,9 @@ bool reg_route_add(registry *r, const char *prefix, const char *module, const ch
 bool reg_route_rm(registry *r, const char *prefix, const char *actor, perr *e);
 cJSON *reg_routes(registry *r, perr *e);
 /* The module whose route is the longest prefix of path (whole segments),
- * and the prefix's length; false when none. Cached (misses too). */
-bool reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len);
+ * and the prefix's length: 1; 0 when none; -1 (e) when the registry could
+ * not say (out of memory). Cached (misses too, never failures). */
+int reg_route_match(registry *r, const char *path, char module[72], size_t *prefix_len, perr *e);
 
 /* The registry's connection, locked, for its extensions in other files
  * (usage_db.c), which use only their own tables. Unlock when done. */

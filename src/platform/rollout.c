@@ -80,6 +80,7 @@ static void slot_reset(ro_slot *sl) {
 }
 
 static void log_step(server *s, const char *event, const reg_rollout *r, const char *reason) {
+    unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
     cJSON *f = cJSON_CreateObject();
     if (f) {
         char v[24];
@@ -92,7 +93,7 @@ static void log_step(server *s, const char *event, const reg_rollout *r, const c
         cJSON_AddStringToObject(f, "actor", "kiln");
         if (reason) cJSON_AddStringToObject(f, "reason", reason);
     }
-    server_log(s, event, f);
+    server_log(s, event, f, fmark);
 }
 
 static double max_rate(server *s, int64_t mid) {
@@ -221,7 +222,8 @@ void rollouts_stop(rollouts *ro) {
 /* ---------------------------------------------------------------- admin API */
 
 static void start_route(server *s, const http_request *rq, const char *name, const char *actor, http_reply *r) {
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return;
     const cJSON *v = cJSON_GetObjectItem(body, "version"), *st = cJSON_GetObjectItem(body, "steps"),
                 *iv = cJSON_GetObjectItem(body, "interval");
     int number = 0, steps[SPLIT_MAX_STEPS], nsteps = 0;
@@ -244,6 +246,7 @@ static void start_route(server *s, const http_request *rq, const char *name, con
         } else {
             char why2[128];
             snprintf(why2, sizeof why2, "%g%% of traffic to v%d", steps[0] / 100.0, number);
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 char vb[24];
@@ -255,16 +258,18 @@ static void start_route(server *s, const http_request *rq, const char *name, con
                 cJSON_AddNumberToObject(f, "percent", steps[0] / 100.0);
                 cJSON_AddStringToObject(f, "actor", actor);
             }
-            server_log(s, "rollout", f);
+            server_log(s, "rollout", f, fmark);
             metrics_admin(s->metrics, name, "rollout", true);
-            reply_json(r, 200, reg_rollout_json(&ro, reg_now_ms()));
+            unsigned mark = pjson_mark(); /* started: answered so, or not at all */
+            reply_json_done(r, 200, pjson_checked(reg_rollout_json(&ro, reg_now_ms()), mark));
         }
     }
     cJSON_Delete(body);
 }
 
 static void abort_route(server *s, const http_request *rq, const char *name, const char *actor, http_reply *r) {
-    cJSON *body = rq->body_len ? cJSON_ParseWithLength((const char *)rq->body, rq->body_len) : NULL;
+    cJSON *body;
+    if (!http_body_json(rq, &body, r)) return; /* its reason must not become "aborted" */
     const cJSON *why = cJSON_GetObjectItem(body, "reason");
     reg_rollout ro;
     perr e = {0};
@@ -278,6 +283,7 @@ static void abort_route(server *s, const http_request *rq, const char *name, con
         if (!reg_rollout_update(s->reg, &ro, "running", "rollout-abort", actor, &e)) {
             reply_error(r, e.status, "%s", e.message);
         } else {
+            unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
             cJSON *f = cJSON_CreateObject();
             if (f) {
                 char vb[24];
@@ -287,8 +293,9 @@ static void abort_route(server *s, const http_request *rq, const char *name, con
                 cJSON_AddStringToObject(f, "actor", actor);
                 cJSON_AddStringToObject(f, "reason", ro.reason);
             }
-            server_log(s, "rollout-abort", f);
-            reply_json(r, 200, reg_rollout_json(&ro, reg_now_ms()));
+            server_log(s, "rollout-abort", f, fmark);
+            unsigned mark = pjson_mark(); /* aborted: answered so, or not at all */
+            reply_json_done(r, 200, pjson_checked(reg_rollout_json(&ro, reg_now_ms()), mark));
         }
     }
     cJSON_Delete(body);
@@ -305,7 +312,7 @@ cJSON *rollouts_running_json(server *s, perr *e) {
         if (!j || !cJSON_AddItemToArray(arr, j)) { cJSON_Delete(j); cJSON_Delete(arr); arr = NULL; }
     }
     free(ros);
-    if (!arr) perr_set(e, 500, "out of memory");
+    if (!arr) perr_set(e, 503, "out of memory");
     return arr;
 }
 

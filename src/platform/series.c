@@ -134,10 +134,12 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
         db_bind_int64(st, 1, mid);
         db_bind_int64(st, 2, start);
         db_bind_int(st, 3, top);
-        while (db_step(st) == DB_ROW && ntop < top) {
+        int trc;
+        while (ntop < top && (trc = db_step(st)) == DB_ROW) {
             top_ids[ntop] = db_column_int64(st, 0);
             top_nums[ntop++] = db_column_int(st, 1);
         }
+        if (ntop < top && trc != DB_DONE) goto sqlfail;
         db_finalize(st);
         st = NULL;
         /* Oldest first: a version keeps its colour as newer ones arrive. */
@@ -207,7 +209,7 @@ static cJSON *module_series(server *s, int64_t mid, int64_t start, int64_t step,
     ok = true;
     goto out;
 sqlfail:
-    perr_set(e, 500, "registry: series: %s", db_errmsg(db));
+    db_fail(db, e, "series");
 out:
     if (st) db_finalize(st);
     if (db) reg_unlock(s->reg);
@@ -266,7 +268,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
     }
     perr e = {0};
     /* Requests answered before this call are in the answer, as for cost. */
-    if (!agg_flush(s->agg, &e)) { reply_error(r, 500, "%s", e.message); return true; }
+    if (!agg_flush(s->agg, &e)) { reply_error(r, e.status, "%s", e.message); return true; }
     cJSON *top_o = cJSON_CreateObject();
     if (!top_o) { reply_error(r, 503, "out of memory"); return true; }
     char iso[32];
@@ -281,7 +283,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
         int64_t mid;
         if (!udb_module(s->reg, name, &mid, NULL, NULL, &e)) { cJSON_Delete(top_o); reply_error(r, e.status, "%s", e.message); return true; }
         cJSON *m = module_series(s, mid, start, step, nb, top, true, &e);
-        if (!m) { cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 500, "%s", e.message); return true; }
+        if (!m) { cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return true; }
         cJSON_AddStringToObject(top_o, "module", name);
         cJSON *it;
         while ((it = m->child)) {
@@ -298,7 +300,7 @@ bool series_api(server *s, const http_request *rq, const char *path, http_reply 
     cJSON *arr = cJSON_AddArrayToObject(top_o, "modules");
     for (size_t i = 0; arr && i < nm; i++) {
         cJSON *m = module_series(s, mods[i].id, start, step, nb, 0, false, &e);
-        if (!m) { free(mods); cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 500, "%s", e.message); return true; }
+        if (!m) { free(mods); cJSON_Delete(top_o); reply_error(r, e.status ? e.status : 503, "%s", e.message[0] ? e.message : "out of memory"); return true; }
         cJSON_AddStringToObject(m, "module", mods[i].name);
         cJSON_AddItemToArray(arr, m);
     }

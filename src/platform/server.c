@@ -16,6 +16,7 @@
 static bool keep_blob(void *ctx, const char *digest) { return reg_has_digest(ctx, digest); }
 
 server *server_start(const server_config *cfg, perr *e) {
+    pjson_init(); /* before any thread builds JSON */
     server *s = calloc(1, sizeof *s);
     if (!s) { perr_set(e, 503, "out of memory"); return NULL; }
     s->cfg = *cfg;
@@ -186,14 +187,21 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                                "# HELP kiln_trap_reports_dropped_total Failed requests whose report was not stored: "
                                "their module had stored its budget of reports for the minute.\n"
                                "# TYPE kiln_trap_reports_dropped_total counter\n"
-                               "kiln_trap_reports_dropped_total %lu\n",
+                               "kiln_trap_reports_dropped_total %lu\n"
+                               "# HELP kiln_trap_reports_lost_total Failed requests whose report could not be stored: "
+                               "out of memory building it, or the registry refused it.\n"
+                               "# TYPE kiln_trap_reports_lost_total counter\n"
+                               "kiln_trap_reports_lost_total %lu\n",
                                gs.threads, gs.running, gs.queued, (unsigned long)gs.refused_module,
                                (unsigned long)gs.refused_wait, (unsigned long)gs.refused_stopping,
                                (unsigned long)headwatch_shut_total(s->headwatch),
-                               (unsigned long)trapcap_dropped_total(s->trapcap));
-    /* The live version of every module, as an info-style gauge. */
+                               (unsigned long)trapcap_dropped_total(s->trapcap), (unsigned long)atomic_load(&s->reports_lost));
+    /* The live version of every module, as an info-style gauge: whole, or
+     * the scrape fails (unless a shared registry is down: then none). */
     perr e = {0};
-    cJSON *mods = reg_modules(s->reg, &e);
+    unsigned mark = pjson_mark();
+    cJSON *mods = pjson_checked(reg_modules(s->reg, &e), mark);
+    if (!mods && (pjson_failed_since(mark) || !server_registry_down(s))) ok = false;
     ok = ok && metrics_appendf(buf, len, cap,
                                "# HELP kiln_live_version_info The version each module's live alias serves "
                                "(value 1), and whether it is pinned.\n"

@@ -22,6 +22,7 @@
 #include "platform/metrics.h"
 #include "platform/modcache.h"
 #include "platform/perr.h"
+#include "platform/pjson.h"
 #include "platform/registry.h"
 #include "platform/trapcap.h"
 #include "platform/usage.h"
@@ -90,6 +91,7 @@ typedef struct server {
     guests *guests;        /* the guest threads (guests.c) */
     headwatch *headwatch;  /* the header deadline (headwatch.c); NULL when none */
     trapcap *trapcap;      /* stored trap reports per module (trapcap.h) */
+    atomic_uint_fast64_t reports_lost; /* failure reports not stored: out of memory, or the registry failed */
     atomic_uint suspended; /* connections waiting for a guest (http.c) */
     uint16_t port;         /* the port actually bound */
     char port_str[8];
@@ -115,8 +117,11 @@ bool deploy_check(server *s, const kiln_module *m, const reg_limits *limits, kil
 
 /* events.c: the server's log on stdout, one line per event: the time,
  * the event's name and its fields (string, number or bool members of
- * fields, in order; taken and freed), as logfmt text or JSON. */
-void server_log(server *s, const char *event, cJSON *fields);
+ * fields, in order; taken and freed), as logfmt text or JSON. mark is
+ * pjson_mark() from before fields were built: a line whose fields lost a
+ * member (out of memory) says incomplete="out of memory", and one that
+ * cannot be built at all is still written, with the time and the event. */
+void server_log(server *s, const char *event, cJSON *fields, unsigned mark);
 /* A change's line, its fields taken from the registry's answer (res):
  * event "deploy" (reg_add_version's) or an alias change (promote, pin,
  * unpin, rollback, auto-rollback: reg_set_alias's and reg_rollback's). */
@@ -206,10 +211,29 @@ typedef struct http_reply {
     kiln_usage meter;
     char module[72];
     char request_id[17];
+    unsigned json_mark;    /* pjson_mark() when the handler began (reply_json) */
+    bool drop;             /* close the connection without an answer (reply_json_done) */
+    bool done;             /* answers a change already made: never replaced by a 503 */
+    bool lost_header;      /* reply_add_header ran out of memory: not sent as it is */
 } http_reply;
 
-/* A JSON reply (takes the tree and frees it). */
+/* A JSON reply (takes the tree and frees it). A tree that is NULL, or was
+ * built while one of cJSON's allocations on this thread failed since
+ * json_mark (pjson.h: it may lack members), is not sent: 503, out of
+ * memory, instead. */
 void reply_json(http_reply *r, int status, cJSON *tree);
+/* The answer to a change already made (committed): its tree must be whole
+ * (the change's builder checked it before committing), and if it cannot be
+ * printed the connection is closed without an answer: a 503 would tell the
+ * client that the change failed, and a retry would make it twice. */
+void reply_json_done(http_reply *r, int status, cJSON *tree);
+/* Whether the registry is a shared one (PostgreSQL) that does not answer
+ * now: then /metrics leaves out what it would read there. Any other
+ * registry failure (out of memory) fails /metrics: a scrape must not see
+ * series vanish. */
+bool server_registry_down(server *s);
+/* The start of a handler's work on this thread: r->json_mark. */
+void reply_begin(http_reply *r);
 /* /healthz: 200 when this node can serve (its registry answers, or its
  * cache holds versions while it does not), else 503; says which (nodes.c). */
 void server_healthz(server *s, http_reply *r);
@@ -234,7 +258,13 @@ typedef struct http_request {
 
 const char *http_header(const http_request *rq, const char *name);
 const char *http_arg(const http_request *rq, const char *name);
-/* Copies of all request headers, in order received; returns how many. */
+/* The request body as JSON in *out: NULL when there is none or it is not
+ * JSON (the caller's 400). False when parsing it ran out of memory: r is
+ * answered 503 then (a body that is fine must not be called malformed). */
+bool http_body_json(const http_request *rq, cJSON **out, http_reply *r);
+
+/* Copies of all request headers, in order received; returns how many, or
+ * SIZE_MAX (*out NULL) when out of memory. */
 size_t http_headers(const http_request *rq, wagi_kv **out);
 uint64_t plat_now_ns(void);
 

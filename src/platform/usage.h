@@ -34,6 +34,8 @@ typedef struct usage_record {
     const kiln_usage *meter;    /* the guest's metered usage (instantiate + run); NULL when it
                                    never ran or usage aggregation is off */
     bool cpu_measured;          /* meter->cpu_ns was measured (CPU is sampled: server.h) */
+    bool server_fault;          /* a 503 of this server's (out of memory, the registry down), not the
+                                   version's answer: counted in /metrics, not as the version's failure */
 } usage_record;
 
 struct server;

@@ -3,6 +3,7 @@
  * registry and kept for the server's life (a version's configuration never
  * changes). A request pays one read lock and a probe; a version without
  * configuration has an empty entry, so it is not looked up again. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,15 +76,19 @@ static bool build(server *s, const char *module, int64_t version_id, vc_entry *e
     uint8_t *sealed = NULL, *plain = NULL;
     size_t slen = 0, plen = 0;
     if (!reg_version_config(s->reg, version_id, &env_json, &sealed, &slen, e)) return false;
+    /* A parse that fails is out of memory (deploy stored valid JSON): the
+     * entry would lack the variables, for the server's life. */
     bool ok = true;
     cJSON *env = env_json ? cJSON_Parse(env_json) : NULL;
+    if (env_json && !env) ok = false;
     if (env) ok = add_obj(en, env);
     cJSON_Delete(env);
     free(env_json);
     if (ok && sealed) {
         if (!vconfig_open(s->secrets_key, module, sealed, slen, &plain, &plen)) {
-            ok = perr_set(e, 500, "the secrets of %s cannot be opened with DATA/secrets.key (a different key, or "
-                                  "a damaged registry row)", module);
+            if (errno == ENOMEM) ok = perr_set(e, 503, "out of memory opening the secrets of %s", module);
+            else ok = perr_set(e, 500, "the secrets of %s cannot be opened with DATA/secrets.key (a different key, "
+                                       "or a damaged registry row)", module);
         } else {
             cJSON *sec = cJSON_ParseWithLength((const char *)plain, plen);
             ok = sec && add_obj(en, sec);

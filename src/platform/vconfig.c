@@ -140,21 +140,24 @@ bool vconfig_seal(const uint8_t key[VCONFIG_KEY_LEN], const char *aad, const uin
 bool vconfig_open(const uint8_t key[VCONFIG_KEY_LEN], const char *aad, const uint8_t *sealed, size_t len,
                   uint8_t **out, size_t *out_len) {
     *out = NULL;
+    errno = EBADMSG;
     if (len < VCONFIG_NONCE_LEN + VCONFIG_TAG_LEN || len > INT32_MAX) return false;
     size_t clen = len - VCONFIG_NONCE_LEN - VCONFIG_TAG_LEN;
     uint8_t *buf = malloc(clen + 1);
-    if (!buf) return false;
+    if (!buf) { errno = ENOMEM; return false; }
     uint8_t tag[VCONFIG_TAG_LEN];
     memcpy(tag, sealed + VCONFIG_NONCE_LEN + clen, sizeof tag);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n1 = 0, n2 = 0;
-    bool ok = c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, sealed) == 1 &&
-              EVP_DecryptUpdate(c, NULL, &n1, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
-              EVP_DecryptUpdate(c, buf, &n1, sealed + VCONFIG_NONCE_LEN, (int)clen) == 1 &&
-              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, VCONFIG_TAG_LEN, tag) == 1 &&
-              EVP_DecryptFinal_ex(c, buf + n1, &n2) == 1; /* checks the tag */
+    /* Up to the tag, a failure is libcrypto's own (out of memory): ENOMEM;
+     * the tag's is the key's, the aad's or a byte's (EBADMSG). */
+    bool ready = c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, sealed) == 1 &&
+                 EVP_DecryptUpdate(c, NULL, &n1, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+                 EVP_DecryptUpdate(c, buf, &n1, sealed + VCONFIG_NONCE_LEN, (int)clen) == 1 &&
+                 EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, VCONFIG_TAG_LEN, tag) == 1;
+    bool ok = ready && EVP_DecryptFinal_ex(c, buf + n1, &n2) == 1; /* checks the tag */
     EVP_CIPHER_CTX_free(c);
-    if (!ok) { free(buf); return false; }
+    if (!ok) { free(buf); errno = ready ? EBADMSG : ENOMEM; return false; }
     buf[clen] = 0;
     *out = buf;
     *out_len = clen;

@@ -46,8 +46,9 @@ bool vconfig_key_load_or_create(const char *data_dir, uint8_t key[VCONFIG_KEY_LE
  * aad is authenticated, not encrypted. */
 bool vconfig_seal(const uint8_t key[VCONFIG_KEY_LEN], const char *aad, const uint8_t *plain, size_t len,
                   uint8_t **out, size_t *out_len);
-/* The reverse; false when the key, the aad or any byte differ. *out is
- * malloc'd and NUL-terminated. */
+/* The reverse; false when the key, the aad or any byte differ (errno
+ * EBADMSG), or when out of memory (ENOMEM). *out is malloc'd and
+ * NUL-terminated. */
 bool vconfig_open(const uint8_t key[VCONFIG_KEY_LEN], const char *aad, const uint8_t *sealed, size_t len,
                   uint8_t **out, size_t *out_len);
 

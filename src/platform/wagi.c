@@ -229,7 +229,7 @@ bool wagi_parse_output(const uint8_t *out, size_t len, wagi_response *resp) {
         while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
         char *name = strndup(p, (size_t)(colon - p));
         char *value = strndup(v, (size_t)(ve - v));
-        if (!name || !value) { free(name); free(value); return fail(resp, "out of memory"); }
+        if (!name || !value) { free(name); free(value); resp->nomem = true; return fail(resp, "out of memory"); }
         if (!strcasecmp(name, "Status")) {
             char *e;
             long code = strtol(value, &e, 10);
@@ -260,7 +260,7 @@ bool wagi_parse_output(const uint8_t *out, size_t len, wagi_response *resp) {
         if (resp->nheaders == cap) {
             cap = cap ? cap * 2 : 8;
             wagi_kv *nh = realloc(resp->headers, cap * sizeof *nh);
-            if (!nh) { free(name); free(value); return fail(resp, "out of memory"); }
+            if (!nh) { free(name); free(value); resp->nomem = true; return fail(resp, "out of memory"); }
             resp->headers = nh;
         }
         resp->headers[resp->nheaders++] = (wagi_kv){name, value};

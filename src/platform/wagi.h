@@ -70,6 +70,7 @@ typedef struct wagi_response {
     const uint8_t *body; /* points into the parsed output */
     size_t body_len;
     char error[256];   /* why the output is not a CGI response */
+    bool nomem;        /* ... or out of memory reading it (not the guest's fault) */
 } wagi_response;
 
 /* Parses a guest's stdout as a CGI response. Returns false (error filled)

@@ -10,7 +10,8 @@
  * aggregation waits on a slow receiver: each POST has a 5 s timeout and is
  * tried up to 4 times (0.5, 1 and 2 s apart) until the receiver answers
  * 2xx; what still fails is dropped with a line on stderr. The queue holds
- * at most 1000 events (more are dropped, counted in that line). */
+ * at most 1000 events (more are dropped, counted in that line, as are
+ * events whose payload could not be built whole: out of memory). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +113,7 @@ void webhook_stop(webhook *w) {
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
     while (w->n) { free(w->q[w->head]); w->head = (w->head + 1) % WEBHOOK_QUEUE; w->n--; }
-    if (w->dropped) fprintf(stderr, "kiln serve: webhook: %lu events dropped (queue full)\n", w->dropped);
+    if (w->dropped) fprintf(stderr, "kiln serve: webhook: %lu events dropped (queue full, or out of memory)\n", w->dropped);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     free(w->url);
@@ -127,8 +128,8 @@ void server_notify_with(server *s, const char *event, const char *module, int fr
                         const cJSON *extra) {
     webhook *w = s->webhook;
     if (!w) return;
+    unsigned mark = pjson_mark();
     cJSON *o = cJSON_CreateObject();
-    if (!o) return;
     char buf[32];
     cJSON_AddStringToObject(o, "event", event);
     cJSON_AddStringToObject(o, "module", module);
@@ -140,11 +141,12 @@ void server_notify_with(server *s, const char *event, const char *module, int fr
     reg_iso8601(reg_now_ms(), buf);
     cJSON_AddStringToObject(o, "time", buf);
     cJSON_AddStringToObject(o, "server", w->server_url);
-    char *body = cJSON_PrintUnformatted(o);
+    /* Sent whole or not at all (counted as dropped): a payload that lost
+     * its event or module, out of memory, would mislead its receiver. */
+    char *body = o && !pjson_failed_since(mark) ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
-    if (!body) return;
     pthread_mutex_lock(&w->lock);
-    if (w->n < WEBHOOK_QUEUE) {
+    if (body && w->n < WEBHOOK_QUEUE) {
         w->q[(w->head + w->n) % WEBHOOK_QUEUE] = body;
         w->n++;
         body = NULL;

@@ -50,6 +50,7 @@ static kiln_trap *enter(kiln_caller *c, kiln_wasi_func f, env *e) {
         uint8_t *m = e.mem;                                                        \
         uint64_t z = e.size;                                                       \
         s[0] = (uint64_t)(call);                                                   \
+        if (s[0] == WASI_ENOMEM) w->host_nomem = true;                             \
         return NULL;                                                               \
     }
 
@@ -122,6 +123,7 @@ static kiln_trap *h_poll_oneoff(kiln_caller *c, void *unused, uint64_t *s) {
     kiln_store_release(st, held);
     if (r == WASI_DEADLINE_EXCEEDED)
         return kiln_trap_new(KILN_TRAP_TIMEOUT, "poll_oneoff was still waiting when the deadline passed");
+    if (r == WASI_ENOMEM) e.w->host_nomem = true; /* the host's tables; the budget's refusal is above */
     s[0] = r;
     return NULL;
 }

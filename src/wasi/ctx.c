@@ -178,6 +178,8 @@ const uint8_t *kiln_wasi_output(const kiln_wasi *w, int fd, size_t *len, bool *t
     return b->data ? b->data : (const uint8_t *)"";
 }
 
+bool kiln_wasi_out_of_memory(const kiln_wasi *w) { return w && w->host_nomem; }
+
 void kiln_wasi_get_usage(const kiln_wasi *w, kiln_wasi_usage *out) {
     if (w) *out = w->usage;
     else memset(out, 0, sizeof *out);

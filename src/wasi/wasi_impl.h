@@ -225,6 +225,7 @@ struct kiln_wasi {
     uint8_t *stdin_data; size_t stdin_len, stdin_pos;
     wasi_outbuf out[3];          /* [1] and [2] used */
     kiln_wasi_usage usage;
+    bool host_nomem;             /* a call answered ENOMEM: the host ran out of memory */
     bool force_fallback_resolver; /* tests: exercise the no-openat2 path */
 };
 

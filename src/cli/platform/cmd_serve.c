@@ -460,6 +460,7 @@ int cmd_serve(int argc, char **argv) {
     snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", s->port);
     login_line(host, s->port, cfg.data_dir, login, sizeof login);
     if (cfg.log_json) {
+        unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
         cJSON *f = cJSON_CreateObject();
         if (f) {
             cJSON_AddStringToObject(f, "url", url);
@@ -469,7 +470,7 @@ int cmd_serve(int argc, char **argv) {
             cJSON_AddNumberToObject(f, "pid", (double)getpid());
             cJSON_AddStringToObject(f, "login", login);
         }
-        server_log(s, "listening", f);
+        server_log(s, "listening", f, fmark);
     } else {
         printf("kiln serve: listening on %s (data %s, %u threads, %u guest threads)\n", url, cfg.data_dir,
                s->cfg.threads, s->cfg.guest_threads);
@@ -480,9 +481,10 @@ int cmd_serve(int argc, char **argv) {
     sigwait(&set, &sig);
     const char *signame = sig == SIGINT ? "SIGINT" : "SIGTERM";
     if (cfg.log_json) {
+        unsigned fmark = pjson_mark(); /* server_log: were the fields built whole? */
         cJSON *f = cJSON_CreateObject();
         if (f) cJSON_AddStringToObject(f, "signal", signame);
-        server_log(s, "shutdown", f);
+        server_log(s, "shutdown", f, fmark);
     } else {
         printf("kiln serve: %s: shutting down\n", signame);
         fflush(stdout);
