@@ -89,7 +89,7 @@ static const cli_option serve_o[] = {
     {"--cache", NULL, "N", NULL, "16", "compiled modules kept"},
     {"--prices", NULL, "NAME|FILE", "words+file:aws-lambda-x86 cloudflare-workers", "aws-lambda-x86", "price table"},
     {"--regression-threshold", NULL, "PERCENT", NULL, "20", "cost regression threshold"},
-    {"--usage-flush", NULL, "DURATION", NULL, "1s", "how often usage is written"},
+    {"--usage-flush", NULL, "DURATION", NULL, "200ms", "how often usage is written"},
     {"--cpu-sample", NULL, "N", NULL, "1", "measure CPU time of one request in N"},
     {"--tier", NULL, "TIER", "words:auto interp", "interp", "execution tier"},
     {"--log-format", NULL, "FORMAT", "words:text json", "text", "the server log"},

@@ -808,7 +808,7 @@ agg *agg_start(server *s, const agg_config *c, perr *e) {
     if (!a) { perr_set(e, 503, "out of memory"); return NULL; }
     a->s = s;
     a->cfg = *c;
-    if (!a->cfg.flush_ms) a->cfg.flush_ms = 1000;
+    if (!a->cfg.flush_ms) a->cfg.flush_ms = 200; /* the most usage a kill -9 can lose */
     if (!a->cfg.flush_records) a->cfg.flush_records = 4096;
     a->cap = a->spare_cap = (size_t)a->cfg.flush_records * 2;
     a->buf = malloc(a->cap * sizeof *a->buf);

@@ -51,7 +51,7 @@ typedef struct server_config {
     bool interp_only;             /* --tier interp: no native compiles */
     /* Usage aggregation and delivery metrics (agg.h, docs/delivery.md). */
     bool usage_off;               /* no metering, no aggregation (benchmarks) */
-    unsigned usage_flush_ms;      /* 0: 1000 */
+    unsigned usage_flush_ms;      /* 0: 200 */
     kiln_prices prices;           /* name "" : aws-lambda-x86 */
     double regression_threshold;  /* 0: 0.20 */
     unsigned cpu_sample;          /* measure CPU time on 1 request in N per thread (0: 64) */
