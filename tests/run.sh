@@ -139,6 +139,16 @@ for i in "${ids[@]}"; do
   report_done
 done
 wait
+# A job that ended without its counts (the runner's subshell killed) is a
+# failure, never a silent gap.
+for i in "${ids[@]}"; do
+  [ -f "$log/$i.count" ] && continue
+  n=$(basename "${suites[$i]}")
+  printf '== %s %s\n  [%s %s] not ok - %s ended without a result\n' "${labels[$i]}" "$n" "${labels[$i]}" "$n" "$n" >"$log/$i.report"
+  echo "  [${labels[$i]} $n] not ok - $n ended without a result" >"$log/$i.failures"
+  echo "0 ${labels[$i]} $n" >"$log/$i.time"
+  echo "0 1 0" >"$log/$i.count"
+done
 report_done
 if [ -s "$log/times" ]; then
   echo "== slowest suites (s): $(sort -rn "$log/times" | head -8 | awk '{printf "%s%s %s %s", (NR > 1 ? ", " : ""), $3, $2, $1}')" >&2
