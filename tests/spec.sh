@@ -109,26 +109,19 @@ if [ $tap = 1 ]; then
   exit 0
 fi
 
-timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${plain[@]}" >"$out" 2>&1
-rc=$?
-grep '^FAIL' "$out" | head -100
-s=$(summary "$out")
-echo "spec (${#plain[@]} files, non-SIMD): ${s:-no summary (exit status $rc)}"
-[ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
-if [ ${#simd[@]} -gt 0 ]; then
-  timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${simd[@]}" >"$out" 2>&1
+# run_group LABEL FILE...: one kiln spectest over the files, its failures
+# and a totals line.
+run_group() {
+  local label=$1 rc s; shift
+  [ $# -gt 0 ] || return 0
+  timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "$@" >"$out" 2>&1
   rc=$?
   grep '^FAIL' "$out" | head -100
   s=$(summary "$out")
-  echo "spec SIMD (${#simd[@]} files): ${s:-no summary (exit status $rc)}"
+  echo "$label: ${s:-no summary (exit status $rc)}"
   [ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
-fi
-if [ ${#props[@]} -gt 0 ]; then
-  timeout 1200 "$kiln" spectest ${KILN_SPEC_ARGS:-} "${props[@]}" >"$out" 2>&1
-  rc=$?
-  grep '^FAIL' "$out" | head -100
-  s=$(summary "$out")
-  echo "spec proposals ($proposals: ${#props[@]} files): ${s:-no summary (exit status $rc)}"
-  [ $rc -eq 0 ] && [ -n "$s" ] || failed=$((failed + 1))
-fi
+}
+run_group "spec (${#plain[@]} files, non-SIMD)" "${plain[@]}"
+run_group "spec SIMD (${#simd[@]} files)" "${simd[@]}"
+run_group "spec proposals ($proposals: ${#props[@]} files)" "${props[@]}"
 [ $failed -eq 0 ]

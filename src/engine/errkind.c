@@ -46,13 +46,8 @@ bool error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...) {
     return false;
 }
 
-bool kiln_error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    error_vset(err, code, fmt, ap);
-    va_end(ap);
-    return false;
-}
+/* The public name of the same function (include/kiln.h). */
+bool kiln_error_set(kiln_error *err, kiln_error_code code, const char *fmt, ...) __attribute__((alias("error_set")));
 
 void error_clear(kiln_error *err) {
     if (!err) return;
