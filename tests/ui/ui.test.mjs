@@ -491,7 +491,8 @@ try {
     overflow[name] = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     if (overflow[name] > 0) // name what sticks out, outside the boxes that scroll on purpose
       overflow[name + "_by"] = await page.evaluate(() => [...document.querySelectorAll("main *")]
-        .filter((e) => !e.closest(".tablewrap, pre") && e.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .filter((e) => !e.closest(".tablewrap, pre") && (e.getBoundingClientRect().right > document.documentElement.clientWidth ||
+          (getComputedStyle(e).overflowX === "visible" && e.scrollWidth > e.clientWidth + 1)))
         .slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + ": " + (e.textContent || "").slice(0, 60)));
     await shot(name + "-narrow");
   }
