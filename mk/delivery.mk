@@ -14,3 +14,8 @@ $(BUILD)/tests/vconfig: tests/unit/vconfig.c src/platform/vconfig.c $(LIB)
 $(BUILD)/tests/split: tests/unit/split.c src/platform/split.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/split.c src/platform/split.c $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# The WAGI mapping (src/platform/wagi.c): the guest's environment and argv.
+$(BUILD)/tests/wagi: tests/unit/wagi.c src/platform/wagi.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ tests/unit/wagi.c src/platform/wagi.c $(LIB) $(LDFLAGS) $(LDLIBS)

@@ -43,6 +43,19 @@ static bool split_route(const char *rest, char name[72], char sel[72], const cha
     return true;
 }
 
+/* "v%d" without printf (a request formats one or two): buf has room for
+ * any int. */
+static void version_text(char buf[16], int n) {
+    char tmp[12], *d = tmp + sizeof tmp;
+    unsigned v = n < 0 ? 0u - (unsigned)n : (unsigned)n;
+    do *--d = (char)('0' + v % 10); while (v /= 10);
+    if (n < 0) *--d = '-';
+    size_t len = (size_t)(tmp + sizeof tmp - d);
+    buf[0] = 'v';
+    memcpy(buf + 1, d, len);
+    buf[1 + len] = 0;
+}
+
 /* Whether this failure's report is stored (trapcap.h); the first one after
  * a window that dropped some says how many, in the server's log. */
 static bool report_admitted(server *s, const reg_target *t) {
@@ -136,20 +149,20 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
         draw = draw * 6364136223846793005u + 1442695040888963407u;
         unsigned bucket = key ? split_bucket(key, klen) : split_bucket_random(draw);
         if (split_pick(bucket, t.rollout_bp)) {
-            char vsel[24];
+            char vsel[16];
             reg_target nt;
-            snprintf(vsel, sizeof vsel, "v%d", t.rollout_to);
+            version_text(vsel, t.rollout_to);
             /* The new version, or live as it was if that fails to resolve. */
             if (reg_resolve(s->reg, name, vsel, &nt, &e)) t = nt;
         }
     }
-    snprintf(out->module, sizeof out->module, "%s", name);
+    memcpy(out->module, name, strlen(name) + 1); /* both 72: split_route checked */
     u->module = out->module;
     u->version = t.number;
     u->module_id = t.module_id;
     u->version_id = t.version_id;
     char vbuf[16];
-    snprintf(vbuf, sizeof vbuf, "v%d", t.number);
+    version_text(vbuf, t.number);
     reply_add_header(out, "X-Kiln-Version", vbuf);
 
     mc_entry *en = mc_get(s->cache, t.digest, &e);
@@ -172,9 +185,22 @@ void invoke_handle(server *s, const http_request *rq, const char *rest, http_rep
     const uint8_t *ebuf = NULL;
     size_t elen = 0;
 
-    char script[160], route[200];
-    snprintf(script, sizeof script, "/run/%s%s%s", name, sel[0] ? "@" : "", sel);
-    snprintf(route, sizeof route, "%s/...", script);
+    char script[5 + 71 + 1 + 71 + 1], route[sizeof script + 4];
+    /* "/run/NAME[@SEL]" and that + "/...": name and sel are under 72
+     * bytes each (split_route), so both fit. */
+    size_t nlen = strlen(name), slen = strlen(sel), sc = 0;
+    memcpy(script, "/run/", 5);
+    sc = 5;
+    memcpy(script + sc, name, nlen);
+    sc += nlen;
+    if (slen) {
+        script[sc++] = '@';
+        memcpy(script + sc, sel, slen);
+        sc += slen;
+    }
+    script[sc] = 0;
+    memcpy(route, script, sc);
+    memcpy(route + sc, "/...", 5);
     const char *ctype = http_header(rq, "Content-Type");
     const char *host = http_header(rq, "Host");
     /* The request headers, for HTTP_* variables (copied by http.c: this

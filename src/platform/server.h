@@ -263,8 +263,9 @@ const char *http_arg(const http_request *rq, const char *name);
  * answered 503 then (a body that is fine must not be called malformed). */
 bool http_body_json(const http_request *rq, cJSON **out, http_reply *r);
 
-/* Copies of all request headers, in order received; returns how many, or
- * SIZE_MAX (*out NULL) when out of memory. */
+/* Copies of all request headers, in order received, in one allocation
+ * (free(*out) frees them all); returns how many, or SIZE_MAX (*out NULL)
+ * when out of memory. */
 size_t http_headers(const http_request *rq, wagi_kv **out);
 uint64_t plat_now_ns(void);
 

@@ -9,25 +9,30 @@
 
 #include "platform/wagi.h"
 
-/* Appends c, which the list then owns (freed here when it cannot). */
-static bool push_owned(wagi_strs *l, char *c) {
-    if (!c) return false;
-    if (l->nborrowed) { free(c); return false; } /* borrowed ones go last */
-    if (l->n + 1 >= l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        char **nv = realloc(l->v, cap * sizeof *nv);
-        if (!nv) { free(c); return false; }
-        l->v = nv;
-        l->cap = cap;
+struct wagi_chunk {
+    wagi_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+/* Room for len bytes in l's chunks (a new chunk when the newest is full);
+ * NULL when out of memory. */
+static char *reserve(wagi_strs *l, size_t len) {
+    wagi_chunk *c = l->chunks;
+    if (!c || c->cap - c->used < len) {
+        size_t cap = len > 2048 ? len : 2048;
+        if (!(c = malloc(sizeof *c + cap))) return NULL;
+        c->next = l->chunks;
+        c->used = 0;
+        c->cap = cap;
+        l->chunks = c;
     }
-    l->v[l->n++] = c;
-    l->v[l->n] = NULL;
-    return true;
+    char *p = c->data + c->used;
+    c->used += len;
+    return p;
 }
 
-bool wagi_strs_add(wagi_strs *l, const char *s) { return push_owned(l, strdup(s)); }
-
-bool wagi_strs_add_borrowed(wagi_strs *l, const char *s) {
+static bool push(wagi_strs *l, char *s) {
     if (l->n + 1 >= l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         char **nv = realloc(l->v, cap * sizeof *nv);
@@ -35,8 +40,26 @@ bool wagi_strs_add_borrowed(wagi_strs *l, const char *s) {
         l->v = nv;
         l->cap = cap;
     }
-    l->v[l->n++] = (char *)s;
+    l->v[l->n++] = s;
     l->v[l->n] = NULL;
+    return true;
+}
+
+/* Appends the concatenation of n parts, copied into l's chunks. */
+static bool add_parts(wagi_strs *l, const char *const *parts, size_t n) {
+    size_t len[8], total = 1;
+    for (size_t i = 0; i < n; i++) total += len[i] = strlen(parts[i]);
+    char *c = reserve(l, total), *o = c;
+    if (!c) return false;
+    for (size_t i = 0; i < n; i++) { memcpy(o, parts[i], len[i]); o += len[i]; }
+    *o = 0;
+    return push(l, c);
+}
+
+bool wagi_strs_add(wagi_strs *l, const char *s) { return add_parts(l, &s, 1); }
+
+bool wagi_strs_add_borrowed(wagi_strs *l, const char *s) {
+    if (!push(l, (char *)s)) return false;
     l->nborrowed++;
     return true;
 }
@@ -44,27 +67,29 @@ bool wagi_strs_add_borrowed(wagi_strs *l, const char *s) {
 /* "NAME=value" without printf: a request builds ~20 of these, and
  * vasprintf was a sixth of a hello-world request's instructions. */
 static bool add_kv(wagi_strs *l, const char *name, const char *value) {
-    size_t n = strlen(name), v = strlen(value);
-    char *c = malloc(n + v + 2);
-    if (!c) return false;
-    memcpy(c, name, n);
-    c[n] = '=';
-    memcpy(c + n + 1, value, v + 1);
-    return push_owned(l, c);
+    const char *parts[3] = {name, "=", value};
+    return add_parts(l, parts, 3);
 }
 
 bool wagi_strs_addf(wagi_strs *l, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) return false;
-    return push_owned(l, s);
+    char *c = reserve(l, (size_t)n + 1);
+    if (!c) return false;
+    va_start(ap, fmt);
+    vsnprintf(c, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return push(l, c);
 }
 
 void wagi_strs_free(wagi_strs *l) {
-    for (size_t i = 0; i < l->n - l->nborrowed; i++) free(l->v[i]);
+    for (wagi_chunk *c = l->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -112,9 +137,9 @@ bool wagi_build_env(const wagi_request *r, wagi_strs *env) {
               add_kv(env, "REMOTE_ADDR", r->remote_addr) &&
               add_kv(env, "REMOTE_HOST", r->remote_addr) &&
               add_kv(env, "X_MATCHED_ROUTE", r->matched_route) &&
-              wagi_strs_addf(env, "X_FULL_URL=%s://%s%s%s%s", scheme,
-                             r->host && *r->host ? r->host : r->server_name, r->raw_path, *r->query ? "?" : "",
-                             r->query) &&
+              add_parts(env, (const char *const[]){"X_FULL_URL=", scheme, "://",
+                                                   r->host && *r->host ? r->host : r->server_name, r->raw_path,
+                                                   *r->query ? "?" : "", r->query}, 7) &&
               add_kv(env, "X_KILN_MODULE", r->module) &&
               add_kv(env, "X_KILN_VERSION", r->version) &&
               add_kv(env, "X_REQUEST_ID", r->request_id);
@@ -122,25 +147,27 @@ bool wagi_build_env(const wagi_request *r, wagi_strs *env) {
     if (!ok) return false;
     /* CGI gives the body's type and length as their own variables (always,
      * so a guest can rely on CONTENT_LENGTH), not as HTTP_ ones. */
-    char clen[24];
-    snprintf(clen, sizeof clen, "%llu", (unsigned long long)r->content_length);
-    if (!add_kv(env, "CONTENT_TYPE", r->content_type ? r->content_type : "") || !add_kv(env, "CONTENT_LENGTH", clen))
+    char clen[24], *d = clen + sizeof clen;
+    uint64_t cl = r->content_length;
+    *--d = 0;
+    do *--d = (char)('0' + cl % 10); while (cl /= 10);
+    if (!add_kv(env, "CONTENT_TYPE", r->content_type ? r->content_type : "") || !add_kv(env, "CONTENT_LENGTH", d))
         return false;
     for (size_t i = 0; i < r->nheaders; i++) {
         const char *n = r->headers[i].name;
         if (!strcasecmp(n, "Content-Type") || !strcasecmp(n, "Content-Length")) continue;
-        size_t len = strlen(n);
-        char *var = malloc(len + 6);
+        size_t len = strlen(n), vlen = strlen(r->headers[i].value);
+        if (len > SIZE_MAX / 2 - vlen) return false;
+        char *var = reserve(env, len + vlen + 7);
         if (!var) return false;
         memcpy(var, "HTTP_", 5);
         for (size_t k = 0; k < len; k++) {
             unsigned char c = (unsigned char)n[k];
             var[5 + k] = isalnum(c) ? (char)toupper(c) : '_';
         }
-        var[5 + len] = 0;
-        bool added = add_kv(env, var, r->headers[i].value);
-        free(var);
-        if (!added) return false;
+        var[5 + len] = '=';
+        memcpy(var + 6 + len, r->headers[i].value, vlen + 1);
+        if (!push(env, var)) return false;
     }
     return true;
 }

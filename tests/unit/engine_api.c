@@ -714,6 +714,47 @@ static void test_threads(kiln_engine *e, kiln_module *m) {
     }
 }
 
+/* The linker's index (runtime.c): hundreds of names across modules, the
+ * index grown several times; each found, absent ones not, a redefinition
+ * replacing its entry, names that split differently kept apart. */
+static void test_linker_index(kiln_engine *e) {
+    kiln_linker *l = kiln_linker_new(e);
+    kiln_error err = {0};
+    kiln_functype tf = {NULL, 0, NULL, 0};
+    enum { N = 300 };
+    kiln_func *f[N];
+    char mod[16], name[16];
+    int made = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(mod, sizeof mod, "m%d", i % 7);
+        snprintf(name, sizeof name, "f%d", i);
+        made += (f[i] = kiln_linker_define_host(l, mod, name, &tf, host_fail, NULL, &err)) != NULL;
+    }
+    CHECK(made == N, "%d host functions defined in 7 modules", made);
+    int found = 0, absent = 0;
+    kiln_extern x;
+    for (int i = 0; i < N; i++) {
+        snprintf(mod, sizeof mod, "m%d", i % 7);
+        snprintf(name, sizeof name, "f%d", i);
+        found += kiln_linker_get(l, mod, name, &x) && x.kind == KILN_EXTERN_FUNC && x.of.func == f[i];
+        snprintf(mod, sizeof mod, "m%d", (i + 1) % 7);
+        absent += !kiln_linker_get(l, mod, name, &x);
+    }
+    CHECK(found == N, "each is found as defined (%d of %d)", found, N);
+    CHECK(absent == N, "none under another module (%d of %d)", absent, N);
+    CHECK(!kiln_linker_get(l, "m0", "nope", &x) && !kiln_linker_get(l, "", "", &x), "unknown names are absent");
+    kiln_extern other = {.kind = KILN_EXTERN_FUNC, .of.func = f[1]};
+    CHECK(kiln_linker_define(l, "m0", "f0", other, &err) && kiln_linker_get(l, "m0", "f0", &x) && x.of.func == f[1],
+          "a redefinition replaces the entry");
+    kiln_extern a = {.kind = KILN_EXTERN_FUNC, .of.func = f[2]}, b = {.kind = KILN_EXTERN_FUNC, .of.func = f[3]};
+    kiln_extern xa, xb;
+    CHECK(kiln_linker_define(l, "ab", "c", a, &err) && kiln_linker_define(l, "a", "bc", b, &err) &&
+              kiln_linker_get(l, "ab", "c", &xa) && kiln_linker_get(l, "a", "bc", &xb) && xa.of.func == f[2] &&
+              xb.of.func == f[3] && !kiln_linker_get(l, "abc", "", &x),
+          "ab.c and a.bc are two names");
+    kiln_linker_free(l);
+}
+
 int main(void) {
     build(&TM);
     kiln_error err = {0};
@@ -740,6 +781,7 @@ int main(void) {
     test_limits(e, m);
     test_traps(e, m, "guard pages");
     test_threads(e, m);
+    test_linker_index(e);
 
     /* The explicit-bounds-check engine traps the same way. */
     kiln_config cfg = {.explicit_bounds_checks = true};
