@@ -336,6 +336,16 @@ bool kiln_module_custom_section(const kiln_module *m, uint32_t i,
  * once it has native code, the loaded artifact. Not what its instances
  * allocate (memories, tables, stacks: kiln_limits bounds those). */
 size_t kiln_module_footprint(const kiln_module *m);
+/* What the allocator takes for a block of n bytes, as kiln_module_footprint
+ * counts each of a module's: glibc's malloc sizes, an 8-byte header, 16-byte
+ * alignment, 32 bytes at least, and past its mmap threshold (128 KiB by
+ * default) a mapping of its own rounded to pages. For data an embedder keeps
+ * beside a module and counts alike (kiln serve's trap symbols). */
+static inline size_t kiln_heap_block(size_t n) {
+    if (n >= ((size_t)128 << 10)) return (n + 16 + 4095) & ~(size_t)4095;
+    size_t b = (n + 8 + 15) & ~(size_t)15;
+    return b < 32 ? 32 : b;
+}
 
 /* The module's bytes as given to kiln_module_new. */
 const uint8_t *kiln_module_bytes(const kiln_module *m, size_t *len);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "diag/reader.h"
-#include "engine/footprint.h"
 #include "diag/symtab.h"
 
 /* ---------------------------------------------------------------- arena */
@@ -332,23 +331,23 @@ void diag_symbols_free(diag_symbols *s)
 }
 
 /* An array allocated for cap elements (at least one), or nothing. */
-static size_t blocks(const void *p, size_t cap, size_t size) { return p ? heap_block((cap ? cap : 1) * size) : 0; }
+static size_t blocks(const void *p, size_t cap, size_t size) { return p ? kiln_heap_block((cap ? cap : 1) * size) : 0; }
 
 size_t diag_symbols_footprint(diag_symbols *s)
 {
     if (!s) return 0;
     pthread_mutex_lock(&s->lock); /* line tables and demangled names grow lazily */
-    size_t n = heap_block(sizeof *s) + blocks(s->dwarf_copy, s->dwarf_copy_size, 1);
-    for (arena_chunk *c = s->arena; c; c = c->next) n += heap_block(sizeof *c + c->cap);
+    size_t n = kiln_heap_block(sizeof *s) + blocks(s->dwarf_copy, s->dwarf_copy_size, 1);
+    for (arena_chunk *c = s->arena; c; c = c->next) n += kiln_heap_block(sizeof *c + c->cap);
     for (uint32_t i = 0; i < s->ncus; i++) {
         const dcu *cu = &s->cus[i];
         n += blocks(cu->rows, cu->nrows, sizeof *cu->rows) + blocks(cu->files, (size_t)cu->nfiles + 1, sizeof *cu->files);
     }
     for (uint32_t i = 0; i < s->nscopes; i++)
-        if (s->scopes[i].demangled) n += heap_block(strlen(s->scopes[i].demangled) + 1);
+        if (s->scopes[i].demangled) n += kiln_heap_block(strlen(s->scopes[i].demangled) + 1);
     if (s->func_demangled)
         for (uint32_t i = 0; i < s->nfuncs; i++)
-            if (s->func_demangled[i]) n += heap_block(strlen(s->func_demangled[i]) + 1);
+            if (s->func_demangled[i]) n += kiln_heap_block(strlen(s->func_demangled[i]) + 1);
     n += blocks(s->cus, s->cap_cus, sizeof *s->cus) + blocks(s->scopes, s->cap_scopes, sizeof *s->scopes) +
          blocks(s->ranges, s->cap_ranges, sizeof *s->ranges) + blocks(s->names, s->cap_names, sizeof *s->names) +
          blocks(s->top, s->ntop, sizeof *s->top) + blocks(s->curanges, s->cap_curanges, sizeof *s->curanges) +

@@ -8,15 +8,8 @@
 
 #include "engine/module.h"
 
-/* What malloc takes for a block of n bytes, as glibc's allocator sizes it:
- * an 8-byte header, 16-byte alignment, 32 bytes at least; past the mmap
- * threshold (128 KiB by default) a mapping of its own, rounded to pages.
- * Inline: src/diag counts its symbol tables with it too. */
-static inline size_t heap_block(size_t n) {
-    if (n >= ((size_t)128 << 10)) return (n + 16 + 4095) & ~(size_t)4095;
-    size_t b = (n + 8 + 15) & ~(size_t)15;
-    return b < 32 ? 32 : b;
-}
+/* What malloc takes for a block of n bytes (include/kiln.h). */
+static inline size_t heap_block(size_t n) { return kiln_heap_block(n); }
 /* The blocks one compiled function holds (its code, pc map, locals, handlers). */
 size_t funcdef_footprint(const funcdef *f);
 /* The least funcdef_footprint of any defined function. */
