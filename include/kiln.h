@@ -228,7 +228,26 @@ typedef struct kiln_config {
      * each linear memory reserves the address space of its maximum (within
      * the store's memory limit), not the 8 GiB that guard pages need. */
     bool explicit_bounds_checks;
+    /* The most memory one compiled module may take, in bytes, as
+     * kiln_module_footprint counts it (0: KILN_DEFAULT_MAX_MODULE_BYTES).
+     * kiln_module_new refuses a module past it with KILN_ERR_LIMIT while it
+     * compiles: a function section declaring more functions than could fit
+     * is refused before their table is allocated, and bodies stop being
+     * compiled as soon as what they took plus the least the rest can take
+     * passes it, so that a hostile module costs about the limit, not what it
+     * asks for. */
+    uint64_t max_module_bytes;
+    /* How a user raises max_module_bytes (e.g. "kiln serve
+     * --max-compiled-size"), named in that error; NULL: not named. Borrowed:
+     * it must outlive the engine. */
+    const char *max_module_bytes_option;
 } kiln_config;
+
+/* The default of kiln_config.max_module_bytes: 256 MiB, 65 times what the
+ * largest example takes (the C++ stl_tour, 2.5 MB of wasm: 3.9 MiB) and
+ * several times what a 16 MiB binary (kiln serve's --max-body) of real code
+ * does; a module of a million empty functions (3 MB) would take 207 MiB. */
+#define KILN_DEFAULT_MAX_MODULE_BYTES (256ull << 20)
 
 kiln_engine *kiln_engine_new(const kiln_config *config /* NULL: defaults */,
                              kiln_error *err);
@@ -310,6 +329,24 @@ const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */
 bool kiln_module_custom_section(const kiln_module *m, uint32_t i,
                                 const char **name, const uint8_t **data,
                                 size_t *size);
+/* The memory m holds, in bytes, counted from its allocations as the
+ * allocator takes them (each block with its header and rounding): the copy
+ * of its binary, types, imports and exports with their names, function
+ * tables, compiled code, pc maps, locals, exception handlers, segments and,
+ * once it has native code, the loaded artifact. Not what its instances
+ * allocate (memories, tables, stacks: kiln_limits bounds those). */
+size_t kiln_module_footprint(const kiln_module *m);
+/* What the allocator takes for a block of n bytes, as kiln_module_footprint
+ * counts each of a module's: glibc's malloc sizes, an 8-byte header, 16-byte
+ * alignment, 32 bytes at least, and past its mmap threshold (128 KiB by
+ * default) a mapping of its own rounded to pages. For data an embedder keeps
+ * beside a module and counts alike (kiln serve's trap symbols). */
+static inline size_t kiln_heap_block(size_t n) {
+    if (n >= ((size_t)128 << 10)) return (n + 16 + 4095) & ~(size_t)4095;
+    size_t b = (n + 8 + 15) & ~(size_t)15;
+    return b < 32 ? 32 : b;
+}
+
 /* The module's bytes as given to kiln_module_new. */
 const uint8_t *kiln_module_bytes(const kiln_module *m, size_t *len);
 /* Byte offset of the code section payload (after id and size) in the

@@ -224,6 +224,7 @@ int cmd_inspect(int argc, char **argv) {
         cJSON_AddItemToArray(je, x);
     }
     cJSON_AddNumberToObject(root, "functions", kiln_module_func_count(m));
+    cJSON_AddNumberToObject(root, "compiled_bytes", (double)kiln_module_footprint(m));
     cJSON *jf = cJSON_AddArrayToObject(root, "features");
     uint32_t feats = kiln_module_features(m);
     for (uint32_t bit = 1; bit; bit <<= 1)
@@ -267,6 +268,8 @@ int cmd_inspect(int argc, char **argv) {
             printf("  %s: %s\n", d.name, extern_text(&d, buf, sizeof buf));
         }
         printf("\nFunctions: %u\n", kiln_module_func_count(m));
+        printf("Compiled: %zu bytes in memory (kiln serve's cache counts these; --max-compiled-size bounds them)\n",
+               kiln_module_footprint(m));
         printf("Features beyond the MVP:");
         if (!feats) printf(" none");
         for (uint32_t bit = 1; bit; bit <<= 1)

@@ -116,6 +116,13 @@ static const char help[] =
     "        as for --max-memory. Deeper recursion traps with \"call stack\n"
     "        exhausted\". Default 8MiB; calls nest at most 100000 deep.\n"
     "\n"
+    "    --max-compiled-size SIZE\n"
+    "        The most memory the module may take once compiled, as for\n"
+    "        --max-memory (default 256MiB; kiln inspect shows what a module\n"
+    "        takes). A module past it is refused while it compiles, exit 68\n"
+    "        (docs/errors.md): millions of tiny functions cost memory, not\n"
+    "        bytes.\n"
+    "\n"
     "USAGE AND COST\n"
     "    --stats, --stats=table\n"
     "        After the run, print on standard error what it consumed and what\n"
@@ -244,6 +251,7 @@ typedef struct opts {
      * values as given, for messages that name the limit. */
     kiln_limits limits;
     const char *fuel_arg, *timeout_arg, *max_memory_arg, *max_stack_arg;
+    uint64_t max_compiled; /* --max-compiled-size (0: the engine's default) */
     int stats; /* 0: none, 1: table, 2: json */
     const char *prices;
     cli_diagout *diag; /* --coredump, --profile */
@@ -410,6 +418,13 @@ static int parse(int argc, char **argv, opts *o) {
             /* Room for a few frames at least; the stack is allocated whole. */
             if (o->limits.max_stack_bytes < 1024 || o->limits.max_stack_bytes > ((uint64_t)1 << 32))
                 return usage_error("--max-stack %s: want between 1KiB and 4GiB", o->max_stack_arg);
+            continue;
+        }
+        if (is_opt(a, "--max-compiled-size")) {
+            const char *arg = NULL;
+            int st = limit_opt(argc, argv, &i, "--max-compiled-size", &arg, kiln_parse_size, &o->max_compiled);
+            if (st >= 0) return st;
+            if (!o->max_compiled) return usage_error("--max-compiled-size %s: want a size such as 256MiB", arg);
             continue;
         }
         if (is_opt(a, "--stats")) {
@@ -702,7 +717,8 @@ static int run(opts *o) {
         return 1;
     }
 
-    if (!(engine = kiln_engine_new(NULL, &err))) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
+    kiln_config cfg = {.max_module_bytes = o->max_compiled, .max_module_bytes_option = "--max-compiled-size"};
+    if (!(engine = kiln_engine_new(&cfg, &err))) { status = cli_fail_code("run", err.code, "%s", err.message); goto out; }
     if (!(m = kiln_module_new(engine, bytes, len, &err))) {
         status = err.code == KILN_ERR_INVALID
                      ? cli_fail_code("run", err.code, "%s: not a valid WebAssembly module: %s", o->module, err.message)

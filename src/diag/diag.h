@@ -51,6 +51,9 @@ typedef struct diag_loc {
 diag_symbols *diag_symbols_build(const uint8_t *wasm, size_t len,
                                  kiln_error *err);
 void diag_symbols_free(diag_symbols *s);
+/* The memory s holds, counted as kiln_module_footprint counts a module's
+ * (it grows as line tables are decoded and names demangled on demand). */
+size_t diag_symbols_footprint(diag_symbols *s);
 
 /*
  * Symbolicates a code offset (relative to the code section payload, the

@@ -272,6 +272,7 @@ diag_symbols *diag_symbols_build(const uint8_t *wasm, size_t len,
             if (have_dwarf[k] && kept[k]) total += rd_left(&dsecs[k]) + 1;
         s->dwarf_copy = malloc(total ? total : 1);
         if (!s->dwarf_copy) goto oom;
+        s->dwarf_copy_size = total ? total : 1;
         uint8_t *p = s->dwarf_copy;
         for (int k = 0; k < DS_COUNT; k++) {
             if (!have_dwarf[k]) continue;
@@ -327,6 +328,35 @@ void diag_symbols_free(diag_symbols *s)
     free(s->func_dm_done);
     pthread_mutex_destroy(&s->lock);
     free(s);
+}
+
+/* An array allocated for cap elements (at least one), or nothing. */
+static size_t blocks(const void *p, size_t cap, size_t size) { return p ? kiln_heap_block((cap ? cap : 1) * size) : 0; }
+
+size_t diag_symbols_footprint(diag_symbols *s)
+{
+    if (!s) return 0;
+    pthread_mutex_lock(&s->lock); /* line tables and demangled names grow lazily */
+    size_t n = kiln_heap_block(sizeof *s) + blocks(s->dwarf_copy, s->dwarf_copy_size, 1);
+    for (arena_chunk *c = s->arena; c; c = c->next) n += kiln_heap_block(sizeof *c + c->cap);
+    for (uint32_t i = 0; i < s->ncus; i++) {
+        const dcu *cu = &s->cus[i];
+        n += blocks(cu->rows, cu->nrows, sizeof *cu->rows) + blocks(cu->files, (size_t)cu->nfiles + 1, sizeof *cu->files);
+    }
+    for (uint32_t i = 0; i < s->nscopes; i++)
+        if (s->scopes[i].demangled) n += kiln_heap_block(strlen(s->scopes[i].demangled) + 1);
+    if (s->func_demangled)
+        for (uint32_t i = 0; i < s->nfuncs; i++)
+            if (s->func_demangled[i]) n += kiln_heap_block(strlen(s->func_demangled[i]) + 1);
+    n += blocks(s->cus, s->cap_cus, sizeof *s->cus) + blocks(s->scopes, s->cap_scopes, sizeof *s->scopes) +
+         blocks(s->ranges, s->cap_ranges, sizeof *s->ranges) + blocks(s->names, s->cap_names, sizeof *s->names) +
+         blocks(s->top, s->ntop, sizeof *s->top) + blocks(s->curanges, s->cap_curanges, sizeof *s->curanges) +
+         blocks(s->bodies, s->nbodies, sizeof *s->bodies) +
+         blocks(s->func_names, (size_t)s->nfuncs + 1, sizeof *s->func_names) +
+         blocks(s->func_demangled, (size_t)s->nfuncs + 1, sizeof *s->func_demangled) +
+         blocks(s->func_dm_done, (size_t)s->nfuncs + 1, 1);
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 /* ---------------------------------------------------------------- queries */

@@ -89,6 +89,7 @@ struct diag_symbols {
     pthread_mutex_t lock;  /* guards the lazy parts: line tables, demangling */
     arena_chunk *arena;    /* strings we own */
     uint8_t *dwarf_copy;   /* one block holding every dsec */
+    size_t dwarf_copy_size;
     dsec sec[DS_COUNT];
 
     /* wasm side */

@@ -157,6 +157,21 @@ static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
     return true;
 }
 
+/* Gives back the unused end of an array (kept as it is if out of memory).
+ * A copy, not a shrinking realloc: that would leave the cut-off tail as a
+ * hole between kept blocks, too small for the next function's buffers, and
+ * the holes of a million small functions add up to as much again. The big
+ * buffer freed here is what the next function's compile reuses. */
+static void trim(void **p, uint32_t n, size_t elem) {
+    if (!*p) return;
+    size_t size = (size_t)(n ? n : 1) * elem;
+    void *q = malloc(size);
+    if (!q) return;
+    memcpy(q, *p, size);
+    free(*p);
+    *p = q;
+}
+
 /* Appends an instruction; returns a pointer to its operands (valid until
  * the next emit). `mark` records its wasm offset for traps and backtraces. */
 static uint32_t *emit(C *c, int op, bool mark) {
@@ -1751,6 +1766,13 @@ static bool compile_reserved(kiln_module *m, funcdef *f, const uint8_t *body, ui
         for (uint32_t i = 0; i < f->type->nresults; i++) result_slots += width((uint8_t)f->type->results[i]);
         if (slots < result_slots) slots = result_slots;
         if (!finish_eh(&c, f, &slots)) { rd_fail_code(&r, KILN_ERR_NO_MEMORY, "out of memory"); ok = false; }
+        /* Kept as long as the module: trimmed to their length. Growth by
+         * doubling leaves up to half of each unused, and 64 entries at
+         * least: 880 bytes for an empty function, 1.67 GB for a module of
+         * 1.9M of them (issue 17, break 4). */
+        trim((void **)&c.code, c.len, sizeof *c.code);
+        trim((void **)&c.pcmap, c.npc, sizeof *c.pcmap);
+        trim((void **)&f->eh, f->neh, sizeof *f->eh);
         f->frame_slots = slots;
         f->code = c.code;
         f->code_len = c.len;

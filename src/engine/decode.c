@@ -4,9 +4,11 @@
  * each function body handed to compile.c, which validates and compiles it in
  * one pass. Errors name the section and the byte offset.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/footprint.h"
 #include "engine/module.h"
 #include "engine/native/native.h"
 #include "engine/reader.h"
@@ -523,14 +525,27 @@ static bool sec_code(reader *r, kiln_module *m, uint32_t ndefined) {
 /* Compiles every body once the whole module is known (the data count and
  * the declared function references must be in hand first). */
 static bool compile_bodies(kiln_module *m, kiln_error *err) {
-    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
+    /* The compiled-size limit (footprint.c): what is compiled so far plus
+     * the least the rest can take, after every body, so that a module past
+     * it stops within one function of the limit. */
+    uint64_t limit = engine_max_module_bytes(m->engine), total = footprint_bodies_base(m);
+    uint32_t nd = m->nfuncs - m->nfunc_imports;
+    for (uint32_t i = 0; i < nd; i++) {
         funcdef *f = &m->funcs[i];
         if (!compile_function(m, f, m->bytes + f->body_offset, f->body_size, err)) return false;
 #ifdef KILN_DEBUG
         char why[200];
         if (!code_verify(m, f, why, sizeof why)) kiln_assert_fail(why, __FILE__, __LINE__);
 #endif
+        total += funcdef_footprint(f);
+        uint64_t need = total + (uint64_t)(nd - i - 1) * funcdef_min_footprint();
+        if (need > limit) {
+            char what[96];
+            snprintf(what, sizeof what, "its %u functions (compiled up to function %u)", nd, f->index);
+            return footprint_refuse(m, need, what, err);
+        }
     }
+    if (total > limit) return footprint_refuse(m, total, "its code, tables and data", err);
     return true;
 }
 
@@ -641,6 +656,9 @@ static bool decode_sections(reader *top, kiln_module *m) {
             /* sec_function rebuilt func_types; put the import types back. */
             for (uint32_t i = 0; i < m->nimports; i++)
                 if (m->imports[i].kind == KILN_EXTERN_FUNC) m->func_types[m->imports[i].index] = m->imports[i].type_index;
+            /* Past the compiled-size limit whatever the bodies: refused
+             * before the table of functions is allocated. */
+            if (!footprint_check_functions(m, nfuncs_declared, r->err)) { r->failed = true; return false; }
             if (!(m->funcs = calloc(nfuncs_declared ? nfuncs_declared : 1, sizeof *m->funcs))) FAIL_OOM();
             for (uint32_t i = 0; i < nfuncs_declared; i++) {
                 m->funcs[i].index = m->nfunc_imports + i;

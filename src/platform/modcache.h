@@ -1,10 +1,12 @@
 /* modcache.h — compiled modules by digest, shared by every worker thread.
  * A kiln_module is immutable and thread-safe, so one compiled copy serves
- * all concurrent requests for a version. The cache holds up to `capacity`
- * modules and evicts the least recently used one that no request holds;
- * entries are reference counted so eviction never frees a module in use.
- * Trap symbolication data (src/diag) is built on first need and kept with
- * the module. */
+ * all concurrent requests for a version. The cache is bounded by the
+ * memory its entries hold (kiln_module_footprint: the compiled module and,
+ * once they exist, its native artifact and trap symbols), and optionally by
+ * a number of entries; past either it evicts the least recently used
+ * entries. Entries are reference counted, so eviction never frees a module
+ * in use. Trap symbolication data (src/diag) is built on first need and
+ * kept with the module. */
 #ifndef KILN_PLATFORM_MODCACHE_H
 #define KILN_PLATFORM_MODCACHE_H
 
@@ -19,7 +21,12 @@
 typedef struct modcache modcache;
 typedef struct mc_entry mc_entry;
 
-modcache *mc_new(kiln_engine *engine, blobstore *blobs, size_t capacity);
+/* kiln serve --cache-size's default: 512 MiB (the server lowers it to a
+ * quarter of the machine's memory on a smaller machine). */
+#define MC_DEFAULT_BUDGET ((size_t)512 << 20)
+
+/* budget_bytes: 0 for MC_DEFAULT_BUDGET; max_entries: 0 for no bound. */
+modcache *mc_new(kiln_engine *engine, blobstore *blobs, size_t budget_bytes, size_t max_entries);
 void mc_free(modcache *c); /* every entry must have been released */
 
 /* The compiled module of digest, loading the blob and compiling it on a
@@ -50,6 +57,7 @@ const char *mc_tier(modcache *c, const char *digest);
 
 typedef struct mc_stats {
     unsigned long hits, misses, evictions, entries;
+    size_t bytes, budget;   /* held by the entries cached, and the bound on it */
     double compile_seconds; /* total time spent compiling on misses */
     unsigned long native_entries, native_compiles, native_failures;
     double native_seconds;  /* total time of native compiles (background) */

@@ -54,10 +54,12 @@ server *server_start(const server_config *cfg, perr *e) {
      * half-written temporary file). The registry is the truth. */
     if (blobs_sweep(s->blobs, keep_blob, s->reg, e) < 0) goto fail;
     kiln_error err = {0};
-    if (!(s->engine = kiln_engine_new(NULL, &err))) { perr_set(e, 500, "%s", err.message); goto fail; }
+    kiln_config kc = {.max_module_bytes = cfg->max_module_bytes,
+                      .max_module_bytes_option = "kiln serve --max-compiled-size"};
+    if (!(s->engine = kiln_engine_new(&kc, &err))) { perr_set(e, 500, "%s", err.message); goto fail; }
     if (!(s->linker = kiln_linker_new(s->engine))) { perr_set(e, 503, "out of memory"); goto fail; }
     if (!kiln_wasi_define(s->linker, &err)) { perr_set(e, 500, "%s", err.message); goto fail; }
-    s->cache = mc_new(s->engine, s->blobs, cfg->cache_capacity);
+    s->cache = mc_new(s->engine, s->blobs, cfg->cache_bytes, cfg->cache_entries);
     s->metrics = metrics_new();
     s->logs = logs_new(2048, 4096);
     s->vcache = vcache_new();
@@ -145,9 +147,20 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                               "# HELP kiln_module_cache_misses_total Lookups that loaded and compiled a blob.\n"
                               "# TYPE kiln_module_cache_misses_total counter\n"
                               "kiln_module_cache_misses_total %lu\n"
+                              "# HELP kiln_module_cache_evictions_total Compiled modules dropped to stay within "
+                              "--cache-size (or --cache).\n"
+                              "# TYPE kiln_module_cache_evictions_total counter\n"
+                              "kiln_module_cache_evictions_total %lu\n"
                               "# HELP kiln_module_cache_entries Compiled modules held.\n"
                               "# TYPE kiln_module_cache_entries gauge\n"
                               "kiln_module_cache_entries %lu\n"
+                              "# HELP kiln_module_cache_bytes Memory the compiled modules held take (code, "
+                              "tables, names, native artifacts, trap symbols).\n"
+                              "# TYPE kiln_module_cache_bytes gauge\n"
+                              "kiln_module_cache_bytes %zu\n"
+                              "# HELP kiln_module_cache_budget_bytes The bound on kiln_module_cache_bytes (--cache-size).\n"
+                              "# TYPE kiln_module_cache_budget_bytes gauge\n"
+                              "kiln_module_cache_budget_bytes %zu\n"
                               "# HELP kiln_module_compile_seconds_total Time spent compiling on cache misses.\n"
                               "# TYPE kiln_module_compile_seconds_total counter\n"
                               "kiln_module_compile_seconds_total %.6f\n"
@@ -163,7 +176,7 @@ bool server_render_metrics(server *s, char **buf, size_t *len, size_t *cap) {
                               "# HELP kiln_native_compile_seconds_total Time spent on native compiles (background).\n"
                               "# TYPE kiln_native_compile_seconds_total counter\n"
                               "kiln_native_compile_seconds_total %.6f\n",
-                              cs.hits, cs.misses, cs.entries, cs.compile_seconds, cs.native_entries,
+                              cs.hits, cs.misses, cs.evictions, cs.entries, cs.bytes, cs.budget, cs.compile_seconds, cs.native_entries,
                               cs.native_compiles, cs.native_failures, cs.native_seconds);
     guest_stats gs;
     guests_get_stats(s->guests, &gs);

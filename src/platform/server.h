@@ -47,7 +47,9 @@ typedef struct server_config {
     unsigned header_timeout_ms;   /* a request head must be complete this soon (headwatch.c); 0: none */
     reg_limits default_limits;    /* for versions deployed without their own */
     uint32_t max_table_elements;  /* every version's table limit (0: the engine's, 10,000,000) */
-    size_t cache_capacity;        /* compiled modules kept */
+    size_t cache_bytes;           /* memory the compiled modules kept may take (0: MC_DEFAULT_BUDGET) */
+    size_t cache_entries;         /* compiled modules kept at most (0: no bound but cache_bytes) */
+    uint64_t max_module_bytes;    /* one compiled module's memory (0: KILN_DEFAULT_MAX_MODULE_BYTES) */
     bool interp_only;             /* --tier interp: no native compiles */
     /* Usage aggregation and delivery metrics (agg.h, docs/delivery.md). */
     bool usage_off;               /* no metering, no aggregation (benchmarks) */

@@ -76,6 +76,28 @@ int main(void) {
     expect(&err, KILN_ERR_LIMIT, "a memory above the store's limit");
     kiln_store_free(small);
 
+    /* limit: the module's memory once compiled (kiln_config.max_module_bytes):
+     * one byte under its footprint is refused, naming the option given;
+     * exactly its footprint is accepted. */
+    size_t fp = kiln_module_footprint(mr);
+    CHECK(fp > sizeof mod_run && fp < 4096, "kiln_module_footprint of a one-function module: %zu bytes", fp);
+    kiln_config tight = {.max_module_bytes = fp - 1, .max_module_bytes_option = "--the-option"};
+    kiln_engine *te = kiln_engine_new(&tight, &err);
+    tight.max_module_bytes = fp;
+    kiln_engine *te2 = kiln_engine_new(&tight, &err);
+    CHECK(te && te2, "engines with a max_module_bytes");
+    if (te && te2) {
+        err = (kiln_error){0};
+        CHECK(!kiln_module_new(te, mod_run, sizeof mod_run, &err), "a module one byte past max_module_bytes is refused");
+        expect(&err, KILN_ERR_LIMIT, "a module past max_module_bytes");
+        CHECK(strstr(err.message, "(--the-option raises it)") != NULL, "... naming the option: %s", err.message);
+        kiln_module *fits = kiln_module_new(te2, mod_run, sizeof mod_run, &err);
+        CHECK(fits && kiln_module_footprint(fits) == fp, "... and one at exactly max_module_bytes is accepted");
+        kiln_module_free(fits);
+    }
+    kiln_engine_free(te);
+    kiln_engine_free(te2);
+
     /* bad-argument: run() takes nothing. */
     kiln_instance *inst = kiln_instantiate(s, l, mr, &trap, &err);
     CHECK(inst != NULL, "the module without imports instantiates");

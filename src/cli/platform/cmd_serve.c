@@ -133,8 +133,26 @@ static const char help[] =
     "        The most elements a module's tables may hold (default\n"
     "        10000000). A deploy whose tables need more at start is refused.\n"
     "\n"
+    "    --cache-size SIZE\n"
+    "        Memory the compiled modules kept in memory may take, e.g. 1GiB\n"
+    "        (default 512MiB, or a quarter of the machine's memory when that\n"
+    "        is less). Past it the least recently used are dropped and\n"
+    "        compiled again when next requested. A module counts what it\n"
+    "        holds (kiln inspect shows it): a small service some 0.4 MiB, so\n"
+    "        the default keeps over a thousand versions. /metrics has\n"
+    "        kiln_module_cache_bytes, _entries, _hits_total, _misses_total\n"
+    "        and _evictions_total.\n"
+    "\n"
     "    --cache N\n"
-    "        Compiled modules kept in memory (default 64).\n"
+    "        Also keep at most N compiled modules (default: no bound but\n"
+    "        --cache-size).\n"
+    "\n"
+    "    --max-compiled-size SIZE\n"
+    "        The most memory one compiled module may take (default 256MiB).\n"
+    "        A deploy of a module past it is refused with 413 while it\n"
+    "        compiles: a module of millions of tiny functions costs far more\n"
+    "        memory than its bytes. Keep it below --cache-size, or such a\n"
+    "        module is compiled again on every request.\n"
     "\n"
     "    --prices NAME|FILE\n"
     "        The price table for request costs (kiln cost, /metrics): a\n"
@@ -268,7 +286,7 @@ int cmd_serve(int argc, char **argv) {
     const char *listen = "127.0.0.1:8080", *threads = NULL, *guest_threads = NULL, *max_in_flight = NULL,
                *max_queue = NULL, *max_queue_wait = NULL, *header_timeout = NULL, *max_body = NULL, *max_output = NULL,
                *conn_timeout = NULL, *max_conn = NULL, *max_per_ip = NULL, *def_timeout = NULL, *def_fuel = NULL,
-               *def_mem = NULL, *cache = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
+               *def_mem = NULL, *cache = NULL, *cache_size = NULL, *max_compiled = NULL, *prices = NULL, *threshold = NULL, *usage_flush = NULL,
                *cpu_sample = NULL, *max_table = NULL, *log_format = NULL, *tier = NULL,
                *webhook = NULL, *registry = NULL, *node = NULL;
     bool no_usage = false;
@@ -289,6 +307,8 @@ int cmd_serve(int argc, char **argv) {
         {"--default-fuel", true, &def_fuel, NULL},
         {"--default-max-memory", true, &def_mem, NULL},
         {"--cache", true, &cache, NULL},
+        {"--cache-size", true, &cache_size, NULL},
+        {"--max-compiled-size", true, &max_compiled, NULL},
         {"--max-table-elements", true, &max_table, NULL},
         {"--log-format", true, &log_format, NULL},
         {"--webhook", true, &webhook, NULL},
@@ -314,7 +334,7 @@ int cmd_serve(int argc, char **argv) {
         .max_body_bytes = 16u << 20, .max_output_bytes = 64u << 20,
         .connection_timeout_s = 30, .connection_limit = 1024, .header_timeout_ms = 10000,
         .default_limits = {.timeout_ms = 30000, .max_memory_bytes = 1ull << 30},
-        .cache_capacity = 64, .max_table_elements = 10000000, .max_queue = 64,
+        .max_table_elements = 10000000, .max_queue = 64,
     };
     if (registry && strncmp(registry, "postgresql://", 13) && strncmp(registry, "postgres://", 11))
         return cli_fail("serve", "bad --registry: want a postgresql://USER@HOST:PORT/DB URL");
@@ -343,7 +363,8 @@ int cmd_serve(int argc, char **argv) {
     /* One client must not hold every connection (issue 17, break 3). */
     cfg.per_ip_limit = cfg.connection_limit / 4 ? cfg.connection_limit / 4 : 1;
     NUM(max_per_ip, cfg.per_ip_limit, "--max-per-ip");
-    NUM(cache, cfg.cache_capacity, "--cache");
+    NUM(cache, cfg.cache_entries, "--cache");
+    if (cache && !cfg.cache_entries) return cli_fail("serve", "bad --cache '0': want a number of modules, 1 or more");
     NUM(cpu_sample, cfg.cpu_sample, "--cpu-sample");
     NUM(max_table, cfg.max_table_elements, "--max-table-elements");
     if (max_table && !cfg.max_table_elements)
@@ -353,6 +374,27 @@ int cmd_serve(int argc, char **argv) {
         if (!client_parse_size(max_body, &v) || !v) return cli_fail("serve", "bad --max-body '%s': want a size such as 16MiB", max_body);
         cfg.max_body_bytes = v;
     }
+    /* The compiled-module cache is bounded in bytes (issue 17, break 8: a
+     * bound of 64 entries recompiled on every request over 65 versions). */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    cfg.cache_bytes = MC_DEFAULT_BUDGET;
+    if (pages > 0 && psize > 0 && (uint64_t)pages * (uint64_t)psize / 4 < cfg.cache_bytes)
+        cfg.cache_bytes = (size_t)((uint64_t)pages * (uint64_t)psize / 4);
+    if (cache_size) {
+        if (!client_parse_size(cache_size, &v) || !v || v > SIZE_MAX)
+            return cli_fail("serve", "bad --cache-size '%s': want a size such as 512MiB", cache_size);
+        cfg.cache_bytes = (size_t)v;
+    }
+    if (max_compiled) {
+        if (!client_parse_size(max_compiled, &v) || !v)
+            return cli_fail("serve", "bad --max-compiled-size '%s': want a size such as 256MiB", max_compiled);
+        cfg.max_module_bytes = v;
+    }
+    uint64_t one = cfg.max_module_bytes ? cfg.max_module_bytes : KILN_DEFAULT_MAX_MODULE_BYTES;
+    if (one > cfg.cache_bytes)
+        fprintf(stderr, "kiln serve: warning: a module may take up to %llu MiB compiled (--max-compiled-size), more "
+                        "than the whole cache (--cache-size %llu MiB): such a module is compiled again on every request\n",
+                (unsigned long long)(one >> 20), (unsigned long long)(cfg.cache_bytes >> 20));
     if (max_output) {
         if (!client_parse_size(max_output, &v) || !v) return cli_fail("serve", "bad --max-output '%s': want a size such as 64MiB", max_output);
         cfg.max_output_bytes = v;

@@ -31,6 +31,7 @@ struct native_code {
     /* The artifact's access sites by machine address, ascending (rt.c). */
     struct native_site { uintptr_t addr; uint32_t at; } *sites;
     size_t nsites;
+    size_t so_bytes; /* the artifact's size: the memfd's pages (kiln_module_footprint) */
 };
 
 /* gen.c: writes the module's C translation to out. */

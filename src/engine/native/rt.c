@@ -417,6 +417,7 @@ bool native_load(kiln_module *m, const uint8_t *so, size_t len, const char *key,
     nc->dl = dl;
     nc->fd = fd;
     nc->mod = mod;
+    nc->so_bytes = len;
     if (mod->sites && mod->sites_end > mod->sites) {
         size_t n = (size_t)(mod->sites_end - mod->sites) / 2;
         nc->sites = malloc(n * sizeof *nc->sites);
