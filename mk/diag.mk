@@ -40,9 +40,9 @@ FUZZ_CC      ?= clang-16
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # src/engine/trap.c: the trap-kind names reports use (it needs nothing else).
-$(FUZZ_DIR)/fuzz_symbols: tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c src/diag/*.h
+$(FUZZ_DIR)/fuzz_symbols: tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c src/engine/errkind.c src/diag/*.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c $(LIBIBERTY) -lcjson -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_symbols.c $(DIAG_SRC) src/engine/trap.c src/engine/errkind.c $(LIBIBERTY) -lcjson -lpthread
 
 fuzz-symbols: $(FUZZ_DIR)/fuzz_symbols
 	@mkdir -p $(FUZZ_DIR)/corpus-symbols $(FUZZ_DIR)/seeds-symbols $(FUZZ_DIR)/artifacts
