@@ -228,6 +228,9 @@ typedef struct kiln_config {
      * each linear memory reserves the address space of its maximum (within
      * the store's memory limit), not the 8 GiB that guard pages need. */
     bool explicit_bounds_checks;
+    /* Reject modules with more than one memory, as Wasm 2.0 did (the
+     * multi-memory proposal, Wasm 3.0, allows several; default: allowed). */
+    bool single_memory;
 } kiln_config;
 
 kiln_engine *kiln_engine_new(const kiln_config *config /* NULL: defaults */,
@@ -302,6 +305,8 @@ enum {
     KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
     KILN_FEATURE_EXTENDED_CONST = 1u << 9,    /* i32/i64 add, sub, mul in constant expressions */
     KILN_FEATURE_RELAXED_SIMD = 1u << 10,     /* relaxed SIMD: kiln's choices are deterministic */
+    KILN_FEATURE_MULTI_MEMORY = 1u << 11,     /* more than one memory, memory indexes */
+    KILN_FEATURE_MEMORY64 = 1u << 12,         /* memories with i64 addresses */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */

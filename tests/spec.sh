@@ -4,7 +4,8 @@
 #   KILN_SPEC_DIR  a checkout of WebAssembly/testsuite (commit 7ef86dd);
 #                  its top-level *.wast files are run, and those of the
 #                  proposals kiln implements that need no special handling
-#                  (tail-call, extended-const, relaxed-simd; exception-
+#                  (tail-call, extended-const, relaxed-simd, multi-memory,
+#                  memory64; exception-
 #                  handling is run by tests/suites/eh), converted with
 #                  wast2json --enable-all (1.0.32 knows relaxed SIMD's two
 #                  dot products by their earlier names: a copy renamed)
@@ -68,7 +69,7 @@ for w in "$KILN_SPEC_DIR"/*.wast; do
 done
 
 # The proposals, each file as proposals/NAME/FILE (names repeat across them).
-proposals="tail-call extended-const relaxed-simd"
+proposals="tail-call extended-const relaxed-simd multi-memory memory64"
 props=()
 for p in $proposals; do
   for w in "$KILN_SPEC_DIR/proposals/$p"/*.wast; do

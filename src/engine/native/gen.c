@@ -46,28 +46,50 @@
 typedef struct stepfmt {
     int op;
     int8_t reads[4], writes[1]; /* -1 ends */
+    uint8_t wide;               /* bit i: reads[i] is a v128 (two slots);
+                                   bit 4: so is writes[0] */
 } stepfmt;
 
 static const stepfmt step_ops[] = {
-    {OP_memory_grow, {1, -1}, {0}},
-    {OP_memory_fill, {0, 1, 2, -1}, {-1}},
-    {OP_memory_copy, {0, 1, 2, -1}, {-1}},
-    {OP_memory_init, {1, 2, 3, -1}, {-1}},
-    {OP_data_drop, {-1}, {-1}},
-    {OP_table_get, {2, -1}, {0}},
-    {OP_table_set, {1, 2, -1}, {-1}},
-    {OP_table_size, {-1}, {0}},
-    {OP_table_grow, {2, 3, -1}, {0}},
-    {OP_table_fill, {1, 2, 3, -1}, {-1}},
-    {OP_table_copy, {2, 3, 4, -1}, {-1}},
-    {OP_table_init, {2, 3, 4, -1}, {-1}},
-    {OP_elem_drop, {-1}, {-1}},
-    {OP_ref_func, {-1}, {0}},
+    {OP_memory_grow, {1, -1}, {0}, 0},
+    {OP_memory_fill, {0, 1, 2, -1}, {-1}, 0},
+    {OP_memory_copy, {0, 1, 2, -1}, {-1}, 0},
+    {OP_memory_init, {1, 2, 3, -1}, {-1}, 0},
+    {OP_data_drop, {-1}, {-1}, 0},
+    {OP_table_get, {2, -1}, {0}, 0},
+    {OP_table_set, {1, 2, -1}, {-1}, 0},
+    {OP_table_size, {-1}, {0}, 0},
+    {OP_table_grow, {2, 3, -1}, {0}, 0},
+    {OP_table_fill, {1, 2, 3, -1}, {-1}, 0},
+    {OP_table_copy, {2, 3, 4, -1}, {-1}, 0},
+    {OP_table_init, {2, 3, 4, -1}, {-1}, 0},
+    {OP_elem_drop, {-1}, {-1}, 0},
+    {OP_ref_func, {-1}, {0}, 0},
+    /* any memory, memory64: explicit checks, in the interpreter */
+    {OP_xmemory_size, {-1}, {0}, 0},
+    {OP_xmemory_grow, {1, -1}, {0}, 0},
+    {OP_xmemory_fill, {0, 1, 2, -1}, {-1}, 0},
+    {OP_xmemory_copy, {0, 1, 2, -1}, {-1}, 0},
+    {OP_xmemory_init, {1, 2, 3, -1}, {-1}, 0},
+};
+
+/* The x-twins of the accesses (ops.h) step too, by their plain op's shape. */
+static const stepfmt x_access[] = {
+    {SH_LOAD, {1, -1}, {0}, 0},
+    {SH_STORE, {0, 1, -1}, {-1}, 0},
+    {SH_VLOAD, {1, -1}, {0}, 0x10},
+    {SH_VLOAD_LANE, {1, 3, -1}, {0}, 0x12},
+    {SH_VSTORE, {0, 1, -1}, {-1}, 0x2},
+    {SH_VSTORE_LANE, {0, 1, -1}, {-1}, 0x2},
 };
 
 static const stepfmt *step_fmt(int op) {
     for (size_t i = 0; i < sizeof step_ops / sizeof step_ops[0]; i++)
         if (step_ops[i].op == op) return &step_ops[i];
+    int xb = op_x_base(op);
+    if (xb >= 0)
+        for (size_t i = 0; i < sizeof x_access / sizeof x_access[0]; i++)
+            if (x_access[i].op == op_shape(xb)) return &x_access[i];
     return NULL;
 }
 
@@ -789,12 +811,14 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         for (int i = 0; i < 4 && sf->reads[i] >= 0; i++) {
             uint32_t s = O(sf->reads[i]);
             P("  fp[%u] = s%u;\n", s, s);
+            if (sf->wide & (1u << i)) P("  fp[%u] = s%u;\n", s + 1, s + 1);
         }
         P("  fr = H->step(ex, inst, fp, code + %u, %s) - ex->native_lim;\n", at, KF);
         set_pend(g, 0); /* the helper started from KF: fr has it all */
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
             P("  s%u = fp[%u];\n", s, s);
+            if (sf->wide & 0x10) P("  s%u = fp[%u];\n", s + 1, s + 1);
         }
         return true;
     }
