@@ -186,6 +186,8 @@ typedef struct kiln_trap {
     uint64_t address;    /* memory: effective address (may exceed 2^32) */
     uint32_t access_size;/* memory: bytes accessed */
     uint64_t memory_size;/* memory: size in bytes at the time */
+    uint32_t memory_index;/* memory: which memory (multi-memory) */
+    bool memory64;       /* memory: a memory64 memory (64-bit addresses) */
     uint32_t table_index, table_size, element_index;
     uint32_t nframes;
     kiln_frame *frames;  /* innermost first; owned by the trap */

@@ -91,6 +91,8 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
         t->address = ti->addr;
         t->access_size = ti->size;
         t->memory_size = msize;
+        t->memory_index = ti->mem;
+        t->memory64 = tm && tm->is64;
         if (ti->size)
             snprintf(t->detail, sizeof t->detail, "%u-byte %s at address 0x%llx; %s is %llu bytes (%llu pages)",
                      ti->size, ti->is_store ? "store" : "load", (unsigned long long)ti->addr, which,

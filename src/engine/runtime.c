@@ -743,7 +743,10 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
                 *trap = init_trap(KILN_TRAP_MEMORY_OUT_OF_BOUNDS,
                                   "data segment %u writes %u bytes at offset %llu; linear memory is %llu bytes (%llu pages)", i,
                                   seg->size, (unsigned long long)off, (unsigned long long)size, (unsigned long long)(size >> 16));
-                if (*trap) { (*trap)->address = off; (*trap)->memory_size = size; (*trap)->access_size = seg->size; }
+                if (*trap) {
+                    (*trap)->address = off; (*trap)->memory_size = size; (*trap)->access_size = seg->size;
+                    (*trap)->memory_index = seg->memory; (*trap)->memory64 = mem->is64;
+                }
             }
             return NULL;
         }
