@@ -5,20 +5,20 @@
 #                  its top-level *.wast files are run, and those of the
 #                  proposals kiln implements that need no special handling
 #                  (tail-call, extended-const, relaxed-simd, multi-memory,
-#                  memory64; exception-
-#                  handling is run by tests/suites/eh), converted with
+#                  memory64; exception-handling is run by tests/suites/eh),
+#                  converted with
 #                  wast2json --enable-all (1.0.32 knows relaxed SIMD's two
 #                  dot products by their earlier names: a copy renamed)
 #   KILN           the kiln binary
 #   SPEC_JSON      where converted scripts are cached (wast2json output)
 #   KILN_SPEC_ARGS extra options for kiln spectest (e.g. "--tier native")
+#   tests/spec.sh [--tap]
 #
 # The core files and every proposal but multi-memory date from before
 # multi-memory: they expect a second memory to be invalid ("multiple
 # memories"), so they run with --single-memory (kiln_config.single_memory);
 # multi-memory's own files run without it. Its memory_copy1.wast holds only
 # a TODO comment (nothing to convert): skipped, and said so.
-#   tests/spec.sh [--tap]
 #
 # Each .wast is converted with wast2json once (again only when the .wast is
 # newer). wast2json 1.0.32 cannot convert five files (table_fill, table_get,
