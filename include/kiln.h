@@ -186,6 +186,8 @@ typedef struct kiln_trap {
     uint64_t address;    /* memory: effective address (may exceed 2^32) */
     uint32_t access_size;/* memory: bytes accessed */
     uint64_t memory_size;/* memory: size in bytes at the time */
+    uint32_t memory_index;/* memory: which memory (multi-memory) */
+    bool memory64;       /* memory: a memory64 memory (64-bit addresses) */
     uint32_t table_index, table_size, element_index;
     uint32_t nframes;
     kiln_frame *frames;  /* innermost first; owned by the trap */
@@ -241,6 +243,9 @@ typedef struct kiln_config {
      * --max-compiled-size"), named in that error; NULL: not named. Borrowed:
      * it must outlive the engine. */
     const char *max_module_bytes_option;
+    /* Reject modules with more than one memory, as Wasm 2.0 did (the
+     * multi-memory proposal, Wasm 3.0, allows several; default: allowed). */
+    bool single_memory;
 } kiln_config;
 
 /* The default of kiln_config.max_module_bytes: 256 MiB, 65 times what the
@@ -321,6 +326,8 @@ enum {
     KILN_FEATURE_TAIL_CALL = 1u << 8,         /* return_call, return_call_indirect */
     KILN_FEATURE_EXTENDED_CONST = 1u << 9,    /* i32/i64 add, sub, mul in constant expressions */
     KILN_FEATURE_RELAXED_SIMD = 1u << 10,     /* relaxed SIMD: kiln's choices are deterministic */
+    KILN_FEATURE_MULTI_MEMORY = 1u << 11,     /* more than one memory, memory indexes */
+    KILN_FEATURE_MEMORY64 = 1u << 12,         /* memories with i64 addresses */
 };
 uint32_t kiln_module_features(const kiln_module *m);
 const char *kiln_feature_name(uint32_t bit); /* "sign-ext", ... */

@@ -59,6 +59,7 @@ const char *diag_trap_hint(const kiln_trap *t, diag_symbols *syms,
     if (t->kind == KILN_TRAP_CALL_STACK_EXHAUSTED)
         return "the wasm call stack ran out: look for unbounded recursion";
     if (t->kind != KILN_TRAP_MEMORY_OUT_OF_BOUNDS) return NULL;
+    if (t->memory64) return NULL; /* its addresses do not wrap at 2^32 */
     /* clang's shadow stack lives in linear memory and grows down from
      * __stack_pointer. When it runs past address 0 the pointer wraps to
      * just below 4 GiB, so frame accesses land at 0xffffxxxx (plus a small

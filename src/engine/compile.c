@@ -585,12 +585,42 @@ static bool end_block(C *c) {
 
 /* ------------------------------------------------------------ instructions */
 
-static bool read_memarg(C *c, uint32_t natural_align, uint32_t *offset) {
-    uint32_t align;
-    TRY(rd_u32(c->r, &align));
-    TRY(rd_u32(c->r, offset));
-    if (c->m->nmemories == 0) FAIL("unknown memory 0");
-    if (align >= 32 || (1u << align) > natural_align) FAIL("alignment must not be larger than natural");
+/* A memarg: alignment flags (bit 6: a memory index follows), then the
+ * offset (u64 for a memory64 memory). When the plain instruction cannot
+ * make the access (another memory, memory64: module.h, memarg_x), x is set
+ * and k is the index of its memarg_x for the x-twin; else k is the offset.
+ * atype is the address's type. */
+typedef struct marg {
+    bool x;
+    uint32_t k;
+    uint8_t atype;
+} marg;
+
+static bool read_memarg(C *c, uint32_t natural_align, marg *ma) {
+    uint32_t flags, mem = 0;
+    uint64_t off;
+    TRY(rd_u32(c->r, &flags));
+    if (flags & 0x40) {
+        if (engine_single_memory(c->m->engine)) FAIL("malformed memop flags 0x%x", flags);
+        TRY(rd_u32(c->r, &mem));
+        flags &= ~0x40u;
+    }
+    if (mem >= c->m->nmemories) FAIL("unknown memory %u", mem);
+    const memtype *t = &c->m->memories[mem];
+    if (t->is64) TRY(rd_u64(c->r, &off));
+    else {
+        uint32_t o;
+        TRY(rd_u32(c->r, &o));
+        off = o;
+    }
+    if (flags >= 32 || (1u << flags) > natural_align) FAIL("alignment must not be larger than natural");
+    ma->atype = t->is64 ? KILN_I64 : KILN_I32;
+    ma->x = mem != 0 || t->is64;
+    if (!ma->x) { ma->k = (uint32_t)off; return true; }
+    kiln_module *m = c->m;
+    if (!grow((void **)&m->xargs, &m->xcap, m->nxargs + 1, sizeof *m->xargs)) FAIL_OOM();
+    m->xargs[m->nxargs] = (memarg_x){.mem = mem, .is64 = t->is64, .offset = off};
+    ma->k = m->nxargs++;
     return true;
 }
 
@@ -600,6 +630,28 @@ static bool zero_byte(C *c) {
     if (b != 0) FAIL("zero byte expected");
     return true;
 }
+
+/* memory.size/grow/fill/copy/init: a memory index (one zero byte in Wasm
+ * 2.0's encoding, which is memory 0's index). */
+static bool memory_index(C *c, uint32_t *mem) {
+    if (engine_single_memory(c->m->engine)) { /* Wasm 2.0: exactly one byte 0x00 */
+        TRY(zero_byte(c));
+        *mem = 0;
+    } else TRY(rd_u32(c->r, mem));
+    if (*mem >= c->m->nmemories) FAIL("unknown memory %u", *mem);
+    return true;
+}
+
+/* The address type of memory mem. */
+static uint8_t mem_atype(C *c, uint32_t mem) { return c->m->memories[mem].is64 ? KILN_I64 : KILN_I32; }
+
+/* Whether memory mem's instructions need their x-form (ops.h). */
+static bool mem_x(C *c, uint32_t mem) { return mem != 0 || c->m->memories[mem].is64; }
+
+/* An access op for its memarg: the x-twin, or the checked twin with
+ * explicit bounds checks, or the op. */
+static int access_op(C *c, int op, const marg *ma);
+
 
 static int load_op(uint8_t opcode, uint8_t *type, uint32_t *size) {
     static const struct { uint8_t t; uint8_t size; int op; } L[] = {
@@ -635,6 +687,14 @@ static int checked(C *c, int op) {
     if (op >= OP_load_i32 && op <= OP_load_i64_32u) return OP_cload_i32 + (op - OP_load_i32);
     if (op >= OP_store_i32 && op <= OP_store_16) return OP_cstore_i32 + (op - OP_store_i32);
     return op;
+}
+
+static int access_op(C *c, int op, const marg *ma) {
+    _Static_assert(OP_xload_i64_32u - OP_xload_i32 == OP_load_i64_32u - OP_load_i32, "x-twins in the same order");
+    _Static_assert(OP_xstore_16 - OP_xstore_i32 == OP_store_16 - OP_store_i32, "x-twins in the same order");
+    if (!ma->x) return checked(c, op);
+    if (op >= OP_load_i32 && op <= OP_load_i64_32u) return OP_xload_i32 + (op - OP_load_i32);
+    return OP_xstore_i32 + (op - OP_store_i32);
 }
 
 /* Numeric instructions 0x45..0xc4: signature and op. */
@@ -921,16 +981,16 @@ static bool compile_fc(C *c) {
     }
     switch (sub) {
     case 8: { /* memory.init */
-        uint32_t seg;
+        uint32_t seg, mem;
         TRY(rd_u32(c->r, &seg));
-        TRY(zero_byte(c));
-        if (c->m->nmemories == 0) FAIL("unknown memory 0");
+        TRY(memory_index(c, &mem));
         if (!c->m->has_datacount) FAIL("data count section required");
         if (seg >= c->m->ndatas) FAIL("unknown data segment %u", seg);
-        TRY(pop(c, KILN_I32, &d, &pd)); TRY(pop(c, KILN_I32, &b, &pb)); TRY(pop(c, KILN_I32, &a, &pa));
+        TRY(pop(c, KILN_I32, &d, &pd)); TRY(pop(c, KILN_I32, &b, &pb)); TRY(pop(c, mem_atype(c, mem), &a, &pa));
         uint32_t sa = in_slot(c, &a, pa), sb = in_slot(c, &b, pb), sd = in_slot(c, &d, pd);
-        ins = emit(c, OP_memory_init, true);
+        ins = emit(c, mem_x(c, mem) ? OP_xmemory_init : OP_memory_init, true);
         ins[0] = seg; ins[1] = sa; ins[2] = sb; ins[3] = sd;
+        if (mem_x(c, mem)) ins[4] = mem;
         return true;
     }
     case 9: { /* data.drop */
@@ -942,15 +1002,21 @@ static bool compile_fc(C *c) {
         ins[0] = seg;
         return true;
     }
-    case 10: /* memory.copy */
+    case 10: /* memory.copy dst src */
     case 11: { /* memory.fill */
-        TRY(zero_byte(c));
-        if (sub == 10) TRY(zero_byte(c));
-        if (c->m->nmemories == 0) FAIL("unknown memory 0");
-        TRY(pop(c, KILN_I32, &d, &pd)); TRY(pop(c, KILN_I32, &b, &pb)); TRY(pop(c, KILN_I32, &a, &pa));
+        uint32_t m1, m2 = 0;
+        TRY(memory_index(c, &m1));
+        if (sub == 10) TRY(memory_index(c, &m2));
+        else m2 = m1;
+        /* copy: dst in m1's address type, src in m2's, n in the smaller */
+        uint8_t t1 = mem_atype(c, m1), t2 = mem_atype(c, m2);
+        uint8_t tn = sub == 11 ? t1 : (t1 == KILN_I64 && t2 == KILN_I64 ? KILN_I64 : KILN_I32);
+        TRY(pop(c, tn, &d, &pd)); TRY(pop(c, sub == 10 ? t2 : KILN_I32, &b, &pb)); TRY(pop(c, t1, &a, &pa));
         uint32_t sa = in_slot(c, &a, pa), sb = in_slot(c, &b, pb), sd = in_slot(c, &d, pd);
-        ins = emit(c, sub == 10 ? OP_memory_copy : OP_memory_fill, true);
+        bool x = mem_x(c, m1) || mem_x(c, m2);
+        ins = emit(c, sub == 10 ? (x ? OP_xmemory_copy : OP_memory_copy) : (x ? OP_xmemory_fill : OP_memory_fill), true);
         ins[0] = sa; ins[1] = sb; ins[2] = sd;
+        if (x) { ins[3] = m1; if (sub == 10) ins[4] = m2; }
         return true;
     }
     case 12: { /* table.init elem table */
@@ -1597,46 +1663,50 @@ static bool compile_body(C *c) {
         case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
         case 0x2f: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
             uint8_t t;
-            uint32_t size, off;
+            uint32_t size;
             int op = load_op(opcode, &t, &size);
-            TRY(read_memarg(c, size, &off));
-            TRY(pop(c, KILN_I32, &a, &pa));
+            marg ma;
+            TRY(read_memarg(c, size, &ma));
+            TRY(pop(c, ma.atype, &a, &pa));
             uint32_t s = in_slot(c, &a, pa);
-            ins = emit(c, checked(c, op), true);
-            ins[0] = natural(c, pa); ins[1] = s; ins[2] = off;
+            ins = emit(c, access_op(c, op, &ma), true);
+            ins[0] = natural(c, pa); ins[1] = s; ins[2] = ma.k;
             TRY(push_result(c, t, pa, ins));
             break;
         }
         case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c:
         case 0x3d: case 0x3e: {
             uint8_t t;
-            uint32_t size, off;
+            uint32_t size;
             int op = store_op(opcode, &t, &size);
-            TRY(read_memarg(c, size, &off));
+            marg ma;
+            TRY(read_memarg(c, size, &ma));
             TRY(pop(c, t, &b, &pb));
-            TRY(pop(c, KILN_I32, &a, &pa));
+            TRY(pop(c, ma.atype, &a, &pa));
             uint32_t sa = in_slot(c, &a, pa), sb = in_slot(c, &b, pb);
-            ins = emit(c, checked(c, op), true);
-            ins[0] = sa; ins[1] = sb; ins[2] = off;
+            ins = emit(c, access_op(c, op, &ma), true);
+            ins[0] = sa; ins[1] = sb; ins[2] = ma.k;
             break;
         }
         case 0x3f: { /* memory.size */
-            TRY(zero_byte(c));
-            if (c->m->nmemories == 0) FAIL("unknown memory 0");
+            uint32_t mem;
+            TRY(memory_index(c, &mem));
             uint32_t pos = c->sp;
-            ins = emit(c, OP_memory_size, false);
+            ins = emit(c, mem_x(c, mem) ? OP_xmemory_size : OP_memory_size, false);
             ins[0] = natural(c, pos);
-            TRY(push_result(c, KILN_I32, pos, ins));
+            if (mem_x(c, mem)) ins[1] = mem;
+            TRY(push_result(c, mem_atype(c, mem), pos, ins));
             break;
         }
         case 0x40: { /* memory.grow */
-            TRY(zero_byte(c));
-            if (c->m->nmemories == 0) FAIL("unknown memory 0");
-            TRY(pop(c, KILN_I32, &a, &pa));
+            uint32_t mem;
+            TRY(memory_index(c, &mem));
+            TRY(pop(c, mem_atype(c, mem), &a, &pa));
             uint32_t s = in_slot(c, &a, pa);
-            ins = emit(c, OP_memory_grow, true);
+            ins = emit(c, mem_x(c, mem) ? OP_xmemory_grow : OP_memory_grow, true);
             ins[0] = natural(c, pa); ins[1] = s;
-            TRY(push_result(c, KILN_I32, pa, ins));
+            if (mem_x(c, mem)) ins[2] = mem;
+            TRY(push_result(c, mem_atype(c, mem), pa, ins));
             break;
         }
         case 0x41: { int32_t v; TRY(rd_s32(r, &v)); TRY(push_opnd(c, (opnd){.type = KILN_I32, .kind = K_CONST, .k = (uint32_t)v})); break; }

@@ -80,9 +80,28 @@ static bool rd_limits(reader *r, uint32_t *min, uint32_t *max, bool *has_max) {
     return true;
 }
 
-static bool check_memtype(reader *r, const memtype *t) {
-    if (t->min > KILN_MAX_PAGES) FAIL("memory size must be at most 65536 pages (4GiB)");
-    if (t->has_max && t->max > KILN_MAX_PAGES) FAIL("memory size must be at most 65536 pages (4GiB)");
+/* A memory type: limits flags bit 0 = a maximum follows, bit 2 = memory64
+ * (then the limits are u64 page counts, at most 2^48). Bit 1 (shared, the
+ * threads proposal) is not supported. */
+static bool rd_memtype(reader *r, memtype *t) {
+    uint8_t flag;
+    if (!rd_u8(r, &flag)) return false;
+    if (flag & ~5u) FAIL("malformed limits flags 0x%02x (integer too large)", flag);
+    t->is64 = flag & 4;
+    t->has_max = flag & 1;
+    t->max = UINT64_MAX;
+    if (t->is64) {
+        if (!rd_u64(r, &t->min) || (t->has_max && !rd_u64(r, &t->max))) return false;
+        if (t->min > (1ull << 48) || (t->has_max && t->max > (1ull << 48)))
+            FAIL("memory size must be at most 2^48 pages (16EiB)");
+    } else {
+        uint32_t mn, mx = UINT32_MAX;
+        if (!rd_u32(r, &mn) || (t->has_max && !rd_u32(r, &mx))) return false;
+        t->min = mn;
+        if (t->has_max) t->max = mx;
+        if (t->min > KILN_MAX_PAGES) FAIL("memory size must be at most 65536 pages (4GiB)");
+        if (t->has_max && t->max > KILN_MAX_PAGES) FAIL("memory size must be at most 65536 pages (4GiB)");
+    }
     if (t->has_max && t->max < t->min) FAIL("size minimum must not be greater than maximum");
     return true;
 }
@@ -286,9 +305,7 @@ static bool sec_import(reader *r, kiln_module *m) {
             im->index = m->ntable_imports++;
             break;
         case KILN_EXTERN_MEMORY:
-            if (!rd_limits(r, &im->memory.min, &im->memory.max, &im->memory.has_max) ||
-                !check_memtype(r, &im->memory))
-                return false;
+            if (!rd_memtype(r, &im->memory)) return false;
             im->index = m->nmemory_imports++;
             break;
         case KILN_EXTERN_GLOBAL:
@@ -303,7 +320,7 @@ static bool sec_import(reader *r, kiln_module *m) {
             FAIL("malformed import kind 0x%02x", im->kind);
         }
     }
-    if (m->nmemory_imports > 1) FAIL("multiple memories");
+    if (m->nmemory_imports > 1 && engine_single_memory(m->engine)) FAIL("multiple memories");
     return true;
 }
 
@@ -343,13 +360,13 @@ static bool sec_memory(reader *r, kiln_module *m) {
     if (!rd_u32(r, &n)) return false;
     if (n > (uint32_t)(r->end - r->p)) FAIL("memory count %u is larger than the section", n);
     uint32_t total = m->nmemory_imports + n;
-    if (total > 1) FAIL("multiple memories");
+    if (total > 1 && engine_single_memory(m->engine)) FAIL("multiple memories");
     memtype *t = realloc(m->memories, (size_t)(total ? total : 1) * sizeof *t);
     if (!t) FAIL_OOM();
     m->memories = t;
     m->nmemories = total;
     for (uint32_t i = m->nmemory_imports; i < total; i++)
-        if (!rd_limits(r, &t[i].min, &t[i].max, &t[i].has_max) || !check_memtype(r, &t[i])) return false;
+        if (!rd_memtype(r, &t[i])) return false;
     return true;
 }
 
@@ -499,7 +516,7 @@ static bool sec_data(reader *r, kiln_module *m) {
         if (flags == 2 && !rd_u32(r, &s->memory)) return false;
         if (s->mode == SEG_ACTIVE) {
             if (s->memory >= m->nmemories) FAIL("unknown memory %u", s->memory);
-            if (!rd_constexpr(r, m, KILN_I32, &s->offset)) return false;
+            if (!rd_constexpr(r, m, m->memories[s->memory].is64 ? KILN_I64 : KILN_I32, &s->offset)) return false;
         }
         if (!rd_u32(r, &s->size) || !rd_bytes(r, s->size, &s->bytes)) return false;
     }
@@ -726,6 +743,7 @@ void module_free_contents(kiln_module *m) {
     free(m->funcs);
     free(m->tables);
     free(m->memories);
+    free(m->xargs);
     free(m->global_types);
     free(m->tag_types);
     free(m->globals);

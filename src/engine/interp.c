@@ -84,17 +84,22 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
     if (!t) return NULL;
     switch (ti->kind) {
     case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: {
-        uint64_t msize = inst && inst->memory ? inst->memory->size : 0;
+        const kiln_memory *tm = inst && ti->mem < inst->module->nmemories ? inst->memories[ti->mem] : NULL;
+        uint64_t msize = tm ? tm->size : 0;
+        char which[32] = "linear memory";
+        if (ti->mem) snprintf(which, sizeof which, "memory %u", ti->mem);
         t->address = ti->addr;
         t->access_size = ti->size;
         t->memory_size = msize;
+        t->memory_index = ti->mem;
+        t->memory64 = tm && tm->is64;
         if (ti->size)
-            snprintf(t->detail, sizeof t->detail, "%u-byte %s at address 0x%llx; linear memory is %llu bytes (%llu pages)",
-                     ti->size, ti->is_store ? "store" : "load", (unsigned long long)ti->addr,
+            snprintf(t->detail, sizeof t->detail, "%u-byte %s at address 0x%llx; %s is %llu bytes (%llu pages)",
+                     ti->size, ti->is_store ? "store" : "load", (unsigned long long)ti->addr, which,
                      (unsigned long long)msize, (unsigned long long)(msize >> 16));
         else
-            snprintf(t->detail, sizeof t->detail, "bulk access of %llu bytes at address 0x%llx; linear memory is %llu bytes (%llu pages)",
-                     (unsigned long long)ti->index, (unsigned long long)ti->addr,
+            snprintf(t->detail, sizeof t->detail, "bulk access of %llu bytes at address 0x%llx; %s is %llu bytes (%llu pages)",
+                     (unsigned long long)ti->index, (unsigned long long)ti->addr, which,
                      (unsigned long long)msize, (unsigned long long)(msize >> 16));
         break;
     }
@@ -714,10 +719,38 @@ L_global_set:
         memcpy(mem + ea_, &v_, sizeof v_);                                   \
         NEXT(c##name);                                                       \
     }
-/* The accesses, from their one definition (ops_mem.def): each row twice,
- * unchecked and with an explicit check. */
-#define LOADOP(name, T, conv) LOAD(name, T, conv) CLOAD(name, T, conv)
-#define STOREOP(name, T) STORE(name, T) CSTORE(name, T)
+/* The x-twins (ops.h): any memory, 32- or 64-bit addresses, 64-bit
+ * offsets, checked here. XADDR leaves p_, the host address of the n bytes
+ * at the address in operand ai plus the offset, or traps. */
+#define XADDR(ai, n, is_st)                                                            \
+    const memarg_x *xa_ = &inst->module->xargs[O(2)];                                  \
+    const kiln_memory *xm_ = inst->memories[xa_->mem];                                 \
+    uint64_t xb_ = xa_->is64 ? S(ai) : (uint32_t)S(ai), ea_ = xb_ + xa_->offset;       \
+    if (__builtin_expect(ea_ < xb_ || ea_ > xm_->size || xm_->size - ea_ < (n), 0)) {  \
+        ti.addr = ea_ < xb_ ? UINT64_MAX : ea_; ti.size = (n); ti.is_store = (is_st);  \
+        ti.mem = xa_->mem;                                                             \
+        TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS);                                          \
+    }                                                                                  \
+    uint8_t *p_ = xm_->base + ea_;
+#define XLOAD(name, T, conv)                                                 \
+    L_x##name: {                                                             \
+        XADDR(1, sizeof(T), 0)                                               \
+        T v_;                                                                \
+        memcpy(&v_, p_, sizeof v_);                                          \
+        fp[O(0)] = conv;                                                     \
+        NEXT(x##name);                                                       \
+    }
+#define XSTORE(name, T)                                                      \
+    L_x##name: {                                                             \
+        XADDR(0, sizeof(T), 1)                                               \
+        T v_ = (T)S(1);                                                      \
+        memcpy(p_, &v_, sizeof v_);                                          \
+        NEXT(x##name);                                                       \
+    }
+/* The accesses, from their one definition (ops_mem.def): each row three
+ * times, unchecked, with an explicit check, and as an x-twin. */
+#define LOADOP(name, T, conv) LOAD(name, T, conv) CLOAD(name, T, conv) XLOAD(name, T, conv)
+#define STOREOP(name, T) STORE(name, T) CSTORE(name, T) XSTORE(name, T)
 #include "engine/ops_mem.def"
 
 L_memory_size:
@@ -756,6 +789,56 @@ L_memory_init: {
 L_data_drop:
     inst->data_dropped[O(0)] = 1;
     NEXT(data_drop);
+
+    /* Memory instructions on any memory; a memory64 memory's operands
+     * and results are i64 (XVAL: operand i as its memory's address). */
+#define XMEM(k) (inst->memories[O(k)])
+#define XVAL(i, m) ((m)->is64 ? S(i) : (uint32_t)S(i))
+#define XOOB(at, n, k) do { ti.addr = (at); ti.index = (uint32_t)(n); ti.mem = O(k); TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); } while (0)
+L_xmemory_size: {
+    const kiln_memory *m = XMEM(1);
+    fp[O(0)] = m->size >> 16;
+    NEXT(xmemory_size);
+}
+L_xmemory_grow: {
+    kiln_memory *m = XMEM(2);
+    int64_t r = memory_grow(m, XVAL(1, m));
+    fp[O(0)] = m->is64 ? (uint64_t)r : (uint32_t)r;
+    NEXT(xmemory_grow);
+}
+L_xmemory_fill: {
+    const kiln_memory *m = XMEM(3);
+    uint64_t d = XVAL(0, m), n = XVAL(2, m);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    if (d > m->size || n > m->size - d) XOOB(d, n, 3);
+    BULK(bulk_bytes(ex, m->base + d, NULL, (int)(uint8_t)S(1), n));
+    NEXT(xmemory_fill);
+}
+L_xmemory_copy: {
+    const kiln_memory *md = XMEM(3), *ms = XMEM(4);
+    /* n is i64 only when both memories are memory64 */
+    uint64_t d = XVAL(0, md), s = XVAL(1, ms), n = md->is64 && ms->is64 ? S(2) : (uint32_t)S(2);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    if (s > ms->size || n > ms->size - s) XOOB(s, n, 4);
+    if (d > md->size || n > md->size - d) XOOB(d, n, 3);
+    BULK(bulk_bytes(ex, md->base + d, ms->base + s, 0, n));
+    NEXT(xmemory_copy);
+}
+L_xmemory_init: {
+    const kiln_memory *m = XMEM(4);
+    uint32_t seg = O(0);
+    uint64_t d = XVAL(1, m), s = (uint32_t)S(2), n = (uint32_t)S(3);
+    CHARGE_EXTRA(n / FUEL_BYTES_PER_UNIT);
+    const data_seg *ds = &inst->module->datas[seg];
+    uint64_t have = inst->data_dropped[seg] ? 0 : ds->size;
+    if (s + n > have) { ti.addr = s; ti.index = (uint32_t)n; TRAP(KILN_TRAP_MEMORY_OUT_OF_BOUNDS); }
+    if (d > m->size || n > m->size - d) XOOB(d, n, 4);
+    if (n) BULK(bulk_bytes(ex, m->base + d, ds->bytes + s, 0, n));
+    NEXT(xmemory_init);
+}
+#undef XMEM
+#undef XVAL
+#undef XOOB
 
     /* ------------------------------------------------------------ tables */
 L_table_get: {

@@ -116,6 +116,7 @@ void kiln_store_release(kiln_store *s, uint64_t bytes) {
 int64_t memory_grow(kiln_memory *m, uint64_t delta) {
     uint64_t old = m->size / KILN_PAGE_SIZE;
     if (delta == 0) return (int64_t)old;
+    if (delta > m->max_pages) return -1; /* also keeps old + delta from wrapping (memory64) */
     uint64_t pages = old + delta;
     if (pages > m->max_pages || pages * KILN_PAGE_SIZE > m->limit_bytes) return -1;
     if (!store_budget_fits(m->store, delta * KILN_PAGE_SIZE)) return -1;

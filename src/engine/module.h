@@ -56,9 +56,22 @@ typedef struct tabletype {
 } tabletype;
 
 typedef struct memtype {
-    uint32_t min, max; /* pages */
+    uint64_t min, max; /* pages (memory64: up to 2^48) */
     bool has_max;
+    bool is64;         /* memory64: addresses and sizes are i64 */
 } memtype;
+
+/* A memory access that the plain instructions (memory 0, 32-bit address,
+ * guard pages) cannot make: another memory, a memory64 memory, or an
+ * offset of 2^32 or more. The x-twin of the access (ops.h) carries an
+ * index into the module's table of these instead of the offset, and
+ * checks the address explicitly (guard pages cannot cover 64-bit
+ * addresses; other memories keep memory 0's hot path unchanged). */
+typedef struct memarg_x {
+    uint32_t mem;
+    bool is64;
+    uint64_t offset;
+} memarg_x;
 
 typedef struct globaltype {
     uint8_t type;
@@ -212,6 +225,9 @@ struct kiln_module {
     uint32_t ncustoms;
     custom_section *customs;
 
+    memarg_x *xargs;                  /* the x-twin accesses' memargs (ops.h) */
+    uint32_t nxargs, xcap;
+
     uint32_t features;                /* KILN_FEATURE_* bits */
     constexpr *csteps;                /* the steps of every CONST_EXTENDED expression */
     uint32_t ncsteps, ccap;
@@ -240,6 +256,7 @@ uint32_t engine_intern_type(kiln_engine *e, const kiln_valtype *params,
                             uint32_t np, const kiln_valtype *results,
                             uint32_t nr);
 bool engine_explicit_bounds(const kiln_engine *e);
+bool engine_single_memory(const kiln_engine *e);
 const functype *engine_type_by_id(kiln_engine *e, uint32_t id);
 
 void functype_to_public(const functype *t, kiln_functype *out);

@@ -167,6 +167,22 @@
     X(cload_i64_16s, 3) X(cload_i64_16u, 3) X(cload_i64_32s, 3)              \
     X(cload_i64_32u, 3)                                                      \
     X(cstore_i32, 3) X(cstore_i64, 3) X(cstore_8, 3) X(cstore_16, 3)         \
+    /* x-twins: accesses the plain ones cannot make (another memory, a       \
+     * memory64 memory, an offset >= 2^32): k is an index into the module's \
+     * memarg_x table (module.h); the address is checked explicitly */      \
+    X(xload_i32, 3) X(xload_i64, 3)                                          \
+    X(xload_i32_8s, 3) X(xload_i32_8u, 3) X(xload_i32_16s, 3)                \
+    X(xload_i32_16u, 3) X(xload_i64_8s, 3) X(xload_i64_8u, 3)                \
+    X(xload_i64_16s, 3) X(xload_i64_16u, 3) X(xload_i64_32s, 3)              \
+    X(xload_i64_32u, 3)                                                      \
+    X(xstore_i32, 3) X(xstore_i64, 3) X(xstore_8, 3) X(xstore_16, 3)         \
+    /* memory instructions on any memory (mem = its index), i64 operands   \
+     * and results for memory64 */                                           \
+    X(xmemory_size, 2)      /* d mem */                                      \
+    X(xmemory_grow, 3)      /* d a mem */                                    \
+    X(xmemory_fill, 4)      /* a(dst) b(value) c(n) mem */                   \
+    X(xmemory_copy, 5)      /* a(dst) b(src) c(n) dstmem srcmem */           \
+    X(xmemory_init, 5)      /* seg a(dst) b(src) c(n) mem */                 \
     /* v128 (ops_simd.h) */                                                  \
     KILN_SIMD_OPS(X)                                                         \
     /* never compiled: ends interp_step's one-instruction run */             \

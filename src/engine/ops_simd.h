@@ -36,6 +36,7 @@
 #define KILN_SIMD_OPS(X)                                                             \
     KILN_SIMD_MEM_OPS(X, )                                                           \
     KILN_SIMD_MEM_OPS(X, c)                                                          \
+    KILN_SIMD_MEM_OPS(X, x)                                                          \
     X(global_get128, 2) X(global_set128, 2) /* d index / index a */                  \
     X(i8x16_shuffle, 7) X(i8x16_swizzle, 3)                                          \
     /* shuffle forms the compiler picks: whole 32-bit lanes (k: four       \

@@ -81,3 +81,10 @@ int op_branch_operand(int op) {
         return 2;
     return -1;
 }
+
+int op_x_base(int op) {
+    if (op >= OP_xload_i32 && op <= OP_xload_i64_32u) return OP_load_i32 + (op - OP_xload_i32);
+    if (op >= OP_xstore_i32 && op <= OP_xstore_16) return OP_store_i32 + (op - OP_xstore_i32);
+    if (op >= OP_xv128_load && op <= OP_xv128_store64_lane) return OP_v128_load + (op - OP_xv128_load);
+    return -1;
+}

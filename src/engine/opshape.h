@@ -45,6 +45,10 @@ uint32_t op_len(const uint32_t *pc, int op);
 /* The operand holding a branch offset (relative to the instruction), or
  * -1; br_table's offsets follow its operands (ops.h). */
 int op_branch_operand(int op);
+/* The plain access an x-twin (ops.h: any memory, memory64) stands for, with
+ * the same operands but for the memarg index in place of the offset; or -1
+ * when op is not an x-twin access. */
+int op_x_base(int op);
 
 /* SH_NONE for instructions that are not rows of the .def files. */
 int op_shape(int op);

@@ -87,6 +87,8 @@ bool rd_u32(reader *r, uint32_t *out) {
     return true;
 }
 
+bool rd_u64(reader *r, uint64_t *out) { return rd_uleb(r, 64, out); }
+
 bool rd_s32(reader *r, int32_t *out) {
     int64_t v;
     if (!rd_sleb(r, 32, &v)) return false;

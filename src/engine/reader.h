@@ -37,6 +37,7 @@ static inline bool rd_u8(reader *r, uint8_t *out) {
 }
 
 bool rd_u32(reader *r, uint32_t *out);
+bool rd_u64(reader *r, uint64_t *out);
 bool rd_s32(reader *r, int32_t *out);
 bool rd_s33(reader *r, int64_t *out);
 bool rd_s64(reader *r, int64_t *out);

@@ -118,6 +118,8 @@ uint32_t kiln_module_features(const kiln_module *m) {
     for (uint32_t i = 0; i < m->ndatas; i++) if (m->datas[i].mode == SEG_PASSIVE) f |= KILN_FEATURE_BULK_MEMORY;
     for (uint32_t i = 0; i < m->nelems; i++) if (m->elems[i].mode != SEG_ACTIVE) f |= KILN_FEATURE_BULK_MEMORY;
     if (m->ntables > 1) f |= KILN_FEATURE_REFERENCE_TYPES;
+    if (m->nmemories > 1) f |= KILN_FEATURE_MULTI_MEMORY;
+    for (uint32_t i = 0; i < m->nmemories; i++) if (m->memories[i].is64) f |= KILN_FEATURE_MEMORY64;
     for (uint32_t i = 0; i < m->ntables; i++) if (m->tables[i].elem == KILN_EXTERNREF) f |= KILN_FEATURE_REFERENCE_TYPES;
     for (uint32_t i = 0; i < m->nglobals; i++)
         if (m->global_types[i].type == KILN_V128) f |= KILN_FEATURE_SIMD;
@@ -138,6 +140,8 @@ const char *kiln_feature_name(uint32_t bit) {
     case KILN_FEATURE_TAIL_CALL: return "tail-call";
     case KILN_FEATURE_EXTENDED_CONST: return "extended-const";
     case KILN_FEATURE_RELAXED_SIMD: return "relaxed-simd";
+    case KILN_FEATURE_MULTI_MEMORY: return "multi-memory";
+    case KILN_FEATURE_MEMORY64: return "memory64";
     default: return "?";
     }
 }
@@ -200,6 +204,7 @@ static void free_instance(kiln_instance *i) {
     free(i->funcs);
     free(i->own);
     free(i->tables);
+    free(i->memories);
     free(i->globals);
     free(i->tags);
     if (i->elem_values)
@@ -465,8 +470,9 @@ static const char *extern_desc(const import *im, const kiln_module *m, char *buf
         else snprintf(buf, n, "table %u.. %s", im->table.min, kiln_valtype_name((kiln_valtype)im->table.elem));
         break;
     case KILN_EXTERN_MEMORY:
-        if (im->memory.has_max) snprintf(buf, n, "memory %u..%u pages", im->memory.min, im->memory.max);
-        else snprintf(buf, n, "memory %u.. pages", im->memory.min);
+        if (im->memory.has_max) snprintf(buf, n, "memory%s %llu..%llu pages", im->memory.is64 ? " i64" : "",
+                                         (unsigned long long)im->memory.min, (unsigned long long)im->memory.max);
+        else snprintf(buf, n, "memory%s %llu.. pages", im->memory.is64 ? " i64" : "", (unsigned long long)im->memory.min);
         break;
     case KILN_EXTERN_TAG: {
         kiln_functype ft;
@@ -494,8 +500,8 @@ static const char *extern_have(const kiln_extern *e, char *buf, size_t n) {
         else snprintf(buf, n, "table %u.. %s", e->of.table->size, kiln_valtype_name((kiln_valtype)e->of.table->elem));
         break;
     case KILN_EXTERN_MEMORY:
-        if (e->of.memory->has_max) snprintf(buf, n, "memory %llu..%u pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), e->of.memory->max_pages);
-        else snprintf(buf, n, "memory %llu.. pages", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE));
+        if (e->of.memory->has_max) snprintf(buf, n, "memory%s %llu..%u pages", e->of.memory->is64 ? " i64" : "", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), e->of.memory->max_pages);
+        else snprintf(buf, n, "memory%s %llu.. pages", e->of.memory->is64 ? " i64" : "", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE));
         break;
     case KILN_EXTERN_TAG: {
         kiln_functype ft;
@@ -542,7 +548,7 @@ static void suggest(const kiln_linker *l, const import *im, char *buf, size_t n)
                  name_for_message(pick->name, strlen(pick->name), qn, sizeof qn));
 }
 
-static bool limits_match(uint64_t have_min, uint64_t have_max, bool have_has_max, uint32_t want_min, uint32_t want_max, bool want_has_max) {
+static bool limits_match(uint64_t have_min, uint64_t have_max, bool have_has_max, uint64_t want_min, uint64_t want_max, bool want_has_max) {
     if (have_min < want_min) return false;
     if (want_has_max) {
         if (!have_has_max) return false;
@@ -590,9 +596,10 @@ static bool resolve_import(kiln_instance *inst, const kiln_linker *l, const impo
     }
     case KILN_EXTERN_MEMORY: {
         kiln_memory *mem = ext.of.memory;
-        ok = limits_match(mem->size / KILN_PAGE_SIZE, mem->max_pages, mem->has_max, im->memory.min, im->memory.max,
+        ok = mem->is64 == im->memory.is64 &&
+             limits_match(mem->size / KILN_PAGE_SIZE, mem->max_pages, mem->has_max, im->memory.min, im->memory.max,
                           im->memory.has_max);
-        if (ok) { inst->memory = mem; inst->mem_base = mem->base; }
+        if (ok) inst->memories[im->index] = mem;
         break;
     }
     case KILN_EXTERN_GLOBAL:
@@ -680,12 +687,13 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     inst->funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *inst->funcs);
     inst->own = calloc(ndef ? ndef : 1, sizeof *inst->own);
     inst->tables = calloc(m->ntables ? m->ntables : 1, sizeof *inst->tables);
+    inst->memories = calloc(m->nmemories ? m->nmemories : 1, sizeof *inst->memories);
     inst->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
     inst->tags = calloc(m->ntags ? m->ntags : 1, sizeof *inst->tags);
     inst->elem_values = calloc(m->nelems ? m->nelems : 1, sizeof *inst->elem_values);
     inst->elem_dropped = calloc(m->nelems ? m->nelems : 1, 1);
     inst->data_dropped = calloc(m->ndatas ? m->ndatas : 1, 1);
-    if (!inst->funcs || !inst->own || !inst->tables || !inst->globals || !inst->tags || !inst->elem_values || !inst->elem_dropped ||
+    if (!inst->funcs || !inst->own || !inst->tables || !inst->memories || !inst->globals || !inst->tags || !inst->elem_values || !inst->elem_dropped ||
         !inst->data_dropped) {
         error_set(err, KILN_ERR_NO_MEMORY, "out of memory");
         free_instance(inst);
@@ -723,11 +731,20 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
         const tabletype *t = &m->tables[i];
         if (!(inst->tables[i] = table_create(s, t->elem, t->min, t->max, t->has_max, err))) return NULL;
     }
-    if (m->nmemories > m->nmemory_imports) {
-        const memtype *t = &m->memories[0];
-        if (!(inst->memory = memory_create(s, t->min, t->max, t->has_max, err))) return NULL;
-        inst->mem_base = inst->memory->base;
+    for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
+        const memtype *t = &m->memories[i];
+        /* memory64 types may say up to 2^48 pages; kiln's memories stop at
+         * KILN_MAX_PAGES (a maximum above it: growing fails there) */
+        if (t->min > KILN_MAX_PAGES) {
+            error_set(err, KILN_ERR_LIMIT, "memory %u needs %llu pages at start; kiln's memories hold at most %u", i,
+                      (unsigned long long)t->min, KILN_MAX_PAGES);
+            return NULL;
+        }
+        uint32_t max = t->has_max && t->max < KILN_MAX_PAGES ? (uint32_t)t->max : KILN_MAX_PAGES;
+        if (!(inst->memories[i] = memory_create(s, (uint32_t)t->min, max, t->has_max, err))) return NULL;
+        inst->memories[i]->is64 = t->is64;
     }
+    if (m->nmemories) { inst->memory = inst->memories[0]; inst->mem_base = inst->memory->base; }
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         const global_def *g = &m->globals[i - m->nglobal_imports];
         if (!(inst->globals[i] = global_make(s, g->type.type, g->type.mutable_, eval_const(inst, &g->init)))) {
@@ -764,18 +781,23 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
         const data_seg *seg = &m->datas[i];
         if (seg->mode == SEG_PASSIVE) continue;
         inst->data_dropped[i] = 1;
-        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
-        uint64_t size = inst->memory->size;
-        if (off + seg->size > size) {
+        kiln_memory *mem = inst->memories[seg->memory];
+        uint64_t off = eval_const(inst, &seg->offset);
+        if (!mem->is64) off = (uint32_t)off;
+        uint64_t size = mem->size;
+        if (off > size || seg->size > size - off) {
             if (trap) {
                 *trap = init_trap(KILN_TRAP_MEMORY_OUT_OF_BOUNDS,
                                   "data segment %u writes %u bytes at offset %llu; linear memory is %llu bytes (%llu pages)", i,
                                   seg->size, (unsigned long long)off, (unsigned long long)size, (unsigned long long)(size >> 16));
-                if (*trap) { (*trap)->address = off; (*trap)->memory_size = size; (*trap)->access_size = seg->size; }
+                if (*trap) {
+                    (*trap)->address = off; (*trap)->memory_size = size; (*trap)->access_size = seg->size;
+                    (*trap)->memory_index = seg->memory; (*trap)->memory64 = mem->is64;
+                }
             }
             return NULL;
         }
-        if (seg->size) memcpy(inst->memory->base + off, seg->bytes, seg->size);
+        if (seg->size) memcpy(mem->base + off, seg->bytes, seg->size);
     }
 
     /* 4. The start function. */
@@ -806,7 +828,7 @@ bool kiln_instance_export_n(kiln_instance *i, const char *name, size_t len, kiln
         switch (e->kind) {
         case KILN_EXTERN_FUNC: out->of.func = i->funcs[e->index]; break;
         case KILN_EXTERN_TABLE: out->of.table = i->tables[e->index]; break;
-        case KILN_EXTERN_MEMORY: out->of.memory = i->memory; break;
+        case KILN_EXTERN_MEMORY: out->of.memory = i->memories[e->index]; break;
         case KILN_EXTERN_GLOBAL: out->of.global = i->globals[e->index]; break;
         case KILN_EXTERN_TAG: out->of.tag = i->tags[e->index]; break;
         }
@@ -827,7 +849,9 @@ kiln_global *kiln_instance_global(kiln_instance *i, const char *name) { return e
 kiln_table *kiln_instance_table(kiln_instance *i, const char *name) { return export_of(i, name, KILN_EXTERN_TABLE); }
 const kiln_module *kiln_instance_module(const kiln_instance *i) { return i->module; }
 
-kiln_memory *kiln_instance_memory_at(kiln_instance *i, uint32_t index) { return index == 0 ? i->memory : NULL; }
+kiln_memory *kiln_instance_memory_at(kiln_instance *i, uint32_t index) {
+    return index < i->module->nmemories ? i->memories[index] : NULL;
+}
 uint32_t kiln_instance_global_count(const kiln_instance *i) { return i->module->nglobals; }
 kiln_global *kiln_instance_global_at(kiln_instance *i, uint32_t index) {
     return index < i->module->nglobals ? i->globals[index] : NULL;

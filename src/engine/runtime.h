@@ -32,6 +32,7 @@ struct kiln_memory {
     uint64_t size;             /* accessible bytes (pages * 64 KiB) */
     uint32_t max_pages;        /* the type's maximum, or KILN_MAX_PAGES */
     bool has_max;
+    bool is64;                 /* memory64: i64 addresses (explicit checks) */
     uint64_t limit_bytes;      /* the store's cap */
     size_t reserved;           /* bytes of address space reserved */
     kiln_store *store;
@@ -80,6 +81,7 @@ struct kiln_instance {
     kiln_table **tables;
     kiln_memory *memory;       /* memory 0, or NULL */
     uint8_t *mem_base;         /* memory ? memory->base : NULL */
+    kiln_memory **memories;    /* the whole memory index space */
     kiln_global **globals;
     kiln_tag **tags;           /* the whole tag index space */
     void ***elem_values;       /* each element segment, evaluated */
@@ -259,6 +261,7 @@ typedef struct trapinfo {
     uint64_t addr;
     uint32_t size;
     int is_store;
+    uint32_t mem;       /* memory traps: the memory's index */
     uint32_t index, limit, table;
     uint32_t want_type, have_type;
     kiln_trap *host;    /* a host function's own trap */

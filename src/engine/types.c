@@ -149,6 +149,7 @@ const functype *engine_type_by_id(kiln_engine *e, uint32_t id) {
 }
 
 bool engine_explicit_bounds(const kiln_engine *e) { return e->config.explicit_bounds_checks; }
+bool engine_single_memory(const kiln_engine *e) { return e->config.single_memory; }
 
 kiln_engine *kiln_engine_new(const kiln_config *config, kiln_error *err) {
     interp_init();

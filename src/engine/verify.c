@@ -47,10 +47,23 @@ static bool slot(V *v, uint32_t at, const uint32_t *pc, int i, int w) {
     return true;
 }
 
+/* Operand i of the instruction at pc is a memory index. */
+static bool memidx(V *v, uint32_t at, const uint32_t *pc, int i) {
+    if (pc[2 + i] >= v->m->nmemories) return fail(v, at, "no such memory:", pc[2 + i]);
+    return true;
+}
+
 #define S(i) slot(v, at, pc, (i), 1)
+#define M(i) memidx(v, at, pc, (i))
 #define W(i) slot(v, at, pc, (i), 2)
 
 static bool operands(V *v, uint32_t at, const uint32_t *pc, int op) {
+    int xb = op_x_base(op);
+    if (xb >= 0) {
+        if (pc[4] >= v->m->nxargs) return fail(v, at, "no such memarg:", pc[4]);
+        if (v->m->xargs[pc[4]].mem >= v->m->nmemories) return fail(v, at, "no such memory:", v->m->xargs[pc[4]].mem);
+        op = xb;
+    }
     switch (op_shape(op)) {
     case SH_UN32: case SH_UN64: case SH_FUN32: case SH_FUN64: case SH_CONV: case SH_TRUNC:
     case SH_BIN32K: case SH_BIN64K: case SH_CMP64K: case SH_LOAD: case SH_STORE:
@@ -75,6 +88,13 @@ static bool operands(V *v, uint32_t at, const uint32_t *pc, int op) {
     case OP_copy: return S(0) && S(1);
     case OP_copy128: return W(0) && W(1);
     case OP_const32: case OP_const64: case OP_memory_size: return S(0);
+    case OP_xmemory_size: return M(1) && S(0);
+    case OP_xmemory_grow: return M(2) && S(0) && S(1);
+    case OP_xmemory_fill: return M(3) && S(0) && S(1) && S(2);
+    case OP_xmemory_copy: return M(3) && M(4) && S(0) && S(1) && S(2);
+    case OP_xmemory_init:
+        if (pc[2] >= v->m->ndatas) return fail(v, at, "no such data segment:", pc[2]);
+        return M(4) && S(1) && S(2) && S(3);
     case OP_const128: return W(0);
     case OP_select: return S(0) && S(1) && S(2) && S(3);
     case OP_select128: return W(0) && W(1) && W(2) && S(3);

@@ -40,7 +40,7 @@ typedef struct knat_helpers {
     void (*trap)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, int kind,
                  uint64_t a, uint64_t b) __attribute__((noreturn));
     void (*trap_oob)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint64_t addr,
-                     uint32_t size, int is_store) __attribute__((noreturn));
+                     uint32_t size, int is_store, uint32_t mem) __attribute__((noreturn));
     void (*trap_table)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, int kind,
                        uint32_t index, uint32_t limit, uint32_t table) __attribute__((noreturn));
     void (*trap_sig)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, uint32_t index,

@@ -63,6 +63,13 @@ static const stepfmt step_ops[] = {
     {OP_table_init, {2, 3, 4, -1}, {-1}},
     {OP_elem_drop, {-1}, {-1}},
     {OP_ref_func, {-1}, {0}},
+    /* memory instructions on any memory, memory64 (their accesses are
+     * translated: mem_addr) */
+    {OP_xmemory_size, {-1}, {0}},
+    {OP_xmemory_grow, {1, -1}, {0}},
+    {OP_xmemory_fill, {0, 1, 2, -1}, {-1}},
+    {OP_xmemory_copy, {0, 1, 2, -1}, {-1}},
+    {OP_xmemory_init, {1, 2, 3, -1}, {-1}},
 };
 
 static const stepfmt *step_fmt(int op) {
@@ -100,6 +107,7 @@ typedef struct G {
     uint8_t *may_tail;    /* per defined function: it can end in a tail call */
     bool unwinds;         /* f has exits for exceptions (its U_ label) */
     const char *err;
+    const memarg_x *xa;   /* the x-twin access being written (mem_addr) */
 } G;
 
 static uint32_t units_at(const uint32_t *pc, int op) { return op_len(pc, op); }
@@ -248,13 +256,24 @@ static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
  * names it for the fault handler, prelude.h) or checked against the
  * memory's size. Returns whether it is unchecked. */
 static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t offset, bool is_store) {
+    if (g->xa) { /* an x-twin: its memory, 32- or 64-bit address, 64-bit offset */
+        const memarg_x *x = g->xa;
+        unsigned n = op_access_size(op);
+        P("  { const kiln_memory *xm_ = inst->memories[%u]; uint64_t b_ = %ss%u, ea_ = b_ + %" PRIu64 "u;\n", x->mem,
+          x->is64 ? "" : "(uint64_t)(uint32_t)", addr_slot, x->offset);
+        P("  if (KN_UNLIKELY(ea_ < b_ || ea_ > xm_->size || xm_->size - ea_ < %u))\n"
+          "    H->trap_oob(ex, inst, code + %u, %s, ea_ < b_ ? UINT64_MAX : ea_, %u, %d, %u);\n",
+          n, at, KF, n, is_store, x->mem);
+        P("  uint8_t *p_ = xm_->base + ea_;\n");
+        return false;
+    }
     bool checked = op_names[op][0] == 'c';
     const char *z = g->in && g->wide[addr_slot] ? "" : "(uint64_t)(uint32_t)";
     if (!checked) {
         P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = %ss%u + %uu;\n", z, addr_slot, offset);
-        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, %s, ea_, %u, %d);\n",
+        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, %s, ea_, %u, %d, 0u);\n",
           op_access_size(op), at, KF, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
@@ -674,6 +693,16 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     default:
         break;
+    }
+
+    /* An x-twin (any memory, memory64): its plain op's code, with the
+     * address checked against its memory (mem_addr). */
+    int xb = op_x_base(op);
+    if (xb >= 0) {
+        g->xa = &g->m->xargs[O(2)];
+        bool done = gen_op(g, pc, at, xb); /* same operand layout */
+        g->xa = NULL;
+        return done;
     }
 
     const char *name = kop(op);

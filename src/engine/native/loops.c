@@ -43,6 +43,7 @@ static bool is_back(int op) {
  * through the interpreter. Rows of the .def files are all right: those
  * that trap explicitly are handed the count gen.c computes. */
 static bool plain(int op) {
+    if (op_x_base(op) >= 0) return true; /* an x-twin access: its plain op's shape */
     int sh = op_shape(op);
     if (sh != SH_NONE) return true;
     switch (op) {
@@ -58,6 +59,7 @@ static bool plain(int op) {
 /* The slots a plain instruction writes: its destination, operand 0, and
  * the slot after it when the destination is a v128. */
 int native_dests(const uint32_t *pc, int op, uint32_t d[2]) {
+    if (op_x_base(op) >= 0) op = op_x_base(op); /* same operands as its plain op */
     int sh = op_shape(op);
     if (op_branch_operand(op) >= 0 || op == OP_charge || op == OP_global_set || op == OP_global_set128) return 0;
     if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return 0;

@@ -38,8 +38,8 @@ static __attribute__((noreturn)) void h_trap(exec *ex, kiln_instance *inst, cons
 }
 
 static __attribute__((noreturn)) void h_trap_oob(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel,
-                                                 uint64_t addr, uint32_t size, int is_store) {
-    trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS, .addr = addr, .size = size, .is_store = is_store};
+                                                 uint64_t addr, uint32_t size, int is_store, uint32_t mem) {
+    trapinfo ti = {.kind = KILN_TRAP_MEMORY_OUT_OF_BOUNDS, .addr = addr, .size = size, .is_store = is_store, .mem = mem};
     raise_info(ex, inst, pc, fuel, &ti);
 }
 
