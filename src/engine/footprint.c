@@ -73,6 +73,7 @@ static size_t module_base_footprint(const kiln_module *m) {
             if (m->customs[i].name) n += heap_block(strlen(m->customs[i].name) + 1);
     }
     n += arr(m->csteps, m->ccap, sizeof *m->csteps);
+    n += arr(m->xargs, m->xcap, sizeof *m->xargs); /* the x-twin accesses' memargs */
     return n;
 }
 
