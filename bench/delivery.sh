@@ -17,6 +17,7 @@
 #                             CONC (64), KILN)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 cd "$root"
 build=${BUILD:-build}
 runs=${RUNS:-7}
@@ -39,13 +40,7 @@ trap cleanup EXIT
 start() { # extra flags
     "$kiln" serve --listen 127.0.0.1:0 --data "$T/data" "$@" >"$T/kiln.log" 2>&1 &
     KPID=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kiln.log")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$T/kiln.log" >&2; exit 1; }
+    port=$(server_port "$T/kiln.log")
     export KILN_SERVER=http://127.0.0.1:$port KILN_DATA=$T/data
 }
 stop() { kill "$KPID"; wait "$KPID" 2>/dev/null || true; KPID=; }

@@ -50,13 +50,8 @@ serve() { # label kiln extra-args... -> URL_label
     shift 2
     "$kiln" serve --listen 127.0.0.1:0 --data "$T/$label" --tier interp --no-usage "$@" >"$T/$label.log" 2>&1 &
     PIDS+=($!)
-    local port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$label.log")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$T/$label.log" >&2; exit 1; }
+    local port
+    port=$(server_port "$T/$label.log")
     local tok i
     tok=$(cat "$T/$label/admin.token")
     for i in $(seq "$versions"); do

@@ -18,6 +18,7 @@
 # Usage: bench/serve.sh   (env: BUILD, BENCH_SECONDS, KILN)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 cd "$root"
 build=${BUILD:-build}
 secs=${BENCH_SECONDS:-5}
@@ -42,12 +43,7 @@ cc -std=gnu11 -O2 -Iinclude -o "$T/serve_cost" bench/serve_cost.c "$root/$build/
 # ---- kiln
 "$kiln" serve --listen 127.0.0.1:0 --data "$T/data" >"$T/kiln.log" 2>&1 &
 KPID=$!
-for _ in $(seq 100); do
-    kport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kiln.log")
-    [ -n "$kport" ] && break
-    sleep 0.1
-done
-[ -n "$kport" ] || { cat "$T/kiln.log" >&2; exit 1; }
+kport=$(server_port "$T/kiln.log")
 export KILN_SERVER=http://127.0.0.1:$kport KILN_DATA=$T/data
 "$kiln" deploy "$T/hello.wasm" --name hello --promote >/dev/null
 kurl=$KILN_SERVER/run/hello/

@@ -11,6 +11,7 @@
 #        bench/serve_ab.sh /tmp/main/build/kiln build/kiln
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 A=${1:?usage: bench/serve_ab.sh KILN_A KILN_B}
 B=${2:?usage: bench/serve_ab.sh KILN_A KILN_B}
 rounds=${ROUNDS:-4}
@@ -26,13 +27,8 @@ trap cleanup EXIT
 serve() { # label kiln -> URL_label
     "$2" serve --listen 127.0.0.1:0 --data "$T/$1" --tier interp >"$T/$1.log" 2>&1 &
     PIDS+=($!)
-    local port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$1.log")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$T/$1.log" >&2; exit 1; }
+    local port
+    port=$(server_port "$T/$1.log")
     KILN_SERVER=http://127.0.0.1:$port KILN_DATA=$T/$1 "$2" deploy "$T/hello.wasm" --name hello --promote >/dev/null
     printf -v "URL_$1" %s "http://127.0.0.1:$port/run/hello/"
 }
@@ -53,7 +49,6 @@ for r in $(seq "$rounds"); do
     echo "$a" >>"$T/A.txt"; echo "$b" >>"$T/B.txt"
     echo "round $r  A: $a   B: $b   (rps p50_us p99_us)"
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for i in 1 2 3; do
     ma=$(cut -d' ' -f$i "$T/A.txt" | median); mb=$(cut -d' ' -f$i "$T/B.txt" | median)
     name=$(echo "rps p50_us p99_us" | cut -d' ' -f$i)

@@ -28,6 +28,7 @@
 #        bench/serve_instr.sh /tmp/main/build build
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 n=${N:-2000}
 modes=${MODES:-plain full}
 [ $# -ge 1 ] || { echo "usage: bench/serve_instr.sh BUILD_DIR..." >&2; exit 2; }
@@ -61,13 +62,7 @@ for b in "$@"; do
         valgrind --tool=callgrind "${toggles[@]}" --callgrind-out-file="$out.%p" \
             "$b/kiln-platform" serve --listen 127.0.0.1:0 --data "$d" --tier interp --threads 1 >"$T/log" 2>&1 &
         PID=$!
-        port=
-        for _ in $(seq 300); do
-            port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/log")
-            [ -n "$port" ] && break
-            sleep 0.1
-        done
-        [ -n "$port" ] || { cat "$T/log" >&2; exit 1; }
+        port=$(server_port "$T/log" 300)
         export KILN_SERVER=http://127.0.0.1:$port KILN_DATA=$d
         if [ "$mode" = plain ]; then
             "$b/kiln" deploy "$T/hello.wasm" --name hello --promote >/dev/null
