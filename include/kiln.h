@@ -368,11 +368,17 @@ uint32_t kiln_module_code_section_offset(const kiln_module *m);
  * the option parsers (kiln_parse_fuel) refuse it instead. */
 #define KILN_MAX_FUEL ((uint64_t)INT64_MAX)
 
+/* The most a store's memory limit may be (kiln_limits.max_memory_bytes:
+ * larger values are taken as this): 1 TiB. Only a memory64 memory can pass
+ * 4 GiB; a memory32 memory stops there whatever the limit. */
+#define KILN_MAX_MEMORY_BYTES ((uint64_t)1 << 40)
+
 /* Limits of a store. Zero means "the default" for every field. */
 typedef struct kiln_limits {
-    uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum); one
-                                  * budget for memories, tables and host
-                                  * holds (kiln_store_hold) */
+    uint64_t max_memory_bytes;   /* default: 4 GiB (the wasm32 maximum), at
+                                  * most KILN_MAX_MEMORY_BYTES; one budget
+                                  * for memories, tables and host holds
+                                  * (kiln_store_hold) */
     uint32_t max_table_elements; /* default: 10,000,000 */
     uint64_t max_stack_bytes;    /* value stack; default: 8 MiB */
     uint32_t max_call_depth;     /* default: 100,000 frames */

@@ -399,8 +399,10 @@ static int parse(int argc, char **argv, opts *o) {
             int st = limit_opt(argc, argv, &i, "--max-memory", &o->max_memory_arg, kiln_parse_size,
                                &o->limits.max_memory_bytes);
             if (st >= 0) return st;
-            if (o->limits.max_memory_bytes > ((uint64_t)4 << 30))
-                return usage_error("--max-memory %s is more than a 32-bit memory can hold (4GiB)", o->max_memory_arg);
+            /* Above 4 GiB only a memory64 memory can use it (memory32 stops there). */
+            if (o->limits.max_memory_bytes > KILN_MAX_MEMORY_BYTES)
+                return usage_error("--max-memory %s is more than kiln's memories can hold (1TiB, memory64; a 32-bit "
+                                   "memory stops at 4GiB)", o->max_memory_arg);
             continue;
         }
         if (is_opt(a, "--max-table-elements")) {

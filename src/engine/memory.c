@@ -10,6 +10,12 @@
  * nothing may fault (the engine installs no signal handler): a memory then
  * reserves only what it may grow to (its maximum, within the store's
  * memory limit), so that the base still never moves.
+ *
+ * A memory64 memory is always accessed with explicit checks (guard pages
+ * cannot cover 64-bit addresses), so it reserves the same way: what it may
+ * grow to, which can pass 4 GiB when the store's memory limit does. Its
+ * reservation's size varies with that, so it does not go through the
+ * engine's pool of reservations (pool.c), which reuses one size.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,20 +28,23 @@
 
 #define RESERVE (((size_t)8 << 30) + 65536)
 
-kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max, kiln_error *err) {
+kiln_memory *memory_create(kiln_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max, bool is64,
+                           kiln_error *err) {
     uint64_t limit = s->limits.max_memory_bytes;
-    if ((uint64_t)min_pages * KILN_PAGE_SIZE > limit) {
+    uint64_t top = is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
+    if (min_pages > top || (uint64_t)min_pages * KILN_PAGE_SIZE > limit) {
         if (err)
             error_set(err, KILN_ERR_LIMIT, 
-                     "memory needs %u pages (%llu bytes) at start but the limit is %llu bytes", min_pages,
+                     "memory needs %llu pages (%llu bytes) at start but the limit is %llu bytes",
+                     (unsigned long long)min_pages,
                      (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit);
         return NULL;
     }
     if (!store_budget_fits(s, (uint64_t)min_pages * KILN_PAGE_SIZE)) {
         if (err)
             error_set(err, KILN_ERR_LIMIT, 
-                     "memory needs %u pages (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
-                     "(tables and other memories hold the rest)", min_pages,
+                     "memory needs %llu pages (%llu bytes) at start but the memory limit of %llu bytes has %llu left "
+                     "(tables and other memories hold the rest)", (unsigned long long)min_pages,
                      (unsigned long long)min_pages * KILN_PAGE_SIZE, (unsigned long long)limit,
                      (unsigned long long)store_budget_left(s));
         return NULL;
@@ -44,14 +53,15 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     if (!m) { error_set(err, KILN_ERR_NO_MEMORY, "out of memory"); return NULL; }
     size_t want = (size_t)min_pages * KILN_PAGE_SIZE;
     size_t reserve = RESERVE;
-    if (engine_explicit_bounds(s->engine)) {
-        uint64_t most = (uint64_t)(has_max ? max_pages : KILN_MAX_PAGES) * KILN_PAGE_SIZE;
+    if (has_max && max_pages > top) max_pages = top;
+    if (is64 || engine_explicit_bounds(s->engine)) {
+        uint64_t most = (uint64_t)(has_max ? max_pages : top) * KILN_PAGE_SIZE;
         if (most > limit) most = limit / KILN_PAGE_SIZE * KILN_PAGE_SIZE;
         if (most < want) most = want;
         reserve = most ? (size_t)most : KILN_PAGE_SIZE;
     }
     uint8_t *pooled;
-    if (pool_take_memory(s->engine, reserve, want, &pooled)) {
+    if (!is64 && pool_take_memory(s->engine, reserve, want, &pooled)) {
         m->base = pooled;
         m->reserved = reserve;
         goto ready;
@@ -65,14 +75,16 @@ kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages
     m->base = p;
     m->reserved = reserve;
     if (min_pages && mprotect(p, want, PROT_READ | PROT_WRITE) != 0) {
-        error_set(err, KILN_ERR_NO_MEMORY, "cannot commit %u pages of linear memory: %s", min_pages, strerror(errno));
+        error_set(err, KILN_ERR_NO_MEMORY, "cannot commit %llu pages of linear memory: %s", (unsigned long long)min_pages,
+                  strerror(errno));
         munmap(p, reserve);
         free(m);
         return NULL;
     }
 ready:
-    m->max_pages = has_max ? max_pages : KILN_MAX_PAGES;
+    m->max_pages = has_max ? max_pages : top;
     m->has_max = has_max;
+    m->is64 = is64;
     m->limit_bytes = limit;
     m->store = s;
     m->size = (uint64_t)min_pages * KILN_PAGE_SIZE;
@@ -129,7 +141,8 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta) {
 }
 
 void memory_destroy(kiln_memory *m) {
-    pool_give_memory(m->store->engine, m->base, m->reserved, m->size);
+    if (m->is64) munmap(m->base, m->reserved); /* not pooled: see the top */
+    else pool_give_memory(m->store->engine, m->base, m->reserved, m->size);
     free(m);
 }
 
@@ -143,5 +156,5 @@ kiln_memory *kiln_memory_new(kiln_store *s, uint32_t min, uint32_t max, kiln_err
         error_set(err, KILN_ERR_ARGUMENT, "invalid memory limits %u..%u pages", min, max);
         return NULL;
     }
-    return memory_create(s, min, max, has_max, err);
+    return memory_create(s, min, max, has_max, false, err);
 }

@@ -14,6 +14,10 @@
 /* Limits of the implementation (the spec leaves these to us). */
 #define KILN_MAX_PAGES 65536u            /* 4 GiB of 64 KiB pages */
 #define KILN_PAGE_SIZE 65536u
+/* memory64: what a memory64 memory may grow to, its type's maximum aside
+ * (which may say up to 2^48 pages): KILN_MAX_MEMORY_BYTES (include/kiln.h),
+ * the most the store's memory limit may be. */
+#define KILN_MAX_PAGES64 (KILN_MAX_MEMORY_BYTES / KILN_PAGE_SIZE)
 #define KILN_MAX_TABLE 10000000u         /* default; a store may lower it */
 #define KILN_MAX_LOCALS 50000u           /* per function, params included */
 #define KILN_MAX_FUNC_RESULTS 1000u

@@ -156,8 +156,10 @@ kiln_store *kiln_store_new(kiln_engine *e, const kiln_limits *limits, void *user
     if (!s) return NULL;
     s->engine = e;
     if (limits) s->limits = *limits;
-    if (!s->limits.max_memory_bytes || s->limits.max_memory_bytes > (uint64_t)KILN_MAX_PAGES * KILN_PAGE_SIZE)
-        s->limits.max_memory_bytes = (uint64_t)KILN_MAX_PAGES * KILN_PAGE_SIZE;
+    /* Unset: 4 GiB, what a memory32 memory can hold; a memory64 memory may
+     * use a larger limit, up to KILN_MAX_MEMORY_BYTES. */
+    if (!s->limits.max_memory_bytes) s->limits.max_memory_bytes = (uint64_t)KILN_MAX_PAGES * KILN_PAGE_SIZE;
+    if (s->limits.max_memory_bytes > KILN_MAX_MEMORY_BYTES) s->limits.max_memory_bytes = KILN_MAX_MEMORY_BYTES;
     if (!s->limits.max_table_elements) s->limits.max_table_elements = KILN_MAX_TABLE;
     if (!s->limits.max_stack_bytes) s->limits.max_stack_bytes = 8u << 20;
     if (!s->limits.max_call_depth) s->limits.max_call_depth = 100000;
@@ -500,7 +502,7 @@ static const char *extern_have(const kiln_extern *e, char *buf, size_t n) {
         else snprintf(buf, n, "table %u.. %s", e->of.table->size, kiln_valtype_name((kiln_valtype)e->of.table->elem));
         break;
     case KILN_EXTERN_MEMORY:
-        if (e->of.memory->has_max) snprintf(buf, n, "memory%s %llu..%u pages", e->of.memory->is64 ? " i64" : "", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), e->of.memory->max_pages);
+        if (e->of.memory->has_max) snprintf(buf, n, "memory%s %llu..%llu pages", e->of.memory->is64 ? " i64" : "", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE), (unsigned long long)e->of.memory->max_pages);
         else snprintf(buf, n, "memory%s %llu.. pages", e->of.memory->is64 ? " i64" : "", (unsigned long long)(e->of.memory->size / KILN_PAGE_SIZE));
         break;
     case KILN_EXTERN_TAG: {
@@ -733,16 +735,17 @@ kiln_instance *kiln_instantiate(kiln_store *s, kiln_linker *l, const kiln_module
     }
     for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
         const memtype *t = &m->memories[i];
-        /* memory64 types may say up to 2^48 pages; kiln's memories stop at
-         * KILN_MAX_PAGES (a maximum above it: growing fails there) */
-        if (t->min > KILN_MAX_PAGES) {
-            error_set(err, KILN_ERR_LIMIT, "memory %u needs %llu pages at start; kiln's memories hold at most %u", i,
-                      (unsigned long long)t->min, KILN_MAX_PAGES);
+        /* memory64 types may say up to 2^48 pages; kiln's memory64 memories
+         * stop at KILN_MAX_PAGES64 and at the store's memory limit (a maximum
+         * above them: growing fails there) */
+        uint64_t top = t->is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
+        if (t->min > top) {
+            error_set(err, KILN_ERR_LIMIT, "memory %u needs %llu pages at start; kiln's %s memories hold at most %llu",
+                      i, (unsigned long long)t->min, t->is64 ? "memory64" : "memory32", (unsigned long long)top);
             return NULL;
         }
-        uint32_t max = t->has_max && t->max < KILN_MAX_PAGES ? (uint32_t)t->max : KILN_MAX_PAGES;
-        if (!(inst->memories[i] = memory_create(s, (uint32_t)t->min, max, t->has_max, err))) return NULL;
-        inst->memories[i]->is64 = t->is64;
+        uint64_t max = t->has_max && t->max < top ? t->max : top;
+        if (!(inst->memories[i] = memory_create(s, t->min, max, t->has_max, t->is64, err))) return NULL;
     }
     if (m->nmemories) { inst->memory = inst->memories[0]; inst->mem_base = inst->memory->base; }
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {

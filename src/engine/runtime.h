@@ -30,7 +30,7 @@ struct kiln_func {
 struct kiln_memory {
     uint8_t *base;             /* start of the reservation */
     uint64_t size;             /* accessible bytes (pages * 64 KiB) */
-    uint32_t max_pages;        /* the type's maximum, or KILN_MAX_PAGES */
+    uint64_t max_pages;        /* the type's maximum, or KILN_MAX_PAGES (memory64: KILN_MAX_PAGES64) */
     bool has_max;
     bool is64;                 /* memory64: i64 addresses (explicit checks) */
     uint64_t limit_bytes;      /* the store's cap */
@@ -202,8 +202,8 @@ struct kiln_caller {
 };
 
 /* memory.c */
-kiln_memory *memory_create(kiln_store *s, uint32_t min_pages, uint32_t max_pages,
-                           bool has_max, kiln_error *err);
+kiln_memory *memory_create(kiln_store *s, uint64_t min_pages, uint64_t max_pages,
+                           bool has_max, bool is64, kiln_error *err);
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
 void memory_destroy(kiln_memory *m);
 
