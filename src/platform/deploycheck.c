@@ -73,10 +73,17 @@ static bool exported_sizes_ok(const kiln_module *m, const kiln_limits *kl, kiln_
     for (uint32_t i = 0; i < n; i++) {
         kiln_externdesc d;
         kiln_module_export(m, i, &d);
-        if (d.kind == KILN_EXTERN_MEMORY && kl->max_memory_bytes &&
-            d.limits.min * 65536 > kl->max_memory_bytes) {
+        /* In pages, so that a memory64 minimum (up to 2^48 pages) cannot
+         * wrap the product past 2^64. */
+        if (d.kind == KILN_EXTERN_MEMORY && d.limits.min > KILN_MAX_MEMORY_BYTES / 65536) {
+            kiln_error_set(why, KILN_ERR_LIMIT,
+                     "the module cannot start: its memory '%s' needs %" PRIu64 " pages at start, more than kiln's "
+                     "memories can hold (%" PRIu64 " pages, 1TiB)", d.name, d.limits.min, KILN_MAX_MEMORY_BYTES / 65536);
+            return false;
+        }
+        if (d.kind == KILN_EXTERN_MEMORY && kl->max_memory_bytes && d.limits.min > kl->max_memory_bytes / 65536) {
             char need[32], have[32];
-            size_text(d.limits.min * 65536, need, sizeof need);
+            size_text(d.limits.min * 65536, need, sizeof need); /* at most 1 TiB here */
             size_text(kl->max_memory_bytes, have, sizeof have);
             kiln_error_set(why, KILN_ERR_LIMIT,
                      "the module cannot start under its memory limit: its memory '%s' needs %" PRIu64 " pages (%s) "
