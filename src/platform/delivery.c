@@ -265,6 +265,10 @@ fail:
 static void cost_route(server *s, const http_request *rq, const char *name, http_reply *r) {
     int64_t since;
     if (!since_arg(rq, DEFAULT_COST_SINCE, &since, r)) return;
+    /* Usage is kept per minute: the window starts at the minute that holds
+     * `since`, and the report says so (two reports in one minute say the same
+     * start, and describe the same rows). */
+    since -= since % 60000;
     const char *by = http_arg(rq, "by");
     if (by && strcmp(by, "version") && strcmp(by, "day")) {
         reply_error(r, 400, "'by' must be version or day, not '%s'", by);
