@@ -152,7 +152,7 @@ static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter || g->quiet) return;
     charge(g, f);
     flush(g);
-    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, code + %u, f_); }\n", at);
+    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, KC + %u, f_); }\n", at);
 }
 
 /* A jump to label L<dest>: what is pending goes with it. */
@@ -161,19 +161,17 @@ static void jump(G *g, uint32_t dest) {
     else P("goto %s%u;\n", g->lab, dest);
 }
 
-/* The C type a function returns for n result slots. */
-static void ret_type(G *g, uint32_t n) {
-    if (n == 0) P("void");
-    else if (n == 1) P("uint64_t");
-    else P("knr%u", n);
-}
+/* The C type a function returns for n result slots: the results and the
+ * fuel above the limit (fr) that it returns with, so that the caller takes
+ * its fuel from a register. knr0 and knr1 come back in registers. */
+static void ret_type(G *g, uint32_t n) { P("knr%u", n); }
 
 static void proto(G *g, uint32_t j, bool decl_only) {
     const funcdef *f = &g->m->funcs[j];
     P("static ");
     if (decl_only) P("__attribute__((unused)) ");
     ret_type(g, f->type->result_slots);
-    P(" f%u(exec *ex, kiln_instance *inst, uint64_t *fp", j);
+    P(" f%u(exec *ex, kiln_instance *inst, uint64_t *fp, int64_t fr_in", j);
     for (uint32_t i = 0; i < f->type->param_slots; i++) P(", uint64_t a%u", i);
     P(")");
 }
@@ -182,7 +180,7 @@ static void proto(G *g, uint32_t j, bool decl_only) {
 static void fnptr_type(G *g, const functype *t) {
     P("(");
     ret_type(g, t->result_slots);
-    P(" (*)(exec *, kiln_instance *, uint64_t *");
+    P(" (*)(exec *, kiln_instance *, uint64_t *, int64_t");
     for (uint32_t i = 0; i < t->param_slots; i++) P(", uint64_t");
     P("))");
 }
@@ -193,8 +191,8 @@ static void enter(G *g, const char *def, const char *cinst, const char *slots_ex
                   uint32_t argstart) {
     P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
     P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
-      " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
-    P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = code + %u;\n", def, cinst, at + units);
+      " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
+    P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", def, cinst, at + units);
     P("    ex->fsp = nf_; ex->fuel = KN_FUEL;\n");
 }
 
@@ -203,9 +201,8 @@ static void call_args(G *g, const functype *t, uint32_t argstart) {
 }
 
 static void take_results(G *g, const functype *t, uint32_t argstart) {
-    P("    fr = ex->fuel - ex->native_lim;\n");
-    if (t->result_slots == 1) P("    s%u = r_;\n", argstart);
-    else for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = r_.r[%u];\n", argstart + i, i);
+    P("    fr = r_.fr;\n");
+    for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = r_.r[%u];\n", argstart + i, i);
 }
 
 /* A call through kiln_func f_ (a C variable): native when it has native
@@ -215,16 +212,16 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart);
     P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, f_);\n");
     P("    ");
-    if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
-    P("(");
+    ret_type(g, t->result_slots);
+    P(" r_ = (");
     fnptr_type(g, t);
-    P("f_->native)(ex, f_->inst, nfp_");
+    P("f_->native)(ex, f_->inst, nfp_, fr");
     call_args(g, t, argstart);
     P(");\n");
     take_results(g, t, argstart);
     P("    } else {\n");
     for (uint32_t i = 0; i < t->param_slots; i++) P("    fp[%u] = s%u;\n", argstart + i, argstart + i);
-    P("    fr = H->call_slow(ex, inst, fp, code + %u, f_, %u, KN_FUEL) - ex->native_lim;\n", at, argstart);
+    P("    fr = H->call_slow(ex, inst, fp, KC + %u, f_, %u, KN_FUEL) - ex->native_lim;\n", at, argstart);
     for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
     P("    }\n");
 }
@@ -240,13 +237,10 @@ static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
     P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
     uint32_t n = g->f->type->result_slots;
-    if (n == 0) P("  return;\n");
-    else if (n == 1) P("  return s%u;\n", slot >= 0 ? (uint32_t)slot : 0u);
-    else {
-        P("  { knr%u r_; ", n);
-        for (uint32_t i = 0; i < n; i++) P("r_.r[%u] = s%u; ", i, i);
-        P("return r_; }\n");
-    }
+    P("  { knr%u r_; r_.fr = fr; ", n);
+    if (n == 1) P("r_.r[0] = s%u; ", slot >= 0 ? (uint32_t)slot : 0u);
+    else for (uint32_t i = 0; i < n; i++) P("r_.r[%u] = s%u; ", i, i);
+    P("return r_; }\n");
 }
 
 #define O(i) (pc[2 + (i)])
@@ -262,7 +256,7 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
         P("  { const kiln_memory *xm_ = inst->memories[%u]; uint64_t b_ = %ss%u, ea_ = b_ + %" PRIu64 "u;\n", x->mem,
           x->is64 ? "" : "(uint64_t)(uint32_t)", addr_slot, x->offset);
         P("  if (KN_UNLIKELY(ea_ < b_ || ea_ > xm_->size || xm_->size - ea_ < %u))\n"
-          "    H->trap_oob(ex, inst, code + %u, %s, ea_ < b_ ? UINT64_MAX : ea_, %u, %d, %u);\n",
+          "    H->trap_oob(ex, inst, KC + %u, %s, ea_ < b_ ? UINT64_MAX : ea_, %u, %d, %u);\n",
           n, at, KF, n, is_store, x->mem);
         P("  uint8_t *p_ = xm_->base + ea_;\n");
         return false;
@@ -273,7 +267,7 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
         P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
     } else {
         P("  { uint64_t ea_ = %ss%u + %uu;\n", z, addr_slot, offset);
-        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, code + %u, %s, ea_, %u, %d, 0u);\n",
+        P("  if (KN_UNLIKELY(ea_ + %u > inst->memory->size)) H->trap_oob(ex, inst, KC + %u, %s, ea_, %u, %d, 0u);\n",
           op_access_size(op), at, KF, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
@@ -449,7 +443,7 @@ static void after_call(G *g, uint32_t at, uint32_t units, uint32_t argstart, con
                        bool may_tail) {
     if (may_tail) {
         P("  if (KN_UNLIKELY(ex->native_tail != NULL)) {\n");
-        P("    fr = H->tail(ex, inst, fp, code + %u, %u, code + %u) - ex->native_lim;\n", at, argstart, at + units);
+        P("    fr = H->tail(ex, inst, fp, KC + %u, %u, KC + %u) - ex->native_lim;\n", at, argstart, at + units);
         for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
         P("  }\n");
     }
@@ -465,10 +459,7 @@ static void tail_exit(G *g, const char *fx, const functype *t, uint32_t argstart
     for (uint32_t i = 0; i < t->param_slots; i++) P("  fp[%u] = s%u;\n", i, argstart + i);
     P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
     P("  ex->fsp--; ex->fuel = KN_FUEL; ex->native_tail = %s;\n", fx);
-    uint32_t n = g->f->type->result_slots;
-    if (n == 0) P("  return;\n");
-    else if (n == 1) P("  return 0;\n");
-    else P("  { knr%u r_ = {{0}}; return r_; }\n", n);
+    P("  { knr%u r_ = {0}; r_.fr = fr; return r_; }\n", g->f->type->result_slots);
 }
 
 static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
@@ -525,7 +516,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     switch (op) {
     case OP_unreachable:
-        P("  H->trap(ex, inst, code + %u, %s, KILN_TRAP_UNREACHABLE, 0, 0);\n", at, KF);
+        P("  H->trap(ex, inst, KC + %u, %s, KILN_TRAP_UNREACHABLE, 0, 0);\n", at, KF);
         return true;
     case OP_charge:
         charge(g, O(0));
@@ -550,8 +541,8 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         enter(g, def, "inst", fs, at, units, argstart);
         P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
         P("    ");
-        if (t->type->result_slots) { ret_type(g, t->type->result_slots); P(" r_ = "); }
-        P("f%u(ex, inst, nfp_", cj);
+        ret_type(g, t->type->result_slots);
+        P(" r_ = f%u(ex, inst, nfp_, fr", cj);
         call_args(g, t->type, argstart);
         P(");\n");
         take_results(g, t->type, argstart);
@@ -573,7 +564,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         const funcdef *t;
         memcpy(&t, pc + 2, sizeof t);
         charge_check(g, O(3), at);
-        P("  if (KN_UNLIKELY(fp + %u > ex->stack_end)) H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n",
+        P("  if (KN_UNLIKELY(fp + %u > ex->stack_end)) H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n",
           t->frame_slots, at);
         char fx[48];
         snprintf(fx, sizeof fx, "inst->funcs[%u]", t->index);
@@ -586,7 +577,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         charge_check(g, O(2), at);
         P("  { kiln_func *f_ = inst->funcs[%u];\n", fi);
         P("    if (KN_UNLIKELY(f_->kind != FUNC_HOST && fp + f_->def->frame_slots > ex->stack_end))"
-          " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
+          " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
         tail_exit(g, "f_", t, O(1));
         P("  }\n");
         return true;
@@ -597,12 +588,12 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         if (!t) { g->err = "return_call_indirect of a type the module does not declare"; return false; }
         charge_check(g, O(4), at);
         P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
-        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
         P("    kiln_func *f_ = tb_->elems[i_];\n");
-        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
-        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
+        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, KC + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
         P("    if (KN_UNLIKELY(f_->kind != FUNC_HOST && fp + f_->def->frame_slots > ex->stack_end))"
-          " H->trap(ex, inst, code + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
+          " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", at);
         tail_exit(g, "f_", t, argstart);
         P("  }\n");
         return true;
@@ -613,10 +604,10 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         if (!t) { g->err = "call_indirect of a type the module does not declare"; return false; }
         charge_check(g, O(4), at);
         P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
-        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(i_ >= tb_->size)) H->trap_table(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_UNDEFINED_ELEMENT, i_, tb_->size, %u);\n", at, tab);
         P("    kiln_func *f_ = tb_->elems[i_];\n");
-        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, code + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
-        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, code + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
+        P("    if (KN_UNLIKELY(!f_)) H->trap_table(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_UNINITIALIZED_ELEMENT, i_, 0, %u);\n", at, tab);
+        P("    if (KN_UNLIKELY(f_->type_id != types[%u].id)) H->trap_sig(ex, inst, KC + %u, KN_FUEL, i_, %u, types[%u].id, f_->type_id);\n", ti, at, tab, ti);
         call_func_var(g, t, at, units, argstart);
         P("  }\n");
         after_call(g, at, units, argstart, t, true, true);
@@ -627,13 +618,13 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         uint32_t n = g->m->types[g->m->tag_types[tag]].param_slots;
         charge_check(g, O(2), at);
         for (uint32_t i = 0; i < n; i++) P("  fp[%u] = s%u;\n", argstart + i, argstart + i);
-        P("  fr = H->throw_new(ex, inst, fp, code + %u, KN_FUEL, %u, %u) - ex->native_lim;\n", at, tag, argstart);
+        P("  fr = H->throw_new(ex, inst, fp, KC + %u, KN_FUEL, %u, %u) - ex->native_lim;\n", at, tag, argstart);
         gen_catch(g, at);
         return true;
     }
     case OP_throw_ref:
         charge_check(g, O(1), at);
-        P("  fr = H->throw_ref(ex, inst, code + %u, KN_FUEL, s%u) - ex->native_lim;\n", at, O(0));
+        P("  fr = H->throw_ref(ex, inst, KC + %u, KN_FUEL, s%u) - ex->native_lim;\n", at, O(0));
         gen_catch(g, at);
         return true;
     case OP_ret:
@@ -719,11 +710,11 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         return true;
     case SH_IDIV:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, s%u, &r_);\n", name, O(1), O(2));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, %s, k_, s%u, s%u);\n    s%u = r_; }\n", at, KF, O(1), O(2), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, KC + %u, %s, k_, s%u, s%u);\n    s%u = r_; }\n", at, KF, O(1), O(2), O(0));
         return true;
     case SH_TRUNC:
         P("  { uint64_t r_; int k_ = kop_%s(s%u, &r_);\n", name, O(1));
-        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, code + %u, %s, k_, s%u, 0);\n    s%u = r_; }\n", at, KF, O(1), O(0));
+        P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, KC + %u, %s, k_, s%u, 0);\n    s%u = r_; }\n", at, KF, O(1), O(0));
         return true;
     case SH_LOAD:
         if (mem_addr(g, op, at, O(1), O(2), false)) {
@@ -819,7 +810,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             uint32_t s = O(sf->reads[i]);
             P("  fp[%u] = s%u;\n", s, s);
         }
-        P("  fr = H->step(ex, inst, fp, code + %u, %s) - ex->native_lim;\n", at, KF);
+        P("  fr = H->step(ex, inst, fp, KC + %u, %s) - ex->native_lim;\n", at, KF);
         set_pend(g, 0); /* the helper started from KF: fr has it all */
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
@@ -1000,24 +991,24 @@ static bool gen_func(G *g, uint32_t j) {
         P(" U_:;\n");
         P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
         P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
-        uint32_t n = f->type->result_slots;
-        if (n == 0) P("  return;\n");
-        else if (n == 1) P("  return 0;\n");
-        else P("  { knr%u r_ = {{0}}; return r_; }\n", n);
+        P("  { knr%u r_ = {0}; r_.fr = fr; return r_; }\n", f->type->result_slots);
     }
     fclose(g->o);
     g->o = saved;
     if (!ok) { free(body); return false; }
 
+    /* KC, the function's register code, is read where it is used (frame
+     * pushes and slow paths): a leaf then spends nothing on it. */
+    P("#define KC (defs[%u].code)\n", j);
     proto(g, j, false);
     P(" {\n");
-    P("  const uint32_t *code = defs[%u].code; uint8_t *mem = inst->mem_base;\n", j);
+    P("  uint8_t *mem = inst->mem_base;\n");
     /* fr: the fuel above the limit, so that a charge point is a subtraction
      * and a sign test. The limit is the exec's (ex->native_lim, abi.h): one
      * for every native frame, since fuel only goes down; it changes only in
      * a poll, which every frame sees through the call that made it. */
-    P("  int64_t fr = ex->fuel - ex->native_lim;\n");
-    P("  (void)code; (void)mem; (void)fr;\n");
+    P("  int64_t fr = fr_in;\n");
+    P("  (void)mem; (void)fr;\n");
     /* Each counted loop's run in its copy: what was charged at entry, and
      * where the counter started. */
     for (uint32_t i = 0; i < g->nloops; i++)
@@ -1025,7 +1016,7 @@ static bool gen_func(G *g, uint32_t j) {
           g->loops[i].head, g->loops[i].head);
     /* Native frames live on the C stack: stop before it runs out. */
     P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
-      " H->trap(ex, inst, code, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
+      " H->trap(ex, inst, KC, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
         if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
         else P("  uint64_t s%u = 0;\n", i);
@@ -1034,7 +1025,7 @@ static bool gen_func(G *g, uint32_t j) {
         if (g->gused[k]) P("  kiln_global *g%u = inst->globals[%u];\n", k, k);
     fwrite(body, 1, blen, g->o);
     free(body);
-    P("}\n\n");
+    P("}\n#undef KC\n\n");
     return true;
 }
 
@@ -1065,9 +1056,10 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     P("static const knat_helpers *H;\n");
     P("static const funcdef *defs; static const functype *types;\n\n");
     /* Result structs, one per count of result slots above one. */
+    P("typedef struct { int64_t fr; } knr0;\n");
     for (uint32_t k = 0; k < m->ntypes; k++) {
         uint32_t n = m->types[k].result_slots;
-        if (n > 1 && !g->rkinds[n]) { g->rkinds[n] = 1; P("typedef struct { uint64_t r[%u]; } knr%u;\n", n, n); }
+        if (n > 0 && !g->rkinds[n]) { g->rkinds[n] = 1; P("typedef struct { uint64_t r[%u]; int64_t fr; } knr%u;\n", n, n); }
     }
     mark_throwers(g);
     for (uint32_t j = 0; j < nd; j++) { proto(g, j, true); P(";\n"); }
@@ -1085,13 +1077,13 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     for (uint32_t j = 0; j < nd; j++) {
         const functype *t = m->funcs[j].type;
         P("static void e%u(exec *ex, kiln_instance *inst, uint64_t *fp) {\n  ", j);
-        if (t->result_slots) { ret_type(g, t->result_slots); P(" r_ = "); }
-        P("f%u(ex, inst, fp", j);
+        ret_type(g, t->result_slots);
+        P(" r_ = f%u(ex, inst, fp, ex->fuel - ex->native_lim", j);
         for (uint32_t i = 0; i < t->param_slots; i++) P(", fp[%u]", i);
         P(");\n");
         /* A tail call's callee (ex->native_tail) has its arguments in fp. */
-        if (t->result_slots == 1) P("  if (!ex->native_tail) fp[0] = r_;\n");
-        else if (t->result_slots) {
+        if (!t->result_slots) P("  (void)r_;\n");
+        else {
             P("  if (!ex->native_tail) {");
             for (uint32_t i = 0; i < t->result_slots; i++) P(" fp[%u] = r_.r[%u];", i, i);
             P(" }\n");
