@@ -160,7 +160,7 @@ kiln_trap *trap_build(exec *ex, const uint32_t *pc, kiln_instance *inst, const t
  * store, per basic block. */
 /* CHARGE pays; CHARGE_CHECK pays and checks, and is used only where
  * execution could otherwise go on without bound: back-edges, calls,
- * returns, br_table and bulk operations (see compile.c). */
+ * returns, br_table jumps back to a loop, and bulk operations (see compile.c). */
 #ifdef KILN_NO_METER
 #define CHARGE(f) ((void)(f))
 #define CHARGE_CHECK(f) ((void)(f))
@@ -335,9 +335,12 @@ L_charge:
     BRANCHES(_back, CHARGE_CHECK)
 L_br_table: {
     uint32_t i = (uint32_t)S(0), n = O(1);
-    CHARGE_CHECK(O(2));
+    CHARGE(O(2));
     if (i > n) i = n;
-    pc += (int32_t)pc[2 + 3 + i];
+    int32_t off = (int32_t)pc[2 + 3 + i];
+    /* A poll only when the jump goes back (to a loop), as for br_if. */
+    if (off <= 0) CHARGE_CHECK(0);
+    pc += off;
     DISPATCH();
 }
 

@@ -522,11 +522,20 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         charge(g, O(0));
         return true;
     case OP_br_table: {
-        charge_check(g, O(2), at);
+        /* As in the interpreter: a poll only on the targets behind it. */
+        charge(g, O(2));
+        flush(g);
         uint32_t n = O(1);
         P("  switch ((uint32_t)s%u) {\n", O(0));
-        for (uint32_t i = 0; i < n; i++) P("  case %u: goto L%u;\n", i, at + pc[2 + 3 + i]);
-        P("  default: goto L%u;\n  }\n", at + pc[2 + 3 + n]);
+        for (uint32_t i = 0; i <= n; i++) {
+            int32_t off = (int32_t)pc[2 + 3 + i];
+            if (i < n) P("  case %u: ", i);
+            else P("  default: ");
+            if (off <= 0 && !g->opt->no_meter && !g->quiet)
+                P("if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, KC + %u, f_); } ", at);
+            P("goto L%u;\n", at + (uint32_t)off);
+        }
+        P("  }\n");
         return true;
     }
     case OP_call: {
