@@ -128,11 +128,22 @@ try {
   await shot("modules");
   // A sliding window moves at each minute: compare a page and a CLI answer
   // that start at the same minute (the page says which in data-window-start),
-  // rendering the page again if a minute turned in between.
+  // rendering the page again if a minute turned in between. The page polls
+  // and may render again (a minute later) while its figures are read, so the
+  // rendering whose window was read is frozen: a copy, #frozen, that the
+  // comparison reads (unfreeze() removes it).
   async function sameWindow(hash, pageName, extra, sel, cliArgs) {
     for (let i = 0; ; i++) {
       const answers = cliArgs.map((a) => kiln(...a));
-      const starts = await page.$eval(sel, (e) => [e.dataset.windowStart, e.dataset.windowStartDays]);
+      const starts = await page.$eval(sel, (e) => {
+        document.getElementById("frozen")?.remove();
+        const box = document.createElement("div");
+        box.id = "frozen";
+        box.hidden = true;
+        box.appendChild(e.cloneNode(true));
+        document.body.appendChild(box);
+        return [e.dataset.windowStart, e.dataset.windowStartDays];
+      });
       if (answers.every((a, k) => a.since === starts[k])) return answers;
       // Four tries cannot all straddle a minute: a mismatch here means the
       // page and the CLI describe different windows, which the figures would
@@ -145,6 +156,7 @@ try {
       await goto(hash + "&again=" + i, pageName, extra);
     }
   }
+  const unfreeze = () => page.evaluate(() => document.getElementById("frozen")?.remove());
   {
     const [cost] = await sameWindow("#/modules?since=1h", "modules", "#modules-table", "#modules-table", [["cost", "--since", "1h", "--json"]]);
     const bad = [];
@@ -153,8 +165,9 @@ try {
       const exp = lv ? { requests_per_min: lv.requests / 60, error_rate: lv.error_rate, p50_us: lv.latency_us.p50,
                          p99_us: lv.latency_us.p99, cost_per_million: lv.cost_per_million }
                      : { requests_per_min: 0, error_rate: null, p50_us: null, p99_us: null, cost_per_million: null };
-      bad.push(...compare("modules/" + m.module, await figures(page, `tr[data-module="${m.module}"]`), exp));
+      bad.push(...compare("modules/" + m.module, await figures(page, `#frozen tr[data-module="${m.module}"]`), exp));
     }
+    await unfreeze();
     check(`modules page: every figure equals kiln cost --since 1h --json (${cost.modules.length} modules)`, bad.length === 0, bad.join("\n"));
   }
   const sparks = await page.$$eval("#modules-table svg.spark polyline", (e) => e.length);
@@ -181,10 +194,13 @@ try {
   {
     const [byv, byd] = await sameWindow("#/cost?since=24h&all=1", "cost", ".cost-versions", "#cost-page",
       [["cost", "--since", "24h", "--json"], ["cost", "--since", "24h", "--by", "day", "--json"]]);
+    // What a poll that renders the next minute does to the live page, done
+    // at once: the comparison must read the frozen rendering, not this.
+    await page.evaluate(() => document.querySelectorAll("#main [data-figure]").forEach((e) => { e.dataset.v = "-1"; e.textContent = "-1"; }));
     const bad = [];
     let n = 0;
     for (const m of byv.modules) {
-      const root = `section[data-module="${m.module}"]`;
+      const root = `#frozen section[data-module="${m.module}"]`;
       const top = (await figures(page, root)).filter((f) => f.name === "cost_last_24h" || f.name === "budget_per_day");
       const exp = { cost_last_24h: m.cost_last_24h };
       if (m.budget_per_day != null) exp.budget_per_day = m.budget_per_day;
@@ -204,6 +220,7 @@ try {
         bad.push(...compare(`${m.module} ${d.day}`, await figures(page, `${root} .cost-days tr[data-day="${d.day}"]`), { requests: d.requests, cost: d.cost }));
       }
     }
+    await unfreeze();
     check(`cost page: every figure equals kiln cost --since 24h --json and --by day (${n} rows)`, bad.length === 0 && n > 3, bad.slice(0, 20).join("\n"));
   }
 
@@ -391,7 +408,7 @@ try {
       [["cost", "app", "--since", "24h", "--version", "v2", "--json"], ["cost", "app", "--since", "24h", "--version", "v2", "--by", "day", "--json"]]);
     await shot("cost-version");
     const bad = [];
-    const root = 'section[data-module="app"]';
+    const root = '#frozen section[data-module="app"]';
     const rows = await page.$$eval(`${root} .cost-versions tbody tr`, (e) => e.map((x) => x.dataset.version));
     if (rows.join() !== "v2" || byv.modules[0].versions.length !== 1) bad.push(`rows ${rows}, CLI ${byv.modules[0].versions.map((v) => v.version)}`);
     const v = byv.modules[0].versions[0];
@@ -400,6 +417,7 @@ try {
       cost_per_request: v.cost_per_request, cost_per_million: v.cost_per_million, cpu_ms: v.per_request.cpu_ms }));
     for (const d of byd.modules[0].days)
       bad.push(...compare(`app v2 ${d.day}`, await figures(page, `${root} .cost-days tr[data-day="${d.day}"]`), { requests: d.requests, cost: d.cost }));
+    await unfreeze();
     const all = kiln("cost", "app", "--since", "24h", "--json").modules[0].versions;
     check(`cost page, version v2 chosen in its select: every figure equals kiln cost app --version v2 --json and --by day (${v.requests} of ${all.reduce((a, x) => a + x.requests, 0)} requests)`,
       bad.length === 0 && byd.modules[0].days.length > 0, bad.join("\n"));
