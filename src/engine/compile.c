@@ -25,8 +25,9 @@
  * Paying is a subtraction; *checking* the balance (and the deadline) is
  * needed only where execution could go on without bound: branches back to a
  * loop (the _back ops and a br_table that takes a target behind it), calls
- * and returns. A forward branch, br_table's included, only subtracts. So a trap for fuel or time comes at most one loop iteration or
- * one call late, and always at the same place for the same input.
+ * and returns. A forward branch, br_table's included, only subtracts. So a
+ * trap for fuel or time comes at most one loop iteration or one call late,
+ * and always at the same place for the same input.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1015,7 +1015,8 @@ static bool gen_func(G *g, uint32_t j) {
     /* fr: the fuel above the limit, so that a charge point is a subtraction
      * and a sign test. The limit is the exec's (ex->native_lim, abi.h): one
      * for every native frame, since fuel only goes down; it changes only in
-     * a poll, which every frame sees through the call that made it. */
+     * a poll, which every frame sees through the call that made it. The
+     * caller passes its fr, and takes the callee's back from the result. */
     P("  int64_t fr = fr_in;\n");
     P("  (void)mem; (void)fr;\n");
     /* Each counted loop's run in its copy: what was charged at entry, and
@@ -1064,7 +1065,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
     P("#include \"engine/native/prelude.h\"\n\n");
     P("static const knat_helpers *H;\n");
     P("static const funcdef *defs; static const functype *types;\n\n");
-    /* Result structs, one per count of result slots above one. */
+    /* Result structs (ret_type): the fuel, and one per count of result slots. */
     P("typedef struct { int64_t fr; } knr0;\n");
     for (uint32_t k = 0; k < m->ntypes; k++) {
         uint32_t n = m->types[k].result_slots;
