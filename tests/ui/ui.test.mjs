@@ -90,8 +90,16 @@ async function waitRender(pageName, extra) {
     return m && m.dataset.page === p && !m.hidden && (!x || document.querySelector(x));
   }, { timeout: 15000 }, pageName, extra || null);
 }
+// Setting location.hash to the address already shown fires no hashchange,
+// and a poll that finds the same answers leaves the page alone, so the
+// page marker cleared here would never come back: ask for the render the
+// way the browser does for a new address.
 async function goto(hash, pageName, extra) {
-  await page.evaluate((h) => { document.getElementById("main").dataset.page = ""; location.hash = h; }, hash);
+  await page.evaluate((h) => {
+    document.getElementById("main").dataset.page = "";
+    if (location.hash === h) window.dispatchEvent(new HashChangeEvent("hashchange"));
+    else location.hash = h;
+  }, hash);
   await waitRender(pageName, extra);
 }
 async function login(token, actor) {
