@@ -26,27 +26,75 @@ static inline double opaque_f64(double d) { __asm__("" : "+x"(d)); return d; }
 static inline double opaque_f64(double d) { return d; }
 #endif
 
+/* Which NaN. When both operands of an operation are NaNs, wasm lets it
+ * return either (or another arithmetic NaN); kiln returns the first
+ * operand's, quieted, on both tiers. SSE's instructions do that for the
+ * operand order they are given, but the C compiler may swap the operands
+ * of + and * (they commute), and it did, differently in the interpreter and
+ * in generated code: the tiers answered f64.mul(NaN a, NaN b) with a's and
+ * b's payloads (tests/fuzz/tiers.sh, seed 42482). So the commutative
+ * operations are one instruction with a fixed order. Generated code on a
+ * host with AVX (KN_VEX, gen.c) uses the three-operand forms, which leave
+ * the C compiler free to choose registers: the two-operand SSE forms cost
+ * float loops up to a quarter of their speed there, and a compare after
+ * the C operation even more. Without SSE, a NaN result is picked again in
+ * C by the same rule. Every form gives what SSE gives, a NaN made from
+ * numbers (inf * 0) included: the hardware's default NaN. */
+#if defined(KN_VEX)
+#define KN_FOP_(T, ins, a, b) __extension__({ T r_; __asm__(ins " %2, %1, %0" : "=x"(r_) : "x"(a), "xm"(b)); r_; })
+static inline float fadd32(float a, float b) { return KN_FOP_(float, "vaddss", a, b); }
+static inline float fmul32(float a, float b) { return KN_FOP_(float, "vmulss", a, b); }
+static inline double fadd64(double a, double b) { return KN_FOP_(double, "vaddsd", a, b); }
+static inline double fmul64(double a, double b) { return KN_FOP_(double, "vmulsd", a, b); }
+#elif defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+static inline float fadd32(float a, float b) { __asm__("addss %1, %0" : "+x"(a) : "xm"(b)); return a; }
+static inline float fmul32(float a, float b) { __asm__("mulss %1, %0" : "+x"(a) : "xm"(b)); return a; }
+static inline double fadd64(double a, double b) { __asm__("addsd %1, %0" : "+x"(a) : "xm"(b)); return a; }
+static inline double fmul64(double a, double b) { __asm__("mulsd %1, %0" : "+x"(a) : "xm"(b)); return a; }
+#else
+static inline float nan_first32(float a, float b, float r) {
+    uint32_t u;
+    if (a == a && b == b) return r;
+    memcpy(&u, a != a ? &a : &b, 4);
+    u |= 0x00400000u;
+    memcpy(&r, &u, 4);
+    return r;
+}
+static inline double nan_first64(double a, double b, double r) {
+    uint64_t u;
+    if (a == a && b == b) return r;
+    memcpy(&u, a != a ? &a : &b, 8);
+    u |= 0x0008000000000000ull;
+    memcpy(&r, &u, 8);
+    return r;
+}
+static inline float fadd32(float a, float b) { float r = a + b; return r == r ? r : nan_first32(a, b, r); }
+static inline float fmul32(float a, float b) { float r = a * b; return r == r ? r : nan_first32(a, b, r); }
+static inline double fadd64(double a, double b) { double r = a + b; return r == r ? r : nan_first64(a, b, r); }
+static inline double fmul64(double a, double b) { double r = a * b; return r == r ? r : nan_first64(a, b, r); }
+#endif
+
 #define I32S(x) ((int32_t)(x))
 #define I64S(x) ((int64_t)(x))
 
 /* Wasm's min and max: NaN in, NaN out; -0 is less than +0. */
 static inline float fmin32(float a, float b) {
-    if (a != a || b != b) return a + b;
+    if (a != a || b != b) return fadd32(a, b);
     if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline float fmax32(float a, float b) {
-    if (a != a || b != b) return a + b;
+    if (a != a || b != b) return fadd32(a, b);
     if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }
 static inline double fmin64(double a, double b) {
-    if (a != a || b != b) return a + b;
+    if (a != a || b != b) return fadd64(a, b);
     if (a == 0 && b == 0) return signbit(a) ? a : b;
     return a < b ? a : b;
 }
 static inline double fmax64(double a, double b) {
-    if (a != a || b != b) return a + b;
+    if (a != a || b != b) return fadd64(a, b);
     if (a == 0 && b == 0) return signbit(a) ? b : a;
     return a > b ? a : b;
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "engine/arith.h"
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "kiln's v128 lanes assume a little-endian host"
 #endif
@@ -87,6 +89,29 @@ static inline uint64_t splat32(uint64_t x) { return (x & 0xffffffffu) * 0x000000
 
 /* A lane-wise select by a mask of all-ones / all-zeros lanes. */
 static inline v128 v_blend(v128 mask, v128 yes, v128 no) { return (yes & mask) | (no & ~mask); }
+
+/* ------------------------------------------------------------ float add and multiply */
+/* Lane-wise, the first operand's NaN when both are NaNs, as the scalar
+ * fadd32 and friends (arith.h, which says why): one instruction in a fixed
+ * order, three-operand in generated code on AVX hosts; with SSE its
+ * second operand in a register (a memory operand would have to be 16-byte
+ * aligned); elsewhere those scalar helpers per lane. */
+#if defined(KN_VEX) && defined(SIMD_SSE2)
+static inline v128 vfadd32(v128 a, v128 b) { return (v128)KN_FOP_(__m128, "vaddps", MS(a), MS(b)); }
+static inline v128 vfmul32(v128 a, v128 b) { return (v128)KN_FOP_(__m128, "vmulps", MS(a), MS(b)); }
+static inline v128 vfadd64(v128 a, v128 b) { return (v128)KN_FOP_(__m128d, "vaddpd", MD(a), MD(b)); }
+static inline v128 vfmul64(v128 a, v128 b) { return (v128)KN_FOP_(__m128d, "vmulpd", MD(a), MD(b)); }
+#elif defined(SIMD_SSE2)
+static inline v128 vfadd32(v128 a, v128 b) { __m128 x = MS(a); __asm__("addps %1, %0" : "+x"(x) : "x"(MS(b))); return (v128)x; }
+static inline v128 vfmul32(v128 a, v128 b) { __m128 x = MS(a); __asm__("mulps %1, %0" : "+x"(x) : "x"(MS(b))); return (v128)x; }
+static inline v128 vfadd64(v128 a, v128 b) { __m128d x = MD(a); __asm__("addpd %1, %0" : "+x"(x) : "x"(MD(b))); return (v128)x; }
+static inline v128 vfmul64(v128 a, v128 b) { __m128d x = MD(a); __asm__("mulpd %1, %0" : "+x"(x) : "x"(MD(b))); return (v128)x; }
+#else
+static inline v128 vfadd32(v128 a, v128 b) { LANEWISE(vf32, 4, fadd32(x_[i], y_[i])); }
+static inline v128 vfmul32(v128 a, v128 b) { LANEWISE(vf32, 4, fmul32(x_[i], y_[i])); }
+static inline v128 vfadd64(v128 a, v128 b) { LANEWISE(vf64, 2, fadd64(x_[i], y_[i])); }
+static inline v128 vfmul64(v128 a, v128 b) { LANEWISE(vf64, 2, fmul64(x_[i], y_[i])); }
+#endif
 
 /* ------------------------------------------------------------ saturating, min, max, average */
 
@@ -321,22 +346,18 @@ static inline v128 i32x4_dot_i16x8_s(v128 a, v128 b) {
  * wrap, the i16 sums as the i32 ones. nmadd negates the product by its
  * sign bit, so that no compiler can fold the negation into the add. */
 static inline v128 f32x4_relaxed_madd(v128 a, v128 b, v128 c) {
-    vf32 p = (vf32)a * (vf32)b;
-    return (v128)(p + (vf32)c);
+    return vfadd32(vfmul32(a, b), c);
 }
 static inline v128 f32x4_relaxed_nmadd(v128 a, v128 b, v128 c) {
     const vu32 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
-    vf32 p = (vf32)((vu32)((vf32)a * (vf32)b) ^ sign);
-    return (v128)(p + (vf32)c);
+    return vfadd32((v128)((vu32)vfmul32(a, b) ^ sign), c);
 }
 static inline v128 f64x2_relaxed_madd(v128 a, v128 b, v128 c) {
-    vf64 p = (vf64)a * (vf64)b;
-    return (v128)(p + (vf64)c);
+    return vfadd64(vfmul64(a, b), c);
 }
 static inline v128 f64x2_relaxed_nmadd(v128 a, v128 b, v128 c) {
     const v128 sign = {0x8000000000000000ull, 0x8000000000000000ull};
-    vf64 p = (vf64)((v128)((vf64)a * (vf64)b) ^ sign);
-    return (v128)(p + (vf64)c);
+    return vfadd64(vfmul64(a, b) ^ sign, c);
 }
 static inline v128 i16x8_relaxed_dot_i8x16_i7x16_s(v128 a, v128 b) {
     vi8 x = (vi8)a, y = (vi8)b;

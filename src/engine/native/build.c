@@ -305,6 +305,14 @@ static void hex(const uint8_t *b, size_t n, char *out) {
     out[2 * n] = 0;
 }
 
+bool native_host_vex(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx"); /* checks that the OS saves the AVX state too */
+#else
+    return false;
+#endif
+}
+
 static bool artifact_key(const kiln_module *m, const native_options *opt, char key[65], kiln_error *err) {
     char ccid[PATH_MAX + 64];
     if (!native_compiler_id(opt->cc, ccid, sizeof ccid, err)) return false;
@@ -315,8 +323,9 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
                       (unsigned long long)native_abi(), ccid);
     for (size_t i = 0; i < sizeof cflags / sizeof cflags[0] && hl < (int)sizeof head - 64; i++)
         hl += snprintf(head + hl, sizeof head - (size_t)hl, " %s", cflags[i]);
-    hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d\n",
-                   engine_explicit_bounds(m->engine), !opt->no_meter, __builtin_cpu_supports("ssse3") ? 1 : 0);
+    hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d vex %d\n",
+                   engine_explicit_bounds(m->engine), !opt->no_meter, __builtin_cpu_supports("ssse3") ? 1 : 0,
+                   native_host_vex() ? 1 : 0);
     uint8_t md[32];
     unsigned int n = 0;
     bool ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, head, (size_t)hl) &&

@@ -34,6 +34,11 @@ struct native_code {
     size_t so_bytes; /* the artifact's size: the memfd's pages (kiln_module_footprint) */
 };
 
+/* build.c: whether generated code may use AVX's three-operand float
+ * instructions (KN_VEX, arith.h): this CPU and its OS support AVX. Part of
+ * the artifact key. */
+bool native_host_vex(void);
+
 /* gen.c: writes the module's C translation to out. */
 bool native_generate(const kiln_module *m, const native_options *opt, uint64_t abi, FILE *out, kiln_error *err);
 
