@@ -7,7 +7,12 @@
 # SIMD builds), and numeric kernels written for this bench (bench/kernels:
 # matrix multiply, stencil, dynamic programming, n-body).
 #
-# Engines: native (gcc -O2 from the same C), node, kiln-interp (--tier=interp),
+# Engines: native (gcc -O2 from the same C), node, wasm2c (wabt's wasm2c, the
+# same .wasm translated to C and compiled with gcc -O2 against
+# bench/wasm2c-host.c: kiln's design with guard pages and a call-depth
+# counter but no metering, backtraces or trap positions, so about the
+# ceiling of WebAssembly -> C -> gcc; kernels and CoreMark only, as its host
+# has no files), kiln-interp (--tier=interp),
 # kiln-native (--tier=native, warm artifact cache: compiled once before the
 # rounds, so compile time is not in the runs; it is reported on its own),
 # and kiln-nometer (the same with fuel accounting compiled out, to show what
@@ -41,6 +46,18 @@ for k in matmul stencil lcs nbody; do
   cc -O2 -o "$out/$k" bench/kernels/$k.c -lm
   "$kcc" -O2 -o "$out/$k.wasm" bench/kernels/$k.c
 done
+# The wasm2c column: one program per module (wasm2c -n bench names its symbols).
+declare -A w2c
+w2c_rt=/usr/share/wabt/wasm2c/wasm-rt-impl.c
+w2c_build() { # name wasm
+  command -v wasm2c >/dev/null && [ -f "$w2c_rt" ] || return 0
+  mkdir -p "$out/w2c-$1"
+  wasm2c -n bench "$2" -o "$out/w2c-$1/bench.c" &&
+    cc -O2 -w -I"$out/w2c-$1" -o "$out/w2c-$1/run" "$out/w2c-$1/bench.c" bench/wasm2c-host.c "$w2c_rt" -lm &&
+    w2c[$1]=$out/w2c-$1/run ||
+    echo "bench/native.sh: wasm2c could not build $1: its wasm2c cell stays empty" >&2
+}
+for k in matmul stencil lcs nbody; do w2c_build $k "$out/$k.wasm"; done
 add matmul "$out/matmul" "$out/matmul.wasm" "512 6"
 add stencil "$out/stencil" "$out/stencil.wasm" "1024 300"
 add lcs "$out/lcs" "$out/lcs.wasm" "8000 8"
@@ -52,6 +69,7 @@ if [ -n "${COREMARK_DIR:-}" ]; then
     cc -O2 "${defs[@]}" -DFLAGS_STR='"gcc -O2"' -Iposix -I. "${src[@]}" -o "$out/coremark" &&
     "$kcc" -O2 "${defs[@]}" -DFLAGS_STR='"clang-16 -O2 wasm32-wasi"' -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )
   add coremark "$out/coremark" "$out/coremark.wasm" ""
+  w2c_build coremark "$out/coremark.wasm"
 fi
 # imgproc: the JPEG pipeline and the blur loop of bench/imgproc.sh, scalar and SIMD.
 img=$root/build/bench
@@ -72,13 +90,15 @@ for w in "${order[@]}"; do
   echo "  $w: $line" >&2
 done
 
-engines=(${BENCH_ENGINES:-native node kiln-interp kiln-native kiln-nometer})
+engines=(${BENCH_ENGINES:-native node wasm2c kiln-interp kiln-native kiln-nometer})
+[ ${#w2c[@]} -gt 0 ] || engines=("${engines[@]/wasm2c}")
 [ "${BENCH_SKIP_INTERP:-}" = 1 ] && engines=("${engines[@]/kiln-interp}")
 cmd_for() { # engine workload
   local e=$1 w=$2 dirs="--dir $img::$img"
   case $e in
     native) echo "${native[$w]} ${args[$w]}" ;;
     node) echo "node $root/tests/tools/node-wasi.mjs ${wasm[$w]} ${args[$w]}" ;;
+    wasm2c) [ -z "${w2c[$w]:-}" ] || echo "${w2c[$w]} ${args[$w]}" ;;
     kiln-interp) echo "$kiln run --tier=interp ${wasm[$w]} ${args[$w]}" ;;
     kiln-native) echo "$kiln run --tier=native --cache $cache ${wasm[$w]} ${args[$w]}" ;;
     kiln-nometer) echo "KILN_NATIVE_NO_METER=1 $kiln run --tier=native --cache $cache-nm ${wasm[$w]} ${args[$w]}" ;;
@@ -96,6 +116,7 @@ for ((r = 1; r <= rounds; r++)); do
     for e in "${engines[@]}"; do
       [ -n "$e" ] || continue
       c=$(cmd_for "$e" "$w")
+      [ -n "$c" ] || continue # wasm2c: no column for imgproc
       s=$(cpu_of "$c" "$out/$w.$e.out")
       # CoreMark runs for a fixed time and reports its own rate: its cell is
       # the CPU seconds per 1,000 iterations, from that rate.
@@ -130,6 +151,7 @@ for w in "${order[@]}"; do
   printf '%-20s' "$w"
   for e in "${engines[@]}"; do
     [ -n "$e" ] || continue
+    if [ -z "${t[$w.$e]:-}" ]; then printf ' %14s' -; continue; fi
     m=$(echo "${t[$w.$e]}" | median)
     printf ' %7ss %5.2fx' "$m" "$(awk -v a="$m" -v b="$n" 'BEGIN{print a/b}')"
     geo[$e]="${geo[$e]:-} $(awk -v a="$m" -v b="$n" 'BEGIN{print log(a/b)}')"
@@ -142,3 +164,4 @@ for e in "${engines[@]}"; do
   printf ' %14s' "$(echo "${geo[$e]}" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.2fx", exp(s/NF)}')"
 done
 printf '\n(CPU time, median of %s rounds; lower is better; x native = time / native time)\n' "$rounds"
+[ ${#w2c[@]} -eq 0 ] || echo "(wasm2c's geomean covers only the workloads it ran: the kernels and CoreMark)"

@@ -1,3 +1,4 @@
+;; wast2json: --enable-relaxed-simd
 ;; oracle: none (which NaN an operation on two NaNs returns is left open by the spec: this file holds kiln's choice)
 ;; kiln's rule (src/engine/arith.h): when both operands are NaNs, the
 ;; result is the first operand's NaN, quieted; when one is, that one's,
