@@ -598,6 +598,9 @@ typedef struct kiln_native_options {
     const int *cancel;        /* when set and *cancel becomes nonzero, the
                                  compile stops (kiln_module_compile_native
                                  then fails) */
+    unsigned jobs;            /* compilers running at once on a large
+                                 module's parts; 0: one per CPU this process
+                                 may use */
 } kiln_native_options;
 
 typedef struct kiln_native_info {
@@ -606,6 +609,9 @@ typedef struct kiln_native_info {
     size_t c_bytes;           /* size of the generated C (when compiled) */
     size_t so_bytes;          /* size of the shared object */
     char key[65];             /* the artifact's cache key (hex) */
+    unsigned c_parts;         /* translation units compiled side by side
+                                 (when compiled): a large module's C is
+                                 split to use every CPU */
 } kiln_native_info;
 
 /* Whether the native tier can translate m; when not, why (into why, of

@@ -121,8 +121,10 @@ int cmd_compile(int argc, char **argv) {
     kiln_native_info info;
     if (!kiln_module_compile_native(m, &o, &info, &err)) { status = cli_fail("compile", "%s: %s", module, err.message); goto done; }
     if (err.message[0]) fprintf(stderr, "kiln compile: warning: %s\n", err.message);
-    printf("%s: native code %s in %.2f s (%zu bytes of C, %zu bytes of machine code)\n", module,
-           info.from_cache ? "from the cache" : "compiled", info.seconds, info.c_bytes, info.so_bytes);
+    char parts[40] = "";
+    if (info.c_parts > 1) snprintf(parts, sizeof parts, " in %u parts", info.c_parts);
+    printf("%s: native code %s in %.2f s (%zu bytes of C%s, %zu bytes of machine code)\n", module,
+           info.from_cache ? "from the cache" : "compiled", info.seconds, info.c_bytes, parts, info.so_bytes);
     if (o.cache_dir) printf("artifact: %s/%s.kso\n", o.cache_dir, info.key);
     if (out) {
         char path[4200];

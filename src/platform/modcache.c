@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "platform/modcache.h"
 #include "platform/sha256.h"
@@ -78,7 +79,11 @@ static void *native_worker(void *arg) {
         if (!c->qhead) c->qtail = NULL;
         en->qnext = NULL;
         pthread_mutex_unlock(&c->lock);
-        kiln_native_options o = {.cache_dir = c->native_dir, .cancel = &c->native_cancel};
+        /* Half the CPUs at most: requests keep the others while a large
+         * module compiles. */
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        kiln_native_options o = {.cache_dir = c->native_dir, .cancel = &c->native_cancel,
+                                 .jobs = ncpu > 2 ? (unsigned)(ncpu / 2) : 1};
         kiln_native_info info;
         kiln_error err = {0};
         /* The module is shared with requests: kiln_module_compile_native

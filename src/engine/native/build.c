@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -173,25 +174,27 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Runs the compiler in dir; its output goes to dir/cc.log. */
-static bool run_cc(const char *cc_path, const char *dir, const native_options *opt, kiln_error *err) {
-    const char *argv[sizeof cflags / sizeof cflags[0] + 8];
+/* A compile job: the compiler's arguments after cflags, and its log. */
+typedef struct cc_job {
+    const char *args[NATIVE_MAX_PARTS + 8];
+    char log[32];
+    pid_t pid;
+} cc_job;
+
+/* Starts one compiler process in dir, its output to dir/<log>. */
+static pid_t spawn_cc(const char *cc_path, const char *dir, const cc_job *j, const native_options *opt) {
+    const char *argv[sizeof cflags / sizeof cflags[0] + NATIVE_MAX_PARTS + 10];
     size_t n = 0;
     argv[n++] = cc_path;
     for (size_t i = 0; i < sizeof cflags / sizeof cflags[0]; i++) argv[n++] = cflags[i];
-    argv[n++] = "-o";
-    argv[n++] = "out.so";
-    argv[n++] = "mod.c";
-    argv[n++] = "-lm";
+    for (size_t i = 0; j->args[i]; i++) argv[n++] = j->args[i];
     argv[n] = NULL;
     char tmpdir[PATH_MAX + 8];
     snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", dir);
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", tmpdir, NULL};
     uint64_t timeout = opt->timeout_ms ? opt->timeout_ms : 300000;
     rlim_t as = opt->memory_limit ? opt->memory_limit : (rlim_t)4 << 30;
-
     pid_t pid = fork();
-    if (pid < 0) return fail_code(err, KILN_ERR_IO, "native: fork: %s", strerror(errno));
     if (pid == 0) {
         /* Only async-signal-safe calls until exec: the parent may have threads. */
         setpgid(0, 0);
@@ -205,7 +208,7 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
         setrlimit(RLIMIT_CORE, &r);
         if (chdir(dir)) _exit(126);
         int in = open("/dev/null", O_RDONLY);
-        int log = open("cc.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int log = open(j->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || log < 0) _exit(126);
         dup2(in, 0);
         dup2(log, 1);
@@ -213,33 +216,23 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
         execve(cc_path, (char *const *)argv, envp);
         _exit(127);
     }
-    setpgid(pid, pid); /* also here: no race with the child's own call */
-    uint64_t deadline = now_ms() + timeout;
-    int status = 0;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) break;
-        if (w < 0 && errno != EINTR) return fail_code(err, KILN_ERR_IO, "native: waitpid: %s", strerror(errno));
-        if (opt->cancel && __atomic_load_n(opt->cancel, __ATOMIC_RELAXED)) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return fail_code(err, KILN_ERR_UNSUPPORTED, "native: compile cancelled");
-        }
-        if (now_ms() >= deadline) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler took longer than %llu ms; stopped", (unsigned long long)timeout);
-        }
-        struct timespec ts = {0, 5 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    kill(-pid, SIGKILL); /* anything it left behind */
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-    /* The compiler's last line says why. */
-    char path[PATH_MAX + 16], line[256] = "", last[256] = "";
-    snprintf(path, sizeof path, "%s/cc.log", dir);
+    if (pid > 0) setpgid(pid, pid); /* also here: no race with the child's own call */
+    return pid;
+}
+
+static void kill_job(cc_job *j) {
+    if (j->pid <= 0) return;
+    int status;
+    kill(-j->pid, SIGKILL);
+    kill(j->pid, SIGKILL);
+    waitpid(j->pid, &status, 0);
+    j->pid = 0;
+}
+
+/* Why a job failed: the compiler's last line says it. */
+static bool job_failed(const char *dir, const cc_job *j, int status, kiln_error *err) {
+    char path[PATH_MAX + 40], line[256] = "", last[256] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, j->log);
     FILE *f = fopen(path, "r");
     if (f) {
         while (fgets(line, sizeof line, f)) {
@@ -255,8 +248,99 @@ static bool run_cc(const char *cc_path, const char *dir, const native_options *o
                 *last ? ": " : "", last);
 }
 
+/* How many compilers run at once: the CPUs this process may use. */
+static unsigned cc_parallel(void) {
+    cpu_set_t cs;
+    int n = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
+
+/* Runs the jobs in dir, at most cc_parallel() at once, under one
+ * wall-clock limit for them all; the first failure, a cancel or the limit
+ * stops every one still running (with its whole process group). */
+static bool run_jobs(const char *cc_path, const char *dir, cc_job *jobs, unsigned njobs, const native_options *opt,
+                     uint64_t deadline, kiln_error *err) {
+    unsigned par = opt->jobs ? opt->jobs : cc_parallel(), next = 0, running = 0, done = 0;
+    bool ok = true;
+    while (ok && done < njobs) {
+        while (running < par && next < njobs) {
+            jobs[next].pid = spawn_cc(cc_path, dir, &jobs[next], opt);
+            if (jobs[next].pid < 0) { jobs[next].pid = 0; ok = fail_code(err, KILN_ERR_IO, "native: fork: %s", strerror(errno)); break; }
+            next++, running++;
+        }
+        for (unsigned i = 0; ok && i < next; i++) {
+            if (jobs[i].pid <= 0) continue;
+            int status = 0;
+            pid_t w = waitpid(jobs[i].pid, &status, WNOHANG);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) { ok = fail_code(err, KILN_ERR_IO, "native: waitpid: %s", strerror(errno)); break; }
+            if (w == 0) continue;
+            kill(-jobs[i].pid, SIGKILL); /* anything it left behind */
+            jobs[i].pid = 0;
+            running--, done++;
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ok = job_failed(dir, &jobs[i], status, err);
+        }
+        if (!ok || done == njobs) break;
+        if (opt->cancel && __atomic_load_n(opt->cancel, __ATOMIC_RELAXED)) {
+            ok = fail_code(err, KILN_ERR_UNSUPPORTED, "native: compile cancelled");
+            break;
+        }
+        if (now_ms() >= deadline) {
+            ok = fail_code(err, KILN_ERR_UNSUPPORTED, "native: the C compiler took longer than %llu ms; stopped",
+                           (unsigned long long)(opt->timeout_ms ? opt->timeout_ms : 300000));
+            break;
+        }
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    for (unsigned i = 0; i < next; i++) kill_job(&jobs[i]);
+    return ok;
+}
+
+/* Compiles the parts (p<k>.c, or mod.c alone) in dir into dir/out.so: one
+ * compiler run for one part; otherwise one per part side by side (-c),
+ * then a link. */
+static bool run_cc(const char *cc_path, const char *dir, unsigned nparts, const native_options *opt, kiln_error *err) {
+    uint64_t deadline = now_ms() + (opt->timeout_ms ? opt->timeout_ms : 300000);
+    cc_job *jobs = calloc(nparts + 1, sizeof *jobs);
+    if (!jobs) return fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
+    bool ok;
+    if (nparts == 1) {
+        cc_job *j = &jobs[0];
+        const char *a[] = {"-o", "out.so", "mod.c", "-lm", NULL};
+        memcpy(j->args, a, sizeof a);
+        snprintf(j->log, sizeof j->log, "cc.log");
+        ok = run_jobs(cc_path, dir, jobs, 1, opt, deadline, err);
+    } else {
+        char (*nm)[2][16] = calloc(nparts, sizeof *nm);
+        if (!nm) { free(jobs); return fail_code(err, KILN_ERR_NO_MEMORY, "out of memory"); }
+        for (unsigned k = 0; k < nparts; k++) {
+            snprintf(nm[k][0], 16, "p%u.c", k);
+            snprintf(nm[k][1], 16, "p%u.o", k);
+            const char *a[] = {"-c", "-o", nm[k][1], nm[k][0], NULL};
+            memcpy(jobs[k].args, a, sizeof a);
+            snprintf(jobs[k].log, sizeof jobs[k].log, "cc%u.log", k);
+        }
+        ok = run_jobs(cc_path, dir, jobs, nparts, opt, deadline, err);
+        if (ok) {
+            cc_job *l = &jobs[nparts];
+            size_t n = 0;
+            l->args[n++] = "-o";
+            l->args[n++] = "out.so";
+            for (unsigned k = 0; k < nparts; k++) l->args[n++] = nm[k][1];
+            l->args[n++] = "-lm";
+            l->args[n] = NULL;
+            snprintf(l->log, sizeof l->log, "ld.log");
+            ok = run_jobs(cc_path, dir, l, 1, opt, deadline, err);
+        }
+        free(nm);
+    }
+    free(jobs);
+    return ok;
+}
+
 bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so, size_t *so_len, size_t *c_len,
-                  kiln_error *err) {
+                  unsigned *c_parts, kiln_error *err) {
     char cc_path[PATH_MAX];
     if (!resolve_cc(default_cc(opt->cc), cc_path, sizeof cc_path, err)) return false;
     const char *tmp = getenv("TMPDIR");
@@ -266,20 +350,20 @@ bool native_build(const kiln_module *m, const native_options *opt, uint8_t **so,
     bool ok = true;
     for (unsigned i = 0; i < native_nfiles && ok; i++)
         ok = write_file(dir, native_files[i].path, native_files[i].data, native_files[i].len, err);
-    if (ok) {
-        char *c = NULL;
-        size_t clen = 0;
-        FILE *f = open_memstream(&c, &clen);
-        if (!f) ok = fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
-        else {
-            ok = native_generate(m, opt, native_abi(), f, err);
-            if (fclose(f)) ok = ok && fail_code(err, KILN_ERR_NO_MEMORY, "out of memory");
-            if (ok) ok = write_file(dir, "mod.c", c, clen, err);
-            *c_len = clen;
-            free(c);
-        }
+    native_part *parts = NULL;
+    unsigned np = 0;
+    if (ok) ok = native_generate_parts(m, opt, native_abi(), NATIVE_PART_BYTES, &parts, &np, err);
+    *c_len = 0;
+    for (unsigned k = 0; ok && k < np; k++) {
+        char name[16];
+        if (np == 1) snprintf(name, sizeof name, "mod.c");
+        else snprintf(name, sizeof name, "p%u.c", k);
+        ok = write_file(dir, name, parts[k].text, parts[k].len, err);
+        *c_len += parts[k].len;
     }
-    if (ok) ok = run_cc(cc_path, dir, opt, err);
+    native_free_parts(parts, np);
+    *c_parts = np;
+    if (ok) ok = run_cc(cc_path, dir, np, opt, err);
     if (ok) {
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/out.so", dir);
@@ -323,9 +407,9 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
                       (unsigned long long)native_abi(), ccid);
     for (size_t i = 0; i < sizeof cflags / sizeof cflags[0] && hl < (int)sizeof head - 64; i++)
         hl += snprintf(head + hl, sizeof head - (size_t)hl, " %s", cflags[i]);
-    hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d vex %d\n",
+    hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d vex %d parts %u\n",
                    engine_explicit_bounds(m->engine), !opt->no_meter, __builtin_cpu_supports("ssse3") ? 1 : 0,
-                   native_host_vex() ? 1 : 0);
+                   native_host_vex() ? 1 : 0, (unsigned)NATIVE_PART_BYTES);
     uint8_t md[32];
     unsigned int n = 0;
     bool ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, head, (size_t)hl) &&
@@ -424,6 +508,7 @@ static void to_internal(const kiln_native_options *o, native_options *n) {
     n->timeout_ms = o->timeout_ms;
     n->memory_limit = o->memory_limit;
     n->cancel = o->cancel;
+    n->jobs = o->jobs;
 }
 
 static double now_s(void) {
@@ -474,7 +559,7 @@ bool kiln_module_compile_native(kiln_module *m, const kiln_native_options *o, ki
         return fail_code(err, KILN_ERR_UNSUPPORTED, "native: no cache directory to load native code from");
     }
     opt.key = info->key;
-    if (!native_build(m, &opt, &so, &len, &info->c_bytes, err)) return false;
+    if (!native_build(m, &opt, &so, &len, &info->c_bytes, &info->c_parts, err)) return false;
     info->so_bytes = len;
     kiln_error perr = {0};
     if (dir && !cache_put(dir, info->key, so, len, &perr)) {
