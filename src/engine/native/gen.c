@@ -17,7 +17,9 @@
  * Shape of the output: every slot of a frame is a C local (uint64_t s<N>, a
  * v128 is two of them); every branch target is a label; each defined
  * function is a static C function taking its parameters as arguments and
- * returning its results (a struct when there are several). Calls push the
+ * returning its results (a struct when there are several); a large
+ * module's functions are split into parts (native_generate_parts), where
+ * they are hidden symbols of the shared object instead. Calls push the
  * interpreter's frame (ex->fsp) so that backtraces, profiles and depth
  * limits are the interpreter's. Rare instructions (bulk memory, tables,
  * memory.grow) spill their operands to the frame's real slots and ask the
@@ -1057,7 +1059,9 @@ static bool gen_func(G *g, uint32_t j) {
 }
 
 /* The top of every part: the prelude, the result types, the shared state
- * (H, defs, types) and a prototype of every defined function. One part:
+ * (H, defs, types) and the prototypes: every defined function's in part 0
+ * (its tables name them all), in another part those it defines or calls
+ * (need, by defined-function index). One part:
  * everything static, as one translation unit. Several: functions and the
  * shared state are hidden symbols of the shared object, defined in part 0
  * (declared hidden here too, so that calls and loads across parts stay
