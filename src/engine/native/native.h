@@ -49,7 +49,7 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
  * artifact's key need not name the machine. */
 #define NATIVE_MAX_PARTS 64
 /* build.c's part size: a module of more C than this compiles on several
- * CPUs at once (imgproc.wasm's 2.6 MB of C in 5 parts: 27 s -> 18 s on 2
+ * CPUs at once (imgproc.wasm's 2.6 MB of C in 5 parts: 30 s -> 15 s on 2
  * CPUs); the code run is the same (callgrind: CoreMark and imgproc within
  * 0.02% of one part's instructions). Part of the artifact key. */
 #define NATIVE_PART_BYTES ((size_t)512 << 10)
