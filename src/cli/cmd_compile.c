@@ -43,8 +43,10 @@ static const char help[] =
     "        Show this help.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 when the module has native code; 1 when it cannot be read, is not\n"
-    "    valid, or the C compiler fails or runs out of time.\n"
+    "    0 when the module has native code. 1 for a command-line mistake, or\n"
+    "    when the C compiler fails or runs out of time. As kiln run for a\n"
+    "    module that cannot be read (66 when absent) or is not valid\n"
+    "    WebAssembly (65); 'kiln --help' lists them all.\n"
     "\n"
     "EXAMPLES\n"
     "    kiln compile app.wasm && kiln run app.wasm\n"
@@ -93,14 +95,16 @@ int cmd_compile(int argc, char **argv) {
     if (!module) return cli_fail("compile", "no module given: kiln compile [OPTIONS] MODULE.wasm");
     size_t len;
     unsigned char *bytes = cli_read_file(module, &len);
-    if (!bytes) return cli_fail("compile", "cannot read '%s': %s", module, strerror(errno));
-    if (!(bytes = cli_text_to_binary("compile", module, bytes, &len))) return 1;
+    if (!bytes) return cli_fail_code("compile", cli_errno_code(errno), "cannot read '%s': %s", module, strerror(errno));
+    if (!(bytes = cli_text_to_binary("compile", module, bytes, &len))) return kiln_error_kind_of(KILN_ERR_INVALID)->exit_status;
     kiln_error err = {0};
     int status = 0;
     kiln_engine *e = kiln_engine_new(NULL, &err);
     kiln_module *m = e ? kiln_module_new(e, bytes, len, &err) : NULL;
     if (!m) {
-        status = cli_fail("compile", "%s: %s%s", module, e ? "not a valid WebAssembly module: " : "", err.message);
+        status = err.code == KILN_ERR_INVALID
+                     ? cli_fail_code("compile", err.code, "%s: not a valid WebAssembly module: %s", module, err.message)
+                     : cli_fail_code("compile", err.code, "%s: %s", module, err.message);
         goto done;
     }
     char cache[4096];
