@@ -52,7 +52,9 @@ bool native_generate(const kiln_module *m, const native_options *opt, uint64_t a
  * CPUs at once (imgproc.wasm's 2.6 MB of C in 5 parts: 30 s -> 15 s on 2
  * CPUs); the code run is the same (callgrind: CoreMark and imgproc within
  * 0.02% of one part's instructions). Part of the artifact key. */
+#ifndef NATIVE_PART_BYTES /* a test build may make parts tiny: -DNATIVE_PART_BYTES=2048 */
 #define NATIVE_PART_BYTES ((size_t)512 << 10)
+#endif
 typedef struct native_part { char *text; size_t len; } native_part;
 bool native_generate_parts(const kiln_module *m, const native_options *opt, uint64_t abi, size_t part_bytes,
                            native_part **parts, unsigned *nparts, kiln_error *err);
