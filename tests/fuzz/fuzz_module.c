@@ -113,6 +113,33 @@ static void translate(const kiln_module *m) {
         abort();
     }
     free(c);
+    /* The same split into tiny parts (build.c compiles large modules so):
+     * every function defined in exactly one part, in order, the module's
+     * descriptor in part 0 only, nothing but printable text. */
+    native_part *parts = NULL;
+    unsigned np = 0;
+    err.message[0] = '\0';
+    bool pok = native_generate_parts(m, &opt, native_abi(), 512, &parts, &np, &err);
+    if (pok != ok) abort();
+    if (pok) {
+        uint32_t nd = m->nfuncs - m->nfunc_imports, seen = 0;
+        if (np < 1 || np > NATIVE_MAX_PARTS) abort();
+        for (unsigned k = 0; k < np; k++) {
+            const char *t = parts[k].text;
+            if (!t || parts[k].len != strlen(t)) abort();
+            for (size_t i = 0; i < parts[k].len; i++) {
+                unsigned char ch = (unsigned char)t[i];
+                if (ch != '\n' && ch != '\t' && (ch < 0x20 || ch > 0x7e)) abort();
+            }
+            if ((strstr(t, "kiln_native_module") != NULL) != (k == 0)) abort();
+            for (const char *q = t; (q = strstr(q, "#define KC (defs[")); q++) {
+                if ((uint32_t)strtoul(q + 17, NULL, 10) != seen) abort();
+                seen++;
+            }
+        }
+        if (seen != nd) abort();
+    }
+    native_free_parts(parts, np);
 }
 
 static void run_module(kiln_engine *e, const uint8_t *data, size_t size, run *out) {
