@@ -206,10 +206,12 @@ static void fnptr_type(G *g, const functype *t) {
 /* Pushes the callee's frame as the interpreter's `enter` does. `def` and
  * `cinst` are C expressions for the callee's funcdef and instance. */
 static void enter(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
-                  uint32_t argstart) {
+                  uint32_t argstart, const char *fx) {
     P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
-    P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
-      " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
+    /* One test for an exhausted call stack and for a profile to keep
+     * (ex->native_frames_end): both are the slow path. */
+    P("    if (KN_UNLIKELY(nf_ >= ex->native_frames_end || nfp_ + (%s) > ex->stack_end))"
+      " H->enter_slow(ex, inst, KC + %u, KN_FUEL, nf_, nfp_ + (%s), %s);\n", slots_expr, at, slots_expr, fx);
     P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", def, cinst, at + units);
     P("    ex->fsp = nf_; ex->fuel = KN_FUEL;\n");
 }
@@ -227,8 +229,7 @@ static void take_results(G *g, const functype *t, uint32_t argstart) {
  * code, else through the slow helper with the operands in memory. */
 static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, uint32_t argstart) {
     P("    if (KN_LIKELY(f_->native != NULL)) {\n");
-    enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart);
-    P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, f_);\n");
+    enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart, "f_");
     P("    ");
     ret_type(g, t->result_slots);
     P(" r_ = (");
@@ -565,8 +566,9 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         snprintf(def, sizeof def, "&defs[%u]", cj);
         snprintf(fs, sizeof fs, "%u", t->frame_slots);
         P("  {\n");
-        enter(g, def, "inst", fs, at, units, argstart);
-        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
+        char fx[48];
+        snprintf(fx, sizeof fx, "inst->funcs[%u]", t->index);
+        enter(g, def, "inst", fs, at, units, argstart, fx);
         P("    ");
         ret_type(g, t->type->result_slots);
         P(" r_ = f%u(ex, inst, nfp_, fr", cj);
@@ -751,6 +753,11 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
                 if (fw == 32) P("  float w_; KN_LDF4(w_, p_, %u); s%u = of_f32(w_); }\n", at, O(0));
                 else P("  double w_; KN_LDF8(w_, p_, %u); s%u = of_f64(w_); }\n", at, O(0));
                 g->loaded_float = fw;
+                return true;
+            }
+            if (op == OP_load_i32_8s || op == OP_load_i32_16s || op == OP_load_i64_8s || op == OP_load_i64_16s ||
+                op == OP_load_i64_32s) {
+                P("  KN_LDS_%s(s%u, p_, %u); }\n", name, O(0), at);
                 return true;
             }
             raw_load(g, op, at);
@@ -959,6 +966,22 @@ static bool counted_copy(G *g, const knloop *L) {
     return ok;
 }
 
+/* Whether f calls no wasm function and throws nothing (the ops that do). */
+static bool is_leaf(const funcdef *f) {
+    for (uint32_t at = 0; at < f->code_len;) {
+        int op = op_at(f->code + at);
+        switch (op) {
+        case OP_call: case OP_call_import: case OP_return_call: case OP_return_call_import:
+        case OP_call_indirect: case OP_return_call_indirect: case OP_throw: case OP_throw_ref:
+            return false;
+        default:
+            break;
+        }
+        at += units_at(f->code + at, op);
+    }
+    return true;
+}
+
 static bool gen_func(G *g, uint32_t j) {
     const funcdef *f = &g->m->funcs[j];
     g->f = f;
@@ -1043,9 +1066,13 @@ static bool gen_func(G *g, uint32_t j) {
     for (uint32_t i = 0; i < g->nloops; i++)
         P("  int64_t h%u_c = 0; uint32_t h%u_s = 0; (void)h%u_c; (void)h%u_s;\n", g->loops[i].head, g->loops[i].head,
           g->loops[i].head, g->loops[i].head);
-    /* Native frames live on the C stack: stop before it runs out. */
-    P("  if (KN_UNLIKELY(KN_SP() < ex->native_stack_limit))"
-      " H->trap(ex, inst, KC, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
+    /* Native frames live on the C stack: stop before it runs out. A leaf
+     * (it calls no wasm function and throws nothing) of a bounded frame
+     * needs no check of its own: its caller passed one, and its frame fits
+     * many times in what rt.c keeps below the limit (STACK_RESERVE). */
+    if (!is_leaf(f) || f->frame_slots > 256)
+        P("  if (KN_UNLIKELY(KN_SP() < ex->native_stack_limit))"
+          " H->trap(ex, inst, KC, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
         if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
         else P("  uint64_t s%u = 0;\n", i);

@@ -138,6 +138,14 @@ typedef v128 kn_v128u __attribute__((aligned(1)));
 #define KN_LD8(v, p, at) KN_LD_("movq %1, %q0", v, p, uint64_t, at)
 #define KN_LD16(v, p, at) \
     __asm__ volatile("1:\tmovdqu %1, %0" KN_SITE_ENTRY : "=x"(v) : "m"(*(const kn_v128u *)(p)), "i"(at), "m"(ex->fsp))
+/* Sign-extending loads, straight into the slot: one instruction where the
+ * raw bytes and a conversion would take two (kop_load_*s computes the same
+ * value from the bytes: the other branch below). */
+#define KN_LDS_load_i32_8s(v, p, at) KN_LDZ_("movsbl %1, %k0", v, p, int8_t, at, 0xffffffffu)
+#define KN_LDS_load_i32_16s(v, p, at) KN_LDZ_("movswl %1, %k0", v, p, int16_t, at, 0xffffffffu)
+#define KN_LDS_load_i64_8s(v, p, at) KN_LD_("movsbq %1, %q0", v, p, int8_t, at)
+#define KN_LDS_load_i64_16s(v, p, at) KN_LD_("movswq %1, %q0", v, p, int16_t, at)
+#define KN_LDS_load_i64_32s(v, p, at) KN_LD_("movslq %1, %q0", v, p, int32_t, at)
 #define KN_ST1(p, x, at) KN_ST_("movb %b1, %0", p, x, uint8_t, at)
 #define KN_ST2(p, x, at) KN_ST_("movw %w1, %0", p, x, uint16_t, at)
 #define KN_ST4(p, x, at) KN_ST_("movl %k1, %0", p, x, uint32_t, at)
@@ -166,6 +174,12 @@ extern const int32_t __stop_kn_sites[] __attribute__((weak, visibility("hidden")
 #define KN_LD4(v, p, at) KN_LD_(v, p, uint32_t, at)
 #define KN_LD8(v, p, at) KN_LD_(v, p, uint64_t, at)
 #define KN_LD16(v, p, at) do { KN_SITE_(at); memcpy(&(v), (p), 16); KN_FORCE_V(v); } while (0)
+#define KN_LDS_(op, n, v, p, at) do { uint64_t w_; KN_LD##n(w_, p, at); (v) = kop_##op((const uint8_t *)&w_); } while (0)
+#define KN_LDS_load_i32_8s(v, p, at) KN_LDS_(load_i32_8s, 1, v, p, at)
+#define KN_LDS_load_i32_16s(v, p, at) KN_LDS_(load_i32_16s, 2, v, p, at)
+#define KN_LDS_load_i64_8s(v, p, at) KN_LDS_(load_i64_8s, 1, v, p, at)
+#define KN_LDS_load_i64_16s(v, p, at) KN_LDS_(load_i64_16s, 2, v, p, at)
+#define KN_LDS_load_i64_32s(v, p, at) KN_LDS_(load_i64_32s, 4, v, p, at)
 #define KN_ST_(p, x, T, at) do { KN_SITE_(at); T t_ = (T)(x); memcpy((p), &t_, sizeof t_); } while (0)
 #define KN_ST1(p, x, at) KN_ST_(p, x, uint8_t, at)
 #define KN_ST2(p, x, at) KN_ST_(p, x, uint16_t, at)
