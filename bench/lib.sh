@@ -7,6 +7,11 @@ median() {
         awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
+# minimum: the smallest of the numbers on standard input. On a shared
+# machine other tenants only ever add time, so the best of several rounds
+# is the steadiest estimate of a program's own cost.
+minimum() { tr ' ' '\n' | grep . | sort -g | head -1; }
+
 # imgproc_inputs DIR EXAMPLES: the imgproc benchmarks' inputs in DIR, made
 # once by the native build (deterministic, so a cached copy is the same file):
 # a 4000x3000 JPEG and a 1024x1024 PPM.
