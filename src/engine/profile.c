@@ -51,9 +51,6 @@ bool kiln_store_set_profile(kiln_store *s, kiln_profile *p) {
     else __atomic_and_fetch(&s->ex.call_hooks, ~CALL_HOOK_PROFILE, __ATOMIC_RELAXED);
     s->ex.prof_cur = 0;
     s->ex.prof_mark = s->ex.fuel;
-    /* Native code's calls take their slow path while a profile is kept
-     * (runtime.h; native_call_from sets it again on every entry). */
-    s->ex.native_frames_end = p ? s->ex.frames : s->ex.frames_end;
     return true;
 }
 

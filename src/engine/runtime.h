@@ -140,11 +140,6 @@ typedef struct exec {
                                       compare against (abi.h, knat_limit) */
     char *native_stack_limit;      /* native code traps (call stack
                                       exhausted) below this stack address */
-    frame *native_frames_end;      /* native code's frame push takes its slow
-                                      path (knat_helpers.enter_slow) from
-                                      here: frames_end, or frames itself
-                                      while profiling, so that one test
-                                      covers both */
     uint32_t native_site;          /* native code: the register-code position
                                       of the unchecked access it is making, in
                                       the function of ex->fsp (for faults) */

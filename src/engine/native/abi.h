@@ -70,11 +70,6 @@ typedef struct knat_helpers {
     int64_t (*tail)(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, uint32_t argstart,
                     const uint32_t *ret_pc);
     void (*prof_enter)(exec *ex, int64_t fuel, const kiln_func *f);
-    /* A call's frame push found nf at ex->native_frames_end or the
-     * callee's slots (up to end) past the value stack: traps when the call
-     * stack is really exhausted, else (profiling) enters f's profile node. */
-    void (*enter_slow)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, const frame *nf,
-                       const uint64_t *end, const kiln_func *f);
     void (*prof_leave)(exec *ex, int64_t fuel);
 } knat_helpers;
 

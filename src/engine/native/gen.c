@@ -206,12 +206,10 @@ static void fnptr_type(G *g, const functype *t) {
 /* Pushes the callee's frame as the interpreter's `enter` does. `def` and
  * `cinst` are C expressions for the callee's funcdef and instance. */
 static void enter(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
-                  uint32_t argstart, const char *fx) {
+                  uint32_t argstart) {
     P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
-    /* One test for an exhausted call stack and for a profile to keep
-     * (ex->native_frames_end): both are the slow path. */
-    P("    if (KN_UNLIKELY(nf_ >= ex->native_frames_end || nfp_ + (%s) > ex->stack_end))"
-      " H->enter_slow(ex, inst, KC + %u, KN_FUEL, nf_, nfp_ + (%s), %s);\n", slots_expr, at, slots_expr, fx);
+    P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
+      " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
     P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", def, cinst, at + units);
     P("    ex->fsp = nf_; ex->fuel = KN_FUEL;\n");
 }
@@ -229,7 +227,8 @@ static void take_results(G *g, const functype *t, uint32_t argstart) {
  * code, else through the slow helper with the operands in memory. */
 static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, uint32_t argstart) {
     P("    if (KN_LIKELY(f_->native != NULL)) {\n");
-    enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart, "f_");
+    enter(g, "f_->def", "f_->inst", "f_->def->frame_slots", at, units, argstart);
+    P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, f_);\n");
     P("    ");
     ret_type(g, t->result_slots);
     P(" r_ = (");
@@ -566,9 +565,8 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         snprintf(def, sizeof def, "&defs[%u]", cj);
         snprintf(fs, sizeof fs, "%u", t->frame_slots);
         P("  {\n");
-        char fx[48];
-        snprintf(fx, sizeof fx, "inst->funcs[%u]", t->index);
-        enter(g, def, "inst", fs, at, units, argstart, fx);
+        enter(g, def, "inst", fs, at, units, argstart);
+        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
         P("    ");
         ret_type(g, t->type->result_slots);
         P(" r_ = f%u(ex, inst, nfp_, fr", cj);

@@ -231,15 +231,6 @@ static void h_prof_enter(exec *ex, int64_t fuel, const kiln_func *f) {
 
 static void h_prof_leave(exec *ex, int64_t fuel) { prof_leave(ex, fuel); }
 
-static void h_enter_slow(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel, const frame *nf,
-                         const uint64_t *end, const kiln_func *f) {
-    if (nf >= ex->frames_end || end > ex->stack_end) {
-        trapinfo ti = {.kind = KILN_TRAP_CALL_STACK_EXHAUSTED, .has_operands = true};
-        raise_info(ex, inst, pc, fuel, &ti);
-    }
-    if (ex->prof) h_prof_enter(ex, fuel, f);
-}
-
 static const knat_helpers helpers = {
     .trap = h_trap,
     .trap_oob = h_trap_oob,
@@ -253,7 +244,6 @@ static const knat_helpers helpers = {
     .tail = h_tail,
     .prof_enter = h_prof_enter,
     .prof_leave = h_prof_leave,
-    .enter_slow = h_enter_slow,
 };
 
 /* A fault in linear memory under native code: ex->pc names the access
@@ -340,7 +330,6 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
     }
     ex->native_stack_limit = stack_limit();
     ex->native_lim = knat_limit(ex, ex->fuel);
-    ex->native_frames_end = ex->prof ? ex->frames : ex->frames_end;
 
     /* The exception collector reads the C stack from here down (exn.c). */
     char *saved_base = ex->native_stack_base;
