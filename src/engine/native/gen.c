@@ -382,6 +382,19 @@ static void track(G *g, const uint32_t *pc, int op, int loaded_float) {
 /* Which defined functions an exception can come out of: those that throw,
  * call an import or through a table (anything may come back), or call
  * one that can, to a fixpoint. */
+/* The instructions that call a function or throw: a function without any
+ * is a leaf (gen_func); with one, an exception may come out of it
+ * (mark_throwers; a direct call only if its callee may throw). */
+static bool calls_or_throws(int op) {
+    switch (op) {
+    case OP_call: case OP_call_import: case OP_return_call: case OP_return_call_import:
+    case OP_call_indirect: case OP_return_call_indirect: case OP_throw: case OP_throw_ref:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void mark_throwers(G *g) {
     const kiln_module *m = g->m;
     uint32_t nd = m->nfuncs - m->nfunc_imports;
@@ -394,13 +407,12 @@ static void mark_throwers(G *g) {
                 const uint32_t *pc = f->code + at;
                 int op = op_at(pc);
                 if (op < 0) break;
-                if (op == OP_throw || op == OP_throw_ref || op == OP_call_import || op == OP_call_indirect ||
-                    op == OP_return_call_import || op == OP_return_call_indirect) {
-                    g->may_throw[j] = 1;
-                } else if (op == OP_call || op == OP_return_call) {
+                if (op == OP_call || op == OP_return_call) {
                     const funcdef *t;
                     memcpy(&t, pc + 2, sizeof t);
                     if (g->may_throw[t->index - m->nfunc_imports]) g->may_throw[j] = 1;
+                } else if (calls_or_throws(op)) {
+                    g->may_throw[j] = 1;
                 }
                 at += units_at(pc, op);
             }
@@ -964,17 +976,11 @@ static bool counted_copy(G *g, const knloop *L) {
     return ok;
 }
 
-/* Whether f calls no wasm function and throws nothing (the ops that do). */
+/* Whether f calls no wasm function and throws nothing. */
 static bool is_leaf(const funcdef *f) {
     for (uint32_t at = 0; at < f->code_len;) {
         int op = op_at(f->code + at);
-        switch (op) {
-        case OP_call: case OP_call_import: case OP_return_call: case OP_return_call_import:
-        case OP_call_indirect: case OP_return_call_indirect: case OP_throw: case OP_throw_ref:
-            return false;
-        default:
-            break;
-        }
+        if (calls_or_throws(op)) return false;
         at += units_at(f->code + at, op);
     }
     return true;
