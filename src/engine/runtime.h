@@ -138,6 +138,10 @@ typedef struct exec {
                                       way back to native_call */
     int64_t native_lim;            /* native code: the fuel its charge points
                                       compare against (abi.h, knat_limit) */
+    int64_t native_fr;             /* native code: the fuel it stored last (at
+                                      a call or return), less native_lim: what
+                                      ex->fuel is to the interpreter (rt.c
+                                      native_fuel; one store, no addition) */
     char *native_stack_limit;      /* native code traps (call stack
                                       exhausted) below this stack address */
     uint32_t native_site;          /* native code: the register-code position

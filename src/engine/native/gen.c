@@ -102,6 +102,8 @@ typedef struct G {
     knloop *loops;        /* counted loops (loops.c) */
     uint32_t nloops;
     const knloop *in;     /* the counted loop whose copy is being written */
+    const knloop *bl;     /* the batched loop whose copy is being written, */
+    unsigned bk;          /* ... and which copy: 1..bl->batch */
     uint8_t *wide;        /* per slot, in such a copy: its value is known
                              to be below 2^32 without a cast (find_ivs) */
     uint8_t *may_throw;   /* per defined function: an exception can come
@@ -169,14 +171,25 @@ static void flush(G *g) {
 static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter || g->quiet) return;
     charge(g, f);
+    if (g->bl) return; /* a batched copy: the test before it covers this poll */
     flush(g);
     P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, KC + %u, f_); }\n", at);
 }
 
-/* A jump to label L<dest>: what is pending goes with it. */
+/* A jump to label L<dest> (or the copy's own): what is pending goes with
+ * it. In a batched copy the back branch goes on to the next copy, whose
+ * head nothing else reaches, and carries what is pending there; the last
+ * copy's goes back to the test at L<head>; an exit goes to the metered
+ * code after the loop. */
 static void jump(G *g, uint32_t dest) {
-    if (g->pend) P("{ fr -= %" PRIu64 "; goto %s%u; }\n", g->pend, g->lab, dest);
-    else P("goto %s%u;\n", g->lab, dest);
+    const knloop *L = g->bl;
+    if (L && dest == L->head && g->bk < L->batch) {
+        P("goto B%u_%u_%u;\n", g->bk + 1, L->head, dest);
+        return;
+    }
+    const char *lab = L && (dest <= L->head || dest > L->back) ? "L" : g->lab;
+    if (g->pend) P("{ fr -= %" PRIu64 "; goto %s%u; }\n", g->pend, lab, dest);
+    else P("goto %s%u;\n", lab, dest);
 }
 
 /* The C type a function returns for n result slots: the results and the
@@ -211,7 +224,7 @@ static void enter(G *g, const char *def, const char *cinst, const char *slots_ex
     P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
       " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
     P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", def, cinst, at + units);
-    P("    ex->fsp = nf_; ex->fuel = KN_FUEL;\n");
+    P("    ex->fsp = nf_; ex->native_fr = fr;\n");
 }
 
 static void call_args(G *g, const functype *t, uint32_t argstart) {
@@ -253,7 +266,7 @@ static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *i
 static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     charge_check(g, fuel, at);
     P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
-    P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
+    P("  ex->fsp--; ex->native_fr = fr;\n");
     uint32_t n = g->f->type->result_slots;
     P("  { knr%u r_; r_.fr = fr; ", n);
     if (n == 1) P("r_.r[0] = s%u; ", slot >= 0 ? (uint32_t)slot : 0u);
@@ -488,7 +501,7 @@ static void after_call(G *g, uint32_t at, uint32_t units, uint32_t argstart, con
 static void tail_exit(G *g, const char *fx, const functype *t, uint32_t argstart) {
     for (uint32_t i = 0; i < t->param_slots; i++) P("  fp[%u] = s%u;\n", i, argstart + i);
     P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
-    P("  ex->fsp--; ex->fuel = KN_FUEL; ex->native_tail = %s;\n", fx);
+    P("  ex->fsp--; ex->native_fr = fr; ex->native_tail = %s;\n", fx);
     P("  { knr%u r_ = {0}; r_.fr = fr; return r_; }\n", g->f->type->result_slots);
 }
 
@@ -509,7 +522,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             jump(g, dest);
             return true;
         }
-        if (op == OP_br || op == OP_br_back) { flush(g); P("  goto %s%u;\n", g->lab, dest); return true; }
+        if (op == OP_br || op == OP_br_back) { P("  "); jump(g, dest); set_pend(g, 0); return true; }
         if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) ", O(0)); jump(g, dest); return true; }
         if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) ", O(0)); jump(g, dest); return true; }
         /* fused compare and branch */
@@ -883,17 +896,22 @@ static void counted_entry(G *g, const knloop *L) {
     bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
     if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
-     * them in 64 bits. In 128-bit arithmetic: (T - 1) * k may pass 2^63. */
+     * them in 64 bits. The test's arithmetic: T - 1 < 2^32, so with a step
+     * below 2^29 and offsets below 2^40 every term and sum stays below 2^62
+     * and int64_t holds it (cheaper: no carries, half the registers);
+     * otherwise (T - 1) * k may pass 2^63, and __int128 holds it. */
     for (uint32_t i = 0; i < L->nrange; i++) {
         const knrange *r = &L->range[i];
         const kniv *v = &L->iv[r->iv];
         int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
+        bool narrow = k < (INT64_C(1) << 29) && r->lo > -(INT64_C(1) << 40) && r->hi < (INT64_C(1) << 40);
+        const char *wt = narrow ? "int64_t" : "__int128";
         char w[64] = "";
         if (r->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", r->inv);
         if (v->step < 0 || r->lo < 0)
-            P("\n        && (int64_t)(uint32_t)s%u%s - (__int128)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w,
+            P("\n        && (int64_t)(uint32_t)s%u%s - (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w, wt,
               v->step < 0 ? k : 0, r->lo);
-        P("\n        && (int64_t)(uint32_t)s%u%s + (__int128)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
+        P("\n        && (int64_t)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w, wt,
           v->step > 0 ? k : 0, r->hi);
     }
     P(") {\n");
@@ -976,6 +994,51 @@ static bool counted_copy(G *g, const knloop *L) {
     return ok;
 }
 
+/* A batched loop's copies (loops.c): L<head> tests whether the fuel above
+ * the limit covers bl->batch iterations of the costliest path; if it does,
+ * B1_<head>_ runs them in a row. Each copy charges as the metered body does
+ * (pend: the count is exact at every trap and exit) but never polls, since
+ * the test showed that no poll among them could fire; copy k's back branch
+ * goes on into copy k+1 with its charges still pending, the last one's
+ * back to the test. Leaving the loop from any copy goes to the metered
+ * code after it, as from the metered body. */
+static bool batch_copy(G *g, const knloop *L) {
+    const uint32_t *code = g->f->code;
+    bool ok = true;
+    g->bl = L;
+    set_pend(g, 0);
+    for (unsigned k = 1; k <= L->batch && ok; k++) {
+        char lab[40];
+        snprintf(lab, sizeof lab, "B%u_%u_", k, L->head);
+        g->lab = lab;
+        g->bk = k;
+        for (uint32_t at = L->head; at <= L->back && ok;) {
+            const uint32_t *pc = code + at;
+            int op = op_at(pc);
+            if (at == L->head || g->target[at]) {
+                if (at != L->head || k == 1) flush(g); /* else: carried from copy k-1 */
+                P(" %s%u:;\n", lab, at);
+                memset(g->fkind, 0, g->f->frame_slots);
+            }
+            g->loaded_float = 0;
+            ok = gen_op(g, pc, at, op);
+            if (ok) track(g, pc, op, g->loaded_float);
+            at += units_at(pc, op);
+        }
+        /* Past the back branch: what is pending goes on into the next copy
+         * (jump), or with the fall-through out of the loop. */
+        uint64_t carried = g->pend;
+        flush(g);
+        P("  goto L%u;\n", L->after);
+        set_pend(g, carried);
+    }
+    set_pend(g, 0);
+    g->lab = "L";
+    g->bl = NULL;
+    g->bk = 0;
+    return ok;
+}
+
 /* Whether f calls no wasm function and throws nothing. */
 static bool is_leaf(const funcdef *f) {
     for (uint32_t at = 0; at < f->code_len;) {
@@ -1013,6 +1076,12 @@ static bool gen_func(G *g, uint32_t j) {
     native_free_loops(g->loops, g->nloops);
     g->loops = NULL;
     g->nloops = native_find_loops(f, &g->loops);
+    if (g->opt->no_meter) { /* batching polls is pointless where there are none */
+        for (uint32_t i = 0; i < g->nloops;) {
+            if (g->loops[i].batch) g->loops[i] = g->loops[--g->nloops];
+            else i++;
+        }
+    }
     for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
     g->lab = "L";
     g->quiet = false;
@@ -1030,8 +1099,11 @@ static bool gen_func(G *g, uint32_t j) {
         if (g->target[at]) {
             flush(g);
             for (uint32_t i = 0; i < g->nloops; i++)
-                if (g->loops[i].head == at) counted_entry(g, &g->loops[i]);
+                if (g->loops[i].head == at && !g->loops[i].batch) counted_entry(g, &g->loops[i]);
             P(" L%u:;\n", at);
+            for (uint32_t i = 0; i < g->nloops; i++)
+                if (g->loops[i].head == at && g->loops[i].batch)
+                    P("  if (fr >= %" PRIu64 ") goto B1_%u_%u;\n", g->loops[i].cost * g->loops[i].batch, at, at);
             memset(g->fkind, 0, f->frame_slots);
         }
         g->loaded_float = 0;
@@ -1039,13 +1111,14 @@ static bool gen_func(G *g, uint32_t j) {
         if (ok) track(g, pc, op, g->loaded_float);
         at += units_at(pc, op);
     }
-    for (uint32_t i = 0; i < g->nloops && ok; i++) ok = counted_copy(g, &g->loops[i]);
+    for (uint32_t i = 0; i < g->nloops && ok; i++)
+        ok = g->loops[i].batch ? batch_copy(g, &g->loops[i]) : counted_copy(g, &g->loops[i]);
     if (ok && g->unwinds) {
         /* An exception caught below this frame: it returns (no results). */
         set_pend(g, 0);
         P(" U_:;\n");
         P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
-        P("  ex->fsp--; ex->fuel = KN_FUEL;\n");
+        P("  ex->fsp--; ex->native_fr = fr;\n");
         P("  { knr%u r_ = {0}; r_.fr = fr; return r_; }\n", f->type->result_slots);
     }
     fclose(g->o);
@@ -1068,7 +1141,7 @@ static bool gen_func(G *g, uint32_t j) {
     /* Each counted loop's run in its copy: what was charged at entry, and
      * where the counter started. */
     for (uint32_t i = 0; i < g->nloops; i++)
-        P("  int64_t h%u_c = 0; uint32_t h%u_s = 0; (void)h%u_c; (void)h%u_s;\n", g->loops[i].head, g->loops[i].head,
+        if (!g->loops[i].batch) P("  int64_t h%u_c = 0; uint32_t h%u_s = 0; (void)h%u_c; (void)h%u_s;\n", g->loops[i].head, g->loops[i].head,
           g->loops[i].head, g->loops[i].head);
     /* Native frames live on the C stack: stop before it runs out. A leaf
      * (it calls no wasm function and throws nothing) of a bounded frame
@@ -1135,9 +1208,10 @@ static void part_tail(G *g) {
         P(" r_ = f%u(ex, inst, fp, ex->fuel - ex->native_lim", j);
         for (uint32_t i = 0; i < t->param_slots; i++) P(", fp[%u]", i);
         P(");\n");
+        /* Back to the host, which reads the fuel stored last from ex->fuel. */
+        P("  ex->fuel = r_.fr + ex->native_lim;\n");
         /* A tail call's callee (ex->native_tail) has its arguments in fp. */
-        if (!t->result_slots) P("  (void)r_;\n");
-        else {
+        if (t->result_slots) {
             P("  if (!ex->native_tail) {");
             for (uint32_t i = 0; i < t->result_slots; i++) P(" fp[%u] = r_.r[%u];", i, i);
             P(" }\n");

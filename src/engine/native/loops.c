@@ -26,6 +26,18 @@
  * T = d / |k| for d = (bound - counter) * sign(k) mod 2^32, when d is a
  * non-zero multiple of |k| (gen.c tests that at run time; else the
  * metered loop runs).
+ *
+ * Loops with no counter (a list walk; a loop left from its middle) still
+ * poll at every back branch, but their polls can be batched: when the fuel
+ * above the limit covers B iterations of the costliest path (C), none of
+ * the next B polls can fire, so gen.c runs B copies of the body in a row
+ * with their charges (the count stays exact at every instruction, exits
+ * and traps included) and no poll, then tests again; otherwise the metered
+ * loop runs an iteration. A charge and a sign test per iteration become a
+ * test and a subtraction per B iterations on a straight body. The loops
+ * batched: entered only at the head, one back branch (its last
+ * instruction), plain instructions, forward branches within or out of the
+ * body, and a short body (the copies multiply it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +349,58 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     return true;
 }
 
+static void free_loop(knloop *L);
+
+#define BATCH_MAX_BODY 64 /* units of register code in a batched body */
+#define BATCH 4           /* iterations to a fuel test */
+
+static bool batched(const funcdef *f, const edge *br, uint32_t nbr, uint32_t back, knloop *out) {
+    const uint32_t *code = f->code, *bp = code + back;
+    int bop = op_at(bp), bf = op_branch_operand(bop);
+    uint32_t head = back + bp[2 + bf];
+    if (head >= back || back - head > BATCH_MAX_BODY) return false;
+    for (uint32_t i = 0; i < nbr; i++) {
+        bool inside = br[i].from >= head && br[i].from <= back;
+        if (br[i].to == head && br[i].from != back) return false;
+        if (!inside && br[i].to > head && br[i].to <= back) return false;
+        if (inside && br[i].from != back && br[i].to <= br[i].from) return false;
+    }
+    /* The costliest path around: charges merge by their maximum. */
+    uint32_t span = back - head + 1;
+    int64_t *at_label = malloc(span * sizeof *at_label);
+    if (!at_label) return false;
+    for (uint32_t i = 0; i < span; i++) at_label[i] = -1;
+    bool ok = true;
+    int64_t cur = 0; /* -1: nothing falls through to here */
+    for (uint32_t at = head; at < back && ok;) {
+        const uint32_t *pc = code + at;
+        int op = op_at(pc);
+        if (op < 0) { ok = false; break; }
+        if (at_label[at - head] > cur) cur = at_label[at - head];
+        int b = op_branch_operand(op);
+        if (b >= 0) {
+            if (is_back(op) || op == OP_br_table) { ok = false; break; }
+            uint32_t to = at + pc[2 + b];
+            int64_t v = cur < 0 ? -1 : cur + pc[2 + b + 1];
+            if (to <= back && at_label[to - head] < v) at_label[to - head] = v;
+            if (op == OP_br) cur = -1;
+            else if (cur >= 0) cur = v;
+        } else if (!plain(op)) {
+            ok = false;
+        } else if (op == OP_charge && cur >= 0) {
+            cur += pc[2];
+        }
+        at += op_len(pc, op);
+    }
+    if (ok && at_label[span - 1] > cur) cur = at_label[span - 1];
+    free(at_label);
+    if (!ok || cur < 0) return false;
+    uint64_t cost = (uint64_t)cur + bp[2 + bf + 1];
+    if (cost == 0) return false;
+    *out = (knloop){.head = head, .back = back, .after = back + op_len(bp, bop), .cost = cost, .batch = BATCH};
+    return true;
+}
+
 uint32_t native_find_loops(const funcdef *f, knloop **out) {
     *out = NULL;
     const uint32_t *code = f->code;
@@ -364,9 +428,11 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
     for (uint32_t i = 0; i < nbr; i++) {
         const uint32_t *pc = code + br[i].from;
         knloop L;
-        if (!is_back(op_at(pc)) || !counted(f, br, nbr, br[i].from, &L)) continue;
+        if (!is_back(op_at(pc)) ||
+            (!counted(f, br, nbr, br[i].from, &L) && !batched(f, br, nbr, br[i].from, &L)))
+            continue;
         knloop *n = realloc(loops, (nl + 1) * sizeof *n);
-        if (!n) { native_free_loops(&L, 1); break; }
+        if (!n) { free_loop(&L); break; }
         loops = n;
         loops[nl++] = L;
     }
@@ -375,12 +441,14 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
     return nl;
 }
 
+static void free_loop(knloop *L) {
+    free(L->cur_at);
+    free(L->wide_at);
+    free(L->wide_in);
+    free(L->label_ix);
+}
+
 void native_free_loops(knloop *loops, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) {
-        free(loops[i].cur_at);
-        free(loops[i].wide_at);
-        free(loops[i].wide_in);
-        free(loops[i].label_ix);
-    }
+    for (uint32_t i = 0; i < n; i++) free_loop(&loops[i]);
     free(loops);
 }

@@ -76,7 +76,10 @@ typedef struct knrange {
 } knrange;
 typedef struct knloop {
     uint32_t head, back, after; /* first instruction, the back branch, the one after it */
-    uint64_t cost;              /* fuel per iteration, the same on every path */
+    uint64_t cost;              /* fuel per iteration, the same on every path
+                                   (a batched loop: the most any path costs) */
+    unsigned batch;             /* not counted: its polls are batched, this many
+                                   iterations to a test (loops.c, gen.c batch_copy) */
     bool uneven;                /* ...unless this: paths cost differently, so the copy
                                    keeps its charges and polls and only widens (find_ivs) */
     uint32_t counter;           /* its slot, changed once per iteration by step */
@@ -95,7 +98,8 @@ typedef struct knloop {
     uint32_t *label_ix;         /* per position: its index among the body's labels, or UINT32_MAX */
     uint8_t *wide_in;           /* per label and slot: it holds a widened value there */
 } knloop;
-/* The counted loops of f (*out and each cur_at: malloc'd; native_free_loops). */
+/* The counted loops of f, and the batched ones (*out and each cur_at:
+ * malloc'd; native_free_loops). */
 uint32_t native_find_loops(const funcdef *f, knloop **out);
 void native_free_loops(knloop *loops, uint32_t n);
 /* The slots (1 or 2) a plain instruction (one a counted body may hold)

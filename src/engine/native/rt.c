@@ -19,6 +19,14 @@
 #include "engine/native/native.h"
 #include "engine/errkind.h"
 
+/* The fuel native code stored last, at a call or return: it keeps it as
+ * ex->native_fr, relative to ex->native_lim (one store where fr + lim would
+ * be a load, an addition and a store). To the interpreter and the host it
+ * is ex->fuel: a helper that native code returns to, having stored ex->fuel
+ * as the interpreter would, hands it back with native_sync. */
+static inline int64_t native_fuel(const exec *ex) { return ex->native_fr + ex->native_lim; }
+static inline void native_sync(exec *ex) { ex->native_fr = ex->fuel - ex->native_lim; }
+
 static __attribute__((noreturn)) void raise_trap(exec *ex, kiln_trap *t) {
     ex->native_trap = t ? t : trap_make(KILN_TRAP_HOST);
     siglongjmp(*ex->jmp, 2);
@@ -57,7 +65,11 @@ static __attribute__((noreturn)) void h_trap_sig(exec *ex, kiln_instance *inst, 
 }
 
 static int64_t h_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
-    if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) return ex->native_lim = knat_limit(ex, fuel);
+    if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) {
+        int64_t lim = knat_limit(ex, fuel);
+        ex->native_fr += ex->native_lim - lim; /* the stored fuel stays */
+        return ex->native_lim = lim;
+    }
     /* As the interpreter's out_of_fuel: pairs with the timer's release store. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     trapinfo ti = {.kind = __atomic_load_n(&ex->interrupted, __ATOMIC_RELAXED) ? KILN_TRAP_TIMEOUT : KILN_TRAP_OUT_OF_FUEL};
@@ -78,6 +90,7 @@ static int64_t throw_at(exec *ex, kiln_instance *inst, const uint32_t *pc, int64
     }
     ex->native_exn = e;
     ex->fuel = fuel;
+    native_sync(ex);
     return fuel;
 }
 
@@ -137,7 +150,7 @@ static int64_t callee_trapped(exec *ex, kiln_instance *inst, uint64_t *fp, const
 
 /* As the interpreter's host_call; a wasm function without native code runs
  * in the interpreter, nested (its backtrace ends at this call). */
-static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
+static int64_t call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
                            uint32_t argstart, int64_t fuel) {
     uint64_t *nfp = fp + argstart;
     ex->fuel = fuel;
@@ -163,6 +176,13 @@ static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const ui
     return ex->fuel;
 }
 
+static int64_t h_call_slow(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, kiln_func *f,
+                           uint32_t argstart, int64_t fuel) {
+    fuel = call_slow(ex, inst, fp, pc, f, argstart, fuel);
+    native_sync(ex);
+    return fuel;
+}
+
 /* Tail calls (gen.c: a function that ends in one pops its frame, leaves
  * its arguments at its frame's base and the callee in ex->native_tail, and
  * returns): the call below it makes the callee's call in its place, so a
@@ -176,7 +196,7 @@ static void run_tail(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t
         ex->native_tail = NULL;
         const struct native_code *nc = f->kind == FUNC_HOST ? NULL : __atomic_load_n(&f->inst->native, __ATOMIC_ACQUIRE);
         if (!nc || !f->native) {
-            if (caller_fp) { h_call_slow(ex, inst, caller_fp, pc, f, argstart, ex->fuel); continue; }
+            if (caller_fp) { call_slow(ex, inst, caller_fp, pc, f, argstart, ex->fuel); continue; }
             /* Entered from outside native code: a nested run of its own. */
             kiln_trap *t = f->kind == FUNC_HOST ? NULL : interp_call(ex, f, fp);
             if (f->kind == FUNC_HOST) {
@@ -204,25 +224,25 @@ static void run_tail(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t
 
 static int64_t h_tail(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, uint32_t argstart,
                       const uint32_t *ret_pc) {
+    ex->fuel = native_fuel(ex); /* as the frame that made the tail call left it */
     run_tail(ex, inst, fp + argstart, pc, ret_pc, fp, argstart);
+    native_sync(ex);
     return ex->fuel;
 }
 
 static int64_t h_step(exec *ex, kiln_instance *inst, uint64_t *fp, const uint32_t *pc, int64_t fuel) {
     /* The interpreter keeps fuel in a register and stores it only at calls,
      * returns and traps; a memory fault reports what was stored last. So
-     * ex->fuel goes back to what it was, as if no instruction had run
-     * outside native code: a later fault reports the same fuel as the
-     * interpreter's (a trap in the step reports the current fuel, as there). */
-    int64_t saved_fuel = ex->fuel;
+     * the fuel native code stored (ex->native_fr) stays as it was, as if no
+     * instruction had run outside native code: a later fault reports the
+     * same fuel as the interpreter's (a trap in the step reports the
+     * current fuel, as there). */
     ex->fuel = fuel;
     sigjmp_buf *saved = ex->jmp;
     kiln_trap *t = interp_step(ex, inst, pc, fp);
     ex->jmp = saved;
     if (t) raise_trap(ex, t);
-    int64_t left = ex->fuel;
-    ex->fuel = saved_fuel;
-    return left;
+    return ex->fuel;
 }
 
 static void h_prof_enter(exec *ex, int64_t fuel, const kiln_func *f) {
@@ -267,6 +287,7 @@ static int64_t site_at(const struct native_code *nc, uintptr_t a) {
 }
 
 static kiln_trap *fault_trap(exec *ex) {
+    ex->fuel = native_fuel(ex);
     frame *f = ex->fsp;
     const struct native_code *nc = native_of(f->inst->module);
     uint32_t site = ex->native_site;
@@ -330,6 +351,7 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
     }
     ex->native_stack_limit = stack_limit();
     ex->native_lim = knat_limit(ex, ex->fuel);
+    native_sync(ex);
 
     /* The exception collector reads the C stack from here down (exn.c). */
     char *saved_base = ex->native_stack_base;
