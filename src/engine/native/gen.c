@@ -180,16 +180,18 @@ static void charge_check(G *g, uint32_t f, uint32_t at) {
  * it. In a batched copy the back branch goes on to the next copy, whose
  * head nothing else reaches, and carries what is pending there; the last
  * copy's goes back to the test at L<head>; an exit goes to the metered
- * code after the loop. */
-static void jump(G *g, uint32_t dest) {
+ * code after the loop. Returns whether it carried what is pending (which
+ * then stays pending: batch_copy hands it to the next copy). */
+static bool jump(G *g, uint32_t dest) {
     const knloop *L = g->bl;
     if (L && dest == L->head && g->bk < L->batch) {
         P("goto B%u_%u_%u;\n", g->bk + 1, L->head, dest);
-        return;
+        return true;
     }
     const char *lab = L && (dest <= L->head || dest > L->back) ? "L" : g->lab;
     if (g->pend) P("{ fr -= %" PRIu64 "; goto %s%u; }\n", g->pend, lab, dest);
     else P("goto %s%u;\n", lab, dest);
+    return false;
 }
 
 /* The C type a function returns for n result slots: the results and the
@@ -522,7 +524,11 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             jump(g, dest);
             return true;
         }
-        if (op == OP_br || op == OP_br_back) { P("  "); jump(g, dest); set_pend(g, 0); return true; }
+        if (op == OP_br || op == OP_br_back) {
+            P("  ");
+            if (!jump(g, dest)) set_pend(g, 0); /* nothing falls through */
+            return true;
+        }
         if (op == OP_br_z || op == OP_br_z_back) { P("  if ((uint32_t)s%u == 0) ", O(0)); jump(g, dest); return true; }
         if (op == OP_br_nz || op == OP_br_nz_back) { P("  if ((uint32_t)s%u != 0) ", O(0)); jump(g, dest); return true; }
         /* fused compare and branch */
