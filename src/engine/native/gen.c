@@ -102,6 +102,8 @@ typedef struct G {
     knloop *loops;        /* counted loops (loops.c) */
     uint32_t nloops;
     const knloop *in;     /* the counted loop whose copy is being written */
+    uint8_t *leaf;        /* per defined function: it calls and throws nothing,
+                             so its caller pops its frame (leaf protocol, ret) */
     const knloop *bl;     /* the batched loop whose copy is being written, */
     unsigned bk;          /* ... and which copy: 1..bl->batch */
     uint8_t *wide;        /* per slot, in such a copy: its value is known
@@ -265,10 +267,18 @@ static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *i
     return NULL;
 }
 
+/* The leaf protocol: a leaf returns with its frame still pushed and its
+ * caller pops it (pop_frame after the call, or the wrapper lw<j> for calls
+ * through kiln_func.native and from the host), so that the leaf needs ex
+ * only on its slow paths and leaves the register it held to its values. */
+static void pop_frame(G *g, const char *fuel) {
+    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, %s);\n", fuel);
+    P("  ex->fsp--; ex->native_fr = fr;\n");
+}
+
 static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     charge_check(g, fuel, at);
-    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
-    P("  ex->fsp--; ex->native_fr = fr;\n");
+    if (!g->leaf[g->j]) pop_frame(g, "KN_FUEL");
     uint32_t n = g->f->type->result_slots;
     P("  { knr%u r_; r_.fr = fr; ", n);
     if (n == 1) P("r_.r[0] = s%u; ", slot >= 0 ? (uint32_t)slot : 0u);
@@ -410,6 +420,16 @@ static bool calls_or_throws(int op) {
     }
 }
 
+/* Whether f calls no wasm function and throws nothing. */
+static bool is_leaf(const funcdef *f) {
+    for (uint32_t at = 0; at < f->code_len;) {
+        int op = op_at(f->code + at);
+        if (calls_or_throws(op)) return false;
+        at += units_at(f->code + at, op);
+    }
+    return true;
+}
+
 static void mark_throwers(G *g) {
     const kiln_module *m = g->m;
     uint32_t nd = m->nfuncs - m->nfunc_imports;
@@ -443,6 +463,7 @@ static void mark_throwers(G *g) {
             if (op == OP_return_call || op == OP_return_call_import || op == OP_return_call_indirect) g->may_tail[j] = 1;
             at += units_at(pc, op);
         }
+        g->leaf[j] = is_leaf(f);
     }
 }
 
@@ -605,6 +626,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         call_args(g, t->type, argstart);
         P(");\n");
         take_results(g, t->type, argstart);
+        if (g->leaf[cj]) pop_frame(g, "KN_FUEL");
         P("  }\n");
         after_call(g, at, units, argstart, t->type, g->may_throw[cj], g->may_tail[cj]);
         return true;
@@ -1045,16 +1067,6 @@ static bool batch_copy(G *g, const knloop *L) {
     return ok;
 }
 
-/* Whether f calls no wasm function and throws nothing. */
-static bool is_leaf(const funcdef *f) {
-    for (uint32_t at = 0; at < f->code_len;) {
-        int op = op_at(f->code + at);
-        if (calls_or_throws(op)) return false;
-        at += units_at(f->code + at, op);
-    }
-    return true;
-}
-
 static bool gen_func(G *g, uint32_t j) {
     const funcdef *f = &g->m->funcs[j];
     g->f = f;
@@ -1206,12 +1218,29 @@ static void part_head(G *g, unsigned k, unsigned n, const uint8_t *need) {
 static void part_tail(G *g) {
     const kiln_module *m = g->m;
     uint32_t nd = m->nfuncs - m->nfunc_imports;
+    /* A leaf's wrapper (leaf protocol, pop_frame): the function every
+     * caller that does not know it is a leaf calls. */
+    for (uint32_t j = 0; j < nd; j++) {
+        if (!g->leaf[j]) continue;
+        const functype *t = m->funcs[j].type;
+        P("static ");
+        ret_type(g, t->result_slots);
+        P(" lw%u(exec *ex, kiln_instance *inst, uint64_t *fp, int64_t fr_in", j);
+        for (uint32_t i = 0; i < t->param_slots; i++) P(", uint64_t a%u", i);
+        P(") {\n  ");
+        ret_type(g, t->result_slots);
+        P(" r_ = f%u(ex, inst, fp, fr_in", j);
+        for (uint32_t i = 0; i < t->param_slots; i++) P(", a%u", i);
+        P(");\n  int64_t fr = r_.fr;\n");
+        pop_frame(g, "KN_FUEL");
+        P("  return r_;\n}\n");
+    }
     /* Entry thunks: from slots, as native_call passes them. */
     for (uint32_t j = 0; j < nd; j++) {
         const functype *t = m->funcs[j].type;
         P("static void e%u(exec *ex, kiln_instance *inst, uint64_t *fp) {\n  ", j);
         ret_type(g, t->result_slots);
-        P(" r_ = f%u(ex, inst, fp, ex->fuel - ex->native_lim", j);
+        P(" r_ = %s%u(ex, inst, fp, ex->fuel - ex->native_lim", g->leaf[j] ? "lw" : "f", j);
         for (uint32_t i = 0; i < t->param_slots; i++) P(", fp[%u]", i);
         P(");\n");
         /* Back to the host, which reads the fuel stored last from ex->fuel. */
@@ -1227,7 +1256,7 @@ static void part_tail(G *g) {
     P("\nstatic const knat_entry entries[%u] = {", nd ? nd : 1);
     for (uint32_t j = 0; j < nd; j++) P("%se%u,", j % 8 ? " " : "\n  ", j);
     P("};\nstatic void *const funcs[%u] = {", nd ? nd : 1);
-    for (uint32_t j = 0; j < nd; j++) P("%s(void *)f%u,", j % 8 ? " " : "\n  ", j);
+    for (uint32_t j = 0; j < nd; j++) P("%s(void *)%s%u,", j % 8 ? " " : "\n  ", g->leaf[j] ? "lw" : "f", j);
     P("};\nstatic void bind(const knat_helpers *h, const funcdef *d, const functype *t) { H = h; defs = d; types = t; }\n");
     P("__attribute__((visibility(\"default\"))) const knat_module kiln_native_module = {\n");
     /* The key is hex digits only (build.c), so it is safe in a C string. */
@@ -1239,7 +1268,7 @@ static void part_tail(G *g) {
 
 static void free_g(G *g) {
     free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
-    free(g->may_throw); free(g->may_tail); free(g->calls);
+    free(g->may_throw); free(g->may_tail); free(g->calls); free(g->leaf);
 }
 
 void native_free_parts(native_part *p, unsigned n) {
@@ -1265,12 +1294,13 @@ bool native_generate_parts(const kiln_module *m, const native_options *opt, uint
     g->fkind = calloc((size_t)maxslots + 2, 1);
     g->wide = calloc((size_t)maxslots + 2, 1);
     g->may_throw = calloc((size_t)nd + 1, 1);
+    g->leaf = calloc((size_t)nd + 1, 1);
     g->may_tail = calloc((size_t)nd + 1, 1);
     size_t *off = calloc((size_t)nd + 1, sizeof *off);
     char *body = NULL;
     size_t blen = 0;
     FILE *bf = NULL;
-    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail || !off ||
+    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail || !g->leaf || !off ||
         !(bf = open_memstream(&body, &blen))) {
         free_g(g); free(off);
         error_set(err, KILN_ERR_NO_MEMORY, "native: out of memory");

@@ -35,9 +35,9 @@
  * and traps included) and no poll, then tests again; otherwise the metered
  * loop runs an iteration. A charge and a sign test per iteration become a
  * test and a subtraction per B iterations on a straight body. The loops
- * batched: entered only at the head, one back branch (its last
- * instruction), plain instructions, forward branches within or out of the
- * body, and a short body (the copies multiply it).
+ * batched: entered only at the head (falling in or by a branch), one back
+ * branch (its last instruction), plain instructions, forward branches
+ * within or out of the body, and a short body (the copies multiply it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -359,9 +359,10 @@ static bool batched(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     int bop = op_at(bp), bf = op_branch_operand(bop);
     uint32_t head = back + bp[2 + bf];
     if (head >= back || back - head > BATCH_MAX_BODY) return false;
+    /* Branches from outside may enter at the head (the test is there, past
+     * its label), never past it; inside, only the back branch goes back. */
     for (uint32_t i = 0; i < nbr; i++) {
         bool inside = br[i].from >= head && br[i].from <= back;
-        if (br[i].to == head && br[i].from != back) return false;
         if (!inside && br[i].to > head && br[i].to <= back) return false;
         if (inside && br[i].from != back && br[i].to <= br[i].from) return false;
     }
