@@ -922,7 +922,10 @@ static void counted_entry(G *g, const knloop *L) {
     P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
     P("    if (d_ != 0 && d_ %% %uu == 0", k);
     bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
-    if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
+    /* T < 2^32: below 2^31 per iteration, T times the cost is below 2^63,
+     * and one signed comparison also fails for a negative fr. */
+    if (charged && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
+    else if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
      * them in 64 bits. The test's arithmetic: T - 1 < 2^32, so with a step
      * below 2^29 and offsets below 2^40 every term and sum stays below 2^62
