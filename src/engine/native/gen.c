@@ -271,14 +271,14 @@ static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *i
  * caller pops it (pop_frame after the call, or the wrapper lw<j> for calls
  * through kiln_func.native and from the host), so that the leaf needs ex
  * only on its slow paths and leaves the register it held to its values. */
-static void pop_frame(G *g, const char *fuel) {
-    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, %s);\n", fuel);
+static void pop_frame(G *g) {
+    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
     P("  ex->fsp--; ex->native_fr = fr;\n");
 }
 
 static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     charge_check(g, fuel, at);
-    if (!g->leaf[g->j]) pop_frame(g, "KN_FUEL");
+    if (!g->leaf[g->j]) pop_frame(g);
     uint32_t n = g->f->type->result_slots;
     P("  { knr%u r_; r_.fr = fr; ", n);
     if (n == 1) P("r_.r[0] = s%u; ", slot >= 0 ? (uint32_t)slot : 0u);
@@ -626,7 +626,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         call_args(g, t->type, argstart);
         P(");\n");
         take_results(g, t->type, argstart);
-        if (g->leaf[cj]) pop_frame(g, "KN_FUEL");
+        if (g->leaf[cj]) pop_frame(g);
         P("  }\n");
         after_call(g, at, units, argstart, t->type, g->may_throw[cj], g->may_tail[cj]);
         return true;
@@ -1235,7 +1235,7 @@ static void part_tail(G *g) {
         P(" r_ = f%u(ex, inst, fp, fr_in", j);
         for (uint32_t i = 0; i < t->param_slots; i++) P(", a%u", i);
         P(");\n  int64_t fr = r_.fr;\n");
-        pop_frame(g, "KN_FUEL");
+        pop_frame(g);
         P("  return r_;\n}\n");
     }
     /* Entry thunks: from slots, as native_call passes them. */
