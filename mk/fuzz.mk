@@ -7,6 +7,8 @@
 #   make diffrun                      the kiln side of the differential
 #                                     harness: $(BUILD)/fuzz/diffrun
 #   make tierfuzz TIER_N=N TIER_SEED=S  N wasm-opt -ttf modules on both tiers
+#   make walkfuzz WALK_N=N WALK_SEED=S  N random list walks on both tiers
+#                                     (the batched polls tiers.sh never reaches)
 #   make difffuzz DIFF_N=N DIFF_SEED=S  N wasm-opt -ttf modules run on kiln
 #                                     and on Node, differences reported and
 #                                     saved to $(BUILD)/fuzz/findings
@@ -60,3 +62,9 @@ TIER_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: tierfuzz
 tierfuzz: $(DIFFRUN)
 	tests/fuzz/tiers.sh -n $(TIER_N) -s $(TIER_SEED) -j $(TIER_JOBS) -k $(DIFFRUN) -o $(BUILD)/fuzz/tier-findings
+
+WALK_N    ?= 1000
+WALK_SEED ?= 1
+.PHONY: walkfuzz
+walkfuzz: $(BUILD)/kiln
+	tests/fuzz/walks.sh -n $(WALK_N) -s $(WALK_SEED) -k $(BUILD)/kiln

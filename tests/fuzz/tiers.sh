@@ -20,9 +20,10 @@ while getopts "n:s:j:k:o:" o; do
     *) echo "usage: tiers.sh [-n COUNT] [-s FIRST_SEED] [-j JOBS] [-k DIFFRUN] [-o FINDINGS]" >&2; exit 2 ;;
   esac
 done
-for v in count first jobs; do
-  case ${!v} in ''|*[!0-9]*) echo "tiers.sh: -${v:0:1} wants a number, not '${!v}'" >&2; exit 2 ;; esac
-done
+number() { case $2 in ''|*[!0-9]*) echo "tiers.sh: $1 wants a number, not '$2'" >&2; exit 2 ;; esac; }
+number -n "$count"
+number -s "$first"
+number -j "$jobs"
 [ "$jobs" -ge 1 ] || jobs=1
 for t in wasm-opt openssl "$diffrun"; do
   command -v "$t" >/dev/null || { echo "tiers.sh: $t is missing (make test-bins builds diffrun)" >&2; exit 2; }
