@@ -451,7 +451,8 @@ typedef struct kiln_profile_node {
 } kiln_profile_node;
 kiln_profile *kiln_profile_new(void);
 void kiln_profile_free(kiln_profile *p);
-bool kiln_store_set_profile(kiln_store *s, kiln_profile *p); /* NULL: off */
+/* NULL: off. false while guest code runs (from a host function). */
+bool kiln_store_set_profile(kiln_store *s, kiln_profile *p);
 uint32_t kiln_profile_node_count(const kiln_profile *p);
 void kiln_profile_node_get(const kiln_profile *p, uint32_t i, kiln_profile_node *out);
 

@@ -46,6 +46,11 @@ void kiln_profile_node_get(const kiln_profile *p, uint32_t i, kiln_profile_node 
 }
 
 bool kiln_store_set_profile(kiln_store *s, kiln_profile *p) {
+    /* Not from a host function while guest code runs: the calls already
+     * under way were entered unprofiled, and the native tier decides at
+     * a call site, once per run of its caller, whether it tells the
+     * profile (gen.c, enter_cached). */
+    if (s->ex.frames && s->ex.fsp >= s->ex.frames) return false;
     s->ex.prof = p;
     if (p) __atomic_or_fetch(&s->ex.call_hooks, CALL_HOOK_PROFILE, __ATOMIC_RELAXED);
     else __atomic_and_fetch(&s->ex.call_hooks, ~CALL_HOOK_PROFILE, __ATOMIC_RELAXED);

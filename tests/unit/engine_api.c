@@ -199,6 +199,7 @@ static void build(testmod *t) {
 typedef struct hostenv {
     int calls;
     uint64_t mem_size_seen;
+    int profile_set; /* kiln_store_set_profile from inside the call: 1 took, 0 refused */
 } hostenv;
 
 static kiln_trap *host_double(kiln_caller *c, void *env, uint64_t *slots) {
@@ -206,6 +207,10 @@ static kiln_trap *host_double(kiln_caller *c, void *env, uint64_t *slots) {
     h->calls++;
     uint64_t size = 0;
     if (kiln_caller_memory(c, &size)) h->mem_size_seen = size;
+    kiln_profile *p = kiln_profile_new();
+    h->profile_set = p && kiln_store_set_profile(kiln_caller_store(c), p);
+    if (h->profile_set) kiln_store_set_profile(kiln_caller_store(c), NULL);
+    kiln_profile_free(p);
     slots[0] = (uint32_t)((uint32_t)slots[0] * 2u);
     return NULL;
 }
@@ -374,6 +379,11 @@ static void test_calls(kiln_engine *e, kiln_module *m) {
     CHECK1(call1(s, in, "call_double", 1, -21, &r, &trap) == KILN_OK && r == -42 && h.calls == 1,
           "host function doubles -21 to %d (called %d time)", r, h.calls);
     CHECK1(h.mem_size_seen == 65536, "the host saw the caller's 64 KiB memory (%" PRIu64 ")", h.mem_size_seen);
+    CHECK1(h.profile_set == 0, "a profile cannot be attached while guest code runs (from a host function)");
+    kiln_profile *prof = kiln_profile_new();
+    CHECK1(prof && kiln_store_set_profile(s, prof) && kiln_store_set_profile(s, NULL),
+          "between calls a profile can be attached and removed");
+    kiln_profile_free(prof);
 
     /* Host trap: propagates with its detail and the wasm frames below it. */
     trap = NULL;

@@ -89,6 +89,7 @@ typedef struct G {
     uint32_t j;           /* f's index among defined functions */
     const native_options *opt;
     uint8_t *target;      /* per code unit: a branch lands here */
+    uint8_t *inloop;      /* per code unit: a back branch passes it */
     uint8_t *gused;       /* per global: read or written in this function */
     uint8_t *rkinds;      /* result slot counts that need a struct type */
     int loaded_float;     /* the last load went to an SSE register as this */
@@ -231,6 +232,33 @@ static void enter(G *g, const char *def, const char *cinst, const char *slots_ex
     P("    ex->fsp = nf_; ex->native_fr = fr;\n");
 }
 
+/* A direct call's frame, cached: every field of the frame a direct call
+ * site pushes (callee, instance, fp + argstart, return position) is the
+ * same at each of its calls in one run of the caller, and so is the depth
+ * check (the caller's own frame is ex->fsp at every call it makes, and the
+ * bounds do not move). The caller keeps in w_ the site whose frame is in
+ * the slot above its own, so a loop that calls one function writes and
+ * checks it once; later calls only move ex->fsp. Only the caller's own
+ * calls write that slot: after anything else that may (a call through
+ * kiln_func, a tail call made in its callee's place, a stepped
+ * instruction, a throw) w_ is cleared (forget_frame). While a profile is
+ * on, w_ is never set, so every call takes the path that tells it. */
+static void enter_cached(G *g, uint32_t cj, uint32_t slots, uint32_t at, uint32_t units, uint32_t argstart) {
+    uint32_t site = at + 1;
+    P("    if (KN_UNLIKELY(w_ != %uu)) {\n", site);
+    P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
+    P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + %u > ex->stack_end))"
+      " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots, at);
+    P("    nf_->fn = &defs[%u]; nf_->inst = inst; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", cj, at + units);
+    P("    w_ = ex->prof != NULL ? 0 : %uu;\n", site);
+    P("    }\n");
+    P("    ex->fsp++; ex->native_fr = fr;\n");
+}
+
+static void forget_frame(G *g) {
+    if (!g->leaf[g->j]) P("  w_ = 0;\n");
+}
+
 static void call_args(G *g, const functype *t, uint32_t argstart) {
     for (uint32_t i = 0; i < t->param_slots; i++) P(", s%u", argstart + i);
 }
@@ -259,6 +287,7 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     P("    fr = H->call_slow(ex, inst, fp, KC + %u, f_, %u, KN_FUEL) - ex->native_lim;\n", at, argstart);
     for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
     P("    }\n");
+    forget_frame(g);
 }
 
 static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *index) {
@@ -510,6 +539,7 @@ static void after_call(G *g, uint32_t at, uint32_t units, uint32_t argstart, con
     if (may_tail) {
         P("  if (KN_UNLIKELY(ex->native_tail != NULL)) {\n");
         P("    fr = H->tail(ex, inst, fp, KC + %u, %u, KC + %u) - ex->native_lim;\n", at, argstart, at + units);
+        forget_frame(g);
         for (uint32_t i = 0; i < t->result_slots; i++) P("    s%u = fp[%u];\n", argstart + i, argstart + i);
         P("  }\n");
     }
@@ -613,21 +643,36 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         memcpy(&t, pc + 2, sizeof t);
         uint32_t cj = t->index - g->m->nfunc_imports, argstart = O(2);
         charge_check(g, O(3), at);
-        char def[64], fs[16];
+        /* In a loop, the frame is cached (enter_cached); elsewhere a call
+         * is made once per run more often than not, and caching would only
+         * add the test. */
+        bool cached = g->inloop[at];
+        char def[32], fs[16];
         snprintf(def, sizeof def, "&defs[%u]", cj);
         snprintf(fs, sizeof fs, "%u", t->frame_slots);
         P("  {\n");
-        enter(g, def, "inst", fs, at, units, argstart);
-        P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
+        if (cached) {
+            enter_cached(g, cj, t->frame_slots, at, units, argstart);
+            P("    if (KN_UNLIKELY(w_ != %uu)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", at + 1, t->index);
+        } else {
+            enter(g, def, "inst", fs, at, units, argstart);
+            P("    if (KN_UNLIKELY(ex->prof != NULL)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", t->index);
+        }
         P("    ");
         ret_type(g, t->type->result_slots);
-        P(" r_ = f%u(ex, inst, nfp_, fr", cj);
+        P(" r_ = f%u(ex, inst, fp + %u, fr", cj, argstart);
         note_call(g, cj);
         call_args(g, t->type, argstart);
         P(");\n");
         take_results(g, t->type, argstart);
-        if (g->leaf[cj]) pop_frame(g);
+        if (g->leaf[cj] && cached) {
+            P("  if (KN_UNLIKELY(w_ != %uu) && ex->prof != NULL) H->prof_leave(ex, KN_FUEL);\n", at + 1);
+            P("  ex->fsp--; ex->native_fr = fr;\n");
+        } else if (g->leaf[cj]) {
+            pop_frame(g);
+        }
         P("  }\n");
+        if (!cached) forget_frame(g);
         after_call(g, at, units, argstart, t->type, g->may_throw[cj], g->may_tail[cj]);
         return true;
     }
@@ -700,12 +745,14 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         charge_check(g, O(2), at);
         for (uint32_t i = 0; i < n; i++) P("  fp[%u] = s%u;\n", argstart + i, argstart + i);
         P("  fr = H->throw_new(ex, inst, fp, KC + %u, KN_FUEL, %u, %u) - ex->native_lim;\n", at, tag, argstart);
+        forget_frame(g);
         gen_catch(g, at);
         return true;
     }
     case OP_throw_ref:
         charge_check(g, O(1), at);
         P("  fr = H->throw_ref(ex, inst, KC + %u, KN_FUEL, s%u) - ex->native_lim;\n", at, O(0));
+        forget_frame(g);
         gen_catch(g, at);
         return true;
     case OP_ret:
@@ -897,6 +944,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             P("  fp[%u] = s%u;\n", s, s);
         }
         P("  fr = H->step(ex, inst, fp, KC + %u, %s) - ex->native_lim;\n", at, KF);
+        forget_frame(g);
         set_pend(g, 0); /* the helper started from KF: fr has it all */
         if (sf->writes[0] >= 0) {
             uint32_t s = O(sf->writes[0]);
@@ -1076,6 +1124,7 @@ static bool gen_func(G *g, uint32_t j) {
     g->j = j;
     const uint32_t *code = f->code;
     memset(g->target, 0, f->code_len + 1);
+    memset(g->inloop, 0, f->code_len + 1);
     memset(g->gused, 0, g->m->nglobals);
     memset(g->fkind, 0, f->frame_slots);
     /* Labels: every branch target. */
@@ -1085,8 +1134,12 @@ static bool gen_func(G *g, uint32_t j) {
         const uint32_t *pc = code + at;
         int bf = branch_field(op);
         if (bf >= 0) g->target[at + O(bf)] = 1;
+        if (bf >= 0 && (int32_t)O(bf) <= 0) memset(g->inloop + (uint32_t)(at + O(bf)), 1, (size_t)(-(int32_t)O(bf)) + 1);
         if (op == OP_br_table)
-            for (uint32_t i = 0; i <= O(1); i++) g->target[at + pc[2 + 3 + i]] = 1;
+            for (uint32_t i = 0; i <= O(1); i++) {
+                g->target[at + pc[2 + 3 + i]] = 1;
+                if ((int32_t)pc[2 + 3 + i] <= 0) memset(g->inloop + (uint32_t)(at + pc[2 + 3 + i]), 1, (size_t)(-(int32_t)pc[2 + 3 + i]) + 1);
+            }
         at += units_at(pc, op);
     }
     /* Where exceptions land. */
@@ -1159,6 +1212,7 @@ static bool gen_func(G *g, uint32_t j) {
      * caller passes its fr, and takes the callee's back from the result. */
     P("  int64_t fr = fr_in;\n");
     P("  (void)mem; (void)fr;\n");
+    if (!g->leaf[j]) P("  uint32_t w_ = 0; (void)w_; /* enter_cached */\n");
     /* Each counted loop's run in its copy: what was charged at entry, and
      * where the counter started. */
     for (uint32_t i = 0; i < g->nloops; i++)
@@ -1270,7 +1324,7 @@ static void part_tail(G *g) {
 }
 
 static void free_g(G *g) {
-    free(g->target); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
+    free(g->target); free(g->inloop); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
     free(g->may_throw); free(g->may_tail); free(g->calls); free(g->leaf);
 }
 
@@ -1292,6 +1346,7 @@ bool native_generate_parts(const kiln_module *m, const native_options *opt, uint
     }
     G gg = {.m = m, .opt = opt, .abi = abi}, *g = &gg;
     g->target = calloc((size_t)maxlen + 2, 1);
+    g->inloop = calloc((size_t)maxlen + 2, 1);
     g->gused = calloc((size_t)m->nglobals + 1, 1);
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
@@ -1303,7 +1358,7 @@ bool native_generate_parts(const kiln_module *m, const native_options *opt, uint
     char *body = NULL;
     size_t blen = 0;
     FILE *bf = NULL;
-    if (!g->target || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail || !g->leaf || !off ||
+    if (!g->target || !g->inloop || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail || !g->leaf || !off ||
         !(bf = open_memstream(&body, &blen))) {
         free_g(g); free(off);
         error_set(err, KILN_ERR_NO_MEMORY, "native: out of memory");
