@@ -49,6 +49,11 @@ typedef struct knat_helpers {
      * below the store's floor (out of fuel, or the deadline raised the
      * floor), else sets ex->native_lim to the next limit and returns it. */
     int64_t (*poll)(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel);
+    /* The same poll through a trampoline that keeps every register but
+     * rax (x86-64; NULL elsewhere): native code calls it from an asm
+     * statement (prelude.h, KN_POLL), so that the values live across a
+     * poll, which is rare, need not sit in callee-saved registers. */
+    const void *poll_regs;
     /* A call the generated code does not make itself: a host function, or
      * a wasm function without native code. Arguments are in fp[argstart..],
      * results come back there. */

@@ -176,7 +176,7 @@ static void charge_check(G *g, uint32_t f, uint32_t at) {
     charge(g, f);
     if (g->bl) return; /* a batched copy: the test before it covers this poll */
     flush(g);
-    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, KC + %u, f_); }\n", at);
+    P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", at);
 }
 
 /* A jump to label L<dest> (or the copy's own): what is pending goes with
@@ -632,7 +632,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             if (i < n) P("  case %u: ", i);
             else P("  default: ");
             if (off <= 0 && !g->opt->no_meter && !g->quiet)
-                P("if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - H->poll(ex, inst, KC + %u, f_); } ", at);
+                P("if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); } ", at);
             P("goto L%u;\n", at + (uint32_t)off);
         }
         P("  }\n");

@@ -134,6 +134,16 @@ kiln_trap *native_call_from(exec *ex, kiln_func *f, uint64_t *fp, const uint32_t
 /* x86.c: the address the memory instruction at ip accessed, given the
  * general registers (rax, rcx, ... r15) at its fault. */
 bool native_x86_operand(const uint8_t *ip, const uint64_t regs[16], uint64_t *addr);
+/* rt.c: the poll (knat_helpers.poll). x86.c: knat_helpers.poll_regs, a
+ * trampoline to it that keeps every register but rax (asm, never called
+ * from C; none on other hosts). */
+int64_t native_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel);
+#if defined(__x86_64__)
+void native_poll_regs(void);
+#define NATIVE_POLL_REGS ((const void *)native_poll_regs)
+#else
+#define NATIVE_POLL_REGS NULL
+#endif
 /* The module's loaded native code, or NULL (acquire: it may be set by a
  * background compile while instances are being made). */
 const struct native_code *native_of(const kiln_module *m);

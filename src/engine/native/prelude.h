@@ -207,6 +207,26 @@ extern const int32_t __stop_kn_sites[] __attribute__((weak, visibility("hidden")
 #define KN_SP() ((char *)__builtin_frame_address(0))
 #endif
 
+/* A poll (knat_helpers.poll). On x86-64 through kiln's trampoline
+ * (poll_regs, x86.c), which keeps every register but rax: the asm says so,
+ * and the values live across the poll stay where they are, in caller-saved
+ * registers too. A poll is rare (when fuel crosses the limit, about every
+ * million units); this spares the pushes and spills around it in every
+ * function with a loop. The call steps over the red zone (128 bytes below
+ * the stack pointer, which the C compiler may use in a function that makes
+ * no call it can see). The fuel in rcx, as native_poll takes it. */
+#if defined(__x86_64__)
+#define KN_POLL(pc_, fuel_) __extension__({                                                  \
+    int64_t r_;                                                                             \
+    __asm__ volatile("leaq -128(%%rsp), %%rsp\n\tcall *%5\n\tleaq 128(%%rsp), %%rsp"         \
+                     : "=a"(r_)                                                             \
+                     : "D"(ex), "S"(inst), "d"(pc_), "c"(fuel_), "r"(H->poll_regs)          \
+                     : "memory", "cc");                                                     \
+    r_; })
+#else
+#define KN_POLL(pc_, fuel_) H->poll(ex, inst, (pc_), (fuel_))
+#endif
+
 /* The fuel left, in a function that keeps it as fr above the limit in
  * ex->native_lim (gen.c, abi.h). */
 #define KN_FUEL (fr + ex->native_lim)

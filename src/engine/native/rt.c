@@ -64,7 +64,7 @@ static __attribute__((noreturn)) void h_trap_sig(exec *ex, kiln_instance *inst, 
     raise_info(ex, inst, pc, fuel, &ti);
 }
 
-static int64_t h_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
+int64_t native_poll(exec *ex, kiln_instance *inst, const uint32_t *pc, int64_t fuel) {
     if (fuel >= __atomic_load_n(&ex->fuel_floor, __ATOMIC_RELAXED)) {
         int64_t lim = knat_limit(ex, fuel);
         ex->native_fr += ex->native_lim - lim; /* the stored fuel stays */
@@ -256,7 +256,8 @@ static const knat_helpers helpers = {
     .trap_oob = h_trap_oob,
     .trap_table = h_trap_table,
     .trap_sig = h_trap_sig,
-    .poll = h_poll,
+    .poll = native_poll,
+    .poll_regs = NATIVE_POLL_REGS,
     .call_slow = h_call_slow,
     .step = h_step,
     .throw_new = h_throw_new,
