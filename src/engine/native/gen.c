@@ -223,12 +223,17 @@ static void fnptr_type(G *g, const functype *t) {
 
 /* Pushes the callee's frame as the interpreter's `enter` does. `def` and
  * `cinst` are C expressions for the callee's funcdef and instance. */
-static void enter(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
-                  uint32_t argstart) {
+static void frame_write(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
+                        uint32_t argstart) {
     P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
     P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + (%s) > ex->stack_end))"
       " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots_expr, at);
     P("    nf_->fn = %s; nf_->inst = %s; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", def, cinst, at + units);
+}
+
+static void enter(G *g, const char *def, const char *cinst, const char *slots_expr, uint32_t at, uint32_t units,
+                  uint32_t argstart) {
+    frame_write(g, def, cinst, slots_expr, at, units, argstart);
     P("    ex->fsp = nf_; ex->native_fr = fr;\n");
 }
 
@@ -243,13 +248,10 @@ static void enter(G *g, const char *def, const char *cinst, const char *slots_ex
  * kiln_func, a tail call made in its callee's place, a stepped
  * instruction, a throw) w_ is cleared (forget_frame). While a profile is
  * on, w_ is never set, so every call takes the path that tells it. */
-static void enter_cached(G *g, uint32_t cj, uint32_t slots, uint32_t at, uint32_t units, uint32_t argstart) {
+static void enter_cached(G *g, const char *def, const char *slots_expr, uint32_t at, uint32_t units, uint32_t argstart) {
     uint32_t site = at + 1;
     P("    if (KN_UNLIKELY(w_ != %uu)) {\n", site);
-    P("    frame *nf_ = ex->fsp + 1; uint64_t *nfp_ = fp + %u;\n", argstart);
-    P("    if (KN_UNLIKELY(nf_ >= ex->frames_end || nfp_ + %u > ex->stack_end))"
-      " H->trap(ex, inst, KC + %u, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n", slots, at);
-    P("    nf_->fn = &defs[%u]; nf_->inst = inst; nf_->fp = nfp_; nf_->ret_pc = KC + %u;\n", cj, at + units);
+    frame_write(g, def, "inst", slots_expr, at, units, argstart);
     P("    w_ = ex->prof != NULL ? 0 : %uu;\n", site);
     P("    }\n");
     P("    ex->fsp++; ex->native_fr = fr;\n");
@@ -299,11 +301,16 @@ static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *i
 /* The leaf protocol: a leaf returns with its frame still pushed and its
  * caller pops it (pop_frame after the call, or the wrapper lw<j> for calls
  * through kiln_func.native and from the host), so that the leaf needs ex
- * only on its slow paths and leaves the register it held to its values. */
-static void pop_frame(G *g) {
-    P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
+ * only on its slow paths and leaves the register it held to its values.
+ * site: the call site (at + 1) whose frame enter_cached pushed, where only
+ * a call that took the uncached path told the profile; 0: any other. */
+static void pop_frame_at(G *g, uint32_t site) {
+    if (site) P("  if (KN_UNLIKELY(w_ != %uu) && ex->prof != NULL) H->prof_leave(ex, KN_FUEL);\n", site);
+    else P("  if (KN_UNLIKELY(ex->prof != NULL)) H->prof_leave(ex, KN_FUEL);\n");
     P("  ex->fsp--; ex->native_fr = fr;\n");
 }
+
+static void pop_frame(G *g) { pop_frame_at(g, 0); }
 
 static void ret(G *g, uint32_t at, uint32_t fuel, int slot) {
     charge_check(g, fuel, at);
@@ -652,7 +659,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         snprintf(fs, sizeof fs, "%u", t->frame_slots);
         P("  {\n");
         if (cached) {
-            enter_cached(g, cj, t->frame_slots, at, units, argstart);
+            enter_cached(g, def, fs, at, units, argstart);
             P("    if (KN_UNLIKELY(w_ != %uu)) H->prof_enter(ex, KN_FUEL, inst->funcs[%u]);\n", at + 1, t->index);
         } else {
             enter(g, def, "inst", fs, at, units, argstart);
@@ -665,12 +672,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         call_args(g, t->type, argstart);
         P(");\n");
         take_results(g, t->type, argstart);
-        if (g->leaf[cj] && cached) {
-            P("  if (KN_UNLIKELY(w_ != %uu) && ex->prof != NULL) H->prof_leave(ex, KN_FUEL);\n", at + 1);
-            P("  ex->fsp--; ex->native_fr = fr;\n");
-        } else if (g->leaf[cj]) {
-            pop_frame(g);
-        }
+        if (g->leaf[cj]) pop_frame_at(g, cached ? at + 1 : 0);
         P("  }\n");
         if (!cached) forget_frame(g);
         after_call(g, at, units, argstart, t->type, g->may_throw[cj], g->may_tail[cj]);
