@@ -12,13 +12,20 @@ NATIVE_EMBED := include/kiln.h src/engine/module.h src/engine/runtime.h src/engi
                 src/engine/ops_mem.def src/engine/ops_simd.def src/engine/ops_simd_mem.def \
                 src/engine/native/prelude.h src/engine/native/abi.h \
                 src/engine/native/gen.c src/engine/native/loops.c src/engine/opshape.h src/engine/opshape.c
+# The engine sources that are not embedded but shape what the generator
+# reads (the register code compiler above all): their hash joins the key, so
+# that a kiln built from changed sources never loads an artifact made by
+# the old ones under the same version.
+NATIVE_KEYED := $(sort $(wildcard src/engine/*.c src/engine/*.inc src/engine/native/*.c))
 NATIVE_EMBED_C := $(BUILD)/gen/native_embed.c
 $(LIB): $(BUILD)/gen/native_embed.o
 LDLIBS  += -lcrypto
 
-$(NATIVE_EMBED_C): $(NATIVE_EMBED) mk/embed.sh mk/native.mk
+$(NATIVE_EMBED_C): $(NATIVE_EMBED) $(NATIVE_KEYED) mk/embed.sh mk/native.mk
 	@mkdir -p $(dir $@)
-	mk/embed.sh $(NATIVE_EMBED) >$@.tmp && mv $@.tmp $@
+	mk/embed.sh $(NATIVE_EMBED) >$@.tmp && \
+	  printf 'const char native_sources_hash[] = "%s";\n' "$$(cat $(NATIVE_KEYED) | sha256sum | cut -c1-64)" >>$@.tmp && \
+	  mv $@.tmp $@
 
 $(BUILD)/gen/native_embed.o: $(NATIVE_EMBED_C)
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -77,6 +77,8 @@ void cli_tier_native_options(const cli_tier *t, kiln_native_options *o, char *ca
     o->cc = t->cc;
     const char *nm = getenv("KILN_NATIVE_NO_METER");
     o->no_meter = nm && !strcmp(nm, "1");
+    const char *bi = getenv("KILN_NATIVE_BASELINE");
+    o->baseline_isa = bi && !strcmp(bi, "1");
     const char *to = getenv("KILN_NATIVE_TIMEOUT_MS");
     if (to && *to) o->timeout_ms = (uint32_t)strtoul(to, NULL, 10);
     if (t->no_cache) return;

@@ -60,6 +60,7 @@ uint64_t native_abi(void) {
         for (const char *p = native_files[i].path; *p; p++) x = (x ^ (uint8_t)*p) * 1099511628211ull;
         for (unsigned k = 0; k < native_files[i].len; k++) x = (x ^ native_files[i].data[k]) * 1099511628211ull;
     }
+    for (const char *p = native_sources_hash; *p; p++) x = (x ^ (uint8_t)*p) * 1099511628211ull;
     if (!x) x = 1;
     __atomic_store_n(&h, x, __ATOMIC_RELEASE);
     return x;
@@ -115,6 +116,27 @@ static const char *const cflags[] = {
     "-std=gnu11", "-O2", "-fPIC", "-shared", "-fno-strict-aliasing", "-ffp-contract=off",
     "-fno-math-errno", "-fsignaling-nans", "-fvisibility=hidden", "-fno-semantic-interposition", "-g0", "-w", "-I.",
 };
+
+/* The host's extensions that native code is compiled for, beyond the
+ * x86-64 baseline: an artifact is made on and for the machine that runs it,
+ * as a JIT's code is. SSSE3 and SSE4.1 give v128 operations their
+ * one-instruction forms (pmulld, pshufb, pminsd, pextrd, pinsrd, roundps:
+ * simd.h), which autovectorized code leans on; SSE4.2 and POPCNT come with
+ * every such CPU (the x86-64-v2 level). The flags are in the artifact key,
+ * so an artifact made for a richer CPU is never loaded on a poorer one.
+ * baseline_isa keeps the baseline (the tests compile both ways). */
+static const char *const *isa_flags(const native_options *opt) {
+    static const char *const none[] = {NULL};
+#if defined(__x86_64__)
+    static const char *const v2[] = {"-msse4.2", "-mpopcnt", NULL};
+    if (!opt->baseline_isa && __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1") &&
+        __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt"))
+        return v2;
+#endif
+    (void)opt;
+    return none;
+}
+#define ISA_MAX_FLAGS 2
 
 static bool write_file(const char *dir, const char *rel, const void *data, size_t len, kiln_error *err) {
     char path[PATH_MAX];
@@ -183,10 +205,11 @@ typedef struct cc_job {
 
 /* Starts one compiler process in dir, its output to dir/<log>. */
 static pid_t spawn_cc(const char *cc_path, const char *dir, const cc_job *j, const native_options *opt) {
-    const char *argv[sizeof cflags / sizeof cflags[0] + NATIVE_MAX_PARTS + 10];
+    const char *argv[sizeof cflags / sizeof cflags[0] + ISA_MAX_FLAGS + NATIVE_MAX_PARTS + 10];
     size_t n = 0;
     argv[n++] = cc_path;
     for (size_t i = 0; i < sizeof cflags / sizeof cflags[0]; i++) argv[n++] = cflags[i];
+    for (const char *const *f = isa_flags(opt); *f; f++) argv[n++] = *f;
     for (size_t i = 0; j->args[i]; i++) argv[n++] = j->args[i];
     argv[n] = NULL;
     char tmpdir[PATH_MAX + 8];
@@ -407,6 +430,7 @@ static bool artifact_key(const kiln_module *m, const native_options *opt, char k
                       (unsigned long long)native_abi(), ccid);
     for (size_t i = 0; i < sizeof cflags / sizeof cflags[0] && hl < (int)sizeof head - 64; i++)
         hl += snprintf(head + hl, sizeof head - (size_t)hl, " %s", cflags[i]);
+    for (const char *const *f = isa_flags(opt); *f; f++) hl += snprintf(head + hl, sizeof head - (size_t)hl, " %s", *f);
     hl += snprintf(head + hl, sizeof head - (size_t)hl, "\nexplicit %d meter %d ssse3 %d vex %d parts %u\n",
                    engine_explicit_bounds(m->engine), !opt->no_meter, __builtin_cpu_supports("ssse3") ? 1 : 0,
                    native_host_vex() ? 1 : 0, (unsigned)NATIVE_PART_BYTES);
@@ -505,6 +529,7 @@ static void to_internal(const kiln_native_options *o, native_options *n) {
     if (!o) return;
     n->cc = o->cc;
     n->no_meter = o->no_meter;
+    n->baseline_isa = o->baseline_isa;
     n->timeout_ms = o->timeout_ms;
     n->memory_limit = o->memory_limit;
     n->cancel = o->cancel;

@@ -16,6 +16,7 @@
 typedef struct native_options {
     const char *cc;        /* the C compiler (a path or a name found on PATH) */
     bool no_meter;         /* compile fuel accounting out (benchmarks only) */
+    bool baseline_isa;     /* the x86-64 baseline, not this CPU's extensions */
     uint32_t timeout_ms;   /* the compiler's wall-clock limit */
     uint64_t memory_limit; /* the compiler's address-space limit, bytes */
     const int *cancel;     /* stop when it becomes nonzero */
@@ -114,6 +115,9 @@ typedef struct native_file {
 } native_file;
 extern const native_file native_files[];
 extern const unsigned native_nfiles;
+/* The SHA-256 of the engine sources that shape the register code but are
+ * not embedded (mk/native.mk, NATIVE_KEYED): part of native_abi. */
+extern const char native_sources_hash[];
 /* A hash of every embedded header: artifacts built against others are refused. */
 uint64_t native_abi(void);
 
