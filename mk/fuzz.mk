@@ -7,6 +7,7 @@
 #   make diffrun                      the kiln side of the differential
 #                                     harness: $(BUILD)/fuzz/diffrun
 #   make tierfuzz TIER_N=N TIER_SEED=S  N wasm-opt -ttf modules on both tiers
+#                 [TIER_FEATURES=--enable-simd]  (more wasm-opt flags)
 #   make walkfuzz WALK_N=N WALK_SEED=S  N random list walks on both tiers
 #                                     (the batched polls tiers.sh never reaches)
 #   make difffuzz DIFF_N=N DIFF_SEED=S  N wasm-opt -ttf modules run on kiln
@@ -61,7 +62,8 @@ TIER_SEED ?= 1
 TIER_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: tierfuzz
 tierfuzz: $(DIFFRUN)
-	tests/fuzz/tiers.sh -n $(TIER_N) -s $(TIER_SEED) -j $(TIER_JOBS) -k $(DIFFRUN) -o $(BUILD)/fuzz/tier-findings
+	tests/fuzz/tiers.sh -n $(TIER_N) -s $(TIER_SEED) -j $(TIER_JOBS) -k $(DIFFRUN) -o $(BUILD)/fuzz/tier-findings \
+	  $(if $(TIER_FEATURES),-f "$(TIER_FEATURES)")
 
 WALK_N    ?= 1000
 WALK_SEED ?= 1

@@ -5,7 +5,10 @@
 # on the native tier with every export called; the outputs (results, traps,
 # the arguments imports saw) and the fuel consumed must be identical.
 #
-# Usage: tiers.sh [-n COUNT] [-s FIRST_SEED] [-j JOBS] [-k DIFFRUN] [-o FINDINGS]
+# Usage: tiers.sh [-n COUNT] [-s FIRST_SEED] [-j JOBS] [-k DIFFRUN] [-o FINDINGS] [-f FEATURES]
+# FEATURES: more wasm-opt flags for the modules, e.g. "--enable-simd" (the
+# v128 operations, which native code compiles for this CPU's extensions
+# while the interpreter keeps the x86-64 baseline).
 # Prints "ok"/"not ok" lines (TAP, as tests/suites/native reads them): one
 # per difference, then a summary with the seed range. A differing module is
 # kept in FINDINGS (default $build/fuzz/tier-findings). Exits 1 on any
@@ -13,11 +16,12 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-count=8 first=1 jobs=1 diffrun="$root/build/fuzz/diffrun" findings=""
-while getopts "n:s:j:k:o:" o; do
+count=8 first=1 jobs=1 diffrun="$root/build/fuzz/diffrun" findings="" features=""
+while getopts "n:s:j:k:o:f:" o; do
   case $o in
     n) count=$OPTARG ;; s) first=$OPTARG ;; j) jobs=$OPTARG ;; k) diffrun=$OPTARG ;; o) findings=$OPTARG ;;
-    *) echo "usage: tiers.sh [-n COUNT] [-s FIRST_SEED] [-j JOBS] [-k DIFFRUN] [-o FINDINGS]" >&2; exit 2 ;;
+    f) features=$OPTARG ;;
+    *) echo "usage: tiers.sh [-n COUNT] [-s FIRST_SEED] [-j JOBS] [-k DIFFRUN] [-o FINDINGS] [-f FEATURES]" >&2; exit 2 ;;
   esac
 done
 number() { case $2 in ''|*[!0-9]*) echo "tiers.sh: $1 wants a number, not '$2'" >&2; exit 2 ;; esac; }
@@ -39,7 +43,8 @@ one() {
   mkdir -p "$d"
   head -c $((1000 + (seed % 8) * 1000)) /dev/zero |
     openssl enc -aes-128-ctr -K "$(printf '%032x' "$seed")" -iv 0 2>/dev/null >"$d/in.bin"
-  if ! wasm-opt -ttf "$d/in.bin" -o "$d/m.wasm" --disable-reference-types 2>/dev/null; then
+  # shellcheck disable=SC2086 # FEATURES is a list of flags
+  if ! wasm-opt -ttf "$d/in.bin" -o "$d/m.wasm" --disable-reference-types $features 2>/dev/null; then
     echo skip >"$tmp/r/$seed"; rm -rf "$d"; return
   fi
   timeout 60 "$diffrun" --print-fuel --fuel 50000000 "$d/m.wasm" >"$d/i.txt" 2>/dev/null

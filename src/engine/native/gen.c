@@ -342,6 +342,10 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
     }
     bool checked = op_names[op][0] == 'c';
     const char *z = g->in && g->wide[addr_slot] ? "" : "(uint64_t)(uint32_t)";
+    if (g->in && g->in->plain && !checked) { /* inside the memory: the entry test saw to it */
+        P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
+        return false;
+    }
     if (!checked) {
         P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
     } else {
@@ -992,8 +996,28 @@ static void counted_entry(G *g, const knloop *L) {
         if (v->step < 0 || r->lo < 0)
             P("\n        && (int64_t)(uint32_t)s%u%s - (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w, wt,
               v->step < 0 ? k : 0, r->lo);
-        P("\n        && (int64_t)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w, wt,
-          v->step > 0 ? k : 0, r->hi);
+        /* Below 2^32: implied by a test of plain accesses further out
+         * (a memory32 memory ends at 2^32 at most). */
+        bool implied = false;
+        for (uint32_t a = 0; L->plain && a < L->nacc; a++)
+            implied |= L->acc[a].iv == r->iv && L->acc[a].inv == r->inv && L->acc[a].end > r->hi;
+        if (!implied)
+            P("\n        && (int64_t)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
+              wt, v->step > 0 ? k : 0, r->hi);
+    }
+    /* Plain accesses: each stays inside the memory (which only grows, and
+     * never moves: guard-page mode). The widened values stay below 2^32
+     * (the tests above, first), so their sums fit as they do there. */
+    for (uint32_t i = 0; L->plain && i < L->nacc; i++) {
+        const struct knacc *a = &L->acc[i];
+        const kniv *v = &L->iv[a->iv];
+        int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
+        bool narrow = k < (INT64_C(1) << 29) && a->end > -(INT64_C(1) << 40) && a->end < (INT64_C(1) << 40);
+        const char *wt = narrow ? "int64_t" : "__int128";
+        char w[64] = "";
+        if (a->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", a->inv);
+        P("\n        && (%s)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= (%s)inst->memory->size", wt, v->slot,
+          w, wt, v->step > 0 ? k : 0, a->end, wt);
     }
     P(") {\n");
     for (uint32_t i = 0; i < L->niv; i++) P("      s%u = (uint32_t)s%u;\n", L->iv[i].slot, L->iv[i].slot);

@@ -153,6 +153,28 @@ static sym eval(const uint32_t *pc, int op, const sym *v, const uint32_t *nw, ui
     return (sym){NONE, NONE, 0};
 }
 
+/* A load or store in the body (before it writes its destination): its
+ * address must be a widened value, or no access of the copy is plain. */
+static void note_access(knloop *L, const uint32_t *pc, int op, const sym *v) {
+    int sh = op_shape(op);
+    uint32_t a;
+    if (sh == SH_LOAD || sh == SH_VLOAD || sh == SH_VLOAD_LANE) a = pc[3];
+    else if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) a = pc[2];
+    else { L->plain = false; return; } /* an access of another form */
+    /* x-twins (other memories, memory64) and checked twins (explicit
+     * bounds checks) keep their own checks. */
+    if (op_x_base(op) >= 0 || op_names[op][0] == 'c' || v[a].base == NONE) { L->plain = false; return; }
+    uint32_t iv = (uint32_t)iv_index(L, v[a].base), inv = v[a].inv;
+    int64_t end = v[a].c + (int64_t)pc[4] + (int64_t)op_access_size(op);
+    for (uint32_t i = 0; i < L->nacc; i++)
+        if (L->acc[i].iv == iv && L->acc[i].inv == inv) {
+            if (end > L->acc[i].end) L->acc[i].end = end;
+            return;
+        }
+    if (L->nacc == KN_MAX_RANGES) { L->plain = false; return; }
+    L->acc[L->nacc++] = (struct knacc){iv, inv, end};
+}
+
 static void join(sym *into, const sym *from, uint32_t ns) {
     for (uint32_t s = 0; s < ns; s++)
         if (into[s].base != from[s].base || into[s].inv != from[s].inv || into[s].c != from[s].c)
@@ -185,6 +207,7 @@ static bool flow(const funcdef *f, knloop *L, const uint32_t *nw, const uint32_t
             else join(in, v, ns);
             if (op == OP_br) live = false;
         } else {
+            if (mark && L->plain && op_access_size(op)) note_access(L, pc, op, v);
             uint8_t w;
             sym r = eval(pc, op, v, nw, &w);
             if (mark && w) {
@@ -207,6 +230,8 @@ static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, 
     uint32_t *nw = calloc(ns, sizeof *nw), *tix = malloc(span * sizeof *tix);
     sym *v = malloc(ns * sizeof *v), *saved = NULL;
     L->wide_at = calloc(span, 1);
+    L->plain = false;
+    L->nacc = 0;
     if (!nw || !tix || !v || !L->wide_at) goto done;
     for (uint32_t i = 0; i < span; i++) tix[i] = NONE;
     for (uint32_t i = 0; i < nbr; i++)
@@ -236,6 +261,7 @@ static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, 
     /* Then: what derives from them, widened. */
     for (uint32_t s = 0; s < ns; s++) v[s] = (sym){iv_index(L, s) >= 0 ? s : NONE, NONE, 0};
     for (uint32_t i = 0; i < nt; i++) saved[(size_t)i * ns].c = INT64_MIN;
+    L->plain = true;
     bool ok = flow(f, L, nw, tix, saved, ns, v, true);
     /* Every induction variable's own values (v0 + t*k). */
     for (uint32_t i = 0; i < L->niv && ok; i++) ok = add_range(L, i, NONE, 0);
@@ -245,7 +271,7 @@ static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, 
         L->label_ix = tix;
         tix = NULL;
     }
-    if (!ok || !L->wide_in) { L->niv = L->nrange = 0; memset(L->wide_at, 0, span); }
+    if (!ok || !L->wide_in) { L->niv = L->nrange = 0; memset(L->wide_at, 0, span); L->plain = false; }
 done:
     free(nw);
     free(tix);

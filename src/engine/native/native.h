@@ -98,6 +98,15 @@ typedef struct knloop {
                                    2 i32.add whose first operand is the wide one, 3 its second */
     uint32_t *label_ix;         /* per position: its index among the body's labels, or UINT32_MAX */
     uint8_t *wide_in;           /* per label and slot: it holds a widened value there */
+    /* Plain accesses (find_ivs): every load and store of the body is to
+     * memory 0 at a widened value; the entry test also finds each one
+     * inside the memory for t = 0..T, and the copy makes them as plain C
+     * accesses, which cannot fault (no fault sites), that the C compiler
+     * may combine with arithmetic. Per (iv, inv): the furthest byte after
+     * iv + inv that an access reaches (c + offset + size). */
+    bool plain;
+    uint32_t nacc;
+    struct knacc { uint32_t iv, inv; int64_t end; } acc[KN_MAX_RANGES];
 } knloop;
 /* The counted loops of f, and the batched ones (*out and each cur_at:
  * malloc'd; native_free_loops). */
