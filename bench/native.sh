@@ -7,7 +7,10 @@
 # SIMD builds), and numeric kernels written for this bench (bench/kernels:
 # matrix multiply, stencil, dynamic programming, n-body).
 #
-# Engines: native (gcc -O2 from the same C), node, wasm2c (wabt's wasm2c, the
+# Engines: native (gcc -O2 from the same C: the reference), native-v2 (the
+# same with -march=x86-64-v2, on a CPU that has it: kiln compiles its
+# artifacts for this CPU's SSE4.2 and POPCNT, so this column shows what the
+# same instructions give native code), node, wasm2c (wabt's wasm2c, the
 # same .wasm translated to C and compiled with gcc -O2 against
 # bench/wasm2c-host.c: kiln's design with guard pages and a call-depth
 # counter but no metering, backtraces or trap positions, so about the
@@ -45,11 +48,14 @@ ex=$root/build/examples
 imgproc_inputs "$root/build/bench" "$ex"
 
 # ---------------------------------------------------------------- builds
-declare -A native wasm args
-add() { native[$1]=$2; wasm[$1]=$3; args[$1]=$4; }
+declare -A native native2 wasm args
+add() { native[$1]=$2; wasm[$1]=$3; args[$1]=$4; native2[$1]=${5:-}; }
 kcc=$root/build/kiln-cc
+v2=""
+grep -qw sse4_2 /proc/cpuinfo 2>/dev/null && grep -qw popcnt /proc/cpuinfo && v2=-march=x86-64-v2
 for k in matmul stencil lcs nbody; do
   cc -O2 -o "$out/$k" bench/kernels/$k.c -lm
+  [ -z "$v2" ] || cc -O2 $v2 -o "$out/$k-v2" bench/kernels/$k.c -lm
   "$kcc" -O2 -o "$out/$k.wasm" bench/kernels/$k.c
 done
 # The wasm2c column: one program per module (wasm2c -n bench names its symbols).
@@ -64,25 +70,29 @@ w2c_build() { # name wasm
     echo "bench/native.sh: wasm2c could not build $1: its wasm2c cell stays empty" >&2
 }
 for k in matmul stencil lcs nbody; do w2c_build $k "$out/$k.wasm"; done
-add matmul "$out/matmul" "$out/matmul.wasm" "512 6"
-add stencil "$out/stencil" "$out/stencil.wasm" "1024 300"
-add lcs "$out/lcs" "$out/lcs.wasm" "8000 8"
-add nbody "$out/nbody" "$out/nbody.wasm" "400 1000"
+n2() { [ -z "$v2" ] || echo "$1"; }
+add matmul "$out/matmul" "$out/matmul.wasm" "512 6" "$(n2 "$out/matmul-v2")"
+add stencil "$out/stencil" "$out/stencil.wasm" "1024 300" "$(n2 "$out/stencil-v2")"
+add lcs "$out/lcs" "$out/lcs.wasm" "8000 8" "$(n2 "$out/lcs-v2")"
+add nbody "$out/nbody" "$out/nbody.wasm" "400 1000" "$(n2 "$out/nbody-v2")"
 if [ -n "${COREMARK_DIR:-}" ]; then
   src=(core_list_join.c core_main.c core_matrix.c core_state.c core_util.c posix/core_portme.c)
   defs=(-DPERFORMANCE_RUN=1 -DITERATIONS=0) # CoreMark picks the count: at least 10 s
   ( cd "$COREMARK_DIR" &&
     cc -O2 "${defs[@]}" -DFLAGS_STR='"gcc -O2"' -Iposix -I. "${src[@]}" -o "$out/coremark" &&
+    { [ -z "$v2" ] || cc -O2 $v2 "${defs[@]}" -DFLAGS_STR='"gcc -O2 -march=x86-64-v2"' -Iposix -I. "${src[@]}" -o "$out/coremark-v2"; } &&
     "$kcc" -O2 "${defs[@]}" -DFLAGS_STR='"clang-16 -O2 wasm32-wasi"' -Iposix -I. "${src[@]}" -o "$out/coremark.wasm" )
-  add coremark "$out/coremark" "$out/coremark.wasm" ""
+  add coremark "$out/coremark" "$out/coremark.wasm" "" "$(n2 "$out/coremark-v2")"
   w2c_build coremark "$out/coremark.wasm"
 fi
 # imgproc: the JPEG pipeline and the blur loop of bench/imgproc.sh, scalar and SIMD.
 img=$root/build/bench
-add imgproc-jpeg "$ex/imgproc-native" "$ex/imgproc.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg"
-add imgproc-blur "$ex/imgproc-native" "$ex/imgproc.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm"
-add imgproc-simd-jpeg "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg"
-add imgproc-simd-blur "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm"
+[ -z "$v2" ] || cc -std=c11 -O2 $v2 -ffp-contract=off -o "$out/imgproc-native-v2" examples/imgproc/*.c -lm
+ip2=$(n2 "$out/imgproc-native-v2")
+add imgproc-jpeg "$ex/imgproc-native" "$ex/imgproc.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg" "$ip2"
+add imgproc-blur "$ex/imgproc-native" "$ex/imgproc.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm" "$ip2"
+add imgproc-simd-jpeg "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "resize 800x600 blur 2 --format png <$img/big.jpg" "$ip2"
+add imgproc-simd-blur "$ex/imgproc-native" "$ex/imgproc-simd.wasm" "$(for _ in $(seq 20); do printf 'blur 1 '; done) --format ppm <$img/1024.ppm" "$ip2"
 order=(matmul stencil lcs nbody)
 [ -n "${COREMARK_DIR:-}" ] && order+=(coremark)
 order+=(imgproc-jpeg imgproc-blur imgproc-simd-jpeg imgproc-simd-blur)
@@ -96,13 +106,15 @@ for w in "${order[@]}"; do
   echo "  $w: $line" >&2
 done
 
-engines=(${BENCH_ENGINES:-native node wasm2c kiln-interp kiln-native kiln-nometer})
+engines=(${BENCH_ENGINES:-native native-v2 node wasm2c kiln-interp kiln-native kiln-nometer})
+[ -n "$v2" ] || engines=("${engines[@]/native-v2}")
 [ ${#w2c[@]} -gt 0 ] || engines=("${engines[@]/wasm2c}")
 [ "${BENCH_SKIP_INTERP:-}" = 1 ] && engines=("${engines[@]/kiln-interp}")
 cmd_for() { # engine workload
   local e=$1 w=$2 dirs="--dir $img::$img"
   case $e in
     native) echo "${native[$w]} ${args[$w]}" ;;
+    native-v2) [ -z "${native2[$w]:-}" ] || echo "${native2[$w]} ${args[$w]}" ;;
     node) echo "node $root/tests/tools/node-wasi.mjs ${wasm[$w]} ${args[$w]}" ;;
     wasm2c) [ -z "${w2c[$w]:-}" ] || echo "${w2c[$w]} ${args[$w]}" ;;
     kiln-interp) echo "$kiln run --tier=interp ${wasm[$w]} ${args[$w]}" ;;
@@ -122,7 +134,7 @@ for ((r = 1; r <= rounds; r++)); do
     for e in "${engines[@]}"; do
       [ -n "$e" ] || continue
       c=$(cmd_for "$e" "$w")
-      [ -n "$c" ] || continue # wasm2c: no column for imgproc
+      [ -n "$c" ] || continue # wasm2c: no column for imgproc; native-v2 without the CPU
       s=$(cpu_of "$c" "$out/$w.$e.out")
       # CoreMark runs for a fixed time and reports its own rate: its cell is
       # the CPU seconds per 1,000 iterations, from that rate.
