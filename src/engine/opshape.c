@@ -7,6 +7,7 @@
 
 static uint8_t shape[OP__COUNT];
 static uint8_t access_size[OP__COUNT];
+static uint8_t sign_extends[OP__COUNT];
 
 static void init(void) {
 #define ROW(name, sh) shape[OP_##name] = (sh);
@@ -30,7 +31,8 @@ static void init(void) {
 #define TRUNC(name, FT, of, lo, hi, conv) ROW(name, SH_TRUNC)
 #include "engine/ops_scalar.def"
 #define LOADOP(name, T, conv) ROW(name, SH_LOAD) ROW(c##name, SH_LOAD) \
-    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
+    access_size[OP_##name] = access_size[OP_c##name] = sizeof(T); \
+    sign_extends[OP_##name] = sign_extends[OP_c##name] = sizeof(T) < 8 && (T)-1 < (T)1;
 #define STOREOP(name, T) ROW(name, SH_STORE) ROW(c##name, SH_STORE) \
     access_size[OP_##name] = access_size[OP_c##name] = sizeof(T);
 #include "engine/ops_mem.def"
@@ -66,6 +68,11 @@ int op_shape(int op) {
 unsigned op_access_size(int op) {
     pthread_once(&once, init);
     return op >= 0 && op < OP__COUNT ? access_size[op] : 0;
+}
+
+bool op_sign_extends(int op) {
+    pthread_once(&once, init);
+    return op >= 0 && op < OP__COUNT && sign_extends[op];
 }
 
 uint32_t op_len(const uint32_t *pc, int op) {

@@ -26,6 +26,7 @@
 #ifndef KILN_ENGINE_OPSHAPE_H
 #define KILN_ENGINE_OPSHAPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/ops.h"
@@ -54,5 +55,9 @@ int op_x_base(int op);
 int op_shape(int op);
 /* Bytes a memory access touches (0: not a memory access). */
 unsigned op_access_size(int op);
+/* A scalar load that sign-extends what it reads (ops_mem.def: its memory
+ * type is signed and narrower than 64 bits); prelude.h has a one-instruction
+ * KN_LDS_<name> for each. */
+bool op_sign_extends(int op);
 
 #endif

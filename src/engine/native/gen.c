@@ -859,8 +859,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
                 g->loaded_float = fw;
                 return true;
             }
-            if (op == OP_load_i32_8s || op == OP_load_i32_16s || op == OP_load_i64_8s || op == OP_load_i64_16s ||
-                op == OP_load_i64_32s) {
+            if (op_sign_extends(op)) {
                 P("  KN_LDS_%s(s%u, p_, %u); }\n", name, O(0), at);
                 return true;
             }
