@@ -866,6 +866,14 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             raw_load(g, op, at);
             P("  s%u = kop_%s((const uint8_t *)&w_); }\n", O(0), name);
         } else {
+            /* A plain or checked access: floats again straight into and
+             * out of SSE registers. */
+            int fw = !strcmp(name, "load_i32") ? 32 : !strcmp(name, "load_i64") ? 64 : 0;
+            if (fw && next_use_float(g, at + units, O(0)) == fw) {
+                P("  %s w_; memcpy(&w_, p_, %d); s%u = of_f%d(w_); }\n", fw == 32 ? "float" : "double", fw / 8, O(0), fw);
+                g->loaded_float = fw;
+                return true;
+            }
             P("  s%u = kop_%s(p_); }\n", O(0), name);
         }
         return true;
@@ -874,8 +882,13 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
             if (op == OP_store_i32 && g->fkind[O(1)] == 32) P("  KN_STF4(p_, f32_of(s%u), %u); }\n", O(1), at);
             else if (op == OP_store_i64 && g->fkind[O(1)] == 64) P("  KN_STF8(p_, f64_of(s%u), %u); }\n", O(1), at);
             else P("  KN_ST%u(p_, s%u, %u); }\n", op_access_size(op), O(1), at);
+        } else if (!strcmp(name, "store_i32") && g->fkind[O(1)] == 32) {
+            P("  float x_ = f32_of(s%u); memcpy(p_, &x_, 4); }\n", O(1));
+        } else if (!strcmp(name, "store_i64") && g->fkind[O(1)] == 64) {
+            P("  double x_ = f64_of(s%u); memcpy(p_, &x_, 8); }\n", O(1));
+        } else {
+            P("  kop_%s(p_, s%u); }\n", name, O(1));
         }
-        else P("  kop_%s(p_, s%u); }\n", name, O(1));
         return true;
     case SH_VLOAD:
         if (mem_addr(g, op, at, O(1), O(2), false)) {
