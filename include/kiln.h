@@ -594,9 +594,6 @@ typedef struct kiln_native_options {
     const char *cache_dir;    /* artifacts by key; NULL: no cache */
     bool no_compile;          /* only load from the cache; fail when absent */
     bool no_meter;            /* compile fuel accounting out (benchmarks) */
-    bool baseline_isa;        /* compile for the x86-64 baseline rather than
-                                 for this CPU's extensions (SSE4.2, POPCNT)
-                                 when it has them (tests) */
     uint32_t timeout_ms;      /* the compiler's limit; 0: 300,000 */
     uint64_t memory_limit;    /* the compiler's address space; 0: 4 GiB */
     const int *cancel;        /* when set and *cancel becomes nonzero, the
@@ -605,6 +602,9 @@ typedef struct kiln_native_options {
     unsigned jobs;            /* compilers running at once on a large
                                  module's parts; 0: one per CPU this process
                                  may use */
+    bool baseline_isa;        /* compile for the x86-64 baseline rather than
+                                 for this CPU's extensions (SSE4.2, POPCNT)
+                                 when it has them (tests) */
 } kiln_native_options;
 
 typedef struct kiln_native_info {

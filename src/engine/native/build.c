@@ -125,10 +125,12 @@ static const char *const cflags[] = {
  * every such CPU (the x86-64-v2 level). The flags are in the artifact key,
  * so an artifact made for a richer CPU is never loaded on a poorer one.
  * baseline_isa keeps the baseline (the tests compile both ways). */
+#define ISA_MAX_FLAGS 2
 static const char *const *isa_flags(const native_options *opt) {
     static const char *const none[] = {NULL};
 #if defined(__x86_64__)
     static const char *const v2[] = {"-msse4.2", "-mpopcnt", NULL};
+    _Static_assert(sizeof v2 / sizeof v2[0] - 1 <= ISA_MAX_FLAGS, "spawn_cc's argv has room for ISA_MAX_FLAGS");
     if (!opt->baseline_isa && __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1") &&
         __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt"))
         return v2;
@@ -136,7 +138,6 @@ static const char *const *isa_flags(const native_options *opt) {
     (void)opt;
     return none;
 }
-#define ISA_MAX_FLAGS 2
 
 static bool write_file(const char *dir, const char *rel, const void *data, size_t len, kiln_error *err) {
     char path[PATH_MAX];

@@ -1018,8 +1018,8 @@ static void counted_entry(G *g, const knloop *L) {
               wt, v->step > 0 ? k : 0, r->hi);
     }
     /* Plain accesses: each stays inside the memory (which only grows, and
-     * never moves: guard-page mode). The widened values stay below 2^32
-     * (the tests above, first), so their sums fit as they do there. */
+     * never moves: guard-page mode). The arithmetic as above: every term
+     * and sum below 2^62 in int64_t, or __int128. */
     for (uint32_t i = 0; L->plain && i < L->nacc; i++) {
         const struct knacc *a = &L->acc[i];
         const kniv *v = &L->iv[a->iv];
