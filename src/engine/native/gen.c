@@ -986,8 +986,17 @@ static void counted_entry(G *g, const knloop *L) {
     if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
     else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
     P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
-    P("    if (d_ != 0 && d_ %% %uu == 0", k);
     bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
+    /* fr is what is left until the next poll (at most KNAT_POLL, abi.h): a
+     * loop that costs less than KNAT_POLL but more than fr would run
+     * metered, a fifth of the time for one that costs a fifth of it. Poll
+     * early instead, which only moves the limit (fr >= 0: the fuel is
+     * above the floor, so it cannot run out here; only a deadline can
+     * stop it, as at any poll). */
+    if (charged && L->cost < (UINT64_C(1) << 31))
+        P("    if (d_ != 0 && d_ %% %uu == 0 && t_ * %" PRIu64 " > fr && fr >= 0 && t_ * %" PRIu64 " <= KNAT_POLL)"
+          " { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", k, L->cost, L->cost, L->head);
+    P("    if (d_ != 0 && d_ %% %uu == 0", k);
     /* T < 2^32: below 2^31 per iteration, T times the cost is below 2^63,
      * and one signed comparison also fails for a negative fr. */
     if (charged && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
