@@ -62,6 +62,7 @@ static bool plain(int op) {
     case OP_copy: case OP_copy128: case OP_const32: case OP_const64: case OP_const128:
     case OP_select: case OP_select128: case OP_global_get: case OP_global_get128:
     case OP_global_set: case OP_global_set128: case OP_memory_size: case OP_ref_is_null: case OP_charge:
+    case OP_i8x16_shuffle: case OP_i32x4_shuffle: case OP_i8x16_shuffle_pshufb: /* d a b, then lanes */
         return true;
     default:
         return false;
@@ -76,6 +77,7 @@ int native_dests(const uint32_t *pc, int op, uint32_t d[2]) {
     if (op_branch_operand(op) >= 0 || op == OP_charge || op == OP_global_set || op == OP_global_set128) return 0;
     if (sh == SH_STORE || sh == SH_VSTORE || sh == SH_VSTORE_LANE) return 0;
     bool wide = op == OP_copy128 || op == OP_const128 || op == OP_select128 || op == OP_global_get128 ||
+                op == OP_i8x16_shuffle || op == OP_i32x4_shuffle || op == OP_i8x16_shuffle_pshufb ||
                 (sh >= SH_SIMD_UN && sh != SH_SIMD_TEST && sh != SH_EXTRACT);
     d[0] = pc[2];
     d[1] = pc[2] + 1;
