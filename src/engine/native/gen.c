@@ -974,6 +974,19 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     return false;
 }
 
+/* What an entry test on v + inv + c, c in lo..hi, needs: the step's size
+ * (*k), " + inv" (w), and the type of its arithmetic. T - 1 < 2^32, so
+ * with a step below 2^29 and offsets below 2^40 every term and sum stays
+ * below 2^62 and int64_t holds it (cheaper: no carries, half the
+ * registers); otherwise (T - 1) * k may pass 2^63, and __int128 holds it. */
+static const char *test_terms(const kniv *v, uint32_t inv, int64_t lo, int64_t hi, int64_t *k, char w[64]) {
+    *k = v->step < 0 ? -(int64_t)v->step : v->step;
+    w[0] = 0;
+    if (inv != UINT32_MAX) snprintf(w, 64, " + (int64_t)(uint32_t)s%u", inv);
+    bool narrow = *k < (INT64_C(1) << 29) && lo > -(INT64_C(1) << 40) && hi < (INT64_C(1) << 40);
+    return narrow ? "int64_t" : "__int128";
+}
+
 /* Entering a counted loop (loops.c) by falling into it: when the fuel left
  * covers all its iterations, charge them now and run the copy. The trip
  * count: d / |step| for d = (bound - counter) * sign(step) mod 2^32, when
@@ -1002,18 +1015,13 @@ static void counted_entry(G *g, const knloop *L) {
     if (charged && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
     else if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
-     * them in 64 bits. The test's arithmetic: T - 1 < 2^32, so with a step
-     * below 2^29 and offsets below 2^40 every term and sum stays below 2^62
-     * and int64_t holds it (cheaper: no carries, half the registers);
-     * otherwise (T - 1) * k may pass 2^63, and __int128 holds it. */
+     * them in 64 bits. */
     for (uint32_t i = 0; i < L->nrange; i++) {
         const knrange *r = &L->range[i];
         const kniv *v = &L->iv[r->iv];
-        int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
-        bool narrow = k < (INT64_C(1) << 29) && r->lo > -(INT64_C(1) << 40) && r->hi < (INT64_C(1) << 40);
-        const char *wt = narrow ? "int64_t" : "__int128";
-        char w[64] = "";
-        if (r->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", r->inv);
+        int64_t k;
+        char w[64];
+        const char *wt = test_terms(v, r->inv, r->lo, r->hi, &k, w);
         if (v->step < 0 || r->lo < 0)
             P("\n        && (int64_t)(uint32_t)s%u%s - (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w, wt,
               v->step < 0 ? k : 0, r->lo);
@@ -1027,16 +1035,13 @@ static void counted_entry(G *g, const knloop *L) {
               wt, v->step > 0 ? k : 0, r->hi);
     }
     /* Plain accesses: each stays inside the memory (which only grows, and
-     * never moves: guard-page mode). The arithmetic as above: every term
-     * and sum below 2^62 in int64_t, or __int128. */
+     * never moves: guard-page mode). */
     for (uint32_t i = 0; L->plain && i < L->nacc; i++) {
         const struct knacc *a = &L->acc[i];
         const kniv *v = &L->iv[a->iv];
-        int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
-        bool narrow = k < (INT64_C(1) << 29) && a->end > -(INT64_C(1) << 40) && a->end < (INT64_C(1) << 40);
-        const char *wt = narrow ? "int64_t" : "__int128";
-        char w[64] = "";
-        if (a->inv != UINT32_MAX) snprintf(w, sizeof w, " + (int64_t)(uint32_t)s%u", a->inv);
+        int64_t k;
+        char w[64];
+        const char *wt = test_terms(v, a->inv, a->end, a->end, &k, w);
         P("\n        && (%s)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= (%s)inst->memory->size", wt, v->slot,
           w, wt, v->step > 0 ? k : 0, a->end, wt);
     }
