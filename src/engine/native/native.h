@@ -100,7 +100,7 @@ typedef struct knloop {
     uint8_t *wide_in;           /* per label and slot: it holds a widened value there */
     /* Plain accesses (find_ivs): every load and store of the body is to
      * memory 0 at a widened value; the entry test also finds each one
-     * inside the memory for t = 0..T, and the copy makes them as plain C
+     * inside the memory for t = 0..T-1, and the copy makes them as plain C
      * accesses, which cannot fault (no fault sites), that the C compiler
      * may combine with arithmetic. Per (iv, inv): the furthest byte after
      * iv + inv that an access reaches (c + offset + size). */
