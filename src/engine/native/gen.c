@@ -342,10 +342,6 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
     }
     bool checked = op_names[op][0] == 'c';
     const char *z = g->in && g->wide[addr_slot] ? "" : "(uint64_t)(uint32_t)";
-    if (g->in && g->in->plain && !checked) { /* inside the memory: the entry test saw to it */
-        P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
-        return false;
-    }
     if (!checked) {
         P("  { uint8_t *p_ = mem + %ss%u + %uu;\n", z, addr_slot, offset);
     } else {
@@ -354,7 +350,9 @@ static bool mem_addr(G *g, int op, uint32_t at, uint32_t addr_slot, uint32_t off
           op_access_size(op), at, KF, op_access_size(op), is_store);
         P("  uint8_t *p_ = mem + ea_;\n");
     }
-    return !checked;
+    /* A counted loop's plain access is inside the memory (the entry test
+     * saw to it): a plain C access, like a checked one. */
+    return !checked && !(g->in && g->in->plain);
 }
 
 /* An unchecked access's raw bytes into w_ (declared here), or from it. */
