@@ -917,8 +917,8 @@ static bool alias_write(registry *r, int64_t mid, const char *alias, int64_t ver
     if (!ok) return reg_fail(r, e, "alias update");
     if (strcmp(alias, "live")) return true;
     /* A person's promote, pin or rollback acts at once: a rollout running
-     * for this module ends there (the rollout's own last step marks itself
-     * done afterwards). */
+     * for this module ends there (the rollout's own last step is already
+     * marked done in this transaction: set_alias). */
     st = prep(r, "UPDATE rollouts SET state='superseded', updated_at=?, reason=? WHERE module_id=? AND state='running'", e);
     if (!st) return false;
     db_bind_int64(st, 1, now);
@@ -1101,8 +1101,14 @@ out:
     return ok;
 }
 
-bool reg_set_alias(registry *r, const char *module, const char *alias, int number, const char *action,
-                   const char *actor, const char *reason, bool force, cJSON **out, perr *e) {
+static bool rollout_write(registry *r, const reg_rollout *ro, const char *expect_state, perr *e);
+
+/* done: a rollout this change completes. It is marked done in the same
+ * transaction, before the alias moves: were it two, a reader between them
+ * would see it superseded by its own promote. */
+static bool set_alias(registry *r, const char *module, const char *alias, int number, const char *action,
+                      const char *actor, const char *reason, bool force, const reg_rollout *done, cJSON **out,
+                      perr *e) {
     if (out) *out = NULL;
     if (!alias) alias = "live";
     bool pin = !strcmp(action, "pin");
@@ -1123,13 +1129,15 @@ bool reg_set_alias(registry *r, const char *module, const char *alias, int numbe
     cJSON *res = NULL;
     if (out && !(res = change_json(module, alias, action, a.number, number, changed, pin || (a.pinned && !changed), e)))
         goto fail;
-    if (changed || pin) {
-        /* A forced promote over a pin releases it: the pin's promise no longer holds. */
-        if (!alias_write(r, mid, alias, t.version_id, pin ? 1 : (a.pinned ? -1 : 0), actor, reason, e) ||
-            !add_history(r, mid, actor, action, alias, a.number, number, reason, e)) {
-            cJSON_Delete(res);
-            goto fail;
-        }
+    if (done && !rollout_write(r, done, "running", e)) { cJSON_Delete(res); goto fail; }
+    /* A forced promote over a pin releases it: the pin's promise no longer holds. */
+    if ((changed || pin) &&
+        (!alias_write(r, mid, alias, t.version_id, pin ? 1 : (a.pinned ? -1 : 0), actor, reason, e) ||
+         !add_history(r, mid, actor, action, alias, a.number, number, reason, e))) {
+        cJSON_Delete(res);
+        goto fail;
+    }
+    if (changed || pin || done) {
         if (!commit(r, e)) { cJSON_Delete(res); goto out; }
     } else {
         rollback_tx(r);
@@ -1142,6 +1150,15 @@ fail:
 out:
     pthread_mutex_unlock(&r->db_lock);
     return ok;
+}
+
+bool reg_set_alias(registry *r, const char *module, const char *alias, int number, const char *action,
+                   const char *actor, const char *reason, bool force, cJSON **out, perr *e) {
+    return set_alias(r, module, alias, number, action, actor, reason, force, NULL, out, e);
+}
+
+bool reg_rollout_complete(registry *r, const reg_rollout *ro, const char *actor, cJSON **out, perr *e) {
+    return set_alias(r, ro->module, "live", ro->to, "promote", actor, ro->reason, false, ro, out, e);
 }
 
 bool reg_unpin(registry *r, const char *module, const char *alias, const char *actor, const char *reason,
@@ -1761,14 +1778,12 @@ out:
     return ok;
 }
 
-bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
-                        const char *actor, perr *e) {
-    pthread_mutex_lock(&r->db_lock);
-    bool ok = false;
-    if (!begin(r, e)) goto out;
+/* Inside a transaction: ro's step, times, state and reason, if the stored
+ * rollout is still in expect_state (409 otherwise). */
+static bool rollout_write(registry *r, const reg_rollout *ro, const char *expect_state, perr *e) {
     db_stmt *st = prep(r, "UPDATE rollouts SET step=?, step_started_at=?, updated_at=?, state=?, reason=? "
                                "WHERE module_id=? AND to_version=? AND state=?", e);
-    if (!st) goto fail;
+    if (!st) return false;
     db_bind_int(st, 1, ro->step);
     db_bind_int64(st, 2, ro->step_started_ms);
     db_bind_int64(st, 3, reg_now_ms());
@@ -1779,11 +1794,17 @@ bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_s
     db_bind_text(st, 8, expect_state);
     int rc = db_step(st);
     db_finalize(st);
-    if (rc != DB_DONE) { reg_fail(r, e, "rollout update"); goto fail; }
-    if (db_changes(r->db) != 1) {
-        perr_set(e, 409, "the rollout of %s is no longer %s", ro->module, expect_state);
-        goto fail;
-    }
+    if (rc != DB_DONE) return reg_fail(r, e, "rollout update");
+    if (db_changes(r->db) != 1) return perr_set(e, 409, "the rollout of %s is no longer %s", ro->module, expect_state);
+    return true;
+}
+
+bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
+                        const char *actor, perr *e) {
+    pthread_mutex_lock(&r->db_lock);
+    bool ok = false;
+    if (!begin(r, e)) goto out;
+    if (!rollout_write(r, ro, expect_state, e)) goto fail;
     if (history_action && !add_history(r, ro->module_id, actor, history_action, NULL, ro->from, ro->to, ro->reason, e))
         goto fail;
     if (!commit(r, e)) goto out;

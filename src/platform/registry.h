@@ -177,6 +177,9 @@ bool reg_rollouts_running(registry *r, reg_rollout **out, size_t *n, perr *e);
  * history_action is given. */
 bool reg_rollout_update(registry *r, const reg_rollout *ro, const char *expect_state, const char *history_action,
                         const char *actor, perr *e);
+/* The last step of rollout ro: promotes ro->to to live (reason ro->reason)
+ * and writes ro (state "done") in one transaction, if ro is still running. */
+bool reg_rollout_complete(registry *r, const reg_rollout *ro, const char *actor, cJSON **out, perr *e);
 cJSON *reg_rollout_json(const reg_rollout *ro, int64_t now);
 
 /* Routes: a path prefix served by a module's live version (kiln route). */

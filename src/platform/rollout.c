@@ -153,17 +153,16 @@ static void tick(rollouts *ro) {
             }
             continue;
         }
-        /* Past the last step: the new version becomes live. promote marks
-         * the rollout superseded (a change of live); then it is done. */
+        /* Past the last step: the new version becomes live and the rollout
+         * done, in one transaction (a reader never sees it superseded). */
         snprintf(why, sizeof why, "rollout complete: v%d healthy at 100%% (%" PRIu64 " requests, %" PRIu64 " errors)",
                  r->to, req, err);
+        snprintf(r->state, sizeof r->state, "done");
+        snprintf(r->reason, sizeof r->reason, "%s", why);
         cJSON *res = NULL;
-        if (reg_set_alias(s->reg, r->module, "live", r->to, "promote", "kiln", why, false, &res, &e)) {
+        if (reg_rollout_complete(s->reg, r, "kiln", &res, &e)) {
             server_log_change(s, "promote", r->module, "kiln", why, res);
             cJSON_Delete(res);
-            snprintf(r->state, sizeof r->state, "done");
-            snprintf(r->reason, sizeof r->reason, "%s", why);
-            reg_rollout_update(s->reg, r, "superseded", NULL, "kiln", &e);
             log_step(s, "rollout-done", r, why);
         }
     }
