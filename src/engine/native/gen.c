@@ -841,6 +841,10 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
         P("  s%u = kop_%s(s%u, %uu);\n", O(0), name, O(1), O(2));
         return true;
     case SH_IDIV:
+        if (g->in && native_loop_div(g->in, op, O(2))) {
+            P("  s%u = kopu_%s(s%u, s%u);\n", O(0), name, O(1), O(2));
+            return true;
+        }
         P("  { uint64_t r_; int k_ = kop_%s(s%u, s%u, &r_);\n", name, O(1), O(2));
         P("    if (KN_UNLIKELY(k_)) H->trap(ex, inst, KC + %u, %s, k_, s%u, s%u);\n    s%u = r_; }\n", at, KF, O(1), O(2), O(0));
         return true;
@@ -1042,6 +1046,13 @@ static void counted_entry(G *g, const knloop *L) {
         const char *wt = test_terms(v, a->inv, a->end, a->end, &k, w);
         P("\n        && (%s)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= (%s)inst->memory->size", wt, v->slot,
           w, wt, v->step > 0 ? k : 0, a->end, wt);
+    }
+    /* Divisors (find_divs): not 0, and not -1 for a signed division. */
+    for (uint32_t i = 0; i < L->ndiv; i++) {
+        const struct kndiv *d = &L->div[i];
+        const char *t = d->wide ? "" : "(uint32_t)";
+        if (d->sign) P("\n        && %ss%u + 1u > 1u", t, d->slot);
+        else P("\n        && %ss%u != 0", t, d->slot);
     }
     P(") {\n");
     for (uint32_t i = 0; i < L->niv; i++) P("      s%u = (uint32_t)s%u;\n", L->iv[i].slot, L->iv[i].slot);

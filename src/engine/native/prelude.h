@@ -58,6 +58,11 @@
         if (overflows) return KILN_TRAP_INTEGER_OVERFLOW;                               \
         *r = (T)(expr);                                                                 \
         return 0;                                                                       \
+    }                                                                                   \
+    /* For a divisor known not to trap (gen.c: a counted loop's entry test). */         \
+    static inline uint64_t kopu_##name(uint64_t x_, uint64_t y_) {                      \
+        T a = (T)x_, b = (T)y_;                                                         \
+        return (T)(expr);                                                               \
     }
 #define TRUNC(name, FT, of, lo_ok, hi_ok, conv)                                         \
     static inline int kop_##name(uint64_t x_, uint64_t *r) {                            \
