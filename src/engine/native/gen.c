@@ -976,76 +976,70 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     return false;
 }
 
-/* What an entry test on v + inv + c, c in lo..hi, needs: the step's size
- * (*k), " + inv" (w), and the type of its arithmetic. T - 1 < 2^32, so
- * with a step below 2^29 and offsets below 2^40 every term and sum stays
- * below 2^62 and int64_t holds it (cheaper: no carries, half the
- * registers); otherwise (T - 1) * k may pass 2^63, and __int128 holds it. */
-static const char *test_terms(const kniv *v, uint32_t inv, int64_t lo, int64_t hi, int64_t *k, char w[64]) {
-    *k = v->step < 0 ? -(int64_t)v->step : v->step;
+/* What an entry test on v + inv + c, c in lo..hi, needs: the type of its
+ * arithmetic, " + inv" (w), and how far the steps take v from v0 in T - 1
+ * of them, up (up) or down (down; "0" for the other way). T - 1 < 2^32,
+ * so with a step below 2^29 and offsets below 2^40 every term and sum
+ * stays below 2^62 and int64_t holds it (cheaper: no carries, half the
+ * registers); otherwise (T - 1) * k may pass 2^63, and __int128 holds it.
+ * A step by a slot w: entry_test has found (T - 1) * w below 2^32. */
+static const char *test_terms(const kniv *v, uint32_t inv, int64_t lo, int64_t hi, char up[64], char down[64],
+                              char w[64]) {
     w[0] = 0;
     if (inv != UINT32_MAX) snprintf(w, 64, " + (int64_t)(uint32_t)s%u", inv);
-    bool narrow = *k < (INT64_C(1) << 29) && lo > -(INT64_C(1) << 40) && hi < (INT64_C(1) << 40);
-    return narrow ? "int64_t" : "__int128";
+    snprintf(up, 64, "0");
+    snprintf(down, 64, "0");
+    bool small = lo > -(INT64_C(1) << 40) && hi < (INT64_C(1) << 40);
+    if (v->by != UINT32_MAX) {
+        const char *t = small ? "int64_t" : "__int128";
+        snprintf(up, 64, "(%s)((uint64_t)(t_ - 1) * (uint32_t)s%u)", t, v->by);
+        return t;
+    }
+    int64_t k = v->step < 0 ? -(int64_t)v->step : v->step;
+    const char *t = small && k < (INT64_C(1) << 29) ? "int64_t" : "__int128";
+    snprintf(v->step < 0 ? down : up, 64, "(%s)(t_ - 1) * %" PRId64, t, k);
+    return t;
 }
 
-/* Entering a counted loop (loops.c) by falling into it: when the fuel left
- * covers all its iterations, charge them now and run the copy. The trip
- * count: d / |step| for d = (bound - counter) * sign(step) mod 2^32, when
- * that divides (d = 0 would mean 2^32 / |step| iterations: left metered). */
-static void counted_entry(G *g, const knloop *L) {
+/* One way into a copy (label X<head>_<head>): when the fuel left covers
+ * the iterations and L's values fit, widen them, charge, and jump. */
+static void entry_test(G *g, const knloop *L, const char *first, char x) {
     uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
-    char bound[24];
-    if (L->bound_is_slot) snprintf(bound, sizeof bound, "(uint32_t)s%u", L->bound);
-    else snprintf(bound, sizeof bound, "%uu", L->bound);
-    if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
-    else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
-    P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
     bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
-    /* fr is what is left until the next poll (at most KNAT_POLL, abi.h): a
-     * loop that costs less than KNAT_POLL but more than fr would run
-     * metered, a fifth of the time for one that costs a fifth of it. Poll
-     * early instead, which only moves the limit (fr >= 0: the fuel is
-     * above the floor, so it cannot run out here; only a deadline can
-     * stop it, as at any poll). */
-    if (charged && L->cost < (UINT64_C(1) << 31))
-        P("    if (d_ != 0 && d_ %% %uu == 0 && t_ * %" PRIu64 " > fr && fr >= 0 && t_ * %" PRIu64 " <= KNAT_POLL)"
-          " { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", k, L->cost, L->cost, L->head);
-    P("    if (d_ != 0 && d_ %% %uu == 0", k);
+    P("    if (%sd_ != 0 && d_ %% %uu == 0", first, k);
     /* T < 2^32: below 2^31 per iteration, T times the cost is below 2^63,
      * and one signed comparison also fails for a negative fr. */
     if (charged && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
     else if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
+    /* A step by a slot: (T - 1) * w, both below 2^32, fits in 64 bits;
+     * below 2^32 it keeps every sum below 2^62 (test_terms). */
+    for (uint32_t i = 0; i < L->niv; i++)
+        if (L->iv[i].by != UINT32_MAX) P("\n        && (uint64_t)(t_ - 1) * (uint32_t)s%u <= 0xffffffffu", L->iv[i].by);
     /* No induction variable leaves 0..2^32-1 (find_ivs): the copy keeps
      * them in 64 bits. */
     for (uint32_t i = 0; i < L->nrange; i++) {
         const knrange *r = &L->range[i];
         const kniv *v = &L->iv[r->iv];
-        int64_t k;
-        char w[64];
-        const char *wt = test_terms(v, r->inv, r->lo, r->hi, &k, w);
+        char up[64], down[64], w[64];
+        const char *wt = test_terms(v, r->inv, r->lo, r->hi, up, down, w);
         if (v->step < 0 || r->lo < 0)
-            P("\n        && (int64_t)(uint32_t)s%u%s - (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " >= 0", v->slot, w, wt,
-              v->step < 0 ? k : 0, r->lo);
+            P("\n        && (int64_t)(uint32_t)s%u%s - %s + %" PRId64 " >= 0", v->slot, w, down, r->lo);
         /* Below 2^32: implied by a test of plain accesses further out
          * (a memory32 memory ends at 2^32 at most). */
         bool implied = false;
         for (uint32_t a = 0; L->plain && a < L->nacc; a++)
             implied |= L->acc[a].iv == r->iv && L->acc[a].inv == r->inv && L->acc[a].end > r->hi;
         if (!implied)
-            P("\n        && (int64_t)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= 0xffffffffll", v->slot, w,
-              wt, v->step > 0 ? k : 0, r->hi);
+            P("\n        && (%s)(uint32_t)s%u%s + %s + %" PRId64 " <= 0xffffffffll", wt, v->slot, w, up, r->hi);
     }
     /* Plain accesses: each stays inside the memory (which only grows, and
      * never moves: guard-page mode). */
     for (uint32_t i = 0; L->plain && i < L->nacc; i++) {
         const struct knacc *a = &L->acc[i];
         const kniv *v = &L->iv[a->iv];
-        int64_t k;
-        char w[64];
-        const char *wt = test_terms(v, a->inv, a->end, a->end, &k, w);
-        P("\n        && (%s)(uint32_t)s%u%s + (%s)(t_ - 1) * %" PRId64 " + %" PRId64 " <= (%s)inst->memory->size", wt, v->slot,
-          w, wt, v->step > 0 ? k : 0, a->end, wt);
+        char up[64], down[64], w[64];
+        const char *wt = test_terms(v, a->inv, a->end, a->end, up, down, w);
+        P("\n        && (%s)(uint32_t)s%u%s + %s + %" PRId64 " <= (%s)inst->memory->size", wt, v->slot, w, up, a->end, wt);
     }
     /* Divisors (find_divs): not 0, and not -1 for a signed division. */
     for (uint32_t i = 0; i < L->ndiv; i++) {
@@ -1061,7 +1055,39 @@ static void counted_entry(G *g, const knloop *L) {
           L->counter);
         P("      fr -= h%u_c;", L->head);
     }
-    P("      goto C%u_%u; } }\n", L->head, L->head);
+    P("      goto %c%u_%u; }%s\n", x, L->head, L->head, x == 'C' ? " }" : ""); /* C's closes the entry's block */
+}
+
+/* Entering a counted loop (loops.c) by falling into it: when the fuel left
+ * covers all its iterations, charge them now and run a copy: the long
+ * runs' (E, L->lng) when there is one and the run is long, else C. The
+ * trip count: d / |step| for d = (bound - counter) * sign(step) mod 2^32,
+ * when that divides (d = 0 would mean 2^32 / |step| iterations: left
+ * metered). */
+static void counted_entry(G *g, const knloop *L) {
+    uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
+    char bound[24];
+    if (L->bound_is_slot) snprintf(bound, sizeof bound, "(uint32_t)s%u", L->bound);
+    else snprintf(bound, sizeof bound, "%uu", L->bound);
+    if (L->step > 0) P("  { uint32_t d_ = %s - (uint32_t)s%u;\n", bound, L->counter);
+    else P("  { uint32_t d_ = (uint32_t)s%u - %s;\n", L->counter, bound);
+    P("    int64_t t_ = (int64_t)(d_ / %uu); (void)t_;\n", k);
+    bool charged = !g->opt->no_meter && !L->uneven;
+    /* fr is what is left until the next poll (at most KNAT_POLL, abi.h): a
+     * loop that costs less than KNAT_POLL but more than fr would run
+     * metered, a fifth of the time for one that costs a fifth of it. Poll
+     * early instead, which only moves the limit (fr >= 0: the fuel is
+     * above the floor, so it cannot run out here; only a deadline can
+     * stop it, as at any poll). */
+    if (charged && L->cost < (UINT64_C(1) << 31))
+        P("    if (d_ != 0 && d_ %% %uu == 0 && t_ * %" PRIu64 " > fr && fr >= 0 && t_ * %" PRIu64 " <= KNAT_POLL)"
+          " { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", k, L->cost, L->cost, L->head);
+    if (L->lng) {
+        char first[32];
+        snprintf(first, sizeof first, "t_ >= %d && ", KN_LONG_T);
+        entry_test(g, L->lng, first, 'E');
+    }
+    entry_test(g, L, "", 'C');
 }
 
 /* At the copy's head the induction variables hold their widened values;
@@ -1087,7 +1113,8 @@ static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, i
         if (d[i] < g->f->frame_slots) g->wide[d[i]] = w;
 }
 
-/* The copy: the loop's body with labels C<head>_<pos>, no charges and no
+/* The copy: the loop's body with labels C<head>_<pos> (E<head>_<pos>
+ * for the long runs' copy, L->lng), no charges and no
  * polls, rejoining the metered code after the loop. An instruction that
  * traps is handed the count the metered loop would have had: the fuel at
  * entry (fr + h_c), less the iterations done (the counter's distance from
@@ -1096,9 +1123,9 @@ static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, i
  * The copy of a loop whose paths cost differently keeps its charges and
  * polls (and the exact count with them); it exists for its widened
  * induction variables alone. */
-static bool counted_copy(G *g, const knloop *L) {
+static bool counted_copy(G *g, const knloop *L, char x) {
     char lab[24];
-    snprintf(lab, sizeof lab, "C%u_", L->head);
+    snprintf(lab, sizeof lab, "%c%u_", x, L->head);
     g->lab = lab;
     g->quiet = !L->uneven; /* an uneven loop's copy charges as the metered loop does */
     g->in = L;
@@ -1247,7 +1274,8 @@ static bool gen_func(G *g, uint32_t j) {
         at += units_at(pc, op);
     }
     for (uint32_t i = 0; i < g->nloops && ok; i++)
-        ok = g->loops[i].batch ? batch_copy(g, &g->loops[i]) : counted_copy(g, &g->loops[i]);
+        ok = g->loops[i].batch ? batch_copy(g, &g->loops[i])
+                               : counted_copy(g, &g->loops[i], 'C') && (!g->loops[i].lng || counted_copy(g, g->loops[i].lng, 'E'));
     if (ok && g->unwinds) {
         /* An exception caught below this frame: it returns (no results). */
         set_pend(g, 0);

@@ -234,7 +234,7 @@ static bool flow(const funcdef *f, knloop *L, const uint32_t *nw, const uint32_t
     return ok;
 }
 
-static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, bool wraps_up) {
+static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, bool wraps_up, bool by) {
     const uint32_t *code = f->code;
     uint32_t ns = f->frame_slots ? f->frame_slots : 1, span = L->back - L->head + 1, nt = 0;
     uint32_t *nw = calloc(ns, sizeof *nw), *tix = malloc(span * sizeof *tix);
@@ -264,9 +264,15 @@ static void find_ivs(const funcdef *f, const edge *br, uint32_t nbr, knloop *L, 
     uint32_t addr_ivs = 0;
     flow(f, L, nw, tix, saved, ns, v, false, &addr_ivs);
     for (uint32_t s = 0; s < ns && L->niv < KN_MAX_IVS; s++) {
-        if (v[s].base != s || v[s].inv != NONE || v[s].c == 0 || v[s].c != (int32_t)v[s].c) continue;
+        if (v[s].base != s) continue;
+        /* By a slot: v + w, w unchanged in the body (a stride). */
+        if (by && v[s].inv != NONE && v[s].c == 0 && s != L->counter) {
+            L->iv[L->niv++] = (kniv){.slot = s, .step = 1, .by = v[s].inv};
+            continue;
+        }
+        if (v[s].inv != NONE || v[s].c == 0 || v[s].c != (int32_t)v[s].c) continue;
         if (s == L->counter && wraps_up && v[s].c > 0) continue;
-        L->iv[L->niv++] = (kniv){.slot = s, .step = (int32_t)v[s].c};
+        L->iv[L->niv++] = (kniv){.slot = s, .step = (int32_t)v[s].c, .by = NONE};
     }
     /* Then: what derives from them, widened. Only what addresses memory
      * needs it (mem + a 64-bit value), and the entry test fails when a
@@ -431,11 +437,27 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
     if (ncand == 2) { L.bound_is_slot = true; L.bound = cand[1 - c]; }
     else { L.bound_is_slot = false; L.bound = other; }
     L.uneven = uneven;
-    find_ivs(f, br, nbr, &L, bop == OP_br_nz_back);
+    L.lng = NULL;
+    find_ivs(f, br, nbr, &L, bop == OP_br_nz_back, false);
     find_divs(f, br, nbr, &L);
     if (uneven && L.niv == 0 && L.ndiv == 0) {
         free(L.cur_at); free(L.wide_at); free(L.wide_in); free(L.label_ix);
         return false;
+    }
+    /* For long runs: strides too, when they make the accesses plain. */
+    if (!L.plain || !L.nacc) {
+        knloop G = L;
+        G.niv = G.nrange = 0;
+        G.wide_in = NULL;
+        G.label_ix = NULL;
+        find_ivs(f, br, nbr, &G, bop == OP_br_nz_back, true);
+        bool by = false;
+        for (uint32_t i = 0; i < G.niv; i++) by |= G.iv[i].by != NONE;
+        if (by && G.plain && G.nacc && (L.lng = malloc(sizeof *L.lng))) {
+            *L.lng = G;
+        } else {
+            free(G.wide_at); free(G.wide_in); free(G.label_ix);
+        }
     }
     *out = L;
     return true;
@@ -541,6 +563,12 @@ uint32_t native_find_loops(const funcdef *f, knloop **out) {
 }
 
 static void free_loop(knloop *L) {
+    if (L->lng) { /* shares cur_at */
+        free(L->lng->wide_at);
+        free(L->lng->wide_in);
+        free(L->lng->label_ix);
+        free(L->lng);
+    }
     free(L->cur_at);
     free(L->wide_at);
     free(L->wide_in);

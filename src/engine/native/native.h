@@ -67,7 +67,9 @@ void native_free_parts(native_part *p, unsigned n);
 #define KN_MAX_DIVS 4
 typedef struct kniv {
     uint32_t slot;
-    int32_t step; /* per iteration */
+    int32_t step;       /* per iteration (1 when by): */
+    uint32_t by;        /* ...or by a slot the body never writes (out += stride),
+                           taken as unsigned; else UINT32_MAX */
 } kniv;
 /* Widened values iv + inv + c, c in lo..hi (lo <= 0 <= hi): the entry test
  * checks them all for t = 0..T. */
@@ -114,7 +116,13 @@ typedef struct knloop {
      * divide without tests. */
     uint32_t ndiv;
     struct kndiv { uint32_t slot; bool wide, sign; } div[KN_MAX_DIVS];
+    /* The same loop for long runs (KN_LONG_T iterations or more), or
+     * NULL: with induction variables that step by a slot (a stride)
+     * too, which makes its accesses plain where this one's are not. Its
+     * entry test is tried first; it costs more than a short run gains. */
+    struct knloop *lng;
 } knloop;
+#define KN_LONG_T 8
 /* The counted loops of f, and the batched ones (*out and each cur_at:
  * malloc'd; native_free_loops). */
 uint32_t native_find_loops(const funcdef *f, knloop **out);
