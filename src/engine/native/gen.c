@@ -1084,7 +1084,7 @@ static void counted_entry(G *g, const knloop *L) {
           " { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", k, L->cost, L->cost, L->head);
     if (L->lng) {
         char first[32];
-        snprintf(first, sizeof first, "t_ >= %d && ", KN_LONG_T);
+        snprintf(first, sizeof first, "t_ >= %u && ", L->long_t);
         entry_test(g, L->lng, first, 'E');
     }
     entry_test(g, L, "", 'C');

@@ -116,13 +116,14 @@ typedef struct knloop {
      * divide without tests. */
     uint32_t ndiv;
     struct kndiv { uint32_t slot; bool wide, sign; } div[KN_MAX_DIVS];
-    /* The same loop for long runs (KN_LONG_T iterations or more), or
+    /* The same loop for long runs (long_t iterations or more), or
      * NULL: with induction variables that step by a slot (a stride)
      * too, which makes its accesses plain where this one's are not. Its
-     * entry test is tried first; it costs more than a short run gains. */
+     * entry test is tried first, for runs of long_t iterations or more:
+     * it costs more than a short run gains. */
     struct knloop *lng;
+    uint32_t long_t;    /* the shortest run lng takes (long_runs) */
 } knloop;
-#define KN_LONG_T 8
 /* The counted loops of f, and the batched ones (*out and each cur_at:
  * malloc'd; native_free_loops). */
 uint32_t native_find_loops(const funcdef *f, knloop **out);
