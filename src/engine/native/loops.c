@@ -353,10 +353,10 @@ bool native_loop_div(const knloop *L, int op, uint32_t b) {
 /* The shortest run for which the long runs' copy is worth its entry test:
  * its terms (ranges, accesses, strides) cost a few instructions each, once;
  * what it saves grows with the run and with the accesses it makes plain.
- * At least LONG_T_MIN, and LONG_T_TERM runs of a body access per term
- * (measured: CoreMark's matrix loop, 4 accesses, 7 terms, 9 iterations,
- * loses with E; imgproc's IDCT columns, 8 iterations of 16 accesses on 3
- * terms, gain 23%). */
+ * At least LONG_T_MIN, and LONG_T_TERM runs of a body access per term.
+ * Measured (bench/RESULTS.md): CoreMark's 9-iteration matrix loop (4
+ * accesses) lost with E from 8 iterations on, and is at 23 now; imgproc's
+ * IDCT loops (8 iterations) stay at 8 and gain 23% of their instructions. */
 #define LONG_T_MIN 8
 #define LONG_T_TERM 10
 static uint32_t long_runs(const funcdef *f, const knloop *G) {
