@@ -100,6 +100,7 @@ typedef struct G {
     char kf[200];         /* the C expression for the fuel left, pend included */
     const char *lab;      /* label prefix: "L", or a counted loop's copy's */
     bool quiet;           /* in such a copy: no charges, no polls */
+    bool nopoll;          /* in an uneven loop's poll-free copy: charges, no polls */
     knloop *loops;        /* counted loops (loops.c) */
     uint32_t nloops;
     const knloop *in;     /* the counted loop whose copy is being written */
@@ -174,7 +175,7 @@ static void flush(G *g) {
 static void charge_check(G *g, uint32_t f, uint32_t at) {
     if (g->opt->no_meter || g->quiet) return;
     charge(g, f);
-    if (g->bl) return; /* a batched copy: the test before it covers this poll */
+    if (g->bl || g->nopoll) return; /* the test before the copy covers this poll */
     flush(g);
     P("  if (KN_UNLIKELY(fr < 0)) { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", at);
 }
@@ -1005,12 +1006,15 @@ static const char *test_terms(const kniv *v, uint32_t inv, int64_t lo, int64_t h
  * the iterations and L's values fit, widen them, charge, and jump. */
 static void entry_test(G *g, const knloop *L, const char *first, char x) {
     uint32_t k = L->step < 0 ? (uint32_t)-(int64_t)L->step : (uint32_t)L->step;
-    bool charged = !g->opt->no_meter && !L->uneven; /* the copy runs without charges */
+    /* The fuel left covers the iterations (an uneven loop's at its
+     * costliest path's cost, for its copy without polls); the copy runs
+     * without charges, or with an uneven loop's. */
+    bool tested = !g->opt->no_meter && (!L->uneven || L->nopoll), charged = tested && !L->uneven;
     P("    if (%sd_ != 0 && d_ %% %uu == 0", first, k);
     /* T < 2^32: below 2^31 per iteration, T times the cost is below 2^63,
      * and one signed comparison also fails for a negative fr. */
-    if (charged && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
-    else if (charged) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
+    if (tested && L->cost < (UINT64_C(1) << 31)) P(" && t_ * %" PRIu64 " <= fr", L->cost);
+    else if (tested) P(" && fr >= 0 && (uint64_t)t_ * %" PRIu64 "u <= (uint64_t)fr", L->cost);
     /* A step by a slot: (T - 1) * w, both below 2^32, fits in 64 bits;
      * below 2^32 it keeps every sum below 2^62 (test_terms). */
     for (uint32_t i = 0; i < L->niv; i++)
@@ -1083,8 +1087,8 @@ static void counted_entry(G *g, const knloop *L) {
         P("    if (d_ != 0 && d_ %% %uu == 0 && t_ * %" PRIu64 " > fr && fr >= 0 && t_ * %" PRIu64 " <= KNAT_POLL)"
           " { int64_t f_ = KN_FUEL; fr = f_ - KN_POLL(KC + %u, f_); }\n", k, L->cost, L->cost, L->head);
     if (L->lng) {
-        char first[32];
-        snprintf(first, sizeof first, "t_ >= %u && ", L->long_t);
+        char first[32] = "";
+        if (L->long_t) snprintf(first, sizeof first, "t_ >= %u && ", L->long_t);
         entry_test(g, L->lng, first, 'E');
     }
     entry_test(g, L, "", 'C');
@@ -1128,6 +1132,7 @@ static bool counted_copy(G *g, const knloop *L, char x) {
     snprintf(lab, sizeof lab, "%c%u_", x, L->head);
     g->lab = lab;
     g->quiet = !L->uneven; /* an uneven loop's copy charges as the metered loop does */
+    g->nopoll = L->nopoll;
     g->in = L;
     set_pend(g, 0);
     const uint32_t *code = g->f->code;
@@ -1157,6 +1162,7 @@ static bool counted_copy(G *g, const knloop *L, char x) {
     P("  goto L%u;\n", L->after);
     g->lab = "L";
     g->quiet = false;
+    g->nopoll = false;
     g->in = NULL;
     return ok;
 }

@@ -466,18 +466,26 @@ static bool counted(const funcdef *f, const edge *br, uint32_t nbr, uint32_t bac
         free(L.cur_at); free(L.wide_at); free(L.wide_in); free(L.label_ix);
         return false;
     }
-    /* For long runs: strides too, when they make the accesses plain. */
-    if (!L.plain || !L.nacc) {
+    /* For long runs: strides too, when they make the accesses plain. And
+     * for a loop whose paths cost differently, a copy without polls when
+     * the fuel left covers its costliest path T times (the strides' one,
+     * or the same analysis again); its own copy, with polls, is the
+     * fallback. */
+    L.long_t = 0;
+    bool strides = !L.plain || !L.nacc;
+    if (strides || uneven) {
         knloop G = L;
         G.niv = G.nrange = 0;
         G.wide_in = NULL;
         G.label_ix = NULL;
-        find_ivs(f, br, nbr, &G, bop == OP_br_nz_back, true);
+        find_ivs(f, br, nbr, &G, bop == OP_br_nz_back, strides);
         bool by = false;
         for (uint32_t i = 0; i < G.niv; i++) by |= G.iv[i].by != NONE;
-        if (by && G.plain && G.nacc && (L.lng = malloc(sizeof *L.lng))) {
+        by = by && G.plain && G.nacc;
+        if ((by || uneven) && (L.lng = malloc(sizeof *L.lng))) {
+            G.nopoll = uneven;
             *L.lng = G;
-            L.long_t = long_runs(f, &G);
+            L.long_t = by ? long_runs(f, &G) : 0;
         } else {
             free(G.wide_at); free(G.wide_in); free(G.label_ix);
         }

@@ -122,7 +122,10 @@ typedef struct knloop {
      * entry test is tried first, for runs of long_t iterations or more:
      * it costs more than a short run gains. */
     struct knloop *lng;
-    uint32_t long_t;    /* the shortest run lng takes (long_runs) */
+    uint32_t long_t;    /* the shortest run lng takes (long_runs), or 0 */
+    bool nopoll;        /* (lng of an uneven loop) its copy keeps its charges
+                           but not its polls: its entry test covers T times
+                           the costliest path */
 } knloop;
 /* The counted loops of f, and the batched ones (*out and each cur_at:
  * malloc'd; native_free_loops). */
