@@ -16,7 +16,10 @@
  * charged before the trapping instruction within an iteration (cur_at: the
  * same on every path, as merges must agree); an unchecked access that
  * faults reports the count as of the last call on both tiers
- * (docs/metering.md).
+ * (docs/metering.md). A loop whose paths cost differently (uneven) keeps
+ * its charges in its copies; its polls go in the copy entered when the
+ * fuel left covers T times its costliest path (lng, nopoll), and stay in
+ * the one entered otherwise.
  *
  * The loops found: a body entered only by falling into its first
  * instruction and left only by not taking its one back branch, which tests
