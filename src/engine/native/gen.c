@@ -1063,8 +1063,9 @@ static void entry_test(G *g, const knloop *L, const char *first, char x) {
 }
 
 /* Entering a counted loop (loops.c) by falling into it: when the fuel left
- * covers all its iterations, charge them now and run a copy: the long
- * runs' (E, L->lng) when there is one and the run is long, else C. The
+ * covers all its iterations, charge them now and run a copy: the second
+ * way in (E, L->lng: strides for long runs, or no polls) when there is
+ * one and its test holds, else C. The
  * trip count: d / |step| for d = (bound - counter) * sign(step) mod 2^32,
  * when that divides (d = 0 would mean 2^32 / |step| iterations: left
  * metered). */
@@ -1118,7 +1119,7 @@ static void track_wide(G *g, const knloop *L, const uint32_t *pc, uint32_t at, i
 }
 
 /* The copy: the loop's body with labels C<head>_<pos> (E<head>_<pos>
- * for the long runs' copy, L->lng), no charges and no
+ * for the second way in, L->lng), no charges and no
  * polls, rejoining the metered code after the loop. An instruction that
  * traps is handed the count the metered loop would have had: the fuel at
  * entry (fr + h_c), less the iterations done (the counter's distance from

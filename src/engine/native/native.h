@@ -116,11 +116,12 @@ typedef struct knloop {
      * divide without tests. */
     uint32_t ndiv;
     struct kndiv { uint32_t slot; bool wide, sign; } div[KN_MAX_DIVS];
-    /* The same loop for long runs (long_t iterations or more), or
-     * NULL: with induction variables that step by a slot (a stride)
-     * too, which makes its accesses plain where this one's are not. Its
-     * entry test is tried first, for runs of long_t iterations or more:
-     * it costs more than a short run gains. */
+    /* A second way into the loop, tried first, or NULL (loops.c
+     * counted): the same loop with induction variables that step by a
+     * slot (a stride) too, which makes its accesses plain where this
+     * one's are not, for runs of long_t iterations or more (its test
+     * costs more than a short run gains); and for an uneven loop, a copy
+     * without polls (nopoll). */
     struct knloop *lng;
     uint32_t long_t;    /* the shortest run lng takes (long_runs), or 0 */
     bool nopoll;        /* (lng of an uneven loop) its copy keeps its charges
