@@ -15,7 +15,8 @@ NATIVE_EMBED := include/kiln.h src/engine/module.h src/engine/runtime.h src/engi
 # The engine sources that are not embedded but shape what the generator
 # reads (the register code compiler above all): their hash joins the key, so
 # that a kiln built from changed sources never loads an artifact made by
-# the old ones under the same version.
+# the old ones under the same version. native_sources_hash covers both
+# lists, paths and bytes (computed here, once, rather than at every start).
 NATIVE_KEYED := $(sort $(wildcard src/engine/*.c src/engine/*.inc src/engine/native/*.c))
 NATIVE_EMBED_C := $(BUILD)/gen/native_embed.c
 $(LIB): $(BUILD)/gen/native_embed.o
@@ -24,7 +25,8 @@ LDLIBS  += -lcrypto
 $(NATIVE_EMBED_C): $(NATIVE_EMBED) $(NATIVE_KEYED) mk/embed.sh mk/native.mk
 	@mkdir -p $(dir $@)
 	mk/embed.sh $(NATIVE_EMBED) >$@.tmp && \
-	  printf 'const char native_sources_hash[] = "%s";\n' "$$(cat $(NATIVE_KEYED) | sha256sum | cut -c1-64)" >>$@.tmp && \
+	  printf 'const char native_sources_hash[] = "%s";\n' \
+	    "$$(for f in $(NATIVE_EMBED) $(NATIVE_KEYED); do printf '%s\n' "$$f"; cat "$$f"; done | sha256sum | cut -c1-64)" >>$@.tmp && \
 	  mv $@.tmp $@
 
 $(BUILD)/gen/native_embed.o: $(NATIVE_EMBED_C)

@@ -33,20 +33,19 @@ static inline double opaque_f64(double d) { return d; }
  * of + and * (they commute), and it did, differently in the interpreter and
  * in generated code: the tiers answered f64.mul(NaN a, NaN b) with a's and
  * b's payloads (tests/fuzz/tiers.sh, seed 42482). So the commutative
- * operations are one instruction with a fixed order. Generated code on a
- * host with AVX (KN_VEX, gen.c) uses the three-operand forms, which leave
- * the C compiler free to choose registers: the two-operand SSE forms cost
- * float loops up to a quarter of their speed there, and a compare after
- * the C operation even more. Without SSE, a NaN result is picked again in
- * C by the same rule. Every form gives what SSE gives, a NaN made from
- * numbers (inf * 0) included: the hardware's default NaN. */
+ * operations are one instruction with a fixed order: SSE's two-operand
+ * form, whose memory operand stays one micro-op with an indexed address.
+ * AVX's three-operand form (KN_VEX) is for v128 lanes only (simd.h): with
+ * the accesses of counted loops plain, gcc folds them into the asm as
+ * indexed memory operands, which a three-operand instruction splits into
+ * two micro-ops on Intel cores; stencil ran 1.29x native's time with it,
+ * 1.06x with SSE (bench/RESULTS.md). Without SSE, a NaN result is picked
+ * again in C by the same rule. Every form gives what SSE gives, a NaN made
+ * from numbers (inf * 0) included: the hardware's default NaN. */
 #if defined(KN_VEX)
 #define KN_FOP_(T, ins, a, b) __extension__({ T r_; __asm__(ins " %2, %1, %0" : "=x"(r_) : "x"(a), "xm"(b)); r_; })
-static inline float fadd32(float a, float b) { return KN_FOP_(float, "vaddss", a, b); }
-static inline float fmul32(float a, float b) { return KN_FOP_(float, "vmulss", a, b); }
-static inline double fadd64(double a, double b) { return KN_FOP_(double, "vaddsd", a, b); }
-static inline double fmul64(double a, double b) { return KN_FOP_(double, "vmulsd", a, b); }
-#elif defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#endif
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
 static inline float fadd32(float a, float b) { __asm__("addss %1, %0" : "+x"(a) : "xm"(b)); return a; }
 static inline float fmul32(float a, float b) { __asm__("mulss %1, %0" : "+x"(a) : "xm"(b)); return a; }
 static inline double fadd64(double a, double b) { __asm__("addsd %1, %0" : "+x"(a) : "xm"(b)); return a; }

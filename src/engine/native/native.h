@@ -37,8 +37,8 @@ struct native_code {
 };
 
 /* build.c: whether generated code may use AVX's three-operand float
- * instructions (KN_VEX, arith.h): this CPU and its OS support AVX. Part of
- * the artifact key. */
+ * instructions for v128 lanes (KN_VEX, simd.h): this CPU and its OS support
+ * AVX. Part of the artifact key. */
 bool native_host_vex(void);
 
 /* gen.c: writes the module's C translation to out, as one translation
@@ -146,10 +146,11 @@ typedef struct native_file {
 } native_file;
 extern const native_file native_files[];
 extern const unsigned native_nfiles;
-/* The SHA-256 of the engine sources that shape the register code but are
- * not embedded (mk/native.mk, NATIVE_KEYED): part of native_abi. */
+/* The SHA-256, taken at build time, of every embedded file and of the
+ * engine sources that shape the register code but are not embedded
+ * (mk/native.mk, NATIVE_EMBED and NATIVE_KEYED, paths and bytes). */
 extern const char native_sources_hash[];
-/* A hash of every embedded header: artifacts built against others are refused. */
+/* That hash in 64 bits: artifacts built against other sources are refused. */
 uint64_t native_abi(void);
 
 /* build.c: runs the C compiler on the module's translation; returns the
