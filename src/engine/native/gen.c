@@ -1245,12 +1245,6 @@ static bool gen_func(G *g, uint32_t j) {
     native_free_loops(g->loops, g->nloops);
     g->loops = NULL;
     g->nloops = native_find_loops(f, &g->loops);
-    if (g->opt->no_meter) { /* batching polls is pointless where there are none */
-        for (uint32_t i = 0; i < g->nloops;) {
-            if (g->loops[i].batch) g->loops[i] = g->loops[--g->nloops];
-            else i++;
-        }
-    }
     for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
     g->lab = "L";
     g->quiet = false;
@@ -1271,8 +1265,14 @@ static bool gen_func(G *g, uint32_t j) {
                 if (g->loops[i].head == at && !g->loops[i].batch) counted_entry(g, &g->loops[i]);
             P(" L%u:;\n", at);
             for (uint32_t i = 0; i < g->nloops; i++)
-                if (g->loops[i].head == at && g->loops[i].batch)
-                    P("  if (fr >= %" PRIu64 ") goto B1_%u_%u;\n", g->loops[i].cost * g->loops[i].batch, at, at);
+                if (g->loops[i].head == at && g->loops[i].batch) {
+                    /* Without metering, always: the baseline that measures
+                     * metering's cost keeps the loop's shape (its copies in
+                     * a row are an unrolled loop, which gcc may not make on
+                     * its own), without the charges. */
+                    if (!g->opt->no_meter) P("  if (fr >= %" PRIu64 ") goto B1_%u_%u;\n", g->loops[i].cost * g->loops[i].batch, at, at);
+                    else P("  goto B1_%u_%u;\n", at, at);
+                }
             memset(g->fkind, 0, f->frame_slots);
         }
         g->loaded_float = 0;
