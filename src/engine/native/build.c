@@ -52,18 +52,12 @@ static bool fail_code(kiln_error *err, kiln_error_code code, const char *fmt, ..
     return false;
 }
 
+/* The ABI key: the build's SHA-256 of every embedded file and every engine
+ * source that shapes the generated C (mk/native.mk), folded to 64 bits. */
 uint64_t native_abi(void) {
-    static uint64_t h;
-    if (__atomic_load_n(&h, __ATOMIC_ACQUIRE)) return h;
-    uint64_t x = 1469598103934665603ull; /* FNV-1a over every path and byte */
-    for (unsigned i = 0; i < native_nfiles; i++) {
-        for (const char *p = native_files[i].path; *p; p++) x = (x ^ (uint8_t)*p) * 1099511628211ull;
-        for (unsigned k = 0; k < native_files[i].len; k++) x = (x ^ native_files[i].data[k]) * 1099511628211ull;
-    }
+    uint64_t x = 1469598103934665603ull; /* FNV-1a over the hash's digits */
     for (const char *p = native_sources_hash; *p; p++) x = (x ^ (uint8_t)*p) * 1099511628211ull;
-    if (!x) x = 1;
-    __atomic_store_n(&h, x, __ATOMIC_RELEASE);
-    return x;
+    return x ? x : 1;
 }
 
 /* ------------------------------------------------------------ the compiler */
