@@ -210,9 +210,17 @@ static void install(void) {
     /* SA_NODEFER: siglongjmp leaves the handler without restoring a mask,
      * so the signal must not be blocked while it runs. */
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    signals_ok = sigaction(SIGSEGV, &sa, &old_segv) == 0 && sigaction(SIGBUS, &sa, &old_bus) == 0 &&
-                 pthread_key_create(&altstack_key, free_altstack) == 0;
+    signals_ok = sigaction(SIGSEGV, &sa, &old_segv) == 0 && sigaction(SIGBUS, &sa, &old_bus) == 0;
 }
+
+/* The key that frees each thread's alternate stack when the thread ends:
+ * created on its own, since an engine with explicit bounds checks installs
+ * no handler but its threads still get a stack (a key never created is
+ * some other library's: pthread_setspecific on key 0 overwrote OpenSSL's
+ * per-thread state, and its exit handler crashed). */
+static pthread_once_t altstack_once = PTHREAD_ONCE_INIT;
+static bool altstack_key_ok;
+static void altstack_key_init(void) { altstack_key_ok = pthread_key_create(&altstack_key, free_altstack) == 0; }
 
 bool signals_install(kiln_error *err) {
     pthread_once(&signals_once, install);
@@ -228,6 +236,8 @@ void signals_thread_init(void) {
     done = true;
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE)) return; /* has one */
+    pthread_once(&altstack_once, altstack_key_init);
+    if (!altstack_key_ok) return; /* nothing would free it */
     size_t size = 64 * 1024;
     void *p = malloc(size);
     if (!p) return;
