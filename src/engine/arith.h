@@ -42,9 +42,6 @@ static inline double opaque_f64(double d) { return d; }
  * 1.06x with SSE (bench/RESULTS.md). Without SSE, a NaN result is picked
  * again in C by the same rule. Every form gives what SSE gives, a NaN made
  * from numbers (inf * 0) included: the hardware's default NaN. */
-#if defined(KN_VEX)
-#define KN_FOP_(T, ins, a, b) __extension__({ T r_; __asm__(ins " %2, %1, %0" : "=x"(r_) : "x"(a), "xm"(b)); r_; })
-#endif
 #if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
 static inline float fadd32(float a, float b) { __asm__("addss %1, %0" : "+x"(a) : "xm"(b)); return a; }
 static inline float fmul32(float a, float b) { __asm__("mulss %1, %0" : "+x"(a) : "xm"(b)); return a; }

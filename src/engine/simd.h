@@ -97,6 +97,7 @@ static inline v128 v_blend(v128 mask, v128 yes, v128 no) { return (yes & mask) |
  * second operand in a register (a memory operand would have to be 16-byte
  * aligned); elsewhere those scalar helpers per lane. */
 #if defined(KN_VEX) && defined(SIMD_SSE2)
+#define KN_FOP_(T, ins, a, b) __extension__({ T r_; __asm__(ins " %2, %1, %0" : "=x"(r_) : "x"(a), "xm"(b)); r_; })
 static inline v128 vfadd32(v128 a, v128 b) { return (v128)KN_FOP_(__m128, "vaddps", MS(a), MS(b)); }
 static inline v128 vfmul32(v128 a, v128 b) { return (v128)KN_FOP_(__m128, "vmulps", MS(a), MS(b)); }
 static inline v128 vfadd64(v128 a, v128 b) { return (v128)KN_FOP_(__m128d, "vaddpd", MD(a), MD(b)); }
