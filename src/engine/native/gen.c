@@ -108,11 +108,13 @@ typedef struct G {
                              so its caller pops its frame (leaf protocol, ret) */
     const knloop *bl;     /* the batched loop whose copy is being written, */
     unsigned bk;          /* ... and which copy: 1..bl->batch */
+    uint8_t *narrow;      /* per slot: declared uint32_t (narrow.c) */
     uint8_t *wide;        /* per slot, in such a copy: its value is known
                              to be below 2^32 without a cast (find_ivs) */
     uint8_t *may_throw;   /* per defined function: an exception can come
                              out of it (mark_throwers) */
     uint8_t *may_tail;    /* per defined function: it can end in a tail call */
+    uint8_t *inl;         /* per defined function: always inlined (mark_inline) */
     bool unwinds;         /* f has exits for exceptions (its U_ label) */
     const char *err;
     const memarg_x *xa;   /* the x-twin access being written (mem_addr) */
@@ -207,6 +209,7 @@ static void proto(G *g, uint32_t j, bool decl_only) {
     const funcdef *f = &g->m->funcs[j];
     P("KN_FN ");
     if (decl_only) P("__attribute__((unused)) ");
+    else if (g->inl[j]) P("inline __attribute__((always_inline)) ");
     ret_type(g, f->type->result_slots);
     P(" f%u(exec *ex, kiln_instance *inst, uint64_t *fp, int64_t fr_in", j);
     for (uint32_t i = 0; i < f->type->param_slots; i++) P(", uint64_t a%u", i);
@@ -504,6 +507,60 @@ static void mark_throwers(G *g) {
         }
         g->leaf[j] = is_leaf(f);
     }
+}
+
+/* Leaves the C compiler is told to inline into their callers: small, called
+ * from at most INLINE_MAX_SITES places, one of them inside a loop. gcc -O2
+ * inlines a function called once, or a small one; a leaf called from a
+ * loop at a few sites gains more than its size says (CoreMark's state
+ * machine: the six callee-saved registers it pushes and pops at each of
+ * its 2 million calls, and the arguments' moves). Nothing else changes:
+ * the caller still pushes the callee's frame (backtraces, profiles and
+ * traps see it), and the callee's accesses keep their positions in its
+ * own code (KC is expanded where the callee is defined). */
+#define INLINE_MAX_UNITS 1024
+#define INLINE_MAX_SITES 2
+static void mark_inline(G *g) {
+    const kiln_module *m = g->m;
+    uint32_t nd = m->nfuncs - m->nfunc_imports, maxlen = 0;
+    for (uint32_t j = 0; j < nd; j++)
+        if (m->funcs[j].code_len > maxlen) maxlen = m->funcs[j].code_len;
+    uint32_t *sites = calloc((size_t)nd + 1, sizeof *sites);
+    uint8_t *looped = calloc((size_t)nd + 1, 1);
+    uint32_t *reach = malloc(((size_t)maxlen + 1) * sizeof *reach); /* per position: the furthest back branch to it, + 1 */
+    if (!sites || !looped || !reach) { free(sites); free(looped); free(reach); return; } /* no inlining: still correct */
+    for (uint32_t j = 0; j < nd; j++) {
+        const funcdef *f = &m->funcs[j];
+        memset(reach, 0, ((size_t)f->code_len + 1) * sizeof *reach);
+        for (uint32_t at = 0; at < f->code_len;) {
+            const uint32_t *pc = f->code + at;
+            int op = op_at(pc), bf = op >= 0 ? branch_field(op) : -1;
+            if (op < 0) break;
+            if (bf >= 0 && (int32_t)pc[2 + bf] <= 0 && reach[at + pc[2 + bf]] < at + 1) reach[at + pc[2 + bf]] = at + 1;
+            at += units_at(pc, op);
+        }
+        /* A call is in a loop when a back branch after it goes to or above it. */
+        uint32_t cover = 0;
+        for (uint32_t at = 0; at < f->code_len;) {
+            const uint32_t *pc = f->code + at;
+            int op = op_at(pc);
+            if (op < 0) break;
+            if (reach[at] > cover) cover = reach[at];
+            if (op == OP_call) {
+                const funcdef *t;
+                memcpy(&t, pc + 2, sizeof t);
+                uint32_t cj = t->index - m->nfunc_imports;
+                sites[cj]++;
+                if (cover > at) looped[cj] = 1;
+            }
+            at += units_at(pc, op);
+        }
+    }
+    for (uint32_t j = 0; j < nd; j++)
+        g->inl[j] = g->leaf[j] && looped[j] && sites[j] <= INLINE_MAX_SITES && m->funcs[j].code_len <= INLINE_MAX_UNITS;
+    free(sites);
+    free(looped);
+    free(reach);
 }
 
 /* Where the exception in ex->native_exn goes from position at: the first
@@ -1246,6 +1303,7 @@ static bool gen_func(G *g, uint32_t j) {
     g->loops = NULL;
     g->nloops = native_find_loops(f, &g->loops);
     for (uint32_t i = 0; i < g->nloops; i++) g->target[g->loops[i].after] = 1;
+    native_narrow_slots(g->m, f, g->loops, g->nloops, g->narrow);
     g->lab = "L";
     g->quiet = false;
     /* The body into a buffer first: its globals are declared at the top. */
@@ -1322,8 +1380,9 @@ static bool gen_func(G *g, uint32_t j) {
         P("  if (KN_UNLIKELY(KN_SP() < ex->native_stack_limit))"
           " H->trap(ex, inst, KC, KN_FUEL, KILN_TRAP_CALL_STACK_EXHAUSTED, 0, 0);\n");
     for (uint32_t i = 0; i < f->frame_slots; i++) {
-        if (i < f->type->param_slots) P("  uint64_t s%u = a%u;\n", i, i);
-        else P("  uint64_t s%u = 0;\n", i);
+        const char *t = g->narrow[i] ? "uint32_t" : "uint64_t";
+        if (i < f->type->param_slots) P("  %s s%u = a%u;\n", t, i, i);
+        else P("  %s s%u = 0;\n", t, i);
     }
     for (uint32_t k = 0; k < g->m->nglobals; k++)
         if (g->gused[k]) P("  kiln_global *g%u = inst->globals[%u];\n", k, k);
@@ -1420,8 +1479,8 @@ static void part_tail(G *g) {
 }
 
 static void free_g(G *g) {
-    free(g->target); free(g->inloop); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); native_free_loops(g->loops, g->nloops);
-    free(g->may_throw); free(g->may_tail); free(g->calls); free(g->leaf);
+    free(g->target); free(g->inloop); free(g->gused); free(g->rkinds); free(g->fkind); free(g->wide); free(g->narrow); native_free_loops(g->loops, g->nloops);
+    free(g->may_throw); free(g->may_tail); free(g->calls); free(g->leaf); free(g->inl);
 }
 
 void native_free_parts(native_part *p, unsigned n) {
@@ -1447,14 +1506,16 @@ bool native_generate_parts(const kiln_module *m, const native_options *opt, uint
     g->rkinds = calloc(KILN_MAX_FUNC_RESULTS * 2 + 2, 1);
     g->fkind = calloc((size_t)maxslots + 2, 1);
     g->wide = calloc((size_t)maxslots + 2, 1);
+    g->narrow = calloc((size_t)maxslots + 2, 1);
     g->may_throw = calloc((size_t)nd + 1, 1);
     g->leaf = calloc((size_t)nd + 1, 1);
     g->may_tail = calloc((size_t)nd + 1, 1);
+    g->inl = calloc((size_t)nd + 1, 1);
     size_t *off = calloc((size_t)nd + 1, sizeof *off);
     char *body = NULL;
     size_t blen = 0;
     FILE *bf = NULL;
-    if (!g->target || !g->inloop || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->may_throw || !g->may_tail || !g->leaf || !off ||
+    if (!g->target || !g->inloop || !g->gused || !g->rkinds || !g->fkind || !g->wide || !g->narrow || !g->may_throw || !g->may_tail || !g->leaf || !g->inl || !off ||
         !(bf = open_memstream(&body, &blen))) {
         free_g(g); free(off);
         error_set(err, KILN_ERR_NO_MEMORY, "native: out of memory");
@@ -1463,6 +1524,7 @@ bool native_generate_parts(const kiln_module *m, const native_options *opt, uint
     for (uint32_t k = 0; k < m->ntypes; k++)
         if (m->types[k].result_slots > 0) g->rkinds[m->types[k].result_slots] = 1;
     mark_throwers(g);
+    mark_inline(g);
     /* Every function's C, one after the other; off[j] is where f<j> starts. */
     g->o = bf;
     bool ok = true;

@@ -135,6 +135,10 @@ void native_free_loops(knloop *loops, uint32_t n);
 /* The slots (1 or 2) a plain instruction (one a counted body may hold)
  * writes into d; 0 when it writes none. */
 int native_dests(const uint32_t *pc, int op, uint32_t d[2]);
+/* narrow.c: per slot of f, 1 when every value it is given is below 2^32
+ * (the generated C declares it uint32_t); false when f is left 64-bit
+ * whole. */
+bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *loops, uint32_t nloops, uint8_t *nar);
 /* Whether the copy of L divides by slot b without tests (op: an IDIV row). */
 bool native_loop_div(const knloop *L, int op, uint32_t b);
 
