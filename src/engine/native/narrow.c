@@ -130,17 +130,25 @@ bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *l
                 call_results(t, pc[4], ns, nar);
                 break;
             }
+            case OP_const32: case OP_const64: case OP_memory_size: case OP_ref_is_null:
+                nd = 1; d[0] = pc[2]; w = makes_narrow(op); break;
+            case OP_global_set: case OP_global_set128: case OP_charge: case OP_ret: case OP_ret_slot:
+            case OP_unreachable: case OP_throw: case OP_throw_ref: case OP_return_call:
+            case OP_return_call_import: case OP_return_call_indirect:
+                break;
             default:
-                /* Branches, returns, throws and tail calls write nothing;
-                 * every other instruction writes its operand 0 (and the
-                 * next slot for a v128), or nothing (stores, charges,
-                 * global.set): native_dests knows which. */
-                if (op_branch_operand(op) >= 0 || op == OP_ret || op == OP_ret_slot || op == OP_unreachable ||
-                    op == OP_throw || op == OP_throw_ref || op == OP_return_call || op == OP_return_call_import ||
-                    op == OP_return_call_indirect)
-                    break;
-                nd = native_dests(pc, op, d);
-                w = nd == 1 && makes_narrow(op);
+                if (op_branch_operand(op) >= 0) break; /* branches write nothing */
+                if (op_shape(op_x_base(op) >= 0 ? op_x_base(op) : op) != SH_NONE) {
+                    /* a .def row: its operand 0 (and the next slot for a
+                     * v128), or nothing for a store (native_dests) */
+                    nd = native_dests(pc, op, d);
+                    w = nd == 1 && makes_narrow(op);
+                } else if (op_len(pc, op) > 2) {
+                    /* anything else (v128 bitselect and shuffles, the
+                     * instructions run through the interpreter): taken as
+                     * writing operand 0 and the slot after it, wide */
+                    nd = 2; d[0] = pc[2]; d[1] = pc[2] + 1;
+                }
                 break;
             }
             for (int i = 0; i < nd; i++)
