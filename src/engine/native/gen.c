@@ -15,7 +15,7 @@
  * rather than agree on them.
  *
  * Shape of the output: every slot of a frame is a C local (uint64_t s<N>, a
- * v128 is two of them); every branch target is a label; each defined
+ * v128 is two of them; uint32_t where every value fits: narrow.c); every branch target is a label; each defined
  * function is a static C function taking its parameters as arguments and
  * returning its results (a struct when there are several); a large
  * module's functions are split into parts (native_generate_parts), where
