@@ -58,10 +58,11 @@ static bool is_i32(kiln_valtype t) { return t == KILN_I32; }
 
 /* The result slots of a call of type t at argstart: narrow for i32 results
  * (a v128 result shifts the slots: all 64-bit then). */
-static void call_results(const functype *t, uint32_t argstart, uint32_t ns, uint8_t *nar) {
-    bool plain = t->result_slots == t->nresults;
+static bool call_results(const functype *t, uint32_t argstart, uint32_t ns, uint8_t *nar) {
+    bool plain = t->result_slots == t->nresults, changed = false;
     for (uint32_t i = 0; i < t->result_slots && argstart + i < ns; i++)
-        nar[argstart + i] &= plain && is_i32(t->results[i]);
+        if (nar[argstart + i] && !(plain && is_i32(t->results[i]))) { nar[argstart + i] = 0; changed = true; }
+    return changed;
 }
 
 bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *loops, uint32_t nloops, uint8_t *nar) {
@@ -119,15 +120,15 @@ bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *l
             case OP_global_get: nd = 1; d[0] = pc[2]; w = pc[3] < m->nglobals && is_i32(m->global_types[pc[3]].type); break;
             case OP_call:
                 memcpy(&cd, pc + 2, sizeof cd);
-                call_results(cd->type, pc[4], ns, nar);
+                changed |= call_results(cd->type, pc[4], ns, nar);
                 break;
-            case OP_call_import: call_results(&m->types[m->func_types[pc[2]]], pc[3], ns, nar); break;
+            case OP_call_import: changed |= call_results(&m->types[m->func_types[pc[2]]], pc[3], ns, nar); break;
             case OP_call_indirect: {
                 const functype *t = NULL;
                 for (uint32_t k = 0; k < m->ntypes && !t; k++)
                     if (m->types[k].id == pc[3]) t = &m->types[k];
                 if (!t) { memset(nar, 0, ns); return false; }
-                call_results(t, pc[4], ns, nar);
+                changed |= call_results(t, pc[4], ns, nar);
                 break;
             }
             case OP_const32: case OP_const64: case OP_memory_size: case OP_ref_is_null:
