@@ -133,7 +133,7 @@ bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *l
             }
             case OP_const32: case OP_const64: case OP_memory_size: case OP_ref_is_null:
                 nd = 1; d[0] = pc[2]; w = makes_narrow(op); break;
-            case OP_global_set: case OP_global_set128: case OP_charge: case OP_ret: case OP_ret_slot:
+            case OP_global_set: case OP_global_set128: case OP_charge: case OP_br_table: case OP_ret: case OP_ret_slot:
             case OP_unreachable: case OP_throw: case OP_throw_ref: case OP_return_call:
             case OP_return_call_import: case OP_return_call_indirect:
                 break;
