@@ -296,9 +296,9 @@ static void call_func_var(G *g, const functype *t, uint32_t at, uint32_t units, 
     forget_frame(g);
 }
 
-static const functype *type_of_id(const kiln_module *m, uint32_t id, uint32_t *index) {
+const functype *native_type_of_id(const kiln_module *m, uint32_t id, uint32_t *index) {
     for (uint32_t k = 0; k < m->ntypes; k++)
-        if (m->types[k].id == id) { *index = k; return &m->types[k]; }
+        if (m->types[k].id == id) { if (index) *index = k; return &m->types[k]; }
     return NULL;
 }
 
@@ -509,6 +509,24 @@ static void mark_throwers(G *g) {
     }
 }
 
+/* inloop[at] = 1 for every position a back branch passes (from the
+ * branch back to its target, br_table's included); inloop holds
+ * f->code_len + 1 entries. */
+static void mark_inloop(const funcdef *f, uint8_t *inloop) {
+    memset(inloop, 0, f->code_len + 1);
+    for (uint32_t at = 0; at < f->code_len;) {
+        const uint32_t *pc = f->code + at;
+        int op = op_at(pc);
+        if (op < 0) return;
+        int bf = branch_field(op);
+        if (bf >= 0 && (int32_t)O(bf) <= 0) memset(inloop + (uint32_t)(at + O(bf)), 1, (size_t)(-(int32_t)O(bf)) + 1);
+        if (op == OP_br_table)
+            for (uint32_t i = 0; i <= O(1); i++)
+                if ((int32_t)pc[2 + 3 + i] <= 0) memset(inloop + (uint32_t)(at + pc[2 + 3 + i]), 1, (size_t)(-(int32_t)pc[2 + 3 + i]) + 1);
+        at += units_at(pc, op);
+    }
+}
+
 /* Leaves the C compiler is told to inline into their callers: small, called
  * from at most INLINE_MAX_SITES places, one of them inside a loop. gcc -O2
  * inlines a function called once, or a small one; a leaf called from a
@@ -526,32 +544,21 @@ static void mark_inline(G *g) {
     for (uint32_t j = 0; j < nd; j++)
         if (m->funcs[j].code_len > maxlen) maxlen = m->funcs[j].code_len;
     uint32_t *sites = calloc((size_t)nd + 1, sizeof *sites);
-    uint8_t *looped = calloc((size_t)nd + 1, 1);
-    uint32_t *reach = malloc(((size_t)maxlen + 1) * sizeof *reach); /* per position: the furthest back branch to it, + 1 */
-    if (!sites || !looped || !reach) { free(sites); free(looped); free(reach); return; } /* no inlining: still correct */
+    uint8_t *looped = calloc((size_t)nd + 1, 1), *inloop = malloc((size_t)maxlen + 1);
+    if (!sites || !looped || !inloop) { free(sites); free(looped); free(inloop); return; } /* no inlining: still correct */
     for (uint32_t j = 0; j < nd; j++) {
         const funcdef *f = &m->funcs[j];
-        memset(reach, 0, ((size_t)f->code_len + 1) * sizeof *reach);
-        for (uint32_t at = 0; at < f->code_len;) {
-            const uint32_t *pc = f->code + at;
-            int op = op_at(pc), bf = op >= 0 ? branch_field(op) : -1;
-            if (op < 0) break;
-            if (bf >= 0 && (int32_t)pc[2 + bf] <= 0 && reach[at + pc[2 + bf]] < at + 1) reach[at + pc[2 + bf]] = at + 1;
-            at += units_at(pc, op);
-        }
-        /* A call is in a loop when a back branch after it goes to or above it. */
-        uint32_t cover = 0;
+        mark_inloop(f, inloop);
         for (uint32_t at = 0; at < f->code_len;) {
             const uint32_t *pc = f->code + at;
             int op = op_at(pc);
             if (op < 0) break;
-            if (reach[at] > cover) cover = reach[at];
             if (op == OP_call) {
                 const funcdef *t;
                 memcpy(&t, pc + 2, sizeof t);
                 uint32_t cj = t->index - m->nfunc_imports;
                 sites[cj]++;
-                if (cover > at) looped[cj] = 1;
+                looped[cj] |= inloop[at];
             }
             at += units_at(pc, op);
         }
@@ -560,7 +567,7 @@ static void mark_inline(G *g) {
         g->inl[j] = g->leaf[j] && looped[j] && sites[j] <= INLINE_MAX_SITES && m->funcs[j].code_len <= INLINE_MAX_UNITS;
     free(sites);
     free(looped);
-    free(reach);
+    free(inloop);
 }
 
 /* Where the exception in ex->native_exn goes from position at: the first
@@ -772,7 +779,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     case OP_return_call_indirect: {
         uint32_t tab = O(0), tid = O(1), argstart = O(2), ei = O(3), ti = 0;
-        const functype *t = type_of_id(g->m, tid, &ti);
+        const functype *t = native_type_of_id(g->m, tid, &ti);
         if (!t) { g->err = "return_call_indirect of a type the module does not declare"; return false; }
         charge_check(g, O(4), at);
         P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
@@ -788,7 +795,7 @@ static bool gen_op(G *g, const uint32_t *pc, uint32_t at, int op) {
     }
     case OP_call_indirect: {
         uint32_t tab = O(0), tid = O(1), argstart = O(2), ei = O(3), ti = 0;
-        const functype *t = type_of_id(g->m, tid, &ti);
+        const functype *t = native_type_of_id(g->m, tid, &ti);
         if (!t) { g->err = "call_indirect of a type the module does not declare"; return false; }
         charge_check(g, O(4), at);
         P("  { kiln_table *tb_ = inst->tables[%u]; uint32_t i_ = (uint32_t)s%u;\n", tab, ei);
@@ -1276,7 +1283,6 @@ static bool gen_func(G *g, uint32_t j) {
     g->j = j;
     const uint32_t *code = f->code;
     memset(g->target, 0, f->code_len + 1);
-    memset(g->inloop, 0, f->code_len + 1);
     memset(g->gused, 0, g->m->nglobals);
     memset(g->fkind, 0, f->frame_slots);
     /* Labels: every branch target. */
@@ -1286,14 +1292,11 @@ static bool gen_func(G *g, uint32_t j) {
         const uint32_t *pc = code + at;
         int bf = branch_field(op);
         if (bf >= 0) g->target[at + O(bf)] = 1;
-        if (bf >= 0 && (int32_t)O(bf) <= 0) memset(g->inloop + (uint32_t)(at + O(bf)), 1, (size_t)(-(int32_t)O(bf)) + 1);
         if (op == OP_br_table)
-            for (uint32_t i = 0; i <= O(1); i++) {
-                g->target[at + pc[2 + 3 + i]] = 1;
-                if ((int32_t)pc[2 + 3 + i] <= 0) memset(g->inloop + (uint32_t)(at + pc[2 + 3 + i]), 1, (size_t)(-(int32_t)pc[2 + 3 + i]) + 1);
-            }
+            for (uint32_t i = 0; i <= O(1); i++) g->target[at + pc[2 + 3 + i]] = 1;
         at += units_at(pc, op);
     }
+    mark_inloop(f, g->inloop);
     /* Where exceptions land. */
     for (uint32_t i = 0; i < f->neh_clauses; i++) g->target[f->eh_clauses[i].target] = 1;
     g->unwinds = false;

@@ -127,9 +127,7 @@ bool native_narrow_slots(const kiln_module *m, const funcdef *f, const knloop *l
                 break;
             case OP_call_import: changed |= call_results(&m->types[m->func_types[pc[2]]], pc[3], ns, nar); break;
             case OP_call_indirect: {
-                const functype *t = NULL;
-                for (uint32_t k = 0; k < m->ntypes && !t; k++)
-                    if (m->types[k].id == pc[3]) t = &m->types[k];
+                const functype *t = native_type_of_id(m, pc[3], NULL);
                 if (!t) { memset(nar, 0, ns); return false; }
                 changed |= call_results(t, pc[4], ns, nar);
                 break;

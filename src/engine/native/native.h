@@ -135,6 +135,9 @@ void native_free_loops(knloop *loops, uint32_t n);
 /* The slots (1 or 2) a plain instruction (one a counted body may hold)
  * writes into d; 0 when it writes none. */
 int native_dests(const uint32_t *pc, int op, uint32_t d[2]);
+/* gen.c: the module's type whose engine-wide id is id (its index in
+ * *index when index is not NULL), or NULL. */
+const functype *native_type_of_id(const kiln_module *m, uint32_t id, uint32_t *index);
 /* narrow.c: per slot of f, 1 when every value it is given is below 2^32
  * (the generated C declares it uint32_t); false when f is left 64-bit
  * whole. */
